@@ -1,0 +1,448 @@
+"""Sequences in, model-ready arrays out: FASTA, one-hot, tokens, reverse complement, k-mers.
+
+The loops run in C++ (``deepomics._core``) without the GIL and on every core; this module builds
+the lookup tables, checks arguments and turns failures into errors that say what and where.
+
+Every function takes what users hold: one ``str``, a list of ``str`` or ``bytes``, a NumPy array of
+strings, or what reticulate passes from an R character vector. Nothing is written into the input.
+Shapes follow the project's convention: one-hot ``(N, C, L)`` (channels first, what ``Conv1d``
+takes), tokens int64 ``(N, L)``.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from itertools import product
+
+import numpy as np
+
+from . import _core
+
+__all__ = [
+    "ALPHABETS",
+    "FastaFormatError",
+    "FastaRecords",
+    "read_fasta",
+    "one_hot",
+    "tokenize",
+    "decode",
+    "reverse_complement",
+    "kmer_counts",
+    "kmer_names",
+]
+
+#: Named alphabets; any other string of distinct letters is a custom alphabet, in channel order.
+ALPHABETS = {
+    "dna": "ACGT",
+    "rna": "ACGU",
+    "protein": "ACDEFGHIKLMNPQRSTVWY",
+}
+
+# Ambiguity codes as the alphabet letters they stand for (IUPAC; for RNA, T reads as U).
+_NUCLEOTIDE_CODES = {
+    "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
+    "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT",
+}
+_PROTEIN_CODES = {"B": "DN", "Z": "EQ", "J": "IL", "X": "ACDEFGHIKLMNPQRSTVWY"}
+
+_COMPLEMENT = dict(zip("ACGTURYSWKMBDHVN", "TGCAAYRSWMKVHDBN"))
+
+# Above this many k-mer count cells a dense matrix would pass 128 MiB: kmer_counts goes sparse.
+_DENSE_KMER_CELLS = 1 << 25
+
+_DTYPES = {
+    np.dtype(np.float32): np.float32,
+    np.dtype(np.uint8): np.uint8,
+    np.dtype(np.float16): np.float16,
+}
+
+
+class FastaFormatError(ValueError):
+    """A FASTA file that cannot be read; the message names the file, line and column."""
+
+
+@dataclass(frozen=True)
+class FastaRecords:
+    """The records of a FASTA file, in file order.
+
+    ``names`` are the first words of the header lines, ``descriptions`` the rest of each header,
+    ``sequences`` the sequences with line breaks removed. Unpacks as ``names, sequences``.
+    """
+
+    names: list[str]
+    sequences: list[str]
+    descriptions: list[str]
+
+    def __iter__(self):
+        return iter((self.names, self.sequences))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+_COMPRESSED_MAGIC = {
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"PK\x03\x04": "zip",
+}
+
+
+def read_fasta(path: str | os.PathLike) -> FastaRecords:
+    """Reads a FASTA file, plain or gzip-compressed (bgzip included).
+
+    Accepts multi-line records, CRLF line ends and blank lines. Raises ``FastaFormatError``
+    naming the file and line for sequence data before the first header, a header with no name, a
+    record with no sequence, binary data and characters that are not sequence letters.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as err:
+            raise FastaFormatError(f"{path}: gzip data is damaged or truncated ({err})") from None
+    for magic, kind in _COMPRESSED_MAGIC.items():
+        if data.startswith(magic):
+            raise FastaFormatError(
+                f"{path}: the file is {kind}-compressed; decompress it or recompress it with gzip"
+            )
+    try:
+        names, descriptions, sequences = _core.parse_fasta(data, path)
+    except ValueError as err:
+        raise FastaFormatError(str(err)) from None
+    if not names:
+        raise FastaFormatError(f"{path}: no FASTA records found (a record starts with '>name')")
+    return FastaRecords(names, sequences, descriptions)
+
+
+def one_hot(
+    seqs,
+    alphabet: str = "dna",
+    length: int | None = None,
+    pad: str = "right",
+    unknown: str = "zero",
+    iupac: bool = False,
+    dtype=np.float32,
+    threads: int | None = None,
+) -> np.ndarray:
+    """One-hot encodes sequences into a ``(N, C, L)`` array, channels first.
+
+    ``alphabet`` is ``"dna"`` (channels A, C, G, T), ``"rna"`` (A, C, G, U), ``"protein"`` (the 20
+    amino acids, alphabetical by one-letter code) or a string of distinct letters. Letters are read
+    case-insensitively. ``length`` pads or trims every sequence to L positions (``pad="right"``
+    pads at the end and keeps the start, ``"left"`` the reverse, ``"center"`` splits the
+    difference); without it all sequences must have one length. Padded positions are all zero.
+
+    Letters outside the alphabet (``unknown``): ``"zero"`` gives an all-zero column, ``"uniform"``
+    gives 1/C in every channel, ``"error"`` raises naming the sequence, position and letter. With
+    ``iupac=True`` ambiguity codes get fractional columns (R = A/G = 0.5 each, N = 0.25 each; for
+    protein B = D/N, Z = E/Q, J = I/L, X = any). ``dtype`` is float32, float16 or uint8 (uint8
+    only for whole-number encodings). ``threads`` defaults to every core.
+    """
+    letters = _alphabet(alphabet)
+    seq_list = _as_sequence_list(seqs)
+    out_dtype = _one_hot_dtype(dtype)
+    weights = np.zeros((len(letters), 256), dtype=np.float64)
+    known = _letter_rows(letters)
+    if iupac:
+        known.update(_ambiguity_rows(alphabet, letters))
+    for letter, row in known.items():
+        for case in {letter.upper(), letter.lower()}:
+            weights[:, ord(case)] = row
+    unknown_mask = np.ones(256, dtype=bool)
+    for letter in known:
+        unknown_mask[[ord(letter.upper()), ord(letter.lower())]] = False
+    if unknown == "uniform":
+        weights[:, unknown_mask] = 1.0 / len(letters)
+    elif unknown == "error":
+        _raise_on_unknown(seq_list, ~unknown_mask, alphabet, letters, threads,
+                          hint="use unknown='zero' or 'uniform' to encode it anyway"
+                          + ("" if iupac else ", or iupac=True for ambiguity codes"))
+    elif unknown != "zero":
+        raise ValueError(f"unknown must be 'zero', 'uniform' or 'error', not {unknown!r}")
+    if out_dtype == np.uint8 and np.any(weights % 1):
+        raise ValueError(
+            "dtype uint8 holds only whole numbers, but iupac=True or unknown='uniform' "
+            "gives fractions; use dtype float32 or float16"
+        )
+    table = weights.astype(out_dtype)
+    if out_dtype == np.float16:
+        table = table.view(np.uint16)
+    out = _core.encode(seq_list, table, _length_arg(length), _pad_arg(pad), _threads(threads))
+    return out.view(np.float16) if out_dtype == np.float16 else out
+
+
+def tokenize(
+    seqs,
+    alphabet: str = "dna",
+    length: int | None = None,
+    pad: str = "right",
+    unknown: str = "token",
+    threads: int | None = None,
+) -> np.ndarray:
+    """Integer tokens for embedding layers: int64 ``(N, L)``.
+
+    Token 0 is padding, 1..C are the alphabet's letters in order (case-insensitive), C + 1 is
+    any other letter (``unknown="token"``) or an error naming it (``unknown="error"``).
+    ``length`` and ``pad`` work as in ``one_hot``. ``decode`` inverts it.
+    """
+    letters = _alphabet(alphabet)
+    seq_list = _as_sequence_list(seqs)
+    table = np.full((1, 256), len(letters) + 1, dtype=np.int64)
+    for i, letter in enumerate(letters):
+        table[0, [ord(letter.upper()), ord(letter.lower())]] = i + 1
+    if unknown == "error":
+        _raise_on_unknown(seq_list, table[0] <= len(letters), alphabet, letters, threads,
+                          hint="use unknown='token' to give it the unknown token")
+    elif unknown != "token":
+        raise ValueError(f"unknown must be 'token' or 'error', not {unknown!r}")
+    out = _core.encode(seq_list, table, _length_arg(length), _pad_arg(pad), _threads(threads))
+    return out[:, 0, :]
+
+
+def decode(encoded, alphabet: str = "dna") -> list[str] | str:
+    """Sequences back from ``tokenize`` output ``(N, L)`` or ``one_hot`` output ``(N, C, L)``.
+
+    Padding is dropped; unknown tokens, and one-hot columns that are not a single 1, come back as
+    ``N`` (nucleotides) or ``X`` (protein and custom alphabets). Letters come back upper-case. A
+    single ``(L,)`` token row or ``(C, L)`` one-hot matrix gives one ``str``.
+    """
+    letters = _alphabet(alphabet)
+    arr = np.asarray(encoded)
+    unknown_letter = "N" if alphabet in ("dna", "rna") else "X"
+    lookup = np.frombuffer(("\0" + letters + unknown_letter).encode(), dtype="S1")
+    if arr.ndim in (2, 3) and arr.dtype.kind == "f" or arr.ndim == 3:
+        single = arr.ndim == 2
+        onehot = arr[None] if single else arr
+        if onehot.shape[1] != len(letters):
+            raise ValueError(
+                f"one-hot input has {onehot.shape[1]} channels but the {alphabet!r} alphabet "
+                f"has {len(letters)}; pass the alphabet it was encoded with"
+            )
+        tokens = np.argmax(onehot, axis=1) + 1
+        exact = (onehot.max(axis=1) == 1) & (onehot.sum(axis=1) == 1)
+        tokens[~exact] = len(letters) + 1
+        tokens[onehot.sum(axis=1) == 0] = 0
+    elif arr.ndim in (1, 2) and arr.dtype.kind in "iu":
+        single = arr.ndim == 1
+        tokens = arr[None] if single else arr
+        bad = (tokens < 0) | (tokens > len(letters) + 1)
+        if bad.any():
+            n, j = np.argwhere(bad)[0]
+            raise ValueError(
+                f"token {tokens[n, j]} at sequence {n}, position {j} is outside 0..{len(letters) + 1}"
+                f" for the {alphabet!r} alphabet; pass the alphabet it was tokenized with"
+            )
+    else:
+        raise ValueError(
+            "decode takes integer tokens (N, L) or a one-hot array (N, C, L); "
+            f"got an array of shape {arr.shape} and dtype {arr.dtype}"
+        )
+    chars = lookup[tokens]
+    rows = [row.tobytes().replace(b"\0", b"").decode() for row in chars]
+    return rows[0] if single else rows
+
+
+def reverse_complement(seqs, alphabet: str = "dna"):
+    """Reverse complement of sequences or of one-hot arrays.
+
+    Strings (one ``str``, or a list / array of them) come back in the same form, case kept, IUPAC
+    codes complemented (R <-> Y, K <-> M, B <-> V, D <-> H; S, W, N stay), ``-`` and ``.`` kept.
+    ``alphabet="rna"`` writes U for the complement of A. A one-hot array ``(N, 4, L)`` or
+    ``(4, L)`` in A, C, G, T/U channel order comes back reversed along both channels and positions
+    (so padding moves to the other end).
+    """
+    if isinstance(seqs, np.ndarray) and seqs.dtype.kind in "fiub":
+        if seqs.ndim not in (2, 3) or seqs.shape[-2] != 4:
+            raise ValueError(
+                "reverse_complement of a one-hot array needs shape (N, 4, L) or (4, L) in "
+                f"A, C, G, T/U channel order; got shape {seqs.shape}"
+            )
+        return np.ascontiguousarray(seqs[..., ::-1, ::-1])
+    if alphabet not in ("dna", "rna"):
+        raise ValueError(f"reverse_complement needs alphabet 'dna' or 'rna', not {alphabet!r}")
+    seq_list = _as_sequence_list(seqs)
+    complement = np.arange(256, dtype=np.uint8)
+    allowed = np.zeros(256, dtype=bool)
+    allowed[[ord("-"), ord(".")]] = True
+    for base, comp in _COMPLEMENT.items():
+        if alphabet == "rna" and comp == "T":
+            comp = "U"
+        for b, c in ((base, comp), (base.lower(), comp.lower())):
+            complement[ord(b)] = ord(c)
+            allowed[ord(b)] = True
+    bad = _core.first_bad_byte(seq_list, allowed, _threads(None))
+    if bad is not None:
+        index, position, byte = bad
+        raise ValueError(
+            f"sequence {index}, position {position}: {_show_byte(byte)} is not a nucleotide "
+            "letter (IUPAC), so it has no complement"
+        )
+    out = _core.reverse_complement(seq_list, complement, _threads(None))
+    if isinstance(seqs, (str, bytes)):
+        return out[0]
+    if isinstance(seqs, np.ndarray):
+        return np.array(out, dtype=seqs.dtype if seqs.dtype.kind in "US" else object)
+    return out
+
+
+def kmer_counts(
+    seqs,
+    k: int,
+    canonical: bool = False,
+    normalize: bool = False,
+    sparse: bool | None = None,
+    threads: int | None = None,
+):
+    """k-mer counts, ``(N, 4**k)``: the classic feature-engineering baseline.
+
+    Columns are the k-mers in lexicographic order (``kmer_names(k)``); U reads as T; k-mers
+    holding any other letter (N, gaps) are skipped. ``canonical=True`` counts a k-mer and its
+    reverse complement together in the column of the smaller of the two (the other column stays
+    zero). ``normalize=True`` divides each row by its number of counted k-mers (float32);
+    otherwise counts are int32. ``sparse=None`` returns a dense array unless it would pass 128 MiB,
+    then a ``scipy.sparse.csr_matrix``; True or False forces the choice. k is 1 to 12.
+    """
+    seq_list = _as_sequence_list(seqs)
+    k = _count_arg(k, "k")
+    if sparse is None:
+        sparse = len(seq_list) * 4**k > _DENSE_KMER_CELLS
+    result = _core.kmer_counts(seq_list, k, bool(canonical), bool(sparse), _threads(threads))
+    if not sparse:
+        if not normalize:
+            return result
+        totals = result.sum(axis=1, keepdims=True, dtype=np.float64)
+        return (result / np.maximum(totals, 1)).astype(np.float32)
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, counts = result
+    shape = (len(seq_list), 4**k)
+    if normalize:
+        totals = np.add.reduceat(counts, indptr[:-1]) if counts.size else np.zeros(0)
+        row_totals = np.zeros(len(seq_list))
+        nonempty = np.diff(indptr) > 0
+        row_totals[nonempty] = totals[nonempty] if counts.size else 0
+        per_entry = np.repeat(np.maximum(row_totals, 1), np.diff(indptr))
+        return csr_matrix(((counts / per_entry).astype(np.float32), indices, indptr), shape=shape)
+    return csr_matrix((counts, indices, indptr), shape=shape)
+
+
+def kmer_names(k: int) -> list[str]:
+    """The column names of ``kmer_counts(..., k)``: all 4**k DNA k-mers in lexicographic order."""
+    k = _count_arg(k, "k")
+    return ["".join(p) for p in product("ACGT", repeat=k)]
+
+
+# ---- argument handling -------------------------------------------------------------------------
+
+
+def _alphabet(alphabet: str) -> str:
+    """The alphabet's letters, in channel order; checks a custom alphabet."""
+    if not isinstance(alphabet, str) or not alphabet:
+        raise ValueError(
+            f"alphabet must be 'dna', 'rna', 'protein' or a string of letters, not {alphabet!r}"
+        )
+    letters = ALPHABETS.get(alphabet.lower(), alphabet)
+    upper = letters.upper()
+    if not upper.isascii() or not all(c.isalpha() or c in "*-." for c in upper):
+        raise ValueError(f"alphabet {alphabet!r} must hold ASCII letters (or '*', '-', '.') only")
+    if len(set(upper)) != len(upper):
+        raise ValueError(f"alphabet {alphabet!r} repeats a letter (letters are case-insensitive)")
+    return upper
+
+
+def _letter_rows(letters: str) -> dict[str, np.ndarray]:
+    eye = np.eye(len(letters))
+    return {letter: eye[i] for i, letter in enumerate(letters)}
+
+
+def _ambiguity_rows(alphabet: str, letters: str) -> dict[str, np.ndarray]:
+    """Fractional rows for the ambiguity codes of a named alphabet."""
+    if alphabet in ("dna", "rna"):
+        codes = _NUCLEOTIDE_CODES
+        index = {"A": 0, "C": 1, "G": 2, "T": 3}
+    elif alphabet == "protein":
+        codes = _PROTEIN_CODES
+        index = {letter: i for i, letter in enumerate(letters)}
+    else:
+        raise ValueError("iupac=True needs alphabet 'dna', 'rna' or 'protein'")
+    rows = {}
+    for code, members in codes.items():
+        row = np.zeros(len(letters))
+        row[[index[m] for m in members]] = 1.0 / len(members)
+        rows[code] = row
+    return rows
+
+
+def _as_sequence_list(seqs) -> list:
+    """A list of str / bytes from what a user holds (items are checked in C++)."""
+    if isinstance(seqs, (str, bytes)):
+        return [seqs]
+    if isinstance(seqs, list):
+        return seqs
+    if isinstance(seqs, np.ndarray):
+        if seqs.ndim == 0:
+            return [seqs.item()]
+        if seqs.ndim != 1:
+            raise ValueError(f"sequences must be one-dimensional, got an array of shape {seqs.shape}")
+        if seqs.dtype.kind not in "USO":
+            raise TypeError(
+                f"sequences must be strings, got a NumPy array of {seqs.dtype}; "
+                "to reverse-complement a one-hot array pass it to reverse_complement"
+            )
+        return seqs.tolist()
+    if isinstance(seqs, (dict, set)) or not hasattr(seqs, "__iter__"):
+        raise TypeError(
+            f"sequences must be a str, a list of str or an array of strings, not {type(seqs).__name__}"
+        )
+    return list(seqs)
+
+
+def _raise_on_unknown(seq_list, allowed, alphabet, letters, threads, hint) -> None:
+    bad = _core.first_bad_byte(seq_list, np.ascontiguousarray(allowed), _threads(threads))
+    if bad is not None:
+        index, position, byte = bad
+        raise ValueError(
+            f"sequence {index}, position {position}: {_show_byte(byte)} is not in the "
+            f"{alphabet!r} alphabet ({letters}); {hint}"
+        )
+
+
+def _show_byte(byte: int) -> str:
+    return repr(chr(byte)) if 0x20 <= byte < 0x7F else f"byte 0x{byte:02X}"
+
+
+def _one_hot_dtype(dtype):
+    try:
+        key = np.dtype(dtype)
+    except TypeError:
+        key = None
+    if key not in _DTYPES:
+        raise ValueError(f"dtype must be float32, float16 or uint8, not {dtype!r}")
+    return _DTYPES[key]
+
+
+def _count_arg(value, name: str) -> int:
+    """A positive whole number; R passes 200 as 200.0, which is accepted."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive whole number, not {value!r}")
+    if value != int(value) or value < 1:
+        raise ValueError(f"{name} must be a positive whole number, not {value!r}")
+    return int(value)
+
+
+def _length_arg(length) -> int:
+    return -1 if length is None else _count_arg(length, "length")
+
+
+def _pad_arg(pad: str) -> str:
+    if pad not in ("right", "left", "center"):
+        raise ValueError(f"pad must be 'right', 'left' or 'center', not {pad!r}")
+    return pad
+
+
+def _threads(threads) -> int:
+    return 0 if threads is None else _count_arg(threads, "threads")

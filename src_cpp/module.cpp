@@ -1,0 +1,270 @@
+// deepomics._core: the pybind11 boundary over the C++ kernels.
+//
+// Each function collects pointers to the sequences' bytes while it holds the GIL (checking
+// types, missing values, non-ASCII text and empty sequences once, here), allocates its output,
+// then releases the GIL for the kernel. The Python layer (deepomics.seq) builds the lookup
+// tables and is the public API; these functions are not.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "encode.hpp"
+#include "fasta.hpp"
+
+namespace py = pybind11;
+using namespace deepomics;
+
+namespace {
+
+int resolve_threads(int threads) {
+  if (threads > 0) return threads;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+// Borrowed views of a list of str / bytes, with references held so that nothing the views point
+// into can be freed while the GIL is released.
+struct Sequences {
+  std::vector<py::object> keep;
+  std::vector<SeqView> views;
+};
+
+std::string type_name(PyObject* o) { return Py_TYPE(o)->tp_name; }
+
+Sequences collect(const py::list& seqs) {
+  Sequences out;
+  const std::size_t n = static_cast<std::size_t>(PyList_GET_SIZE(seqs.ptr()));
+  if (n == 0) throw py::value_error("no sequences given: pass at least one sequence");
+  out.keep.reserve(n);
+  out.views.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    PyObject* o = PyList_GET_ITEM(seqs.ptr(), static_cast<Py_ssize_t>(i));
+    SeqView v{};
+    if (PyUnicode_Check(o)) {
+      if (!PyUnicode_IS_ASCII(o))
+        throw py::value_error("sequence " + std::to_string(i) +
+                              " holds a non-ASCII character; sequences are letters such as "
+                              "A, C, G, T");
+      v.data = static_cast<const unsigned char*>(PyUnicode_DATA(o));
+      v.size = static_cast<std::size_t>(PyUnicode_GET_LENGTH(o));
+    } else if (PyBytes_Check(o)) {
+      v.data = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(o));
+      v.size = static_cast<std::size_t>(PyBytes_GET_SIZE(o));
+    } else if (o == Py_None) {
+      throw py::value_error("sequence " + std::to_string(i) +
+                            " is missing (None, or NA in R); remove it or fill it in");
+    } else {
+      throw py::type_error("sequence " + std::to_string(i) + " is a " + type_name(o) +
+                           ", expected str or bytes");
+    }
+    if (v.size == 0)
+      throw py::value_error("sequence " + std::to_string(i) +
+                            " is empty; remove empty sequences first");
+    out.keep.emplace_back(py::reinterpret_borrow<py::object>(o));
+    out.views.push_back(v);
+  }
+  return out;
+}
+
+// The output length: `length` when given (> 0), else the common length of all sequences.
+std::size_t resolve_length(const std::vector<SeqView>& views, long long length) {
+  if (length > 0) return static_cast<std::size_t>(length);
+  if (length == 0) throw py::value_error("length must be a positive number of positions");
+  const std::size_t first = views[0].size;
+  for (std::size_t i = 1; i < views.size(); ++i)
+    if (views[i].size != first)
+      throw py::value_error("sequences differ in length: sequence 0 has " +
+                            std::to_string(first) + " letters but sequence " + std::to_string(i) +
+                            " has " + std::to_string(views[i].size) +
+                            "; pass length= to pad or trim them all to one length");
+  return first;
+}
+
+Pad parse_pad(const std::string& pad) {
+  if (pad == "right") return Pad::Right;
+  if (pad == "left") return Pad::Left;
+  if (pad == "center") return Pad::Center;
+  throw py::value_error("pad must be 'right', 'left' or 'center', not '" + pad + "'");
+}
+
+template <class T>
+py::array encode_as(const Sequences& s, const py::array& table, std::size_t length, Pad pad,
+                    int threads) {
+  auto tab = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(table);
+  if (!tab || tab.ndim() != 2 || tab.shape(1) != 256)
+    throw py::value_error("table must be a (channels, 256) array");
+  const int channels = static_cast<int>(tab.shape(0));
+  py::array_t<T> out({static_cast<py::ssize_t>(s.views.size()), static_cast<py::ssize_t>(channels),
+                      static_cast<py::ssize_t>(length)});
+  const T* t = tab.data();
+  T* o = out.mutable_data();
+  {
+    py::gil_scoped_release release;
+    encode_table<T>(s.views, t, channels, length, pad, o, threads);
+  }
+  return out;
+}
+
+py::array encode(const py::list& seqs, const py::array& table, long long length,
+                 const std::string& pad, int threads) {
+  const Pad p = parse_pad(pad);
+  Sequences s = collect(seqs);
+  const std::size_t len = resolve_length(s.views, length);
+  threads = resolve_threads(threads);
+  const py::dtype dt = table.dtype();
+  if (dt.is(py::dtype::of<float>())) return encode_as<float>(s, table, len, p, threads);
+  if (dt.is(py::dtype::of<uint8_t>())) return encode_as<uint8_t>(s, table, len, p, threads);
+  if (dt.is(py::dtype::of<uint16_t>())) return encode_as<uint16_t>(s, table, len, p, threads);
+  if (dt.is(py::dtype::of<int64_t>())) return encode_as<int64_t>(s, table, len, p, threads);
+  throw py::type_error("table dtype must be float32, uint8, uint16 (float16 bits) or int64");
+}
+
+py::object first_bad_byte(const py::list& seqs, const py::array_t<bool>& allowed, int threads) {
+  if (allowed.ndim() != 1 || allowed.shape(0) != 256)
+    throw py::value_error("allowed must be a boolean array of 256 entries");
+  Sequences s = collect(seqs);
+  bool ok[256];
+  for (int b = 0; b < 256; ++b) ok[b] = allowed.at(b);
+  BadByte bad;
+  {
+    py::gil_scoped_release release;
+    bad = find_bad_byte(s.views, ok, resolve_threads(threads));
+  }
+  if (!bad.found) return py::none();
+  return py::make_tuple(bad.seq, bad.pos, static_cast<int>(bad.byte));
+}
+
+py::array_t<int64_t> lengths(const py::list& seqs) {
+  Sequences s = collect(seqs);
+  py::array_t<int64_t> out(static_cast<py::ssize_t>(s.views.size()));
+  auto o = out.mutable_unchecked<1>();
+  for (std::size_t i = 0; i < s.views.size(); ++i)
+    o(static_cast<py::ssize_t>(i)) = static_cast<int64_t>(s.views[i].size);
+  return out;
+}
+
+py::list reverse_complement_py(const py::list& seqs, const py::array_t<uint8_t>& complement,
+                               int threads) {
+  if (complement.ndim() != 1 || complement.shape(0) != 256)
+    throw py::value_error("complement must be a uint8 array of 256 entries");
+  Sequences s = collect(seqs);
+  unsigned char table[256];
+  for (int b = 0; b < 256; ++b) table[b] = complement.at(b);
+  py::list out(s.views.size());
+  std::vector<unsigned char*> dst(s.views.size());
+  for (std::size_t i = 0; i < s.views.size(); ++i) {
+    const Py_ssize_t n = static_cast<Py_ssize_t>(s.views[i].size);
+    PyObject* o = PyUnicode_Check(s.keep[i].ptr()) ? PyUnicode_New(n, 127)
+                                                   : PyBytes_FromStringAndSize(nullptr, n);
+    if (!o) throw py::error_already_set();
+    dst[i] = PyUnicode_Check(o) ? static_cast<unsigned char*>(PyUnicode_DATA(o))
+                                : reinterpret_cast<unsigned char*>(PyBytes_AS_STRING(o));
+    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), o);  // steals o
+  }
+  {
+    py::gil_scoped_release release;
+    reverse_complement(s.views, table, dst, resolve_threads(threads));
+  }
+  return out;
+}
+
+py::object kmer_counts_py(const py::list& seqs, int k, bool canonical, bool sparse, int threads) {
+  if (k < 1 || k > kMaxK)
+    throw py::value_error("k must be between 1 and " + std::to_string(kMaxK) + ", not " +
+                          std::to_string(k));
+  Sequences s = collect(seqs);
+  threads = resolve_threads(threads);
+  const py::ssize_t width = py::ssize_t{1} << (2 * k);
+  if (!sparse) {
+    py::array_t<int32_t> out({static_cast<py::ssize_t>(s.views.size()), width});
+    int32_t* o = out.mutable_data();
+    {
+      py::gil_scoped_release release;
+      std::fill(o, o + out.size(), 0);
+      kmer_counts_dense(s.views, k, canonical, o, threads);
+    }
+    return out;
+  }
+  KmerCsr csr;
+  {
+    py::gil_scoped_release release;
+    csr = kmer_counts_sparse(s.views, k, canonical, threads);
+  }
+  auto to_array = [](const auto& v) {
+    using V = typename std::decay_t<decltype(v)>::value_type;
+    py::array_t<V> a(static_cast<py::ssize_t>(v.size()));
+    std::copy(v.begin(), v.end(), a.mutable_data());
+    return a;
+  };
+  return py::make_tuple(to_array(csr.indptr), to_array(csr.indices), to_array(csr.counts));
+}
+
+// Decodes UTF-8 text, naming the record when it is not valid.
+py::str decode_text(const std::string& blob, std::size_t from, std::size_t to, std::size_t record,
+                    const char* what) {
+  PyObject* o = PyUnicode_DecodeUTF8(blob.data() + from, static_cast<Py_ssize_t>(to - from),
+                                     "strict");
+  if (!o) {
+    PyErr_Clear();
+    throw py::value_error(std::string("the ") + what + " of record " + std::to_string(record) +
+                          " is not valid UTF-8 text");
+  }
+  return py::reinterpret_steal<py::str>(o);
+}
+
+py::tuple parse_fasta_py(const py::bytes& data, const std::string& source) {
+  char* buf = nullptr;
+  Py_ssize_t n = 0;
+  if (PyBytes_AsStringAndSize(data.ptr(), &buf, &n) != 0) throw py::error_already_set();
+  FastaRecords rec;
+  FastaError err;
+  bool ok;
+  {
+    py::gil_scoped_release release;
+    ok = parse_fasta(buf, static_cast<std::size_t>(n), rec, err);
+  }
+  if (!ok) {
+    std::string where = source + ", line " + std::to_string(err.line);
+    if (err.column > 0) where += ", column " + std::to_string(err.column);
+    throw py::value_error("malformed FASTA (" + where + "): " + err.message);
+  }
+  const std::size_t count = rec.size();
+  py::list names(count), descriptions(count), sequences(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    names[i] = decode_text(rec.names, rec.name_off[i], rec.name_off[i + 1], i, "name");
+    descriptions[i] = decode_text(rec.descriptions, rec.description_off[i],
+                                  rec.description_off[i + 1], i, "description");
+    const std::size_t a = rec.sequence_off[i], b = rec.sequence_off[i + 1];
+    PyObject* o = PyUnicode_New(static_cast<Py_ssize_t>(b - a), 127);
+    if (!o) throw py::error_already_set();
+    std::copy(rec.sequences.data() + a, rec.sequences.data() + b,
+              static_cast<char*>(PyUnicode_DATA(o)));
+    sequences[i] = py::reinterpret_steal<py::str>(o);
+  }
+  return py::make_tuple(names, descriptions, sequences);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "deepomics C++ sequence kernels (private; use deepomics.seq)";
+  m.def("encode", &encode, py::arg("seqs"), py::arg("table"), py::arg("length"), py::arg("pad"),
+        py::arg("threads") = 0,
+        "(N, C, length) array: table[c, byte] per placed byte, zero where padded");
+  m.def("first_bad_byte", &first_bad_byte, py::arg("seqs"), py::arg("allowed"),
+        py::arg("threads") = 0, "(sequence, position, byte) of the first disallowed byte, or None");
+  m.def("lengths", &lengths, py::arg("seqs"), "int64 lengths, after checking every sequence");
+  m.def("reverse_complement", &reverse_complement_py, py::arg("seqs"), py::arg("complement"),
+        py::arg("threads") = 0);
+  m.def("kmer_counts", &kmer_counts_py, py::arg("seqs"), py::arg("k"), py::arg("canonical"),
+        py::arg("sparse"), py::arg("threads") = 0,
+        "dense int32 (N, 4^k), or (indptr, indices, counts) when sparse");
+  m.def("parse_fasta", &parse_fasta_py, py::arg("data"), py::arg("source"),
+        "(names, descriptions, sequences) of the FASTA text in data");
+  m.attr("max_k") = kMaxK;
+}
