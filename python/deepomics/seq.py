@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from dataclasses import dataclass
 from itertools import product
 
@@ -46,7 +47,8 @@ _NUCLEOTIDE_CODES = {
 }
 _PROTEIN_CODES = {"B": "DN", "Z": "EQ", "J": "IL", "X": "ACDEFGHIKLMNPQRSTVWY"}
 
-_COMPLEMENT = dict(zip("ACGTURYSWKMBDHVN", "TGCAAYRSWMKVHDBN"))
+# Complements of the letters DNA and RNA share; A pairs with T in DNA and with U in RNA.
+_COMPLEMENT = dict(zip("CGRYSWKMBDHVN", "GCYRSWMKVHDBN"))
 
 # Above this many k-mer count cells a dense matrix would pass 128 MiB: kmer_counts goes sparse.
 _DENSE_KMER_CELLS = 1 << 25
@@ -98,11 +100,15 @@ def read_fasta(path: str | os.PathLike) -> FastaRecords:
     """
     path = os.fspath(path)
     with open(path, "rb") as handle:
-        data = handle.read()
+        return _parse_fasta_bytes(handle.read(), path)
+
+
+def _parse_fasta_bytes(data: bytes, path: str) -> FastaRecords:
+    """read_fasta's work on the file's bytes; `path` names the source in errors."""
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:
             raise FastaFormatError(f"{path}: gzip data is damaged or truncated ({err})") from None
     for magic, kind in _COMPRESSED_MAGIC.items():
         if data.startswith(magic):
@@ -251,7 +257,8 @@ def reverse_complement(seqs, alphabet: str = "dna"):
 
     Strings (one ``str``, or a list / array of them) come back in the same form, case kept, IUPAC
     codes complemented (R <-> Y, K <-> M, B <-> V, D <-> H; S, W, N stay), ``-`` and ``.`` kept.
-    ``alphabet="rna"`` writes U for the complement of A. A one-hot array ``(N, 4, L)`` or
+    ``alphabet="dna"`` reads A, C, G, T; ``"rna"`` reads A, C, G, U (U in DNA or T in RNA is an
+    error, so that applying it twice always gives the input back). A one-hot array ``(N, 4, L)`` or
     ``(4, L)`` in A, C, G, T/U channel order comes back reversed along both channels and positions
     (so padding moves to the other end).
     """
@@ -265,21 +272,23 @@ def reverse_complement(seqs, alphabet: str = "dna"):
     if alphabet not in ("dna", "rna"):
         raise ValueError(f"reverse_complement needs alphabet 'dna' or 'rna', not {alphabet!r}")
     seq_list = _as_sequence_list(seqs)
+    partner, other = ("U", "T") if alphabet == "rna" else ("T", "U")
+    pairs = {**_COMPLEMENT, "A": partner, partner: "A"}
     complement = np.arange(256, dtype=np.uint8)
     allowed = np.zeros(256, dtype=bool)
     allowed[[ord("-"), ord(".")]] = True
-    for base, comp in _COMPLEMENT.items():
-        if alphabet == "rna" and comp == "T":
-            comp = "U"
+    for base, comp in pairs.items():
         for b, c in ((base, comp), (base.lower(), comp.lower())):
             complement[ord(b)] = ord(c)
             allowed[ord(b)] = True
     bad = _core.first_bad_byte(seq_list, allowed, _threads(None))
     if bad is not None:
         index, position, byte = bad
+        hint = (f"; for {chr(byte).upper()} pass alphabet={'rna' if alphabet == 'dna' else 'dna'!r}"
+                if chr(byte).upper() == other else "")
         raise ValueError(
-            f"sequence {index}, position {position}: {_show_byte(byte)} is not a nucleotide "
-            "letter (IUPAC), so it has no complement"
+            f"sequence {index}, position {position}: {_show_byte(byte)} is not a letter of the "
+            f"{alphabet!r} alphabet (IUPAC codes included), so it has no complement{hint}"
         )
     out = _core.reverse_complement(seq_list, complement, _threads(None))
     if isinstance(seqs, (str, bytes)):

@@ -1,0 +1,215 @@
+# The Python backend: which Python, importing it once, and calling into it.
+#
+# Nothing here runs at load time: the package has no .onLoad, so library(deepomics) never starts
+# Python. The first function that needs Python calls py_deepomics(), which picks the interpreter
+# (backend_python()), imports the `deepomics` module once and caches it in `.backend`.
+# Every call into Python goes through py_call(), which turns a Python exception into an R error
+# carrying Python's message.
+
+.backend <- new.env(parent = emptyenv())
+
+# The Python to use, in the documented order; `python` is NULL for reticulate's own choice.
+backend_python <- function() {
+  option <- getOption("deepomics.python")
+  if (!is.null(option)) {
+    if (!is.character(option) || length(option) != 1L || is.na(option) || !nzchar(option)) {
+      stop("option deepomics.python must be the path of a Python executable or environment",
+           call. = FALSE)
+    }
+    return(list(python = python_executable(option, "option deepomics.python"),
+                source = "option deepomics.python"))
+  }
+  env <- Sys.getenv("DEEPOMICS_PYTHON", unset = "")
+  if (nzchar(env)) {
+    return(list(python = python_executable(env, "environment variable DEEPOMICS_PYTHON"),
+                source = "environment variable DEEPOMICS_PYTHON"))
+  }
+  if (reticulate::virtualenv_exists("r-deepomics")) {
+    return(list(python = reticulate::virtualenv_python("r-deepomics"),
+                source = "virtualenv 'r-deepomics'"))
+  }
+  list(python = NULL, source = "reticulate's default")
+}
+
+# A Python executable from a path to one or to an environment's folder.
+python_executable <- function(path, what) {
+  path <- path.expand(path)
+  if (dir.exists(path)) {
+    candidates <- file.path(path, c("bin/python", "bin/python3", "python.exe", "Scripts/python.exe"))
+    found <- candidates[file.exists(candidates)]
+    if (!length(found)) {
+      stop(what, " is '", path, "', a folder with no Python in bin/ or Scripts/", call. = FALSE)
+    }
+    return(found[[1L]])
+  }
+  if (!file.exists(path)) {
+    stop(what, " is '", path, "', but there is no such file; ",
+         "set it to a Python executable that has the deepomics package", call. = FALSE)
+  }
+  path
+}
+
+# The `deepomics` Python module (imported with convert = FALSE: convert.R converts results).
+py_deepomics <- function() {
+  if (!is.null(.backend$module)) {
+    return(.backend$module)
+  }
+  if (reticulate::py_available(initialize = FALSE)) {
+    # Started by an earlier attempt of ours (keep its reason) or by someone else.
+    choice <- .backend$choice %||%
+      list(python = NULL, source = "Python was already running in this R session")
+    choice$python <- NULL
+  } else {
+    choice <- .backend$choice <- backend_python()
+  }
+  if (!is.null(choice$python)) {
+    # RETICULATE_PYTHON is the one setting reticulate honours before all others; it is set only
+    # while Python starts, so that the user's own value does not outrank deepomics' choice.
+    old <- Sys.getenv("RETICULATE_PYTHON", unset = NA)
+    Sys.setenv(RETICULATE_PYTHON = choice$python)
+    on.exit(if (is.na(old)) Sys.unsetenv("RETICULATE_PYTHON") else Sys.setenv(RETICULATE_PYTHON = old),
+            add = TRUE)
+  }
+  reticulate::py_clear_last_error()
+  module <- tryCatch(
+    reticulate::import("deepomics", convert = FALSE),
+    error = function(e) stop(backend_error(e, choice))
+  )
+  .backend$module <- module
+  module
+}
+
+# The error py_deepomics() gives when the module cannot be imported: what, where, how to fix it.
+backend_error <- function(e, choice) {
+  python <- if (reticulate::py_available(initialize = FALSE)) {
+    tryCatch(reticulate::py_config()$python, error = function(e) NA_character_)
+  } else {
+    choice$python %||% NA_character_
+  }
+  where <- sprintf("the Python at %s (%s)",
+                   if (is.na(python)) "an unknown path" else python, choice$source)
+  fix <- paste0(
+    "Run install_deepomics() to create the virtualenv 'r-deepomics' with it, or point ",
+    "options(deepomics.python = ...) or the DEEPOMICS_PYTHON environment variable at a Python ",
+    "that has it, then restart R."
+  )
+  err <- reticulate::py_last_error()
+  msg <- if (is.null(err)) {
+    sprintf("deepomics could not start %s: %s\n%s", where, conditionMessage(e), fix)
+  } else if (identical(err$type, "ModuleNotFoundError") &&
+             grepl("No module named 'deepomics'", err$value, fixed = TRUE)) {
+    sprintf("The deepomics Python package is not installed in %s.\n%s", where, fix)
+  } else {
+    sprintf("The deepomics Python package failed to import in %s: %s: %s\n%s",
+            where, err$type, err$value, fix)
+  }
+  structure(class = c("deepomics_backend_error", "deepomics_error", "error", "condition"),
+            list(message = msg, call = NULL))
+}
+
+# TRUE when the Python backend imports (this starts Python); for tests and examples.
+backend_available <- function() {
+  !inherits(tryCatch(py_deepomics(), error = identity), "error")
+}
+
+# Calls a Python function; a Python exception becomes an R error of class
+# "deepomics_python_error" whose message is the exception's message (no traceback; the
+# traceback and the exception's type are kept in the condition as `python_traceback` and
+# `python_type`). `call` is the R call the error names, by default py_call's caller.
+py_call <- function(fun, ..., call = sys.call(-1L)) {
+  force(fun)
+  force(call)
+  reticulate::py_clear_last_error()
+  tryCatch(fun(...), error = function(e) {
+    err <- reticulate::py_last_error()
+    if (is.null(err)) {
+      stop(e)
+    }
+    message <- if (nzchar(err$value)) err$value else err$type
+    stop(structure(
+      class = c("deepomics_python_error", "deepomics_error", "error", "condition"),
+      list(message = message, call = call, python_type = err$type,
+           python_traceback = err$traceback)
+    ))
+  })
+}
+
+`%||%` <- function(x, y) if (is.null(x)) y else x
+
+#' Install the deepomics Python backend
+#'
+#' Creates a Python virtual environment (by default the one named `"r-deepomics"`, which
+#' deepomics finds on its own) and installs the deepomics Python package into it with pip,
+#' together with its dependencies (NumPy, SciPy). Modelled on `keras3::install_keras()`.
+#'
+#' The package builds its C++ extension when installed from source, so a C++17 compiler and the
+#' Python headers must be present (on Debian: `g++` and `python3-dev`; the virtualenv needs
+#' `python3-venv`).
+#'
+#' deepomics looks for Python in this order: the option `deepomics.python`, the environment
+#' variable `DEEPOMICS_PYTHON` (each the path of a Python executable or of an environment's
+#' folder), the virtualenv `"r-deepomics"`, then reticulate's own choice (which honours
+#' `RETICULATE_PYTHON`). Python starts on the first call that needs it, not when the package is
+#' loaded, and cannot be changed afterwards without restarting R.
+#'
+#' @param envname Name of the virtualenv (under reticulate's virtualenv root, usually
+#'   `~/.virtualenvs`) or a path to one.
+#' @param package What pip installs: the path of a deepomics source checkout (the folder holding
+#'   `pyproject.toml`), a wheel or sdist file, or a pip requirement such as
+#'   `"git+https://host/deepomics.git"`. By default the source checkout that holds the working
+#'   directory, found by walking up from it to a folder with `pyproject.toml` and
+#'   `python/deepomics/`; an error when there is none.
+#' @param ... Passed to [reticulate::virtualenv_install()], e.g. `pip_options`.
+#' @param python The Python interpreter the virtualenv is created from; `NULL` lets reticulate
+#'   choose (Python 3.10 or later is needed).
+#' @param new_env If `TRUE`, an existing virtualenv `envname` is removed first. The default is
+#'   `TRUE` for the package's own `"r-deepomics"` and `FALSE` for any other.
+#' @return The path of the virtualenv's Python, invisibly.
+#' @seealso [oneHot()], [kmerCounts()] and [readFasta()], which use the backend.
+#' @export
+#' @examples
+#' \dontrun{
+#' # from within a deepomics source checkout
+#' install_deepomics()
+#' # or from a given checkout or URL, into another environment
+#' install_deepomics("~/envs/deepomics", package = "path/to/deepomics")
+#' }
+install_deepomics <- function(envname = "r-deepomics", package = NULL, ..., python = NULL,
+                              new_env = identical(envname, "r-deepomics")) {
+  package <- package %||% find_python_source()
+  if (file.exists(package)) {
+    package <- normalizePath(package)
+  }
+  if (isTRUE(new_env) && reticulate::virtualenv_exists(envname)) {
+    reticulate::virtualenv_remove(envname, confirm = FALSE)
+  }
+  reticulate::virtualenv_create(envname, python = python, packages = character())
+  reticulate::virtualenv_install(envname, packages = package, ...)
+  python_path <- reticulate::virtualenv_python(envname)
+  if (reticulate::py_available(initialize = FALSE)) {
+    message("Python is already running in this R session; restart R to use ", python_path, ".")
+  }
+  if (!identical(envname, "r-deepomics")) {
+    message("deepomics finds this environment when you set ",
+            "options(deepomics.python = \"", python_path, "\") or DEEPOMICS_PYTHON.")
+  }
+  invisible(python_path)
+}
+
+# The deepomics source checkout that holds the working directory.
+find_python_source <- function(start = getwd()) {
+  dir <- normalizePath(start, mustWork = FALSE)
+  repeat {
+    if (file.exists(file.path(dir, "pyproject.toml")) &&
+        dir.exists(file.path(dir, "python", "deepomics"))) {
+      return(dir)
+    }
+    parent <- dirname(dir)
+    if (identical(parent, dir)) {
+      break
+    }
+    dir <- parent
+  }
+  stop("install_deepomics() found no deepomics source checkout at or above ", start,
+       "; pass package = the path of one, a wheel, or a pip URL", call. = FALSE)
+}

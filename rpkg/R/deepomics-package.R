@@ -1,0 +1,24 @@
+#' deepomics: deep learning for biological sequences and expression data
+#'
+#' The R interface to the deepomics Python package. Sequences go in as character vectors or
+#' Biostrings XStringSet objects; results come back as R arrays, matrices and Matrix sparse
+#' matrices.
+#'
+#' Python is not started when the package is loaded, only by the first function that needs it.
+#' The interpreter is, in this order: the option `deepomics.python`, the environment variable
+#' `DEEPOMICS_PYTHON`, the virtualenv `"r-deepomics"` (made by [install_deepomics()]), or
+#' reticulate's own choice. Python errors reach R as errors of class `deepomics_python_error`
+#' with Python's message; a missing Python package gives an error of class
+#' `deepomics_backend_error` that names [install_deepomics()].
+#'
+#' @section Functions:
+#' * [readFasta()]: read a FASTA file (plain or gzip).
+#' * [oneHot()]: one-hot arrays, sequences x channels x positions.
+#' * [kmerCounts()]: k-mer count matrices, dense or sparse.
+#' * [install_deepomics()]: set up the Python backend.
+#'
+#' @keywords internal
+#' @importFrom methods is new setGeneric setMethod
+#' @importClassesFrom Biostrings XStringSet
+#' @importClassesFrom Matrix dgCMatrix
+"_PACKAGE"

@@ -1,0 +1,225 @@
+// C++ unit tests of the kernels in src_cpp/, without Python; `make test-cpp` builds them with
+// AddressSanitizer and UBSan. Each check compares with a plain reference written here.
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "encode.hpp"
+#include "fasta.hpp"
+
+using namespace deepomics;
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond)                                                    \
+  do {                                                                 \
+    if (cond) {                                                        \
+      ++passed;                                                        \
+    } else {                                                           \
+      ++failed;                                                        \
+      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                  \
+  } while (0)
+
+static std::vector<SeqView> views(const std::vector<std::string>& seqs) {
+  std::vector<SeqView> v;
+  for (const auto& s : seqs) v.push_back({reinterpret_cast<const unsigned char*>(s.data()), s.size()});
+  return v;
+}
+
+static std::string random_seq(std::mt19937& rng, std::size_t n, const std::string& letters) {
+  std::string s(n, 'A');
+  std::uniform_int_distribution<std::size_t> pick(0, letters.size() - 1);
+  for (auto& c : s) c = letters[pick(rng)];
+  return s;
+}
+
+// Reference: channel c is 1 where the placed letter is "ACGT"[c] (either case).
+static float reference_one_hot(const std::string& s, std::size_t length, Pad pad, std::size_t c,
+                               std::size_t j) {
+  const Placement pl = place(s.size(), length, pad);
+  if (j < pl.dst_start || j >= pl.dst_start + pl.count) return 0.0f;
+  const char letter = s[pl.src_start + j - pl.dst_start];
+  return (letter == "ACGT"[c] || letter == "acgt"[c]) ? 1.0f : 0.0f;
+}
+
+static void test_place() {
+  const Placement r = place(3, 7, Pad::Right), l = place(3, 7, Pad::Left),
+                  c = place(3, 8, Pad::Center), t = place(9, 4, Pad::Center);
+  CHECK(r.src_start == 0 && r.dst_start == 0 && r.count == 3);
+  CHECK(l.src_start == 0 && l.dst_start == 4 && l.count == 3);
+  CHECK(c.dst_start == 2 && c.count == 3);  // 5 pads: 2 left, 3 right
+  CHECK(t.src_start == 2 && t.dst_start == 0 && t.count == 4);  // 5 trimmed: 2 left, 3 right
+}
+
+static void test_one_hot(int threads) {
+  std::mt19937 rng(7);
+  // Plain table (comparison kernel) and a table with a fraction (gather kernel).
+  std::vector<float> plain(4 * 256, 0.0f), fractional(4 * 256, 0.0f);
+  for (int c = 0; c < 4; ++c) {
+    plain[c * 256 + "ACGT"[c]] = plain[c * 256 + "acgt"[c]] = 1.0f;
+    fractional[c * 256 + "ACGT"[c]] = fractional[c * 256 + "acgt"[c]] = 1.0f;
+    fractional[c * 256 + 'N'] = 0.25f;
+  }
+  const Pad pads[3] = {Pad::Right, Pad::Left, Pad::Center};
+  for (Pad pad : pads) {
+    std::vector<std::string> seqs;
+    for (int i = 0; i < 300; ++i) seqs.push_back(random_seq(rng, 1 + rng() % 90, "ACGTacgtXN"));
+    seqs.push_back(random_seq(rng, 70000, "ACGTacgt"));  // spans three 32768-position pieces
+    const std::size_t length = 50000;
+    std::vector<float> out(seqs.size() * 4 * length, -1.0f);
+    encode_table<float>(views(seqs), plain.data(), 4, length, pad, out.data(), threads);
+    bool same = true;
+    for (std::size_t n = 0; n < seqs.size(); ++n)
+      for (std::size_t c = 0; c < 4; ++c)
+        for (std::size_t j = 0; j < length; ++j)
+          same &= out[(n * 4 + c) * length + j] == reference_one_hot(seqs[n], length, pad, c, j);
+    CHECK(same);
+
+    encode_table<float>(views(seqs), fractional.data(), 4, length, pad, out.data(), threads);
+    bool quarter = true;
+    for (std::size_t n = 0; n < seqs.size(); ++n) {
+      const Placement pl = place(seqs[n].size(), length, pad);
+      for (std::size_t j = 0; j < pl.count; ++j)
+        if (seqs[n][pl.src_start + j] == 'N')
+          for (std::size_t c = 0; c < 4; ++c)
+            quarter &= out[(n * 4 + c) * length + pl.dst_start + j] == 0.25f;
+    }
+    CHECK(quarter);
+  }
+}
+
+static void test_tokens() {
+  std::vector<int64_t> table(256, 5);
+  for (int i = 0; i < 4; ++i) table["ACGT"[i]] = table["acgt"[i]] = i + 1;
+  const std::vector<std::string> seqs = {"ACGTN", "tg"};
+  std::vector<int64_t> out(2 * 6, -1);
+  encode_table<int64_t>(views(seqs), table.data(), 1, 6, Pad::Left, out.data(), 1);
+  const std::vector<int64_t> want = {0, 1, 2, 3, 4, 5, 0, 0, 0, 0, 4, 3};
+  CHECK(out == want);
+}
+
+static void test_bad_byte(int threads) {
+  bool allowed[256] = {};
+  for (char c : std::string("ACGT")) allowed[static_cast<unsigned char>(c)] = true;
+  std::vector<std::string> seqs(50, "ACGTACGT");
+  CHECK(!find_bad_byte(views(seqs), allowed, threads).found);
+  seqs[31][5] = 'x';
+  seqs[40][1] = 'y';
+  const BadByte bad = find_bad_byte(views(seqs), allowed, threads);
+  CHECK(bad.found && bad.seq == 31 && bad.pos == 5 && bad.byte == 'x');
+  std::string longer(1 << 20, 'A');
+  longer[900000] = 'Q';
+  const BadByte one = find_bad_byte(views({longer}), allowed, threads);
+  CHECK(one.found && one.seq == 0 && one.pos == 900000);
+}
+
+static void test_reverse_complement(int threads) {
+  unsigned char comp[256];
+  for (int b = 0; b < 256; ++b) comp[b] = static_cast<unsigned char>(b);
+  comp['A'] = 'T'; comp['T'] = 'A'; comp['C'] = 'G'; comp['G'] = 'C';
+  std::mt19937 rng(3);
+  const std::vector<std::string> seqs = {random_seq(rng, 200000, "ACGT"), "AACG", "G"};
+  std::vector<std::string> out;
+  for (const auto& s : seqs) out.emplace_back(s.size(), '?');
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    std::vector<unsigned char*> dst = {reinterpret_cast<unsigned char*>(&out[i][0])};
+    reverse_complement(views({seqs[i]}), comp, dst, threads);
+  }
+  CHECK(out[1] == "CGTT");
+  CHECK(out[2] == "C");
+  bool ok = true;
+  for (std::size_t k = 0; k < seqs[0].size(); ++k)
+    ok &= out[0][k] == comp[static_cast<unsigned char>(seqs[0][seqs[0].size() - 1 - k])];
+  CHECK(ok);
+}
+
+static void test_kmers(int threads) {
+  std::mt19937 rng(11);
+  std::vector<std::string> seqs;
+  for (int i = 0; i < 200; ++i) seqs.push_back(random_seq(rng, 1 + rng() % 300, "ACGTNacgu"));
+  for (int k : {1, 3, 5}) {
+    for (bool canonical : {false, true}) {
+      const std::size_t width = std::size_t{1} << (2 * k);
+      std::vector<int32_t> dense(seqs.size() * width, 0);
+      kmer_counts_dense(views(seqs), k, canonical, dense.data(), threads);
+      const KmerCsr csr = kmer_counts_sparse(views(seqs), k, canonical, threads);
+      bool same = csr.indptr.size() == seqs.size() + 1;
+      bool reference = true;
+      for (std::size_t n = 0; n < seqs.size() && same; ++n) {
+        std::vector<int32_t> row(width, 0);
+        for (int64_t e = csr.indptr[n]; e < csr.indptr[n + 1]; ++e) row[csr.indices[e]] = csr.counts[e];
+        same &= std::equal(row.begin(), row.end(), dense.begin() + n * width);
+        // Reference count by string search, forward strand only.
+        if (!canonical) {
+          std::map<std::size_t, int> want;
+          const std::string& s = seqs[n];
+          for (std::size_t p = 0; p + k <= s.size(); ++p) {
+            std::size_t col = 0;
+            bool valid = true;
+            for (int q = 0; q < k; ++q) {
+              const std::size_t v = std::string("ACGT").find(static_cast<char>(
+                  std::toupper(s[p + q] == 'u' ? 't' : s[p + q])));
+              valid &= v != std::string::npos;
+              col = col * 4 + (valid ? v : 0);
+            }
+            if (valid) ++want[col];
+          }
+          for (std::size_t col = 0; col < width; ++col)
+            reference &= row[col] == (want.count(col) ? want[col] : 0);
+        }
+      }
+      CHECK(same);
+      CHECK(reference);
+    }
+  }
+}
+
+static void test_fasta() {
+  FastaRecords rec;
+  FastaError err;
+  const std::string good = "\n>one first record\r\nACGT\r\nac\r\n\n;comment\n>two\nNN NN\n";
+  CHECK(parse_fasta(good.data(), good.size(), rec, err));
+  CHECK(rec.size() == 2);
+  CHECK(rec.names.substr(0, rec.name_off[1]) == "one");
+  CHECK(rec.descriptions.substr(0, rec.description_off[1]) == "first record");
+  CHECK(rec.sequences == "ACGTacNNNN");
+
+  struct Bad {
+    std::string text;
+    std::size_t line;
+    const char* says;
+  };
+  const std::vector<Bad> bad = {
+      {"ACGT\n>x\nA\n", 1, "before the first header"},
+      {">x\nAC\n>\nAC\n", 3, "no name"},
+      {">x\n>y\nAC\n", 1, "has no sequence"},
+      {">x\nAC\n>y\n", 3, "has no sequence"},
+      {">x\nA\x01GT\n", 2, "binary data"},
+      {">x\nAC7T\n", 2, "unexpected character '7'"},
+      {">x\nAC\xc3\xa9T\n", 2, "binary data"},
+  };
+  for (const auto& b : bad) {
+    FastaRecords r;
+    FastaError e;
+    const bool ok = parse_fasta(b.text.data(), b.text.size(), r, e);
+    CHECK(!ok && e.line == b.line && e.message.find(b.says) != std::string::npos);
+  }
+}
+
+int main() {
+  test_place();
+  for (int threads : {1, 2, 3}) {
+    test_one_hot(threads);
+    test_bad_byte(threads);
+    test_reverse_complement(threads);
+    test_kmers(threads);
+  }
+  test_tokens();
+  test_fasta();
+  std::printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
