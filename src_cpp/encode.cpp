@@ -71,6 +71,14 @@ void gather_span(T* __restrict dst, const unsigned char* __restrict src, std::si
   for (std::size_t j = 0; j < n; ++j) dst[j] = tab[src[j]];
 }
 
+// No more threads than the input has blocks of kMinBytesPerThread bytes (at least one).
+int threads_for(const std::vector<SeqView>& seqs, int threads) {
+  std::size_t total = 0;
+  for (const auto& s : seqs) total += s.size;
+  const std::size_t most = std::max<std::size_t>(1, total / kMinBytesPerThread);
+  return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), most));
+}
+
 }  // namespace
 
 Placement place(std::size_t seq_len, std::size_t length, Pad pad) {
@@ -85,6 +93,7 @@ Placement place(std::size_t seq_len, std::size_t length, Pad pad) {
 }
 
 BadByte find_bad_byte(const std::vector<SeqView>& seqs, const bool allowed[256], int threads) {
+  threads = threads_for(seqs, threads);
   auto scan = [&](std::size_t i, std::size_t from, std::size_t to) -> BadByte {
     const unsigned char* s = seqs[i].data;
     for (std::size_t p = from; p < to; ++p)
@@ -175,11 +184,7 @@ void reverse_complement(const std::vector<SeqView>& seqs, const unsigned char co
                  [&](std::size_t b, std::size_t e) { span(0, b, e); });
     return;
   }
-  std::size_t total = 0;
-  for (const auto& s : seqs) total += s.size;
-  const std::size_t avg = std::max<std::size_t>(1, total / std::max<std::size_t>(1, seqs.size()));
-  parallel_for(seqs.size(), threads, std::max<std::size_t>(1, kMinBytesPerThread / avg),
-               [&](std::size_t b, std::size_t e) {
+  parallel_for(seqs.size(), threads_for(seqs, threads), 1, [&](std::size_t b, std::size_t e) {
                  for (std::size_t i = b; i < e; ++i) span(i, 0, seqs[i].size);
                });
 }
@@ -217,20 +222,12 @@ inline void for_each_kmer(const SeqView& seq, int k, bool canonical, Hit hit) {
   }
 }
 
-std::size_t min_seqs_per_thread(const std::vector<SeqView>& seqs) {
-  std::size_t total = 0;
-  for (const auto& s : seqs) total += s.size;
-  const std::size_t avg = std::max<std::size_t>(1, total / std::max<std::size_t>(1, seqs.size()));
-  return std::max<std::size_t>(1, kMinBytesPerThread / avg);
-}
-
 }  // namespace
 
 void kmer_counts_dense(const std::vector<SeqView>& seqs, int k, bool canonical, int32_t* out,
                        int threads) {
   const std::size_t width = std::size_t{1} << (2 * k);
-  parallel_for(seqs.size(), threads, min_seqs_per_thread(seqs),
-               [&](std::size_t b, std::size_t e) {
+  parallel_for(seqs.size(), threads_for(seqs, threads), 1, [&](std::size_t b, std::size_t e) {
                  for (std::size_t i = b; i < e; ++i) {
                    int32_t* row = out + i * width;
                    for_each_kmer(seqs[i], k, canonical, [&](uint32_t col) { ++row[col]; });
@@ -241,6 +238,7 @@ void kmer_counts_dense(const std::vector<SeqView>& seqs, int k, bool canonical, 
 KmerCsr kmer_counts_sparse(const std::vector<SeqView>& seqs, int k, bool canonical,
                            int threads) {
   const std::size_t width = std::size_t{1} << (2 * k);
+  threads = threads_for(seqs, threads);  // each thread holds a 4^k counter
   const std::size_t t = static_cast<std::size_t>(std::max(threads, 1));
   std::vector<KmerCsr> parts(t);
   parallel_for(t, threads, 1, [&](std::size_t pb, std::size_t pe) {

@@ -7,18 +7,18 @@ namespace deepomics {
 
 namespace {
 
-enum Kind : unsigned char { kSeq, kSkip, kText, kBinary };
+enum Kind : unsigned char { kSeq, kSkip, kText, kBinary, kNonAscii, kCarriageReturn };
 
 // What each byte is inside a sequence line.
 struct SeqClasses {
   Kind kind[256];
   SeqClasses() {
-    for (int b = 0; b < 256; ++b) kind[b] = (b < 0x20 || b >= 0x7f) ? kBinary : kText;
+    for (int b = 0; b < 256; ++b) kind[b] = b >= 0x80 ? kNonAscii : (b < 0x20 || b == 0x7f) ? kBinary : kText;
     for (int b = 'A'; b <= 'Z'; ++b) kind[b] = kind[b + 32] = kSeq;
     kind[static_cast<unsigned char>('*')] = kind[static_cast<unsigned char>('-')] = kSeq;
     kind[static_cast<unsigned char>('.')] = kSeq;
     kind[static_cast<unsigned char>(' ')] = kind[static_cast<unsigned char>('\t')] = kSkip;
-    kind[static_cast<unsigned char>('\r')] = kSkip;
+    kind[static_cast<unsigned char>('\r')] = kCarriageReturn;
   }
 };
 const SeqClasses kClasses;
@@ -33,6 +33,25 @@ std::string byte_repr(unsigned char b) {
 }
 
 bool is_space(unsigned char c) { return c == ' ' || c == '\t'; }
+
+// Text for an error message: printable ASCII as is, other bytes as \xNN.
+std::string printable(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+const char* kCarriageReturnHelp =
+    "carriage return inside a line: the file seems to use old Mac (CR-only) line ends; convert "
+    "them, e.g. tr '\\r' '\\n' < in.fa > out.fa";
 
 }  // namespace
 
@@ -53,13 +72,14 @@ bool parse_fasta(const char* buf, std::size_t n, FastaRecords& out, FastaError& 
       const std::size_t i = out.size() - 1;
       std::string name = out.names.substr(out.name_off[i], out.name_off[i + 1] - out.name_off[i]);
       return fail(header_line, 0,
-                  "record '" + name +
+                  "record '" + printable(name) +
                       "' has no sequence; remove its header line or add the sequence below it");
     }
     out.sequence_off.push_back(out.sequences.size());
     return true;
   };
 
+  if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) p += 3;  // UTF-8 byte order mark
   while (p < end) {
     ++line;
     const unsigned char* nl =
@@ -75,11 +95,13 @@ bool parse_fasta(const char* buf, std::size_t n, FastaRecords& out, FastaError& 
     }
     if (*p == '>') {
       if (!close_record()) return false;
-      for (const unsigned char* q = p + 1; q < stop; ++q)
+      for (const unsigned char* q = p + 1; q < stop; ++q) {
+        if (*q == '\r') return fail(line, static_cast<std::size_t>(q - p) + 1, kCarriageReturnHelp);
         if ((*q < 0x20 && *q != '\t') || *q == 0x7f)
           return fail(line, static_cast<std::size_t>(q - p) + 1,
                       "binary data (" + byte_repr(*q) +
                           ") in a header line; this does not look like a FASTA text file");
+      }
       const unsigned char* a = p + 1;
       while (a < stop && is_space(*a)) ++a;
       const unsigned char* b = a;
@@ -95,6 +117,7 @@ bool parse_fasta(const char* buf, std::size_t n, FastaRecords& out, FastaError& 
       out.name_off.push_back(out.names.size());
       out.descriptions.append(reinterpret_cast<const char*>(d), static_cast<std::size_t>(de - d));
       out.description_off.push_back(out.descriptions.size());
+      out.header_line.push_back(line);
       header_line = line;
       p = next;
       continue;
@@ -114,6 +137,12 @@ bool parse_fasta(const char* buf, std::size_t n, FastaRecords& out, FastaError& 
     for (q = p; q < stop; ++q) {
       const Kind kind = kClasses.kind[*q];
       const std::size_t col = static_cast<std::size_t>(q - p) + 1;
+      if (kind == kCarriageReturn) return fail(line, col, kCarriageReturnHelp);
+      if (kind == kNonAscii)
+        return fail(line, col,
+                    "non-ASCII character (" + byte_repr(*q) +
+                        ") in a sequence line; sequences hold ASCII letters, '*', '-' and '.' "
+                        "only");
       if (kind == kBinary)
         return fail(line, col,
                     "binary data (" + byte_repr(*q) +

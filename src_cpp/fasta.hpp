@@ -1,7 +1,7 @@
 // FASTA parsing from a buffer already in memory (the Python layer reads and un-gzips the file).
 //
-// Accepts multi-line records, CRLF line ends, blank lines, ';' comment lines and spaces or tabs
-// inside sequence lines (dropped). Rejects, naming the line and column: sequence data before the
+// Accepts multi-line records, CRLF line ends, blank lines, ';' comment lines, a UTF-8 byte order
+// mark and spaces or tabs inside sequence lines (dropped). Rejects, naming the line and column: sequence data before the
 // first header, a header with no name, a record with no sequence, binary data (control bytes or
 // non-ASCII bytes in a sequence) and characters that are not sequence letters.
 #pragma once
@@ -17,6 +17,7 @@ struct FastaRecords {
   // rest of the header line after the name's whitespace) and its sequence.
   std::string names, descriptions, sequences;
   std::vector<std::size_t> name_off{0}, description_off{0}, sequence_off{0};
+  std::vector<std::size_t> header_line;  // 1-based line of each record's header
   std::size_t size() const { return name_off.size() - 1; }
 };
 

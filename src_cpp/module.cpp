@@ -46,10 +46,15 @@ Sequences collect(const py::list& seqs) {
     PyObject* o = PyList_GET_ITEM(seqs.ptr(), static_cast<Py_ssize_t>(i));
     SeqView v{};
     if (PyUnicode_Check(o)) {
-      if (!PyUnicode_IS_ASCII(o))
-        throw py::value_error("sequence " + std::to_string(i) +
-                              " holds a non-ASCII character; sequences are letters such as "
-                              "A, C, G, T");
+      if (!PyUnicode_IS_ASCII(o)) {
+        Py_ssize_t pos = 0;
+        while (PyUnicode_READ_CHAR(o, pos) < 128) ++pos;
+        PyObject* ch = PyUnicode_Substring(o, pos, pos + 1);
+        const std::string shown = ch ? py::reinterpret_steal<py::str>(ch).cast<std::string>() : "?";
+        throw py::value_error("sequence " + std::to_string(i) + ", position " +
+                              std::to_string(pos) + ": '" + shown +
+                              "' is a non-ASCII character; sequences are ASCII letters such as A, C, G, T");
+      }
       v.data = static_cast<const unsigned char*>(PyUnicode_DATA(o));
       v.size = static_cast<std::size_t>(PyUnicode_GET_LENGTH(o));
     } else if (PyBytes_Check(o)) {
@@ -204,15 +209,15 @@ py::object kmer_counts_py(const py::list& seqs, int k, bool canonical, bool spar
   return py::make_tuple(to_array(csr.indptr), to_array(csr.indices), to_array(csr.counts));
 }
 
-// Decodes UTF-8 text, naming the record when it is not valid.
-py::str decode_text(const std::string& blob, std::size_t from, std::size_t to, std::size_t record,
-                    const char* what) {
+// Decodes a header's UTF-8 text; `where` names the file and line when it is not valid.
+py::str decode_header(const std::string& blob, std::size_t from, std::size_t to,
+                      const std::string& where) {
   PyObject* o = PyUnicode_DecodeUTF8(blob.data() + from, static_cast<Py_ssize_t>(to - from),
                                      "strict");
   if (!o) {
     PyErr_Clear();
-    throw py::value_error(std::string("the ") + what + " of record " + std::to_string(record) +
-                          " is not valid UTF-8 text");
+    throw py::value_error("malformed FASTA (" + where +
+                          "): the header is not UTF-8 text; save the file as UTF-8 or ASCII");
   }
   return py::reinterpret_steal<py::str>(o);
 }
@@ -236,9 +241,10 @@ py::tuple parse_fasta_py(const py::bytes& data, const std::string& source) {
   const std::size_t count = rec.size();
   py::list names(count), descriptions(count), sequences(count);
   for (std::size_t i = 0; i < count; ++i) {
-    names[i] = decode_text(rec.names, rec.name_off[i], rec.name_off[i + 1], i, "name");
-    descriptions[i] = decode_text(rec.descriptions, rec.description_off[i],
-                                  rec.description_off[i + 1], i, "description");
+    const std::string where = source + ", line " + std::to_string(rec.header_line[i]);
+    names[i] = decode_header(rec.names, rec.name_off[i], rec.name_off[i + 1], where);
+    descriptions[i] = decode_header(rec.descriptions, rec.description_off[i],
+                                    rec.description_off[i + 1], where);
     const std::size_t a = rec.sequence_off[i], b = rec.sequence_off[i + 1];
     PyObject* o = PyUnicode_New(static_cast<Py_ssize_t>(b - a), 127);
     if (!o) throw py::error_already_set();

@@ -148,13 +148,13 @@ def one_hot(
     protein B = D/N, Z = E/Q, J = I/L, X = any). ``dtype`` is float32, float16 or uint8 (uint8
     only for whole-number encodings). ``threads`` defaults to every core.
     """
-    letters = _alphabet(alphabet)
+    name, letters = _alphabet(alphabet)
     seq_list = _as_sequence_list(seqs)
     out_dtype = _one_hot_dtype(dtype)
     weights = np.zeros((len(letters), 256), dtype=np.float64)
     known = _letter_rows(letters)
     if iupac:
-        known.update(_ambiguity_rows(alphabet, letters))
+        known.update(_ambiguity_rows(name, letters))
     for letter, row in known.items():
         for case in {letter.upper(), letter.lower()}:
             weights[:, ord(case)] = row
@@ -195,7 +195,7 @@ def tokenize(
     any other letter (``unknown="token"``) or an error naming it (``unknown="error"``).
     ``length`` and ``pad`` work as in ``one_hot``. ``decode`` inverts it.
     """
-    letters = _alphabet(alphabet)
+    _, letters = _alphabet(alphabet)
     seq_list = _as_sequence_list(seqs)
     table = np.full((1, 256), len(letters) + 1, dtype=np.int64)
     for i, letter in enumerate(letters):
@@ -212,15 +212,20 @@ def tokenize(
 def decode(encoded, alphabet: str = "dna") -> list[str] | str:
     """Sequences back from ``tokenize`` output ``(N, L)`` or ``one_hot`` output ``(N, C, L)``.
 
-    Padding is dropped; unknown tokens, and one-hot columns that are not a single 1, come back as
-    ``N`` (nucleotides) or ``X`` (protein and custom alphabets). Letters come back upper-case. A
-    single ``(L,)`` token row or ``(C, L)`` one-hot matrix gives one ``str``.
+    The dtype tells them apart: float and uint8 arrays are one-hot, other integers are tokens.
+    Padding is dropped: token 0, and the all-zero columns at either end of a one-hot row (an
+    all-zero column between letters is an unknown letter). Unknown tokens and one-hot columns
+    that are not a single 1 come back as ``N`` (DNA, RNA) or ``X`` (protein, custom alphabets).
+    Letters come back upper-case. One ``(L,)`` token row or ``(C, L)`` one-hot matrix gives one
+    ``str``.
     """
-    letters = _alphabet(alphabet)
+    name, letters = _alphabet(alphabet)
     arr = np.asarray(encoded)
-    unknown_letter = "N" if alphabet in ("dna", "rna") else "X"
-    lookup = np.frombuffer(("\0" + letters + unknown_letter).encode(), dtype="S1")
-    if arr.ndim in (2, 3) and arr.dtype.kind == "f" or arr.ndim == 3:
+    unknown_token = len(letters) + 1
+    lookup = np.frombuffer(
+        ("\0" + letters + ("N" if name in ("dna", "rna") else "X")).encode(), dtype="S1"
+    )
+    if _is_one_hot(arr) and arr.ndim in (2, 3):
         single = arr.ndim == 2
         onehot = arr[None] if single else arr
         if onehot.shape[1] != len(letters):
@@ -229,22 +234,25 @@ def decode(encoded, alphabet: str = "dna") -> list[str] | str:
                 f"has {len(letters)}; pass the alphabet it was encoded with"
             )
         tokens = np.argmax(onehot, axis=1) + 1
-        exact = (onehot.max(axis=1) == 1) & (onehot.sum(axis=1) == 1)
-        tokens[~exact] = len(letters) + 1
-        tokens[onehot.sum(axis=1) == 0] = 0
-    elif arr.ndim in (1, 2) and arr.dtype.kind in "iu":
+        exact = (onehot.max(axis=1) == 1) & (onehot.sum(axis=1, dtype=np.float32) == 1)
+        tokens[~exact] = unknown_token
+        empty = ~onehot.any(axis=1)
+        padding = np.logical_and.accumulate(empty, axis=1)
+        padding |= np.logical_and.accumulate(empty[:, ::-1], axis=1)[:, ::-1]
+        tokens[padding] = 0
+    elif arr.dtype.kind in "iu" and arr.ndim in (1, 2):
         single = arr.ndim == 1
         tokens = arr[None] if single else arr
-        bad = (tokens < 0) | (tokens > len(letters) + 1)
+        bad = (tokens < 0) | (tokens > unknown_token)
         if bad.any():
             n, j = np.argwhere(bad)[0]
             raise ValueError(
-                f"token {tokens[n, j]} at sequence {n}, position {j} is outside 0..{len(letters) + 1}"
+                f"token {tokens[n, j]} at sequence {n}, position {j} is outside 0..{unknown_token}"
                 f" for the {alphabet!r} alphabet; pass the alphabet it was tokenized with"
             )
     else:
         raise ValueError(
-            "decode takes integer tokens (N, L) or a one-hot array (N, C, L); "
+            "decode takes integer tokens (N, L) or a float / uint8 one-hot array (N, C, L); "
             f"got an array of shape {arr.shape} and dtype {arr.dtype}"
         )
     chars = lookup[tokens]
@@ -263,6 +271,11 @@ def reverse_complement(seqs, alphabet: str = "dna"):
     (so padding moves to the other end).
     """
     if isinstance(seqs, np.ndarray) and seqs.dtype.kind in "fiub":
+        if not _is_one_hot(seqs):
+            raise ValueError(
+                f"reverse_complement takes sequences or a float / uint8 one-hot array, not "
+                f"{seqs.dtype} values (tokens?); decode tokens first"
+            )
         if seqs.ndim not in (2, 3) or seqs.shape[-2] != 4:
             raise ValueError(
                 "reverse_complement of a one-hot array needs shape (N, 4, L) or (4, L) in "
@@ -316,7 +329,7 @@ def kmer_counts(
     then a ``scipy.sparse.csr_matrix``; True or False forces the choice. k is 1 to 12.
     """
     seq_list = _as_sequence_list(seqs)
-    k = _count_arg(k, "k")
+    k = _kmer_k(k)
     if sparse is None:
         sparse = len(seq_list) * 4**k > _DENSE_KMER_CELLS
     result = _core.kmer_counts(seq_list, k, bool(canonical), bool(sparse), _threads(threads))
@@ -328,39 +341,37 @@ def kmer_counts(
     from scipy.sparse import csr_matrix
 
     indptr, indices, counts = result
-    shape = (len(seq_list), 4**k)
-    if normalize:
-        totals = np.add.reduceat(counts, indptr[:-1]) if counts.size else np.zeros(0)
-        row_totals = np.zeros(len(seq_list))
-        nonempty = np.diff(indptr) > 0
-        row_totals[nonempty] = totals[nonempty] if counts.size else 0
-        per_entry = np.repeat(np.maximum(row_totals, 1), np.diff(indptr))
-        return csr_matrix(((counts / per_entry).astype(np.float32), indices, indptr), shape=shape)
-    return csr_matrix((counts, indices, indptr), shape=shape)
+    matrix = csr_matrix((counts, indices, indptr), shape=(len(seq_list), 4**k))
+    if not normalize:
+        return matrix
+    totals = np.asarray(matrix.sum(axis=1, dtype=np.float64)).ravel()
+    per_entry = np.repeat(np.maximum(totals, 1), np.diff(indptr))
+    return csr_matrix(((counts / per_entry).astype(np.float32), indices, indptr), shape=matrix.shape)
 
 
 def kmer_names(k: int) -> list[str]:
     """The column names of ``kmer_counts(..., k)``: all 4**k DNA k-mers in lexicographic order."""
-    k = _count_arg(k, "k")
-    return ["".join(p) for p in product("ACGT", repeat=k)]
+    return ["".join(p) for p in product("ACGT", repeat=_kmer_k(k))]
 
 
 # ---- argument handling -------------------------------------------------------------------------
 
 
-def _alphabet(alphabet: str) -> str:
-    """The alphabet's letters, in channel order; checks a custom alphabet."""
+def _alphabet(alphabet: str) -> tuple[str | None, str]:
+    """(name, letters): the lower-case name of a named alphabet (None for a custom one) and its
+    letters in channel order, upper-case; checks a custom alphabet."""
     if not isinstance(alphabet, str) or not alphabet:
         raise ValueError(
             f"alphabet must be 'dna', 'rna', 'protein' or a string of letters, not {alphabet!r}"
         )
-    letters = ALPHABETS.get(alphabet.lower(), alphabet)
+    name = alphabet.lower() if alphabet.lower() in ALPHABETS else None
+    letters = ALPHABETS[name] if name else alphabet
     upper = letters.upper()
     if not upper.isascii() or not all(c.isalpha() or c in "*-." for c in upper):
         raise ValueError(f"alphabet {alphabet!r} must hold ASCII letters (or '*', '-', '.') only")
     if len(set(upper)) != len(upper):
         raise ValueError(f"alphabet {alphabet!r} repeats a letter (letters are case-insensitive)")
-    return upper
+    return name, upper
 
 
 def _letter_rows(letters: str) -> dict[str, np.ndarray]:
@@ -368,12 +379,12 @@ def _letter_rows(letters: str) -> dict[str, np.ndarray]:
     return {letter: eye[i] for i, letter in enumerate(letters)}
 
 
-def _ambiguity_rows(alphabet: str, letters: str) -> dict[str, np.ndarray]:
+def _ambiguity_rows(name: str | None, letters: str) -> dict[str, np.ndarray]:
     """Fractional rows for the ambiguity codes of a named alphabet."""
-    if alphabet in ("dna", "rna"):
+    if name in ("dna", "rna"):
         codes = _NUCLEOTIDE_CODES
         index = {"A": 0, "C": 1, "G": 2, "T": 3}
-    elif alphabet == "protein":
+    elif name == "protein":
         codes = _PROTEIN_CODES
         index = {letter: i for i, letter in enumerate(letters)}
     else:
@@ -398,10 +409,7 @@ def _as_sequence_list(seqs) -> list:
         if seqs.ndim != 1:
             raise ValueError(f"sequences must be one-dimensional, got an array of shape {seqs.shape}")
         if seqs.dtype.kind not in "USO":
-            raise TypeError(
-                f"sequences must be strings, got a NumPy array of {seqs.dtype}; "
-                "to reverse-complement a one-hot array pass it to reverse_complement"
-            )
+            raise TypeError(f"sequences must be strings, got a NumPy array of {seqs.dtype}")
         return seqs.tolist()
     if isinstance(seqs, (dict, set)) or not hasattr(seqs, "__iter__"):
         raise TypeError(
@@ -438,9 +446,21 @@ def _count_arg(value, name: str) -> int:
     """A positive whole number; R passes 200 as 200.0, which is accepted."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a positive whole number, not {value!r}")
-    if value != int(value) or value < 1:
+    if not np.isfinite(value) or value != int(value) or value < 1:
         raise ValueError(f"{name} must be a positive whole number, not {value!r}")
     return int(value)
+
+
+def _kmer_k(k) -> int:
+    k = _count_arg(k, "k")
+    if k > _core.max_k:
+        raise ValueError(f"k must be between 1 and {_core.max_k}, not {k}")
+    return k
+
+
+def _is_one_hot(arr: np.ndarray) -> bool:
+    """one_hot's output dtypes (float, uint8); other integer arrays are tokens."""
+    return arr.dtype.kind == "f" or arr.dtype == np.uint8
 
 
 def _length_arg(length) -> int:
