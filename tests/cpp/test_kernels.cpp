@@ -188,6 +188,10 @@ static void test_fasta() {
   CHECK(rec.descriptions.substr(0, rec.description_off[1]) == "first record");
   CHECK(rec.sequences == "ACGTacNNNN");
 
+  FastaRecords bom;
+  const std::string with_bom = "\xEF\xBB\xBF>a\nAC\n";
+  CHECK(parse_fasta(with_bom.data(), with_bom.size(), bom, err) && bom.names == "a");
+
   struct Bad {
     std::string text;
     std::size_t line;
@@ -200,7 +204,8 @@ static void test_fasta() {
       {">x\nAC\n>y\n", 3, "has no sequence"},
       {">x\nA\x01GT\n", 2, "binary data"},
       {">x\nAC7T\n", 2, "unexpected character '7'"},
-      {">x\nAC\xc3\xa9T\n", 2, "binary data"},
+      {">x\nAC\xc3\xa9T\n", 2, "non-ASCII character"},
+      {">x\rACGT\r", 1, "CR-only"},
   };
   for (const auto& b : bad) {
     FastaRecords r;
