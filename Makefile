@@ -42,8 +42,9 @@ build/asan/deepomics/_core.so: src_cpp/*.cpp src_cpp/*.hpp python/deepomics/*.py
 test-asan: build/asan/deepomics/_core.so
 	$(ASAN_ENV) PYTHONPATH=build/asan $(PY) -m pytest -q -p no:cacheprovider tests/test_seq.py tests/test_fasta.py tests/test_fuzz.py
 
+# The installed R package (set-up installs it), against the .venv backend.
 test-r:
-	DEEPOMICS_REQUIRE_BACKEND=1 Rscript -e 'testthat::test_local("rpkg", reporter = "summary", stop_on_failure = TRUE)'
+	cd rpkg/tests && DEEPOMICS_REQUIRE_BACKEND=1 Rscript testthat.R
 
 # A longer fuzz run of read_fasta and one_hot against the sanitized build.
 fuzz: setup build/asan/deepomics/_core.so

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  r-base-core r-cran-reticulate r-cran-matrix r-cran-testthat r-cran-knitr r-cran-rmarkdown
+  r-base-core r-cran-reticulate r-cran-matrix r-cran-testthat r-cran-withr r-cran-knitr r-cran-rmarkdown
   r-cran-ggplot2 r-cran-ggseqlogo r-bioc-biostrings r-bioc-s4vectors r-bioc-summarizedexperiment
   r-bioc-singlecellexperiment r-bioc-genomicranges r-bioc-biobase r-bioc-all
 )

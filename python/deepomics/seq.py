@@ -22,6 +22,7 @@ from . import _core
 
 __all__ = [
     "ALPHABETS",
+    "alphabet_letters",
     "FastaFormatError",
     "FastaRecords",
     "read_fasta",
@@ -352,6 +353,11 @@ def kmer_counts(
 def kmer_names(k: int) -> list[str]:
     """The column names of ``kmer_counts(..., k)``: all 4**k DNA k-mers in lexicographic order."""
     return ["".join(p) for p in product("ACGT", repeat=_kmer_k(k))]
+
+
+def alphabet_letters(alphabet: str) -> str:
+    """The channel letters of an alphabet, in order: ``alphabet_letters("dna") == "ACGT"``."""
+    return _alphabet(alphabet)[1]
 
 
 # ---- argument handling -------------------------------------------------------------------------

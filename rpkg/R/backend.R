@@ -8,7 +8,9 @@
 
 .backend <- new.env(parent = emptyenv())
 
-# The Python to use, in the documented order; `python` is NULL for reticulate's own choice.
+# The Python to use: `python` (NULL to leave the choice to reticulate), `source` (why, for
+# messages) and `force` (TRUE: outranks even RETICULATE_PYTHON; FALSE: a preference that
+# reticulate's explicit settings, RETICULATE_PYTHON and use_python(required = TRUE), outrank).
 backend_python <- function() {
   option <- getOption("deepomics.python")
   if (!is.null(option)) {
@@ -17,18 +19,18 @@ backend_python <- function() {
            call. = FALSE)
     }
     return(list(python = python_executable(option, "option deepomics.python"),
-                source = "option deepomics.python"))
+                source = "option deepomics.python", force = TRUE))
   }
   env <- Sys.getenv("DEEPOMICS_PYTHON", unset = "")
   if (nzchar(env)) {
     return(list(python = python_executable(env, "environment variable DEEPOMICS_PYTHON"),
-                source = "environment variable DEEPOMICS_PYTHON"))
+                source = "environment variable DEEPOMICS_PYTHON", force = TRUE))
   }
   if (reticulate::virtualenv_exists("r-deepomics")) {
     return(list(python = reticulate::virtualenv_python("r-deepomics"),
-                source = "virtualenv 'r-deepomics'"))
+                source = "virtualenv 'r-deepomics'", force = FALSE))
   }
-  list(python = NULL, source = "reticulate's default")
+  list(python = NULL, source = "reticulate's default", force = FALSE)
 }
 
 # A Python executable from a path to one or to an environment's folder.
@@ -62,37 +64,68 @@ py_deepomics <- function() {
   } else {
     choice <- .backend$choice <- backend_python()
   }
-  if (!is.null(choice$python)) {
+  if (!is.null(choice$python) && isTRUE(choice$force)) {
     # RETICULATE_PYTHON is the one setting reticulate honours before all others; it is set only
-    # while Python starts, so that the user's own value does not outrank deepomics' choice.
+    # while Python starts, so that the user's own value does not outrank deepomics' setting.
     old <- Sys.getenv("RETICULATE_PYTHON", unset = NA)
     Sys.setenv(RETICULATE_PYTHON = choice$python)
     on.exit(if (is.na(old)) Sys.unsetenv("RETICULATE_PYTHON") else Sys.setenv(RETICULATE_PYTHON = old),
             add = TRUE)
+  } else if (!is.null(choice$python)) {
+    # A preference: reticulate takes it unless RETICULATE_PYTHON or use_python(required = TRUE)
+    # says otherwise.
+    reticulate::use_python(choice$python, required = FALSE)
   }
   reticulate::py_clear_last_error()
   module <- tryCatch(
     reticulate::import("deepomics", convert = FALSE),
     error = function(e) stop(backend_error(e, choice))
   )
+  check_backend(module, choice)
   .backend$module <- module
   module
 }
 
+# Stops when what imported as `deepomics` cannot serve: a folder of that name that Python took
+# for a namespace package (Python looks in the working directory first), or NumPy 2 under a
+# reticulate older than 1.38, which then passes NumPy arrays to R unconverted.
+check_backend <- function(module, choice) {
+  fail <- function(problem) {
+    stop(structure(
+      class = c("deepomics_backend_error", "deepomics_error", "error", "condition"),
+      list(message = paste0(problem, "\n", backend_fix()), call = NULL)
+    ))
+  }
+  where <- backend_where(choice)
+  file <- reticulate::py_eval("getattr(__import__('deepomics'), '__file__', None)")
+  if (is.null(file) || !reticulate::py_has_attr(module, "seq")) {
+    path <- tryCatch(
+      paste(reticulate::py_eval("list(getattr(__import__('deepomics'), '__path__', []))"),
+            collapse = ", "),
+      error = function(e) "an unknown folder"
+    )
+    fail(sprintf(paste0(
+      "The deepomics Python package is not installed in %s: 'import deepomics' found the ",
+      "folder %s instead, which is not the package (Python looks in the working directory ",
+      "first; start R elsewhere if that is where it is)."), where, path))
+  }
+  if (utils::packageVersion("reticulate") < "1.38") {
+    numpy <- reticulate::py_to_r(reticulate::import("numpy", convert = FALSE)$`__version__`)
+    if (numeric_version(numpy) >= "2") {
+      fail(sprintf(paste0(
+        "NumPy %s is installed in %s, but reticulate %s converts NumPy arrays only from ",
+        "NumPy 1.x (reticulate 1.38 added NumPy 2). Install NumPy 1.x there ",
+        "(pip install \"numpy<2\") or update reticulate."),
+        numpy, where, utils::packageVersion("reticulate")))
+    }
+  }
+  invisible(module)
+}
+
 # The error py_deepomics() gives when the module cannot be imported: what, where, how to fix it.
 backend_error <- function(e, choice) {
-  python <- if (reticulate::py_available(initialize = FALSE)) {
-    tryCatch(reticulate::py_config()$python, error = function(e) NA_character_)
-  } else {
-    choice$python %||% NA_character_
-  }
-  where <- sprintf("the Python at %s (%s)",
-                   if (is.na(python)) "an unknown path" else python, choice$source)
-  fix <- paste0(
-    "Run install_deepomics() to create the virtualenv 'r-deepomics' with it, or point ",
-    "options(deepomics.python = ...) or the DEEPOMICS_PYTHON environment variable at a Python ",
-    "that has it, then restart R."
-  )
+  where <- backend_where(choice)
+  fix <- backend_fix()
   err <- reticulate::py_last_error()
   msg <- if (is.null(err)) {
     sprintf("deepomics could not start %s: %s\n%s", where, conditionMessage(e), fix)
@@ -105,6 +138,40 @@ backend_error <- function(e, choice) {
   }
   structure(class = c("deepomics_backend_error", "deepomics_error", "error", "condition"),
             list(message = msg, call = NULL))
+}
+
+# "the Python at PATH (why that one)", for messages.
+backend_where <- function(choice) {
+  if (!reticulate::py_available(initialize = FALSE)) {
+    return(sprintf("the Python at %s (%s)", choice$python %||% "an unknown path", choice$source))
+  }
+  config <- tryCatch(reticulate::py_config(), error = function(e) list())
+  python <- config$python %||% "an unknown path"
+  source <- if (is.null(choice$python) || same_file(python, choice$python)) {
+    choice$source
+  } else if (!is.null(config$forced)) {
+    paste("reticulate's choice, by", config$forced)
+  } else {
+    "reticulate's choice"
+  }
+  sprintf("the Python at %s (%s)", python, source)
+}
+
+# The same path, up to ~ and symlinked folders (not the executable's own symlink: a
+# virtualenv's python links to the base interpreter).
+same_file <- function(a, b) {
+  a <- path.expand(a)
+  b <- path.expand(b)
+  identical(a, b) || (identical(basename(a), basename(b)) &&
+    identical(normalizePath(dirname(a), mustWork = FALSE), normalizePath(dirname(b), mustWork = FALSE)))
+}
+
+backend_fix <- function() {
+  paste0(
+    "Run install_deepomics() to create the virtualenv 'r-deepomics' with it, or point ",
+    "options(deepomics.python = ...) or the DEEPOMICS_PYTHON environment variable at a Python ",
+    "that has it, then restart R."
+  )
 }
 
 # TRUE when the Python backend imports (this starts Python); for tests and examples.
@@ -141,6 +208,7 @@ py_call <- function(fun, ..., call = sys.call(-1L)) {
 #' Creates a Python virtual environment (by default the one named `"r-deepomics"`, which
 #' deepomics finds on its own) and installs the deepomics Python package into it with pip,
 #' together with its dependencies (NumPy, SciPy). Modelled on `keras3::install_keras()`.
+#' With reticulate older than 1.38, which cannot convert NumPy 2 arrays, NumPy is held below 2.
 #'
 #' The package builds its C++ extension when installed from source, so a C++17 compiler and the
 #' Python headers must be present (on Debian: `g++` and `python3-dev`; the virtualenv needs
@@ -148,9 +216,10 @@ py_call <- function(fun, ..., call = sys.call(-1L)) {
 #'
 #' deepomics looks for Python in this order: the option `deepomics.python`, the environment
 #' variable `DEEPOMICS_PYTHON` (each the path of a Python executable or of an environment's
-#' folder), the virtualenv `"r-deepomics"`, then reticulate's own choice (which honours
-#' `RETICULATE_PYTHON`). Python starts on the first call that needs it, not when the package is
-#' loaded, and cannot be changed afterwards without restarting R.
+#' folder; these outrank reticulate's own settings), the environment variable
+#' `RETICULATE_PYTHON` or a call to `reticulate::use_python(required = TRUE)`, the virtualenv
+#' `"r-deepomics"`, then reticulate's default search. Python starts on the first call that needs
+#' it, not when the package is loaded, and cannot be changed afterwards without restarting R.
 #'
 #' @param envname Name of the virtualenv (under reticulate's virtualenv root, usually
 #'   `~/.virtualenvs`) or a path to one.
@@ -184,7 +253,9 @@ install_deepomics <- function(envname = "r-deepomics", package = NULL, ..., pyth
     reticulate::virtualenv_remove(envname, confirm = FALSE)
   }
   reticulate::virtualenv_create(envname, python = python, packages = character())
-  reticulate::virtualenv_install(envname, packages = package, ...)
+  # reticulate before 1.38 cannot convert NumPy 2 arrays (see check_backend()).
+  numpy <- if (utils::packageVersion("reticulate") < "1.38") "numpy<2"
+  reticulate::virtualenv_install(envname, packages = c(package, numpy), ...)
   python_path <- reticulate::virtualenv_python(envname)
   if (reticulate::py_available(initialize = FALSE)) {
     message("Python is already running in this R session; restart R to use ", python_path, ".")

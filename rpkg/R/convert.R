@@ -39,6 +39,18 @@ as_py_sequences <- function(x, arg = "x") {
   ), call. = FALSE)
 }
 
+# The generics take `...` so that methods may add arguments; a misspelt argument must not
+# vanish into it.
+check_dots_empty <- function(...) {
+  n <- ...length()
+  if (n) {
+    labels <- ...names() %||% character(n)
+    labels[is.na(labels) | !nzchar(labels)] <- "an unnamed argument"
+    stop(sprintf("unknown argument%s: %s", if (n > 1L) "s" else "", paste(labels, collapse = ", ")),
+         call. = FALSE)
+  }
+}
+
 # TRUE or FALSE.
 py_flag <- function(x, arg) {
   if (!is.logical(x) || length(x) != 1L || is.na(x)) {

@@ -6,8 +6,9 @@
 #'
 #' Python is not started when the package is loaded, only by the first function that needs it.
 #' The interpreter is, in this order: the option `deepomics.python`, the environment variable
-#' `DEEPOMICS_PYTHON`, the virtualenv `"r-deepomics"` (made by [install_deepomics()]), or
-#' reticulate's own choice. Python errors reach R as errors of class `deepomics_python_error`
+#' `DEEPOMICS_PYTHON`, reticulate's explicit settings (`RETICULATE_PYTHON`,
+#' `reticulate::use_python(required = TRUE)`), the virtualenv `"r-deepomics"` (made by
+#' [install_deepomics()]), then reticulate's default search. Python errors reach R as errors of class `deepomics_python_error`
 #' with Python's message; a missing Python package gives an error of class
 #' `deepomics_backend_error` that names [install_deepomics()].
 #'

@@ -38,6 +38,7 @@ setGeneric("kmerCounts", function(x, k, canonical = FALSE, normalize = FALSE, sp
 
 kmer_counts_method <- function(x, k, canonical = FALSE, normalize = FALSE, sparse = NULL,
                                threads = NULL, ...) {
+  check_dots_empty(...)
   seqs <- as_py_sequences(x)
   k <- py_count(k, "k", null_ok = FALSE)
   if (!is.null(sparse)) {

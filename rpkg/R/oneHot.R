@@ -27,7 +27,7 @@
 #' @param unknown What letters outside the alphabet give: `"zero"`, `"uniform"` or `"error"`.
 #' @param iupac If `TRUE`, ambiguity codes get fractional columns.
 #' @param threads `NULL` (every core) or the number of threads to encode with.
-#' @param ... Not used; for methods.
+#' @param ... Not used: an error when given (it is there for methods' sake).
 #' @return A double array of dim `c(N, C, L)` with dimnames `list(names(x), letters, NULL)`:
 #'   `N` sequences, `C` alphabet letters (upper case, in channel order), `L` positions.
 #'   Padding positions are all zero.
@@ -51,6 +51,7 @@ setGeneric("oneHot", function(x, alphabet = NULL, length = NULL, pad = "right", 
 
 one_hot_method <- function(x, alphabet = NULL, length = NULL, pad = "right", unknown = "zero",
                            iupac = FALSE, threads = NULL, ...) {
+  check_dots_empty(...)
   seqs <- as_py_sequences(x)
   alphabet <- py_string(alphabet %||% seqs$alphabet, "alphabet")
   seq <- py_deepomics()$seq
@@ -75,7 +76,6 @@ setMethod("oneHot", "ANY", function(x, ...) as_py_sequences(x))
 
 # The channel letters of an alphabet, as the Python package orders them.
 alphabet_letters <- function(alphabet) {
-  named <- reticulate::py_to_r(py_deepomics()$seq$ALPHABETS)
-  letters <- named[[tolower(alphabet)]] %||% alphabet
-  strsplit(toupper(letters), "", fixed = TRUE)[[1L]]
+  letters <- py_call(py_deepomics()$seq$alphabet_letters, alphabet)
+  strsplit(reticulate::py_to_r(letters), "", fixed = TRUE)[[1L]]
 }

@@ -1,0 +1,100 @@
+test_that("one sequence of ACGT is the identity, channels named A, C, G, T", {
+  skip_if_no_backend()
+  x <- oneHot("ACGT")
+  expect_identical(dim(x), c(1L, 4L, 4L))
+  expect_identical(dimnames(x), list(NULL, c("A", "C", "G", "T"), NULL))
+  expect_true(is.double(x))
+  expect_identical(x[1, , ], matrix(diag(4), 4, 4, dimnames = list(c("A", "C", "G", "T"), NULL)))
+})
+
+test_that("x[n, c, l] is letter l of sequence n in channel c", {
+  skip_if_no_backend()
+  x <- oneHot(c("ACGT", "TTGA"))
+  letters <- strsplit(c("ACGT", "TTGA"), "")
+  for (n in 1:2) for (l in 1:4) {
+    expected <- as.numeric(c("A", "C", "G", "T") == letters[[n]][[l]])
+    expect_identical(unname(x[n, , l]), expected)
+  }
+})
+
+test_that("sequence names become the first dimnames", {
+  skip_if_no_backend()
+  x <- oneHot(c(first = "ACGT", second = "acgt"))
+  expect_identical(dimnames(x)[[1]], c("first", "second"))
+  expect_identical(x["first", , ], x["second", , ])
+})
+
+test_that("a DNAStringSet gives what its character vector gives", {
+  skip_if_no_backend()
+  seqs <- c(s1 = "ACGTN", s2 = "GGCAT")
+  expect_identical(oneHot(Biostrings::DNAStringSet(seqs)), oneHot(seqs))
+  expect_identical(oneHot(Biostrings::DNAStringSet(seqs), iupac = TRUE), oneHot(seqs, iupac = TRUE))
+})
+
+test_that("RNA and protein sets take their own alphabet", {
+  skip_if_no_backend()
+  rna <- oneHot(Biostrings::RNAStringSet(c(r = "ACGU")))
+  expect_identical(dimnames(rna)[[2]], c("A", "C", "G", "U"))
+  expect_equal(unname(rna[1, , ]), diag(4))
+  aa <- oneHot(Biostrings::AAStringSet(c(p = "MKV")))
+  expect_identical(dim(aa), c(1L, 20L, 3L))
+  expect_identical(dimnames(aa)[[2]], strsplit("ACDEFGHIKLMNPQRSTVWY", "")[[1]])
+  expect_equal(unname(aa[1, c("M", "K", "V"), ]), diag(3))
+  expect_identical(unname(oneHot("MKV", alphabet = "protein")), unname(aa))
+  # a custom alphabet, in the order given, upper-cased
+  custom <- oneHot("ab", alphabet = "ba")
+  expect_identical(dimnames(custom)[[2]], c("B", "A"))
+  expect_equal(unname(custom[1, , ]), matrix(c(0, 1, 1, 0), 2))
+})
+
+test_that("length pads with zero columns and trims, on the side pad says", {
+  skip_if_no_backend()
+  a <- c(A = 1, C = 0, G = 0, T = 0)
+  right <- oneHot("AC", length = 4)[1, , ]
+  expect_equal(colSums(right), c(1, 1, 0, 0))
+  expect_equal(right[, 1], a)
+  left <- oneHot("AC", length = 4, pad = "left")[1, , ]
+  expect_equal(colSums(left), c(0, 0, 1, 1))
+  expect_equal(left[, 3], a)
+  center <- oneHot("AC", length = 4, pad = "center")[1, , ]
+  expect_equal(colSums(center), c(0, 1, 1, 0))
+  # trimming keeps the start (right), the end (left)
+  expect_equal(oneHot("ACGT", length = 2)[1, , ], oneHot("AC")[1, , ])
+  expect_equal(oneHot("ACGT", length = 2, pad = "left")[1, , ], oneHot("GT")[1, , ])
+  # sequences of several lengths, padded to one
+  mixed <- oneHot(c("A", "ACG"), length = 3)
+  expect_identical(dim(mixed), c(2L, 4L, 3L))
+  expect_equal(unname(apply(mixed, c(1, 3), sum)), matrix(c(1, 1, 0, 1, 0, 1), 2))
+})
+
+test_that("unknown letters: zero, uniform, or an error naming the place", {
+  skip_if_no_backend()
+  expect_equal(unname(oneHot("N")[1, , 1]), c(0, 0, 0, 0))
+  expect_equal(unname(oneHot("N", unknown = "uniform")[1, , 1]), rep(0.25, 4))
+  expect_equal(unname(oneHot("R", iupac = TRUE)[1, , 1]), c(0.5, 0, 0.5, 0))
+  expect_error(oneHot(c("ACGT", "ACNT"), unknown = "error"),
+               "sequence 1, position 2: 'N' is not in the 'dna' alphabet",
+               class = "deepomics_python_error")
+})
+
+test_that("bad arguments are errors that name them", {
+  skip_if_no_backend()
+  expect_error(oneHot(c("ACG", "AC")), "sequences differ in length: sequence 0 has 3 letters",
+               class = "deepomics_python_error")
+  expect_error(oneHot("ACGT", pad = "middle"), "pad must be 'right', 'left' or 'center'")
+  expect_error(oneHot("ACGT", length = 0), "length must be a positive whole number")
+  expect_error(oneHot("ACGT", length = 2.5), "length must be a whole number or NULL, not 2.5")
+  expect_error(oneHot("ACGT", iupac = NA), "iupac must be TRUE or FALSE")
+  expect_error(oneHot("ACGT", alphabet = "AAC"), "repeats a letter")
+  expect_error(oneHot(list("ACGT")), "x must be a character vector or a DNAStringSet")
+  expect_error(oneHot("ACGT", lenght = 3), "unknown argument: lenght")
+  expect_error(oneHot("ACGT", lenght = 3, foo = 1), "unknown arguments: lenght, foo")
+  expect_error(oneHot("ACGT", "dna", NULL, "right", "zero", FALSE, NULL, "extra"),
+               "unknown argument: an unnamed argument")
+})
+
+test_that("threads does not change the result", {
+  skip_if_no_backend()
+  seqs <- c("ACGTAC", "GGTTAA", "CATGCA")
+  expect_identical(oneHot(seqs, threads = 1), oneHot(seqs))
+})
