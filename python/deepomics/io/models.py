@@ -1,0 +1,141 @@
+"""Model files: a folder holding ``config.json`` (architecture dict, task, classes, encoding,
+history, versions, the weights' SHA-256) and ``weights.safetensors``.
+
+Written atomically: everything goes to a temporary folder beside the target, which is then
+renamed into place, so a crash never leaves half a model and an existing model is replaced only
+when ``overwrite=True``. Loading never unpickles: the weights are safetensors, the rest JSON, and
+a truncated or altered file fails its checksum with an error saying so.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+
+import pandas as pd
+
+FORMAT = "deepomics-model"
+FORMAT_VERSION = 1
+CONFIG, WEIGHTS = "config.json", "weights.safetensors"
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded; the message says which part is wrong."""
+
+
+def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
+    """Saves a model built by ``models.build`` (fitted or not) to the folder ``path``."""
+    import safetensors.torch
+    import torch
+
+    from .. import __version__
+    from ..train.data import Encoding
+
+    config = getattr(model, "config", None)
+    if not isinstance(config, dict) or "arch" not in config:
+        raise TypeError(
+            f"save needs a model built by deepomics.models.build; this {type(model).__name__} has no "
+            "config to rebuild it from (save its state_dict with safetensors instead)"
+        )
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or choose a new path")
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    encoding = getattr(model, "encoding", None)
+    history = getattr(model, "history", None)
+    tmp = tempfile.mkdtemp(prefix=".deepomics-save-", dir=parent)
+    try:
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        weights_path = os.path.join(tmp, WEIGHTS)
+        safetensors.torch.save_file(state, weights_path)
+        meta = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "model": config,
+            "task": getattr(model, "task", None),
+            "classes": _jsonable(getattr(model, "classes", None)),
+            "encoding": encoding.to_dict() if isinstance(encoding, Encoding) else None,
+            "best_epoch": _jsonable(getattr(model, "best_epoch", None)),
+            "history": history.to_dict(orient="list") if isinstance(history, pd.DataFrame) else None,
+            "versions": {"deepomics": __version__, "torch": torch.__version__,
+                         "python": platform.python_version()},
+            "weights_sha256": _sha256(weights_path),
+        }
+        with open(os.path.join(tmp, CONFIG), "w") as handle:
+            json.dump(meta, handle, indent=2)
+        if os.path.exists(path):
+            old = tempfile.mkdtemp(prefix=".deepomics-old-", dir=parent)
+            os.rename(path, os.path.join(old, "model"))
+            os.rename(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def load(path: str | os.PathLike):
+    """Loads a model saved by ``save``: rebuilt from its config, weights checked and restored,
+    fitted attributes (task, classes, encoding, history) set, in eval mode."""
+    import safetensors.torch
+
+    from .. import models
+    from ..train.data import Encoding
+
+    path = os.path.abspath(os.fspath(path))
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"{path} is not a deepomics model folder (it does not exist or is a file)")
+    config_path, weights_path = os.path.join(path, CONFIG), os.path.join(path, WEIGHTS)
+    for part in (config_path, weights_path):
+        if not os.path.isfile(part):
+            raise ModelFileError(f"{path} is not a complete model: {os.path.basename(part)} is missing")
+    try:
+        with open(config_path, encoding="utf-8") as handle:
+            meta = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ModelFileError(f"{config_path} is corrupt (not valid JSON: {err})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{config_path} is not a deepomics model config")
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise ModelFileError(f"{path} was saved by a newer deepomics (format "
+                             f"{meta['format_version']}); upgrade deepomics to load it")
+    if _sha256(weights_path) != meta.get("weights_sha256"):
+        raise ModelFileError(f"{weights_path} does not match the checksum in config.json: the file "
+                             "is truncated or was changed after saving; save the model again")
+    try:
+        model = models.build(meta["model"])
+    except (KeyError, ValueError, TypeError) as err:
+        raise ModelFileError(f"{config_path}: the model config does not build ({err})") from None
+    try:
+        state = safetensors.torch.load_file(weights_path)
+        model.load_state_dict(state, strict=True)
+    except Exception as err:  # safetensors' own errors, shape mismatches
+        raise ModelFileError(f"{weights_path} does not fit the model in config.json ({err})") from None
+    model.task = meta.get("task")
+    model.classes = meta.get("classes")
+    model.encoding = Encoding(**meta["encoding"]) if meta.get("encoding") else None
+    model.best_epoch = meta.get("best_epoch")
+    model.history = pd.DataFrame(meta["history"]) if meta.get("history") else None
+    return model.eval()
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _jsonable(value):
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value.item() if hasattr(value, "item") else value

@@ -1,0 +1,330 @@
+"""Training data: what users hold, turned into batches a model takes.
+
+Inputs (``as_inputs``): sequences (list / array of str, one str, an R character vector), a FASTA
+path, a NumPy array (features ``(N, F)``, one-hot ``(N, C, L)`` or tokens ``(N, L)``), a torch
+tensor, a SciPy sparse matrix (densified one batch at a time), or an AnnData (``X``, a ``layer``
+or an ``obsm`` key via ``use_rep``). Arrays are never copied whole nor written into: a batch is
+gathered by index when it is needed, so the read-only, Fortran-ordered views reticulate passes
+from R work as they are.
+
+Labels (``encode_labels``): a vector, a pandas Series / Categorical (an R factor), a 2-D 0/1
+matrix for multilabel, or the name of an AnnData ``obs`` column.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .. import seq
+
+TASKS = ("binary", "multiclass", "multilabel", "regression")
+
+
+@dataclass
+class Encoding:
+    """How raw sequences become a model's input; saved in the model file so predict can redo it."""
+
+    input_kind: str  # "onehot" (N, C, L) float32, "tokens" (N, L) int64, "features" (N, F)
+    alphabet: str | None = None
+    length: int | None = None  # None: sequences of one length, or padded to the longest
+    pad: str = "right"
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class BatchData(torch.utils.data.Dataset):
+    """Inputs and optional targets, indexed a whole batch at a time (``data[[3, 1, 7]]``).
+
+    ``x`` is a NumPy array, a torch tensor or a SciPy sparse matrix with samples on axis 0;
+    ``y`` a NumPy array or None. Batches come out as float32 / int64 tensors.
+    """
+
+    def __init__(self, x, y: np.ndarray | None = None):
+        n = x.shape[0]
+        if n == 0:
+            raise ValueError("no samples: the data is empty")
+        if y is not None and len(y) != n:
+            raise ValueError(f"labels have {len(y)} entries but there are {n} samples; "
+                             "give one label per sample, in the same order")
+        self.x, self.y = x, y
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def inputs(self, index) -> torch.Tensor:
+        index = np.asarray(index)
+        x = self.x
+        if isinstance(x, torch.Tensor):
+            return x[torch.as_tensor(index)]
+        batch = x[index]
+        if hasattr(batch, "toarray"):  # scipy sparse: dense only for this batch
+            batch = batch.toarray()
+        batch = np.asarray(batch)
+        if batch.dtype != np.float32 and batch.dtype != np.int64:  # int64: tokens
+            batch = batch.astype(np.float32)
+        return torch.from_numpy(np.ascontiguousarray(batch))
+
+    def __getitem__(self, index):
+        x = self.inputs(index)
+        if self.y is None:
+            return (x,)
+        return x, torch.from_numpy(np.ascontiguousarray(self.y[np.asarray(index)]))
+
+
+def batches(data: BatchData, batch_size: int, shuffle: bool, seed: int | None = None,
+            workers: int = 0) -> torch.utils.data.DataLoader:
+    """A DataLoader that fetches whole batches by index (no per-sample collation)."""
+    generator = torch.Generator()
+    if seed is not None:
+        generator.manual_seed(seed)
+    sampler = (torch.utils.data.RandomSampler(data, generator=generator) if shuffle
+               else torch.utils.data.SequentialSampler(data))
+    return torch.utils.data.DataLoader(
+        data,
+        sampler=torch.utils.data.BatchSampler(sampler, batch_size, drop_last=False),
+        batch_size=None,
+        num_workers=workers,
+    )
+
+
+# ---- inputs ------------------------------------------------------------------------------------
+
+
+def is_anndata(x) -> bool:
+    return hasattr(x, "obs") and hasattr(x, "var") and hasattr(x, "X")
+
+
+def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, use_rep=None):
+    """(array-like with samples on axis 0, Encoding) from what the user holds.
+
+    Sequences are encoded for ``model`` (its ``input_kind``, ``alphabet`` and ``seq_len``), or
+    with ``encoding`` when given (at predict time, the one the model was trained with).
+    """
+    if is_anndata(x):
+        return anndata_matrix(x, layer=layer, use_rep=use_rep), Encoding("features")
+    if isinstance(x, (str, os.PathLike)) and _looks_like_path(x):
+        x = seq.read_fasta(x).sequences
+    if isinstance(x, torch.Tensor):
+        return x, Encoding(_kind_of_array(x))
+    if hasattr(x, "tocsr") and hasattr(x, "shape"):  # scipy sparse
+        if len(x.shape) != 2:
+            raise ValueError(f"a sparse matrix must be 2-D (samples x features), got {x.shape}")
+        return x.tocsr(), Encoding("features")
+    if _is_sequences(x):
+        return encode_sequences(x, model, encoding)
+    arr = np.asarray(x)
+    if arr.dtype == object:
+        raise TypeError("inputs must be sequences (str), a numeric array or an AnnData, "
+                        "not an array of Python objects")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        where = np.argwhere(np.isnan(arr))[0]
+        raise ValueError(f"inputs hold NaN (first at index {tuple(int(i) for i in where)}); "
+                         "impute or drop missing values first")
+    return arr, Encoding(_kind_of_array(arr))
+
+
+def _kind_of_array(arr) -> str:
+    if arr.ndim == 3:
+        return "onehot"
+    if arr.ndim == 2 and arr.dtype in (np.int64, torch.int64):
+        return "tokens"
+    if arr.ndim == 2:
+        return "features"
+    raise ValueError(f"inputs must be 2-D (samples x features, or tokens) or 3-D one-hot "
+                     f"(samples x channels x positions); got shape {tuple(arr.shape)}")
+
+
+def _looks_like_path(x) -> bool:
+    text = os.fspath(x)
+    return os.path.exists(text) or text.lower().endswith((".fa", ".fasta", ".fna", ".faa", ".gz"))
+
+
+def _is_sequences(x) -> bool:
+    if isinstance(x, (str, bytes)):
+        return True
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "US" or (x.dtype == object and x.size and isinstance(x.flat[0], str))
+    if isinstance(x, (list, tuple)) and x:
+        return isinstance(x[0], (str, bytes))
+    return hasattr(x, "dtype") and str(getattr(x, "dtype", "")) in ("object", "string", "str")
+
+
+def encode_sequences(sequences, model=None, encoding: Encoding | None = None):
+    """Encodes sequences for the model: one-hot or tokens, at the model's length if it has one."""
+    if hasattr(sequences, "tolist") and not isinstance(sequences, np.ndarray):
+        sequences = sequences.tolist()  # pandas Series
+    if encoding is None:
+        kind = getattr(model, "input_kind", "onehot")
+        if kind == "features":
+            raise ValueError("this model takes feature matrices, not sequences")
+        alphabet = getattr(model, "alphabet", None) or "dna"
+        length = getattr(model, "seq_len", None)
+        encoding = Encoding(kind, alphabet, length)
+    length = encoding.length
+    if length is None:
+        lengths = seq._core.lengths(seq._as_sequence_list(sequences))
+        length = int(lengths.max()) if lengths.min() != lengths.max() else None
+    if encoding.input_kind == "tokens":
+        x = seq.tokenize(sequences, alphabet=encoding.alphabet, length=length, pad=encoding.pad)
+    else:
+        x = seq.one_hot(sequences, alphabet=encoding.alphabet, length=length, pad=encoding.pad)
+    return x, encoding
+
+
+def anndata_matrix(adata, *, layer=None, use_rep=None):
+    """The (cells x features) matrix of an AnnData: X, a layer, or an obsm entry."""
+    if layer is not None and use_rep is not None:
+        raise ValueError("give layer or use_rep, not both")
+    if use_rep is not None:
+        if use_rep not in adata.obsm:
+            raise KeyError(f"use_rep={use_rep!r} is not in adata.obsm (it has: "
+                           f"{', '.join(adata.obsm.keys()) or 'nothing'})")
+        return adata.obsm[use_rep]
+    if layer is not None:
+        if layer not in adata.layers:
+            raise KeyError(f"layer={layer!r} is not in adata.layers (it has: "
+                           f"{', '.join(adata.layers.keys()) or 'nothing'})")
+        return adata.layers[layer]
+    return adata.X
+
+
+# ---- labels ------------------------------------------------------------------------------------
+
+
+def labels_from(y, x) -> object:
+    """Labels as given, or an AnnData obs column when ``y`` names one."""
+    if isinstance(y, str) and is_anndata(x):
+        if y not in x.obs.columns:
+            raise KeyError(f"label column {y!r} is not in adata.obs (it has: "
+                           f"{', '.join(map(str, x.obs.columns))})")
+        return x.obs[y]
+    return y
+
+
+def infer_task(y) -> str:
+    """binary, multiclass, multilabel or regression, from the labels' values."""
+    arr = _label_array(y)
+    if arr.ndim == 2 and arr.shape[1] > 1:
+        values = np.unique(arr)
+        return "multilabel" if set(values.tolist()) <= {0, 1} else "regression"
+    flat = arr.ravel()
+    if flat.dtype.kind == "f" and not np.all(np.isnan(flat) | (flat == np.round(flat))):
+        return "regression"
+    n_classes = len(_unique(flat))
+    if n_classes <= 2:
+        return "binary"
+    return "multiclass" if flat.dtype.kind in "OUSb" or n_classes <= 50 else "regression"
+
+
+def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray, list | None]:
+    """(targets, classes): float32 (N, K) for binary / multilabel / regression, int64 (N,) for
+    multiclass. ``classes`` fixes the class order (from training, at evaluate time)."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
+    arr = _label_array(y)
+    if arr.size == 0:
+        raise ValueError("no labels given")
+    _check_missing(arr)
+    if task in ("regression", "multilabel"):
+        if arr.dtype.kind not in "fiub":
+            raise ValueError(f"{task} labels must be numbers, got values such as {arr.flat[0]!r}")
+        targets = arr.astype(np.float32).reshape(len(arr), -1)
+        if task == "multilabel" and not set(np.unique(targets).tolist()) <= {0.0, 1.0}:
+            raise ValueError("multilabel labels must be a 0/1 matrix (samples x labels)")
+        names = list(map(str, y.columns)) if hasattr(y, "columns") else None
+        return targets, classes or names
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{task} labels must be one label per sample, got shape {arr.shape}")
+    if classes is None:
+        categories = getattr(getattr(y, "cat", None), "categories", None)
+        if categories is None:
+            categories = getattr(y, "categories", None)
+        classes = list(categories) if categories is not None else _unique(arr)
+        classes = [c.item() if hasattr(c, "item") else c for c in classes]
+    index = {c: i for i, c in enumerate(classes)}
+    unknown = [v for v in _unique(arr) if v not in index]
+    if unknown:
+        raise ValueError(f"labels {unknown[:5]} are not among the classes {classes[:20]}")
+    if task == "binary" and len(classes) > 2:
+        raise ValueError(f"binary task but the labels hold {len(classes)} classes "
+                         f"({classes[:10]}); use task='multiclass'")
+    codes = np.fromiter((index[v.item() if hasattr(v, "item") else v] for v in arr),
+                        dtype=np.int64, count=len(arr))
+    if task == "binary":
+        return codes.astype(np.float32)[:, None], classes
+    return codes, classes
+
+
+def _label_array(y) -> np.ndarray:
+    if y is None:
+        raise ValueError("labels are missing: pass them as (x, y)")
+    if hasattr(y, "to_numpy"):
+        arr = y.to_numpy()
+    elif isinstance(y, torch.Tensor):
+        arr = y.detach().cpu().numpy()
+    else:
+        arr = np.asarray(y)
+    if arr.dtype.kind == "b":
+        arr = arr.astype(np.int64)
+    return arr
+
+
+def _check_missing(arr: np.ndarray) -> None:
+    if arr.dtype.kind == "f":
+        missing = np.isnan(arr)
+    elif arr.dtype == object:
+        missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in arr.ravel()])
+    else:
+        return
+    if missing.any():
+        first = int(np.flatnonzero(missing.ravel())[0])
+        raise ValueError(f"label {first} is missing (NaN / NA); {int(missing.sum())} labels are "
+                         "missing in all: drop those samples or fill their labels in")
+
+
+def _unique(arr: np.ndarray) -> list:
+    values = arr.tolist() if hasattr(arr, "tolist") else list(arr)
+    try:
+        return sorted(set(values))
+    except TypeError:  # mixed types
+        return list(dict.fromkeys(values))
+
+
+# ---- splits ------------------------------------------------------------------------------------
+
+
+def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
+          seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(train, valid) indices: random, stratified by a label vector, or by group (e.g. the
+    chromosome, so that no group is on both sides). Seeded."""
+    from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
+
+    if not 0 < valid_fraction < 1:
+        raise ValueError(f"valid_fraction must be between 0 and 1, not {valid_fraction}")
+    index = np.zeros(n)
+    if groups is not None:
+        splitter = GroupShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
+        return next(splitter.split(index, groups=_label_array(groups)))
+    if stratify is not None:
+        splitter = StratifiedShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
+        return next(splitter.split(index, _label_array(stratify)))
+    return next(ShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed).split(index))
+
+
+def kfold(n: int, k: int = 5, *, stratify=None, groups=None, seed: int = 0):
+    """k (train, valid) index pairs: plain, stratified by labels, or by group. Seeded."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
+
+    index = np.zeros(n)
+    if groups is not None:
+        return list(GroupKFold(n_splits=k).split(index, groups=_label_array(groups)))
+    if stratify is not None:
+        splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        return list(splitter.split(index, _label_array(stratify)))
+    return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(index))

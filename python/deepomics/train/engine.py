@@ -1,0 +1,377 @@
+"""``fit``: trains any model on any supported data, on Lightning.
+
+A fitted model comes back with ``task``, ``classes``, ``encoding`` (how raw sequences become its
+input) and ``history`` (a DataFrame, one row per epoch) set on it, the weights of its best epoch
+restored, on the CPU and in eval mode.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+import warnings
+
+import lightning as L
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from . import data as D
+from . import metrics as M
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": lambda params, lr, weight_decay: torch.optim.SGD(
+        params, lr=lr, weight_decay=weight_decay, momentum=0.9),
+    "rmsprop": torch.optim.RMSprop,
+}
+
+EARLY_STOPPING_DEFAULTS = {"patience": 5, "monitor": "valid_loss", "min_delta": 0.0}
+
+
+class TaskModule(L.LightningModule):
+    """A model with its task's loss, optimizer and per-epoch metrics; keeps the best weights."""
+
+    def __init__(self, net: nn.Module, task: str, *, lr: float, optimizer: str,
+                 weight_decay: float, class_weight: torch.Tensor | None, classes, monitor: str):
+        super().__init__()
+        self.net, self.task, self.classes = net, task, classes
+        self.lr, self.optimizer_name, self.weight_decay = lr, optimizer, weight_decay
+        self.class_weight = class_weight
+        self.monitor = monitor
+        self.higher_is_better = M.HIGHER_IS_BETTER.get(monitor.split("_", 1)[-1], False)
+        self.best_score, self.best_epoch, self.best_state = None, None, None
+        self.rows: list[dict] = []
+        self._train_sum, self._train_n, self._valid = 0.0, 0, None
+
+    def forward(self, x):
+        return self.net(x)
+
+    def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.task == "multiclass":
+            weight = None if self.class_weight is None else self.class_weight.to(out.device)
+            loss = nn.functional.cross_entropy(out, y, weight=weight)
+        elif self.task in ("binary", "multilabel"):
+            out = out.reshape(y.shape)
+            weight = None
+            if self.class_weight is not None:  # [negative weight, positive weight]
+                w = self.class_weight.to(out.device)
+                weight = torch.where(y > 0.5, w[1], w[0])
+            loss = nn.functional.binary_cross_entropy_with_logits(out, y, weight=weight)
+        else:
+            loss = nn.functional.mse_loss(out.reshape(y.shape), y)
+        extra = getattr(self.net, "extra_loss", None)
+        return loss + extra() if callable(extra) else loss
+
+    def _targets(self, batch):
+        return batch[1] if len(batch) > 1 else batch[0]  # autoencoder: reconstruct the input
+
+    def training_step(self, batch, batch_idx):
+        out = self.net(batch[0])
+        loss = self.loss(out, self._targets(batch))
+        n = len(batch[0])
+        self._train_sum += float(loss.detach()) * n
+        self._train_n += n
+        return loss
+
+    def on_validation_epoch_start(self):
+        self._valid = {"out": [], "y": [], "loss": 0.0, "n": 0}
+
+    def validation_step(self, batch, batch_idx):
+        out = self.net(batch[0])
+        y = self._targets(batch)
+        n = len(batch[0])
+        self._valid["loss"] += float(self.loss(out, y)) * n
+        self._valid["n"] += n
+        self._valid["out"].append(out.detach().float().cpu())
+        self._valid["y"].append(y.detach().cpu())
+
+    def on_validation_epoch_end(self):
+        v = self._valid
+        scores = {"valid_loss": v["loss"] / max(v["n"], 1)}
+        if self.task in D.TASKS and not getattr(self.net, "encode", None):
+            probs = activate(self.task, torch.cat(v["out"]))
+            table = M.compute(self.task, probs, torch.cat(v["y"]), self.classes)
+            scores.update({f"valid_{k}": v for k, v in M.summary(table).items()})
+        for name, value in scores.items():
+            self.log(name, value, prog_bar=name == self.monitor)
+        self._valid["scores"] = scores
+        score = scores.get(self.monitor)
+        if score is not None and not math.isnan(score) and self._better(score):
+            self.best_score, self.best_epoch = score, self.current_epoch
+            self.best_state = {k: t.detach().cpu().clone() for k, t in self.net.state_dict().items()}
+
+    def _better(self, score: float) -> bool:
+        if self.best_score is None:
+            return True
+        return score > self.best_score if self.higher_is_better else score < self.best_score
+
+    def on_train_epoch_end(self):
+        row = {"epoch": self.current_epoch, "train_loss": self._train_sum / max(self._train_n, 1)}
+        self.log("train_loss", row["train_loss"])
+        if self._valid and "scores" in self._valid:
+            row.update(self._valid["scores"])
+        self.rows.append(row)
+        self._train_sum, self._train_n = 0.0, 0
+
+    def configure_optimizers(self):
+        name = self.optimizer_name.lower()
+        if name not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {name!r}")
+        return OPTIMIZERS[name](self.net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+
+    def on_save_checkpoint(self, checkpoint):
+        checkpoint["deepomics"] = {"rows": self.rows, "best_score": self.best_score,
+                                   "best_epoch": self.best_epoch, "best_state": self.best_state}
+
+    def on_load_checkpoint(self, checkpoint):
+        saved = checkpoint.get("deepomics", {})
+        self.rows = saved.get("rows", [])
+        self.best_score, self.best_epoch = saved.get("best_score"), saved.get("best_epoch")
+        self.best_state = saved.get("best_state")
+
+
+def activate(task: str, out: torch.Tensor) -> torch.Tensor:
+    """Raw outputs to what predict returns: probabilities, or values for regression."""
+    if task in ("binary", "multilabel"):
+        return torch.sigmoid(out)
+    if task == "multiclass":
+        return torch.softmax(out, dim=1)
+    return out
+
+
+def fit(
+    model,
+    train_data,
+    valid_data=None,
+    *,
+    task: str | None = None,
+    epochs: int = 20,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    optimizer: str = "adam",
+    weight_decay: float = 0.0,
+    class_weight=None,
+    early_stopping=None,
+    valid_fraction: float | None = None,
+    groups=None,
+    checkpoint_dir: str | None = None,
+    resume_from: str | None = None,
+    seed: int = 0,
+    deterministic: bool = False,
+    device: str = "auto",
+    precision: str = "32-true",
+    verbose: bool | None = None,
+    layer: str | None = None,
+    use_rep: str | None = None,
+    num_workers: int = 0,
+):
+    """Trains ``model`` and returns it fitted (the best epoch's weights, in eval mode, on CPU).
+
+    ``model``: an ``nn.Module`` (from ``models.build`` or your own) or a config dict for
+    ``models.build``, whose data-dependent keys (``n_outputs``, ``n_features``, ``seq_len``) are
+    filled from the data when left out. ``train_data``: ``(x, y)``, or ``x`` alone for an
+    autoencoder; ``x`` is sequences, a FASTA path, an array, a sparse matrix or an AnnData (with
+    ``y`` an ``obs`` column name; ``layer`` / ``use_rep`` choose the matrix). ``valid_data`` is
+    the same, or ``valid_fraction`` holds out a seeded split (stratified for classification, by
+    ``groups`` when given, e.g. chromosomes). ``task`` is inferred from the labels when None.
+
+    ``early_stopping``: True, a patience (int) or a dict with ``patience``, ``monitor``
+    (``"valid_loss"``, ``"valid_auroc"``, ...) and ``min_delta``; the best epoch by ``monitor``
+    is restored either way. ``class_weight``: ``"balanced"`` or {class: weight}.
+    ``checkpoint_dir`` keeps Lightning checkpoints (``last.ckpt``) that ``resume_from`` continues.
+    ``device``: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``. ``verbose``: None shows
+    progress only when a person is watching a terminal.
+    """
+    L.seed_everything(seed, workers=True, verbose=False)
+    verbose = _watching() if verbose is None else bool(verbose)
+    x_raw, y_raw = _unpack(train_data)
+    y_raw = D.labels_from(y_raw, x_raw)
+    autoencoder = y_raw is None
+    if not autoencoder:
+        task = task or D.infer_task(y_raw)
+        targets, classes = D.encode_labels(y_raw, task)
+    else:
+        task, targets, classes = "regression", None, None
+
+    if isinstance(model, dict):
+        from .. import models as model_library
+
+        model = model_library.build(_fill_config(model, x_raw, targets, task, classes,
+                                                 layer=layer, use_rep=use_rep))
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module or a config dict, not {type(model).__name__}")
+    x, encoding = D.as_inputs(x_raw, model, layer=layer, use_rep=use_rep)
+    train = D.BatchData(x, targets)
+
+    valid = None
+    if valid_data is not None:
+        vx_raw, vy_raw = _unpack(valid_data)
+        vy_raw = D.labels_from(vy_raw, vx_raw)
+        vx, _ = D.as_inputs(vx_raw, model, encoding if encoding.alphabet else None,
+                            layer=layer, use_rep=use_rep)
+        vy = None if autoencoder else D.encode_labels(vy_raw, task, classes)[0]
+        valid = D.BatchData(vx, vy)
+    elif valid_fraction:
+        stratify = targets.reshape(len(targets), -1)[:, 0] if task in ("binary", "multiclass") else None
+        tr, va = D.split(len(train), valid_fraction=valid_fraction, stratify=stratify,
+                         groups=groups, seed=seed)
+        valid = D.BatchData(_take(x, va), None if targets is None else targets[va])
+        train = D.BatchData(_take(x, tr), None if targets is None else targets[tr])
+
+    stopping = _early_stopping(early_stopping, valid is not None)
+    monitor = stopping["monitor"] if stopping else "valid_loss"
+    module = TaskModule(model, task, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
+                        class_weight=_class_weight(class_weight, task, classes, targets),
+                        classes=classes, monitor=monitor)
+    callbacks = []
+    if stopping:
+        callbacks.append(L.pytorch.callbacks.EarlyStopping(
+            monitor=monitor, patience=stopping["patience"], min_delta=stopping["min_delta"],
+            mode="max" if module.higher_is_better else "min"))
+    if checkpoint_dir:
+        callbacks.append(L.pytorch.callbacks.ModelCheckpoint(
+            dirpath=checkpoint_dir, save_last=True, save_top_k=0))
+    accelerator, devices = _accelerator(device)
+    with _quiet(verbose):
+        trainer = L.Trainer(
+            max_epochs=epochs, accelerator=accelerator, devices=devices, precision=precision,
+            deterministic=deterministic, callbacks=callbacks, logger=False,
+            enable_checkpointing=bool(checkpoint_dir), enable_progress_bar=verbose,
+            enable_model_summary=verbose, num_sanity_val_steps=0,
+        )
+        trainer.fit(
+            module,
+            D.batches(train, batch_size, shuffle=True, seed=seed, workers=num_workers),
+            D.batches(valid, batch_size, shuffle=False, workers=num_workers) if valid else None,
+            ckpt_path=resume_from,
+        )
+    if module.best_state is not None:
+        model.load_state_dict(module.best_state)
+    model.cpu().eval()
+    model.task, model.classes, model.encoding = task, classes, encoding
+    model.history = pd.DataFrame(module.rows)
+    model.best_epoch = module.best_epoch if module.best_epoch is not None else len(module.rows) - 1
+    return model
+
+
+def _unpack(data):
+    if isinstance(data, tuple):
+        if len(data) != 2:
+            raise ValueError(f"data must be (x, y) or x alone, got a tuple of {len(data)}")
+        return data
+    return data, None
+
+
+def _take(x, index):
+    return x[torch.as_tensor(index)] if isinstance(x, torch.Tensor) else x[index]
+
+
+def _fill_config(config: dict, x_raw, targets, task: str, classes, *, layer, use_rep) -> dict:
+    """The config with the keys that follow from the data filled in where they were left out."""
+    from .. import models as model_library
+
+    config = dict(config)
+    if "arch" not in config:
+        raise ValueError("the model config needs 'arch' (one of "
+                         f"{', '.join(model_library.ARCHITECTURES)})")
+    keys = model_library.defaults(config["arch"])
+    if "n_outputs" in keys and "n_outputs" not in config and targets is not None:
+        config["n_outputs"] = len(classes) if task == "multiclass" else targets.shape[1]
+    if "n_features" in keys and "n_features" not in config:
+        x, _ = D.as_inputs(x_raw, layer=layer, use_rep=use_rep) if not D._is_sequences(x_raw) else (None, None)
+        if x is not None:
+            config["n_features"] = int(x.shape[1])
+    if "seq_len" in keys and config.get("seq_len") is None and D._is_sequences(x_raw):
+        lengths = D.seq._core.lengths(D.seq._as_sequence_list(x_raw))
+        config["seq_len"] = int(lengths.max())
+    return config
+
+
+def _early_stopping(option, has_valid: bool) -> dict | None:
+    if option is None or option is False:
+        return None
+    if option is True:
+        option = {}
+    elif isinstance(option, (int, float)):
+        option = {"patience": int(option)}
+    elif not isinstance(option, dict):
+        raise TypeError("early_stopping must be True, a patience (int) or a dict")
+    unknown = set(option) - set(EARLY_STOPPING_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown early_stopping keys {sorted(unknown)}; "
+                         f"valid: {sorted(EARLY_STOPPING_DEFAULTS)}")
+    settings = {**EARLY_STOPPING_DEFAULTS, **option}
+    if not settings["monitor"].startswith("valid_"):
+        settings["monitor"] = "valid_" + settings["monitor"]
+    if not has_valid:
+        raise ValueError("early stopping needs validation data: pass valid_data or valid_fraction")
+    return settings
+
+
+def _class_weight(option, task: str, classes, targets) -> torch.Tensor | None:
+    """Per-class loss weights: [negative, positive] for binary, one per class for multiclass."""
+    if option is None:
+        return None
+    if task not in ("binary", "multiclass"):
+        raise ValueError(f"class_weight applies to binary and multiclass tasks, not {task}")
+    codes = targets.reshape(-1).astype(np.int64)
+    counts = np.bincount(codes, minlength=len(classes)).astype(np.float64)
+    if isinstance(option, str) and option == "balanced":
+        weights = len(codes) / (len(classes) * np.maximum(counts, 1))
+    elif isinstance(option, dict):
+        unknown = [c for c in option if c not in classes]
+        if unknown:
+            raise ValueError(f"class_weight names classes {unknown} that the labels do not have "
+                             f"(classes: {classes})")
+        weights = np.array([float(option.get(c, 1.0)) for c in classes])
+    else:
+        raise ValueError("class_weight must be 'balanced' or a dict {class: weight}")
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def _accelerator(device: str):
+    if device in (None, "auto"):
+        return ("gpu", 1) if torch.cuda.is_available() else ("cpu", 1)
+    if device == "cpu":
+        return "cpu", 1
+    if device.startswith("cuda"):
+        index = device.split(":", 1)[1] if ":" in device else None
+        return "gpu", [int(index)] if index is not None else 1
+    raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', not {device!r}")
+
+
+def _watching() -> bool:
+    """True when a person is likely watching: a terminal, and not under pytest or CI."""
+    if os.environ.get("CI") or "PYTEST_CURRENT_TEST" in os.environ:
+        return False
+    return sys.stderr.isatty()
+
+
+class _quiet:
+    """Silences Lightning's banners and advice unless verbose."""
+
+    def __init__(self, verbose: bool):
+        self.verbose = verbose
+
+    def __enter__(self):
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        self._levels = {}
+        if not self.verbose:
+            warnings.filterwarnings("ignore", module="lightning")
+            warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+            for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+                logger = logging.getLogger(name)
+                self._levels[name] = logger.level
+                logger.setLevel(logging.ERROR)
+        return self
+
+    def __exit__(self, *exc):
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
+        self._warnings.__exit__(*exc)
+        return False

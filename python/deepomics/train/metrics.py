@@ -1,0 +1,126 @@
+"""Metrics per task, computed with torchmetrics on whole sets of predictions.
+
+``compute(task, preds, targets, classes)`` returns a tidy DataFrame with columns ``metric``,
+``output`` (``"all"`` for the summary over outputs, else a class, label or target name) and
+``value``. ``preds`` are probabilities for classification (sigmoid for binary / multilabel,
+softmax for multiclass) and values for regression.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torchmetrics.functional import classification as C
+from torchmetrics.functional import regression as R
+
+#: The metric early stopping and model selection look at by default, and whether higher is better.
+DEFAULT_MONITOR = "loss"
+HIGHER_IS_BETTER = {
+    "auroc": True, "auprc": True, "accuracy": True, "f1": True, "mcc": True,
+    "sensitivity": True, "specificity": True, "pearson": True, "spearman": True, "r2": True,
+    "mse": False, "mae": False, "loss": False,
+}
+
+
+def compute(task: str, preds, targets, classes: list | None = None) -> pd.DataFrame:
+    preds = torch.as_tensor(np.asarray(preds), dtype=torch.float32)
+    targets = torch.as_tensor(np.asarray(targets))
+    rows: list[tuple[str, str, float]] = []
+    if task == "binary":
+        p, t = preds.reshape(-1), targets.reshape(-1).long()
+        for name, fn in _BINARY.items():
+            rows.append((name, "all", _safe(fn, p, t)))
+    elif task == "multiclass":
+        k = preds.shape[1]
+        t = targets.long().reshape(-1)
+        names = _names(classes, k)
+        rows.append(("accuracy", "all", _safe(C.multiclass_accuracy, preds, t, k, average="micro")))
+        rows.append(("f1", "all", _safe(C.multiclass_f1_score, preds, t, k, average="macro")))
+        rows.append(("mcc", "all", _safe(C.multiclass_matthews_corrcoef, preds, t, k)))
+        rows.append(("auroc", "all", _safe(C.multiclass_auroc, preds, t, k, average="macro")))
+        per_class = {
+            "auroc": _safe(C.multiclass_auroc, preds, t, k, average=None),
+            "sensitivity": _safe(C.multiclass_recall, preds, t, k, average=None),
+            "specificity": _safe(C.multiclass_specificity, preds, t, k, average=None),
+            "f1": _safe(C.multiclass_f1_score, preds, t, k, average=None),
+        }
+        rows += _per_output(per_class, names)
+    elif task == "multilabel":
+        k = preds.shape[1]
+        t = targets.long()
+        names = _names(classes, k)
+        per_label = {
+            "auroc": _safe(C.multilabel_auroc, preds, t, k, average=None),
+            "auprc": _safe(C.multilabel_average_precision, preds, t, k, average=None),
+            "f1": _safe(C.multilabel_f1_score, preds, t, k, average=None),
+        }
+        rows.append(("accuracy", "all", _safe(C.multilabel_accuracy, preds, t, k, average="micro")))
+        for name, values in per_label.items():
+            rows.append((name, "all", float(np.nanmean(values))))
+        rows += _per_output(per_label, names)
+    elif task == "regression":
+        p = preds.reshape(len(preds), -1)
+        t = targets.float().reshape(len(targets), -1)
+        names = _names(classes, p.shape[1])
+        per_target = {name: [_safe(fn, p[:, j], t[:, j]) for j in range(p.shape[1])]
+                      for name, fn in _REGRESSION.items()}
+        for name, values in per_target.items():
+            rows.append((name, "all", float(np.nanmean(values))))
+        if p.shape[1] > 1:
+            rows += _per_output(per_target, names)
+    else:
+        raise ValueError(f"unknown task {task!r}")
+    return pd.DataFrame(rows, columns=["metric", "output", "value"])
+
+
+def summary(table: pd.DataFrame) -> dict[str, float]:
+    """The ``output == "all"`` rows as {metric: value}."""
+    overall = table[table["output"] == "all"]
+    return dict(zip(overall["metric"], overall["value"]))
+
+
+_BINARY = {
+    "auroc": C.binary_auroc,
+    "auprc": C.binary_average_precision,
+    "accuracy": C.binary_accuracy,
+    "f1": C.binary_f1_score,
+    "mcc": C.binary_matthews_corrcoef,
+    "sensitivity": C.binary_recall,
+    "specificity": C.binary_specificity,
+}
+
+_REGRESSION = {
+    "pearson": R.pearson_corrcoef,
+    "spearman": R.spearman_corrcoef,
+    "mse": R.mean_squared_error,
+    "mae": R.mean_absolute_error,
+    "r2": R.r2_score,
+}
+
+
+def _safe(fn, *args, **kwargs):
+    """The metric as float(s); NaN where it is undefined (e.g. AUROC with one class present)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            value = fn(*args, **kwargs)
+        except (ValueError, RuntimeError):
+            return float("nan")
+    value = value.detach().cpu().numpy().astype(float)
+    return float(value) if value.ndim == 0 else value.tolist()
+
+
+def _names(classes, k: int) -> list[str]:
+    return [str(c) for c in classes] if classes is not None and len(classes) == k else [
+        str(j) for j in range(k)]
+
+
+def _per_output(per: dict, names: list[str]) -> list[tuple[str, str, float]]:
+    rows = []
+    for metric, values in per.items():
+        if not isinstance(values, list):
+            values = [float("nan")] * len(names)
+        rows += [(metric, name, float(v)) for name, v in zip(names, values)]
+    return rows

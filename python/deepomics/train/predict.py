@@ -1,0 +1,80 @@
+"""Using a fitted model: ``predict``, ``embed``, ``evaluate``.
+
+All take ``(model, x, *, batch_size, device)``; ``x`` is anything ``fit`` takes as inputs, raw
+sequences included (encoded as the model was trained: same alphabet, length and padding).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import data as D
+from . import metrics as M
+from .engine import activate
+
+
+def predict(model, x, *, batch_size: int = 256, device: str = "auto", layer=None,
+            use_rep=None) -> np.ndarray:
+    """Predictions, batched, in eval mode: probabilities for classification (binary: (N,), the
+    probability of the second class; multiclass: (N, K) over ``model.classes``; multilabel:
+    (N, K)), values for regression ((N,) or (N, K)), reconstructions for autoencoders."""
+    out = _run(model, x, lambda m, b: m(b), batch_size, device, layer, use_rep)
+    task = getattr(model, "task", None)
+    out = activate(task, out) if task else out
+    out = out.numpy()
+    if task in ("binary", "regression") and out.ndim == 2 and out.shape[1] == 1:
+        out = out[:, 0]
+    return out
+
+
+def embed(model, x, *, batch_size: int = 256, device: str = "auto", layer=None,
+          use_rep=None) -> np.ndarray:
+    """The latent representation (N, latent_dim) of an autoencoder (the mean for a VAE)."""
+    if not callable(getattr(model, "encode", None)):
+        raise TypeError(f"embed needs a model with an encoder (an autoencoder); "
+                        f"{type(model).__name__} has no encode()")
+    return _run(model, x, lambda m, b: m.encode(b), batch_size, device, layer, use_rep).numpy()
+
+
+def evaluate(model, data, *, batch_size: int = 256, device: str = "auto", layer=None,
+             use_rep=None) -> pd.DataFrame:
+    """Metrics of the model on ``(x, y)``: a tidy DataFrame (metric, output, value), per class
+    or target where that applies (see ``deepomics.train.metrics``)."""
+    task = getattr(model, "task", None)
+    if task is None:
+        raise ValueError("evaluate needs a fitted model (its task is unknown); fit it first")
+    if not isinstance(data, tuple) or len(data) != 2:
+        raise ValueError("evaluate takes data as (x, y)")
+    x, y = data
+    y = D.labels_from(y, x)
+    targets, _ = D.encode_labels(y, task, getattr(model, "classes", None))
+    raw = _run(model, x, lambda m, b: m(b), batch_size, device, layer, use_rep)
+    if len(raw) != len(targets):
+        raise ValueError(f"labels have {len(targets)} entries but there are {len(raw)} samples")
+    return M.compute(task, activate(task, raw), targets, getattr(model, "classes", None))
+
+
+def _device(device: str) -> torch.device:
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _run(model, x, step, batch_size, device, layer, use_rep) -> torch.Tensor:
+    encoding = getattr(model, "encoding", None)
+    inputs, _ = D.as_inputs(x, model, encoding if encoding and encoding.alphabet else None,
+                            layer=layer, use_rep=use_rep)
+    data = D.BatchData(inputs)
+    dev = _device(device)
+    was_training = model.training
+    model.eval().to(dev)
+    outs = []
+    try:
+        with torch.inference_mode():
+            for (batch,) in D.batches(data, batch_size, shuffle=False):
+                outs.append(step(model, batch.to(dev)).float().cpu())
+    finally:
+        model.cpu()
+        model.train(was_training)
+    return torch.cat(outs)
