@@ -1,7 +1,10 @@
 #include "fasta.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+
+#include "parallel.hpp"
 
 namespace deepomics {
 
@@ -13,7 +16,8 @@ enum Kind : unsigned char { kSeq, kSkip, kText, kBinary, kNonAscii, kCarriageRet
 struct SeqClasses {
   Kind kind[256];
   SeqClasses() {
-    for (int b = 0; b < 256; ++b) kind[b] = b >= 0x80 ? kNonAscii : (b < 0x20 || b == 0x7f) ? kBinary : kText;
+    for (int b = 0; b < 256; ++b)
+      kind[b] = b >= 0x80 ? kNonAscii : (b < 0x20 || b == 0x7f) ? kBinary : kText;
     for (int b = 'A'; b <= 'Z'; ++b) kind[b] = kind[b + 32] = kSeq;
     kind[static_cast<unsigned char>('*')] = kind[static_cast<unsigned char>('-')] = kSeq;
     kind[static_cast<unsigned char>('.')] = kSeq;
@@ -22,6 +26,19 @@ struct SeqClasses {
   }
 };
 const SeqClasses kClasses;
+
+// True when every byte is a sequence letter ('A'-'Z', 'a'-'z', '*', '-', '.'); written as one
+// branch-free reduction so that the compiler vectorises it.
+__attribute__((target_clones("avx2", "default"))) bool all_letters(const unsigned char* p,
+                                                                    std::size_t n) {
+  unsigned bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned c = p[i];
+    const bool letter = ((c | 0x20u) - 'a') < 26u;
+    bad |= !(letter | (c == '*') | (c == '-') | (c == '.'));
+  }
+  return bad == 0;
+}
 
 std::string byte_repr(unsigned char b) {
   char buf[32];
@@ -35,14 +52,14 @@ std::string byte_repr(unsigned char b) {
 bool is_space(unsigned char c) { return c == ' ' || c == '\t'; }
 
 // Text for an error message: printable ASCII as is, other bytes as \xNN.
-std::string printable(const std::string& text) {
+std::string printable(const unsigned char* p, std::size_t n) {
   std::string out;
-  for (unsigned char c : text) {
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] >= 0x20 && p[i] < 0x7f) {
+      out.push_back(static_cast<char>(p[i]));
     } else {
       char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      std::snprintf(buf, sizeof buf, "\\x%02X", p[i]);
       out += buf;
     }
   }
@@ -53,13 +70,36 @@ const char* kCarriageReturnHelp =
     "carriage return inside a line: the file seems to use old Mac (CR-only) line ends; convert "
     "them, e.g. tr '\\r' '\\n' < in.fa > out.fa";
 
+// Copies the letters of one record's sequence lines to dst.
+void copy_record(const unsigned char* buf, const FastaRecord& r, char* dst) {
+  const unsigned char* p = buf + r.seq_begin;
+  const unsigned char* end = buf + r.seq_end;
+  while (p < end) {
+    const unsigned char* nl =
+        static_cast<const unsigned char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const unsigned char* eol = nl ? nl : end;
+    const unsigned char* stop = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
+    if (r.clean) {
+      std::memcpy(dst, p, static_cast<std::size_t>(stop - p));
+      dst += stop - p;
+    } else if (stop > p && *p != ';') {
+      for (const unsigned char* q = p; q < stop; ++q)
+        if (kClasses.kind[*q] == kSeq) *dst++ = static_cast<char>(*q);
+    }
+    p = eol + 1;
+  }
+}
+
 }  // namespace
 
-bool parse_fasta(const char* buf, std::size_t n, FastaRecords& out, FastaError& error) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(buf);
-  const unsigned char* end = p + n;
+bool index_fasta(const char* text, std::size_t n, std::vector<FastaRecord>& records,
+                 FastaError& error) {
+  const unsigned char* buf = reinterpret_cast<const unsigned char*>(text);
+  const unsigned char* p = buf;
+  const unsigned char* end = buf + n;
   std::size_t line = 0;
-  std::size_t header_line = 0;  // line of the open record's header; 0 when none is open
+  FastaRecord* open = nullptr;  // the record whose sequence lines are being read
+  bool gap = false;             // a blank or comment line since its last sequence line
   auto fail = [&](std::size_t ln, std::size_t col, std::string msg) {
     error.line = ln;
     error.column = col;
@@ -67,17 +107,12 @@ bool parse_fasta(const char* buf, std::size_t n, FastaRecords& out, FastaError& 
     return false;
   };
   auto close_record = [&]() {
-    if (header_line == 0) return true;
-    if (out.sequences.size() == out.sequence_off.back()) {
-      const std::size_t i = out.size() - 1;
-      std::string name = out.names.substr(out.name_off[i], out.name_off[i + 1] - out.name_off[i]);
-      return fail(header_line, 0,
-                  "record '" + printable(name) +
-                      "' has no sequence; remove its header line or add the sequence below it");
-    }
-    out.sequence_off.push_back(out.sequences.size());
-    return true;
+    if (open == nullptr || open->seq_len > 0) return true;
+    return fail(open->header_line, 0,
+                "record '" + printable(buf + open->name_begin, open->name_end - open->name_begin) +
+                    "' has no sequence; remove its header line or add the sequence below it");
   };
+  auto offset = [&](const unsigned char* q) { return static_cast<std::size_t>(q - buf); };
 
   if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) p += 3;  // UTF-8 byte order mark
   while (p < end) {
@@ -86,19 +121,19 @@ bool parse_fasta(const char* buf, std::size_t n, FastaRecords& out, FastaError& 
         static_cast<const unsigned char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     const unsigned char* eol = nl ? nl : end;
     const unsigned char* next = nl ? nl + 1 : end;
-    const unsigned char* stop = eol;
-    if (stop > p && stop[-1] == '\r') --stop;
+    const unsigned char* stop = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
 
     if (stop == p || *p == ';') {  // blank or comment line
+      gap = open != nullptr && open->seq_len > 0;
       p = next;
       continue;
     }
     if (*p == '>') {
       if (!close_record()) return false;
       for (const unsigned char* q = p + 1; q < stop; ++q) {
-        if (*q == '\r') return fail(line, static_cast<std::size_t>(q - p) + 1, kCarriageReturnHelp);
+        if (*q == '\r') return fail(line, offset(q) - offset(p) + 1, kCarriageReturnHelp);
         if ((*q < 0x20 && *q != '\t') || *q == 0x7f)
-          return fail(line, static_cast<std::size_t>(q - p) + 1,
+          return fail(line, offset(q) - offset(p) + 1,
                       "binary data (" + byte_repr(*q) +
                           ") in a header line; this does not look like a FASTA text file");
       }
@@ -113,54 +148,73 @@ bool parse_fasta(const char* buf, std::size_t n, FastaRecords& out, FastaError& 
       while (d < stop && is_space(*d)) ++d;
       const unsigned char* de = stop;
       while (de > d && is_space(de[-1])) --de;
-      out.names.append(reinterpret_cast<const char*>(a), static_cast<std::size_t>(b - a));
-      out.name_off.push_back(out.names.size());
-      out.descriptions.append(reinterpret_cast<const char*>(d), static_cast<std::size_t>(de - d));
-      out.description_off.push_back(out.descriptions.size());
-      out.header_line.push_back(line);
-      header_line = line;
+      FastaRecord r;
+      r.header_line = line;
+      r.name_begin = offset(a);
+      r.name_end = offset(b);
+      r.desc_begin = offset(d);
+      r.desc_end = offset(de);
+      records.push_back(r);
+      open = &records.back();
+      gap = false;
       p = next;
       continue;
     }
-    // A sequence line: copy it whole when every byte is a sequence letter.
-    const unsigned char* q = p;
-    while (q < stop && kClasses.kind[*q] == kSeq) ++q;
-    if (q == stop) {
-      if (header_line == 0)
-        return fail(line, 1,
-                    "sequence data before the first header; every record must start with a "
-                    "line '>name'");
-      out.sequences.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(stop - p));
-      p = next;
-      continue;
+    // A sequence line.
+    std::size_t letters = static_cast<std::size_t>(stop - p);
+    if (!all_letters(p, letters)) {
+      letters = 0;
+      for (const unsigned char* q = p; q < stop; ++q) {
+        const Kind kind = kClasses.kind[*q];
+        const std::size_t col = offset(q) - offset(p) + 1;
+        if (kind == kCarriageReturn) return fail(line, col, kCarriageReturnHelp);
+        if (kind == kNonAscii)
+          return fail(line, col,
+                      "non-ASCII character (" + byte_repr(*q) +
+                          ") in a sequence line; sequences hold ASCII letters, '*', '-' and '.' "
+                          "only");
+        if (kind == kBinary)
+          return fail(line, col,
+                      "binary data (" + byte_repr(*q) +
+                          "); this does not look like a FASTA text file (a BAM, 2bit or "
+                          "otherwise compressed file?)");
+        if (kind == kText)
+          return fail(line, col,
+                      "unexpected character " + byte_repr(*q) +
+                          " in a sequence line; sequences hold letters, '*', '-' and '.' only");
+        letters += kind == kSeq;
+      }
+      if (letters == 0) {  // spaces and tabs only: a blank line
+        gap = open != nullptr && open->seq_len > 0;
+        p = next;
+        continue;
+      }
+      if (open) open->clean = false;  // spaces or tabs to drop
     }
-    for (q = p; q < stop; ++q) {
-      const Kind kind = kClasses.kind[*q];
-      const std::size_t col = static_cast<std::size_t>(q - p) + 1;
-      if (kind == kCarriageReturn) return fail(line, col, kCarriageReturnHelp);
-      if (kind == kNonAscii)
-        return fail(line, col,
-                    "non-ASCII character (" + byte_repr(*q) +
-                        ") in a sequence line; sequences hold ASCII letters, '*', '-' and '.' "
-                        "only");
-      if (kind == kBinary)
-        return fail(line, col,
-                    "binary data (" + byte_repr(*q) +
-                        "); this does not look like a FASTA text file (a BAM, 2bit or "
-                        "otherwise compressed file?)");
-      if (kind == kText)
-        return fail(line, col,
-                    "unexpected character " + byte_repr(*q) +
-                        " in a sequence line; sequences hold letters, '*', '-' and '.' only");
-      if (kind == kSeq && header_line == 0)
-        return fail(line, col,
-                    "sequence data before the first header; every record must start with a "
-                    "line '>name'");
-      if (kind == kSeq) out.sequences.push_back(static_cast<char>(*q));
-    }
+    if (open == nullptr)
+      return fail(line, 1,
+                  "sequence data before the first header; every record must start with a line "
+                  "'>name'");
+    if (gap) open->clean = false;  // lines to skip inside the sequence
+    gap = false;
+    if (open->seq_len == 0) open->seq_begin = offset(p);
+    open->seq_end = offset(eol);
+    open->seq_len += letters;
     p = next;
   }
   return close_record();
+}
+
+void copy_sequences(const char* text, const std::vector<FastaRecord>& records,
+                    const std::vector<char*>& dst, int threads) {
+  const unsigned char* buf = reinterpret_cast<const unsigned char*>(text);
+  std::size_t total = 0;
+  for (const auto& r : records) total += r.seq_len;
+  const std::size_t most = std::max<std::size_t>(1, total >> 22);  // a thread per 4 MB at most
+  const int t = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), most));
+  parallel_for(records.size(), t, 1, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) copy_record(buf, records[i], dst[i]);
+  });
 }
 
 }  // namespace deepomics

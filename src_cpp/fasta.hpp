@@ -1,9 +1,14 @@
-// FASTA parsing from a buffer already in memory (the Python layer reads and un-gzips the file).
+// FASTA parsing from a buffer in memory (the Python layer maps the file, or un-gzips it), in two
+// passes so that each sequence is copied once, straight into its final string:
+//   index_fasta     checks the whole text and records where each record's parts lie and how
+//                   long its sequence is;
+//   copy_sequences  writes every record's sequence, line ends and blanks removed, on threads.
 //
 // Accepts multi-line records, CRLF line ends, blank lines, ';' comment lines, a UTF-8 byte order
-// mark and spaces or tabs inside sequence lines (dropped). Rejects, naming the line and column: sequence data before the
-// first header, a header with no name, a record with no sequence, binary data (control bytes or
-// non-ASCII bytes in a sequence) and characters that are not sequence letters.
+// mark and spaces or tabs inside sequence lines (dropped). Rejects, naming the line and column:
+// sequence data before the first header, a header with no name, a record with no sequence,
+// binary data (control bytes), non-ASCII bytes in a sequence, carriage returns inside a line
+// (CR-only line ends) and characters that are not sequence letters.
 #pragma once
 
 #include <cstddef>
@@ -12,13 +17,13 @@
 
 namespace deepomics {
 
-struct FastaRecords {
-  // Record i's name is names[name_off[i] .. name_off[i + 1]); likewise its description (the
-  // rest of the header line after the name's whitespace) and its sequence.
-  std::string names, descriptions, sequences;
-  std::vector<std::size_t> name_off{0}, description_off{0}, sequence_off{0};
-  std::vector<std::size_t> header_line;  // 1-based line of each record's header
-  std::size_t size() const { return name_off.size() - 1; }
+struct FastaRecord {
+  std::size_t header_line = 0;            // 1-based line of the header
+  std::size_t name_begin = 0, name_end = 0;  // byte offsets into the buffer
+  std::size_t desc_begin = 0, desc_end = 0;  // the rest of the header, trimmed
+  std::size_t seq_begin = 0, seq_end = 0;    // from the first sequence line to the end of the last
+  std::size_t seq_len = 0;                   // letters, line ends and blanks removed
+  bool clean = true;  // the sequence lines are letters only, each ended by "\n" or "\r\n"
 };
 
 struct FastaError {
@@ -27,7 +32,12 @@ struct FastaError {
   std::string message;     // what is wrong and how to fix it, without the file name
 };
 
-// Parses buf[0, n). Returns false and fills `error` on malformed input.
-bool parse_fasta(const char* buf, std::size_t n, FastaRecords& out, FastaError& error);
+// Checks buf[0, n) and appends its records; false with `error` filled on malformed input.
+bool index_fasta(const char* buf, std::size_t n, std::vector<FastaRecord>& records,
+                 FastaError& error);
+
+// Writes record i's sequence (records[i].seq_len bytes) to dst[i].
+void copy_sequences(const char* buf, const std::vector<FastaRecord>& records,
+                    const std::vector<char*>& dst, int threads);
 
 }  // namespace deepomics

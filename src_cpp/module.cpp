@@ -209,48 +209,57 @@ py::object kmer_counts_py(const py::list& seqs, int k, bool canonical, bool spar
   return py::make_tuple(to_array(csr.indptr), to_array(csr.indices), to_array(csr.counts));
 }
 
-// Decodes a header's UTF-8 text; `where` names the file and line when it is not valid.
-py::str decode_header(const std::string& blob, std::size_t from, std::size_t to,
-                      const std::string& where) {
-  PyObject* o = PyUnicode_DecodeUTF8(blob.data() + from, static_cast<Py_ssize_t>(to - from),
-                                     "strict");
+// A header part as str; `where` names the file and line when it is not UTF-8.
+PyObject* header_text(const char* p, std::size_t n, const std::string& source, std::size_t line) {
+  PyObject* o = PyUnicode_DecodeUTF8(p, static_cast<Py_ssize_t>(n), "strict");
   if (!o) {
     PyErr_Clear();
-    throw py::value_error("malformed FASTA (" + where +
+    throw py::value_error("malformed FASTA (" + source + ", line " + std::to_string(line) +
                           "): the header is not UTF-8 text; save the file as UTF-8 or ASCII");
   }
-  return py::reinterpret_steal<py::str>(o);
+  return o;
 }
 
-py::tuple parse_fasta_py(const py::bytes& data, const std::string& source) {
-  char* buf = nullptr;
-  Py_ssize_t n = 0;
-  if (PyBytes_AsStringAndSize(data.ptr(), &buf, &n) != 0) throw py::error_already_set();
-  FastaRecords rec;
+py::tuple parse_fasta_py(const py::buffer& data, const std::string& source) {
+  const py::buffer_info info = data.request();
+  const char* buf = static_cast<const char*>(info.ptr);
+  const std::size_t n = static_cast<std::size_t>(info.size * info.itemsize);
+  std::vector<FastaRecord> records;
   FastaError err;
   bool ok;
   {
     py::gil_scoped_release release;
-    ok = parse_fasta(buf, static_cast<std::size_t>(n), rec, err);
+    ok = index_fasta(buf, n, records, err);
   }
   if (!ok) {
     std::string where = source + ", line " + std::to_string(err.line);
     if (err.column > 0) where += ", column " + std::to_string(err.column);
     throw py::value_error("malformed FASTA (" + where + "): " + err.message);
   }
-  const std::size_t count = rec.size();
+  const std::size_t count = records.size();
   py::list names(count), descriptions(count), sequences(count);
+  py::str empty("");
+  std::vector<char*> dst(count);
   for (std::size_t i = 0; i < count; ++i) {
-    const std::string where = source + ", line " + std::to_string(rec.header_line[i]);
-    names[i] = decode_header(rec.names, rec.name_off[i], rec.name_off[i + 1], where);
-    descriptions[i] = decode_header(rec.descriptions, rec.description_off[i],
-                                    rec.description_off[i + 1], where);
-    const std::size_t a = rec.sequence_off[i], b = rec.sequence_off[i + 1];
-    PyObject* o = PyUnicode_New(static_cast<Py_ssize_t>(b - a), 127);
-    if (!o) throw py::error_already_set();
-    std::copy(rec.sequences.data() + a, rec.sequences.data() + b,
-              static_cast<char*>(PyUnicode_DATA(o)));
-    sequences[i] = py::reinterpret_steal<py::str>(o);
+    const FastaRecord& r = records[i];
+    const Py_ssize_t at = static_cast<Py_ssize_t>(i);
+    PyList_SET_ITEM(names.ptr(), at,
+                    header_text(buf + r.name_begin, r.name_end - r.name_begin, source, r.header_line));
+    PyObject* desc = nullptr;
+    if (r.desc_end == r.desc_begin) {
+      desc = empty.inc_ref().ptr();
+    } else {
+      desc = header_text(buf + r.desc_begin, r.desc_end - r.desc_begin, source, r.header_line);
+    }
+    PyList_SET_ITEM(descriptions.ptr(), at, desc);
+    PyObject* s = PyUnicode_New(static_cast<Py_ssize_t>(r.seq_len), 127);
+    if (!s) throw py::error_already_set();
+    dst[i] = static_cast<char*>(PyUnicode_DATA(s));
+    PyList_SET_ITEM(sequences.ptr(), at, s);
+  }
+  {
+    py::gil_scoped_release release;
+    copy_sequences(buf, records, dst, resolve_threads(0));
   }
   return py::make_tuple(names, descriptions, sequences);
 }

@@ -11,6 +11,7 @@ takes), tokens int64 ``(N, L)``.
 from __future__ import annotations
 
 import gzip
+import mmap
 import os
 import zlib
 from dataclasses import dataclass
@@ -101,18 +102,23 @@ def read_fasta(path: str | os.PathLike) -> FastaRecords:
     """
     path = os.fspath(path)
     with open(path, "rb") as handle:
-        return _parse_fasta_bytes(handle.read(), path)
+        head = handle.read(6)
+        if head[:2] == b"\x1f\x8b" or len(head) == 0:
+            return _parse_fasta_bytes(head + handle.read(), path)
+        # Plain text: parse the mapped file in place, without reading it into a copy first.
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return _parse_fasta_bytes(mapped, path)
 
 
-def _parse_fasta_bytes(data: bytes, path: str) -> FastaRecords:
-    """read_fasta's work on the file's bytes; `path` names the source in errors."""
+def _parse_fasta_bytes(data, path: str) -> FastaRecords:
+    """read_fasta's work on the file's bytes (bytes or a mapped file); `path` names it in errors."""
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as err:
             raise FastaFormatError(f"{path}: gzip data is damaged or truncated ({err})") from None
     for magic, kind in _COMPRESSED_MAGIC.items():
-        if data.startswith(magic):
+        if data[:len(magic)] == magic:
             raise FastaFormatError(
                 f"{path}: the file is {kind}-compressed; decompress it or recompress it with gzip"
             )

@@ -178,19 +178,51 @@ static void test_kmers(int threads) {
   }
 }
 
-static void test_fasta() {
-  FastaRecords rec;
-  FastaError err;
-  const std::string good = "\n>one first record\r\nACGT\r\nac\r\n\n;comment\n>two\nNN NN\n";
-  CHECK(parse_fasta(good.data(), good.size(), rec, err));
-  CHECK(rec.size() == 2);
-  CHECK(rec.names.substr(0, rec.name_off[1]) == "one");
-  CHECK(rec.descriptions.substr(0, rec.description_off[1]) == "first record");
-  CHECK(rec.sequences == "ACGTacNNNN");
+// Parses text with index_fasta + copy_sequences; names, descriptions and sequences as strings.
+struct Parsed {
+  bool ok;
+  FastaError error;
+  std::vector<std::string> names, descriptions, sequences;
+};
 
-  FastaRecords bom;
-  const std::string with_bom = "\xEF\xBB\xBF>a\nAC\n";
-  CHECK(parse_fasta(with_bom.data(), with_bom.size(), bom, err) && bom.names == "a");
+static Parsed parse(const std::string& text, int threads = 2) {
+  Parsed out;
+  std::vector<FastaRecord> records;
+  out.ok = index_fasta(text.data(), text.size(), records, out.error);
+  if (!out.ok) return out;
+  std::vector<char*> dst;
+  for (const auto& r : records) {
+    out.names.push_back(text.substr(r.name_begin, r.name_end - r.name_begin));
+    out.descriptions.push_back(text.substr(r.desc_begin, r.desc_end - r.desc_begin));
+    out.sequences.emplace_back(r.seq_len, '?');
+  }
+  for (auto& s : out.sequences) dst.push_back(&s[0]);
+  copy_sequences(text.data(), records, dst, threads);
+  return out;
+}
+
+static void test_fasta() {
+  const Parsed good = parse("\n>one first record\r\nACGT\r\nac\r\n\n;comment\n>two\nNN NN\n\n>three\nA\n\nC");
+  CHECK(good.ok && good.names.size() == 3);
+  CHECK(good.names[0] == "one" && good.descriptions[0] == "first record");
+  CHECK(good.sequences[0] == "ACGTac" && good.sequences[1] == "NNNN" && good.sequences[2] == "AC");
+
+  const Parsed bom = parse("\xEF\xBB\xBF>a\nAC\n");
+  CHECK(bom.ok && bom.names.size() == 1 && bom.names[0] == "a");
+
+  // Many records of many lines, copied on several threads, equal a line-by-line reference.
+  std::mt19937 rng(5);
+  std::string text;
+  std::vector<std::string> want;
+  for (int i = 0; i < 3000; ++i) {
+    want.push_back(random_seq(rng, 1 + rng() % 500, "ACGTNacgtn"));
+    text += ">r" + std::to_string(i) + (i % 7 ? "\n" : " some description\r\n");
+    const std::size_t width = 1 + rng() % 80;
+    for (std::size_t p = 0; p < want.back().size(); p += width)
+      text += want.back().substr(p, width) + (i % 5 ? "\n" : "\r\n");
+  }
+  const Parsed many = parse(text, 3);
+  CHECK(many.ok && many.sequences == want);
 
   struct Bad {
     std::string text;
@@ -208,10 +240,8 @@ static void test_fasta() {
       {">x\rACGT\r", 1, "CR-only"},
   };
   for (const auto& b : bad) {
-    FastaRecords r;
-    FastaError e;
-    const bool ok = parse_fasta(b.text.data(), b.text.size(), r, e);
-    CHECK(!ok && e.line == b.line && e.message.find(b.says) != std::string::npos);
+    const Parsed r = parse(b.text);
+    CHECK(!r.ok && r.error.line == b.line && r.error.message.find(b.says) != std::string::npos);
   }
 }
 

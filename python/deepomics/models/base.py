@@ -1,0 +1,313 @@
+"""What the architectures share: the sequence-model base class (input checks and the strand modes),
+activations, shared parameter definitions and layer-length arithmetic.
+
+``SequenceModel`` is the one place where the ``strand`` option lives. A subclass writes
+``forward_strand(x)`` for one orientation; ``SequenceModel.forward`` checks the input and applies
+the strand mode:
+
+- ``"forward"``: the sequences as given.
+- ``"augment"``: in training mode each sequence of the batch is reverse-complemented with
+  probability 0.5 (drawn from torch's global generator, so ``torch.manual_seed`` repeats it); in
+  eval mode the sequences are used as given.
+- ``"average"``: the output is the mean of the outputs for the sequences and for their reverse
+  complements, in training and in eval mode, so the model is exactly strand-symmetric.
+
+The reverse complement of a one-hot batch ``(N, 4, L)`` in A, C, G, T order is ``x.flip(1, 2)``;
+of tokens (1..4 = A, C, G, T, 0 padding, 5 unknown) it is ``5 - t`` for the letters, reversed.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .. import seq as _seq
+from .registry import ConfigError, Param
+
+__all__ = [
+    "ACTIVATIONS",
+    "SequenceModel",
+    "check_features",
+    "make_activation",
+    "reverse_complement",
+]
+
+# ---- parameters several architectures share ----------------------------------------------------
+
+STRANDS = ("forward", "augment", "average")
+ACTIVATIONS = ("relu", "leaky_relu", "thresholded_relu", "sigmoid", "tanh", "elu", "selu", "softmax")
+
+
+def alphabet_param(default: str = "dna") -> Param:
+    return Param("str", default, "'dna', 'rna', 'protein' or a string of letters (channel order)")
+
+
+def seq_len_param(default: int | None = None, nullable: bool = True) -> Param:
+    doc = ("the input length; None = any length" if nullable
+           else "the input length (the dense layer after flattening depends on it)")
+    return Param("int", default, doc, ge=1, nullable=nullable)
+
+
+STRAND = Param("str", "forward", "'forward'; 'augment' (random reverse complements in training); "
+               "'average' (mean of both strands' outputs)", choices=STRANDS)
+N_OUTPUTS = Param("int", 1, "the number of outputs (tasks or classes)", ge=1)
+
+
+def dropout_param(default: float, doc: str = "dropout rate") -> Param:
+    return Param("float", default, doc, ge=0.0, lt=1.0)
+
+
+def width_list(default: list[int], doc: str, min_items: int = 1) -> Param:
+    return Param("int_list", default, doc, ge=1, min_items=min_items)
+
+
+# ---- activations -------------------------------------------------------------------------------
+
+
+def make_activation(name: str, threshold: float = 1.0) -> nn.Module:
+    """A fresh activation module by name (``ACTIVATIONS``).
+
+    ``thresholded_relu`` is Keras' ThresholdedReLU: x where x > threshold, else 0. ``softmax``
+    normalises over the features of a layer (dim 1), as the seed material's models used it.
+    """
+    if name == "relu":
+        return nn.ReLU()
+    if name == "leaky_relu":
+        return nn.LeakyReLU()
+    if name == "thresholded_relu":
+        return nn.Threshold(float(threshold), 0.0)
+    if name == "sigmoid":
+        return nn.Sigmoid()
+    if name == "tanh":
+        return nn.Tanh()
+    if name == "elu":
+        return nn.ELU()
+    if name == "selu":
+        return nn.SELU()
+    if name == "softmax":
+        return nn.Softmax(dim=1)
+    raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}",
+                      "activation")
+
+
+# ---- layer arithmetic --------------------------------------------------------------------------
+
+
+def per_layer(key: str, values: list, n: int, what: str) -> list:
+    """A per-layer list: one value is used for every layer, otherwise the lengths must agree."""
+    if len(values) == 1 and n != 1:
+        return values * n
+    if len(values) != n:
+        raise ConfigError(f"{key} has {len(values)} values but there are {n} {what}; give one "
+                          f"value per layer or a single value for all", key)
+    return list(values)
+
+
+def conv_len(length: int, kernel: int) -> int:
+    """Length after a 'valid' (unpadded, stride 1) convolution."""
+    return length - kernel + 1
+
+
+def pool_len(length: int, size: int, stride: int | None = None) -> int:
+    """Length after max pooling (floor mode)."""
+    stride = stride or size
+    return (length - size) // stride + 1 if length >= size else 0
+
+
+def min_length(out_len, limit: int = 1_000_000) -> int | None:
+    """The smallest input length for which ``out_len(length) >= 1`` (None beyond ``limit``)."""
+    lo, hi = 1, 1
+    while out_len(hi) < 1:
+        hi *= 2
+        if hi > limit:
+            return None
+    while lo < hi:  # out_len is non-decreasing in the length
+        mid = (lo + hi) // 2
+        if out_len(mid) >= 1:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+# ---- reverse complement ------------------------------------------------------------------------
+
+
+def is_complement_ordered(alphabet: str) -> bool:
+    """True for 4-letter nucleotide alphabets whose letter i pairs with letter 3 - i (dna, rna,
+    and custom orders such as 'TGCA'): then flipping the channels complements."""
+    try:
+        letters = _seq.alphabet_letters(alphabet).replace("U", "T")
+    except ValueError:
+        return False
+    pairs = {"A": "T", "T": "A", "C": "G", "G": "C"}
+    return (len(letters) == 4 and set(letters) == set("ACGT")
+            and all(pairs[letters[i]] == letters[3 - i] for i in range(4)))
+
+
+def reverse_complement(x: torch.Tensor, input_kind: str = "onehot") -> torch.Tensor:
+    """Reverse complement of a one-hot batch (N, 4, L) or a token batch (N, L) of a 4-letter
+    nucleotide alphabet (tokens 1..4 become 5 - t; padding 0 and unknown 5 stay)."""
+    if input_kind == "onehot":
+        return x.flip(1, 2)
+    letters = (x >= 1) & (x <= 4)
+    return torch.where(letters, 5 - x, x).flip(1)
+
+
+# ---- the base class ----------------------------------------------------------------------------
+
+
+class SequenceModel(nn.Module):
+    """Base of the sequence architectures: input checks and the ``strand`` modes, written once.
+
+    Subclasses call ``super().__init__(alphabet, seq_len, strand)`` and implement
+    ``forward_strand(x, ...)``; extra keyword arguments of ``forward`` are passed through. When
+    ``forward_strand`` returns a tuple, its first item is the output and the others are maps over
+    positions (N, L'), which ``"average"`` flips back before averaging (attention maps).
+    ``min_len`` (default 1) is the shortest input the layers accept.
+    """
+
+    input_kind = "onehot"
+    arch = "sequence model"
+
+    def __init__(self, alphabet: str = "dna", seq_len: int | None = None,
+                 strand: str = "forward"):
+        super().__init__()
+        try:
+            letters = _seq.alphabet_letters(alphabet)
+        except ValueError as err:
+            raise ConfigError(f"alphabet: {err}", "alphabet") from None
+        if strand not in STRANDS:
+            raise ConfigError(f"strand must be one of {', '.join(map(repr, STRANDS))}, "
+                              f"got {strand!r}", "strand")
+        if strand != "forward" and not is_complement_ordered(alphabet):
+            raise ConfigError(
+                f"strand={strand!r} needs a 4-letter nucleotide alphabet ('dna' or 'rna'), but "
+                f"the alphabet is {alphabet!r}; use strand='forward'", "strand")
+        self.alphabet = alphabet
+        self.letters = letters
+        self.n_channels = len(letters)
+        self.seq_len = seq_len
+        self.strand = strand
+        self.min_len = 1
+
+    # -- input checks --------------------------------------------------------------------------
+
+    def check_input(self, x) -> torch.Tensor:
+        name = self.arch
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{name} takes a torch.Tensor, not {type(x).__name__}; convert with "
+                            "torch.as_tensor(x)")
+        if self.input_kind == "tokens":
+            if x.dim() != 2 or x.dtype.is_floating_point or x.dtype == torch.bool:
+                raise ValueError(
+                    f"{name} takes integer tokens of shape (N, L) (deepomics.seq.tokenize); got "
+                    f"a {x.dtype} tensor of shape {tuple(x.shape)}")
+            if x.dtype != torch.long:
+                x = x.long()
+            length = x.shape[1]
+        else:
+            if x.dim() != 3 or x.shape[1] != self.n_channels:
+                hint = ""
+                if x.dim() == 3 and x.shape[2] == self.n_channels:
+                    hint = "; it looks channels-last: pass x.transpose(1, 2)"
+                elif x.dim() == 2:
+                    hint = "; add the batch dimension with x.unsqueeze(0)"
+                raise ValueError(
+                    f"{name} takes one-hot input of shape (N, {self.n_channels}, L) for alphabet "
+                    f"{self.alphabet!r} (deepomics.seq.one_hot); got shape {tuple(x.shape)}{hint}")
+            if not x.dtype.is_floating_point:
+                x = x.float()
+            length = x.shape[2]
+        if self.seq_len is not None and length != self.seq_len:
+            raise ValueError(
+                f"{name} was built for sequences of length {self.seq_len} but the input has "
+                f"length {length}; pad or trim to {self.seq_len} (one_hot(..., length="
+                f"{self.seq_len})) or build the model with seq_len={length}")
+        if length < self.min_len:
+            raise ValueError(f"{name} needs sequences of at least {self.min_len} positions with "
+                             f"these layer sizes; the input has length {length}")
+        return x
+
+    # -- strands -------------------------------------------------------------------------------
+
+    def forward(self, x, *args, **kwargs):
+        x = self.check_input(x)
+        if self.strand == "forward" or (self.strand == "augment" and not self.training):
+            return self.forward_strand(x, *args, **kwargs)
+        rc = reverse_complement(x, self.input_kind)
+        if self.strand == "augment":
+            flip = torch.rand(x.shape[0], device=x.device) < 0.5
+            shape = (-1,) + (1,) * (x.dim() - 1)
+            return self.forward_strand(torch.where(flip.view(shape), rc, x), *args, **kwargs)
+        # "average": two separate passes, so that the result is exactly the same for a sequence
+        # and for its reverse complement (fp addition is commutative; batch position is not).
+        return _average(self.forward_strand(x, *args, **kwargs),
+                        self.forward_strand(rc, *args, **kwargs))
+
+    def forward_strand(self, x: torch.Tensor, *args, **kwargs):
+        raise NotImplementedError
+
+
+def _average(a, b):
+    if isinstance(a, tuple):
+        return (_average(a[0], b[0]),) + tuple((u + v.flip(-1)) / 2 for u, v in zip(a[1:], b[1:]))
+    return (a + b) / 2
+
+
+def check_features(name: str, x, n_features: int) -> torch.Tensor:
+    """Checks a (N, F) feature batch; integer tensors become float32."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} takes a torch.Tensor, not {type(x).__name__}; convert with "
+                        "torch.as_tensor(x, dtype=torch.float32)")
+    if x.dim() != 2 or x.shape[1] != n_features:
+        raise ValueError(f"{name} takes features of shape (N, {n_features}); got shape "
+                         f"{tuple(x.shape)}")
+    return x if x.dtype.is_floating_point else x.float()
+
+
+# ---- recurrent layers over padded batches ------------------------------------------------------
+
+
+def masked_rnn(rnn: nn.RNNBase, h: torch.Tensor, mask: torch.Tensor | None):
+    """Runs a batch-first RNN over ``h`` (N, L, D) skipping the positions where ``mask`` is False.
+
+    Returns ``(out, last)``: ``out`` (N, L, H * directions) at the input's positions, zero where
+    masked; ``last`` (N, H * directions) the final states of the top layer (for a bidirectional
+    RNN: the forward state after the last valid position and the backward state after the
+    first). Valid positions may sit anywhere (left, right or centre padding, or a reverse
+    complement's moved padding): they are gathered to the front in order, packed, and put back.
+    """
+    n, length, _ = h.shape
+    directions = 2 if rnn.bidirectional else 1
+    if mask is None or bool(mask.all()):
+        out, state = rnn(h)
+        return out, _top_state(state, directions)
+    lengths = mask.sum(1)
+    order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)  # valid positions first
+    aligned = h.gather(1, order.unsqueeze(-1).expand_as(h))
+    packed = nn.utils.rnn.pack_padded_sequence(
+        aligned, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False)
+    out_packed, state = rnn(packed)
+    out_aligned, _ = nn.utils.rnn.pad_packed_sequence(out_packed, batch_first=True,
+                                                      total_length=length)
+    out = torch.zeros_like(out_aligned).scatter(
+        1, order.unsqueeze(-1).expand_as(out_aligned), out_aligned)
+    out = out * mask.unsqueeze(-1)
+    last = _top_state(state, directions) * (lengths > 0).unsqueeze(-1)
+    return out, last
+
+
+def _top_state(state, directions: int) -> torch.Tensor:
+    h_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h_n, c_n)
+    return torch.cat([h_n[-directions + i] for i in range(directions)], dim=-1)
+
+
+def masked_pool(out: torch.Tensor, mask: torch.Tensor | None, how: str) -> torch.Tensor:
+    """Mean or max over positions (dim 1) of (N, L, H), ignoring positions where mask is False."""
+    if mask is None:
+        return out.mean(1) if how == "mean" else out.amax(1)
+    m = mask.unsqueeze(-1)
+    if how == "mean":
+        return (out * m).sum(1) / m.sum(1).clamp(min=1)
+    filled = out.masked_fill(~m, float("-inf")).amax(1)
+    return torch.where(mask.any(1, keepdim=True), filled, torch.zeros_like(filled))

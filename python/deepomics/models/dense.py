@@ -1,0 +1,96 @@
+"""Fully connected networks on feature vectors: ``mlp`` and ``dgex``.
+
+Both take float32 features ``(N, n_features)`` (expression values, k-mer frequencies, any table)
+and return raw outputs ``(N, n_outputs)``: logits for classification, values for regression.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .base import ACTIVATIONS, N_OUTPUTS, check_features, dropout_param, make_activation
+from .registry import Param, register
+
+__all__ = ["MLP", "dgex"]
+
+
+def _dense_stack(n_in: int, hidden: list[int], activation: str, threshold: float, dropout: float,
+                 batch_norm: bool) -> tuple[nn.Sequential, int]:
+    """Linear -> (BatchNorm) -> activation -> (Dropout) for each hidden width."""
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers.append(nn.Linear(n_in, width))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(width))
+        layers.append(make_activation(activation, threshold))
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        n_in = width
+    return nn.Sequential(*layers), n_in
+
+
+_MLP_PARAMS = {
+    "n_features": Param("int", doc="the number of input features", ge=1),
+    "hidden": Param("int_list", [256, 128], "hidden layer widths ([] for a linear model)", ge=1),
+    "activation": Param("str", "relu", "the hidden layers' activation", choices=ACTIVATIONS),
+    "threshold": Param("float", 1.0, "theta of thresholded_relu (x if x > theta else 0)"),
+    "dropout": dropout_param(0.1, "dropout after each hidden layer"),
+    "batch_norm": Param("bool", False, "batch normalisation after each hidden linear layer"),
+    "n_outputs": N_OUTPUTS,
+}
+
+
+@register("mlp", "features", params=_MLP_PARAMS)
+class MLP(nn.Module):
+    """Multilayer perceptron: the classic fully connected network on a feature vector.
+
+    Input: float32 features ``(N, n_features)``. Each hidden layer is Linear -> (BatchNorm) ->
+    activation -> (Dropout); the output layer is linear (no final activation). The activations are
+    those of the Keras models this field grew up on, ``thresholded_relu`` (Keras ThresholdedReLU,
+    ``threshold`` = theta) and a ``softmax`` hidden layer included. ``hidden=[]`` gives a linear
+    (or, with a sigmoid loss, logistic) model.
+    """
+
+    arch = "mlp"
+    input_kind = "features"
+
+    def __init__(self, n_features: int, hidden: list[int] = (256, 128), activation: str = "relu",
+                 threshold: float = 1.0, dropout: float = 0.1, batch_norm: bool = False,
+                 n_outputs: int = 1):
+        super().__init__()
+        self.n_features = n_features
+        self.hidden, width = _dense_stack(n_features, list(hidden), activation, threshold,
+                                          dropout, batch_norm)
+        self.output = nn.Linear(width, n_outputs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = check_features(self.arch, x, self.n_features)
+        return self.output(self.hidden(x))
+
+
+_DGEX_PARAMS = {
+    **_MLP_PARAMS,
+    "n_features": Param("int", doc="the number of landmark genes (inputs)", ge=1),
+    "n_outputs": Param("int", doc="the number of target genes (outputs)", ge=1),
+    "hidden": Param("int_list", [1000, 1000], "hidden layer widths (the paper: up to 3 x 9000)",
+                    ge=1),
+    "activation": Param("str", "tanh", "the hidden layers' activation", choices=ACTIVATIONS),
+    "dropout": dropout_param(0.1, "dropout after each hidden layer (the paper: 10% to 25%)"),
+}
+
+
+@register("dgex", "features", params=_DGEX_PARAMS)
+def dgex(n_features: int, n_outputs: int, hidden: list[int] = (1000, 1000),
+         activation: str = "tanh", threshold: float = 1.0, dropout: float = 0.1,
+         batch_norm: bool = False) -> MLP:
+    """D-GEX (Chen et al. 2016, "Gene expression inference with deep learning", Bioinformatics):
+    infers the expression of target genes from ~1000 landmark genes (the LINCS L1000 design).
+
+    Input: float32 landmark expression ``(N, n_features)``; output: target expression
+    ``(N, n_outputs)`` (regression). A multilayer perceptron with tanh hidden units and dropout;
+    the paper used 1 to 3 hidden layers of 3000 to 9000 units, the default here is a CPU-sized
+    [1000, 1000].
+    """
+    model = MLP(n_features, hidden, activation, threshold, dropout, batch_norm, n_outputs)
+    model.arch = "dgex"
+    return model

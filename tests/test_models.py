@@ -1,0 +1,530 @@
+"""deepomics.models: the registry's checks, every architecture's shapes and rebuild, strand modes,
+attention masking, and the k-mer baseline against deepomics.seq.kmer_counts."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from deepomics import models, seq
+from deepomics.models import ConfigError, build, defaults, register
+from deepomics.models import registry as registry_module
+
+torch.set_num_threads(2)
+
+RNG = np.random.default_rng(0)
+
+
+def random_dna(n: int, length: int, rng=RNG) -> list[str]:
+    return ["".join(rng.choice(list("ACGT"), size=length)) for _ in range(n)]
+
+
+def onehot(seqs, alphabet="dna", length=None) -> torch.Tensor:
+    return torch.from_numpy(seq.one_hot(seqs, alphabet=alphabet, length=length))
+
+
+# Small configs of every architecture, and an input batch each takes.
+SMALL = {
+    "mlp": {"n_features": 12, "hidden": [8, 6], "n_outputs": 3},
+    "dgex": {"n_features": 12, "n_outputs": 5, "hidden": [16]},
+    "autoencoder": {"n_features": 12, "hidden": [8], "latent_dim": 3},
+    "deepbind": {"n_filters": 4, "filter_size": 5, "hidden": 6, "n_outputs": 2},
+    "promoter_cnn": {"seq_len": 40, "n_filters": 6, "filter_size": 7, "pool_size": 2,
+                     "hidden": 8},
+    "basset": {"seq_len": 60, "n_filters": [8, 6, 6], "filter_sizes": [7, 5, 3],
+               "pool_sizes": [2, 2, 2], "hidden": [10, 10], "n_outputs": 4},
+    "deepsea": {"seq_len": 60, "n_filters": [6, 8, 10], "filter_sizes": 5, "pool_sizes": [2, 2, 1],
+                "hidden": 12, "n_outputs": 3},
+    "rnn": {"cell": "gru", "hidden_size": 5, "num_layers": 2, "dropout": 0.1},
+    "danq": {"seq_len": 50, "n_filters": 6, "filter_size": 7, "pool_size": 4, "lstm_size": 5,
+             "hidden": 9, "n_outputs": 2},
+    "deeploc": {"filter_sizes": [1, 3, 5], "n_filters": 3, "conv2_filters": 6, "lstm_size": 5,
+                "attention_size": 4, "hidden": 7, "n_outputs": 10},
+    "kmer_linear": {"k": 3, "n_outputs": 2},
+}
+
+
+def sample_input(model, n: int = 3, length: int = 50) -> torch.Tensor:
+    if model.input_kind == "features":
+        return torch.randn(n, model.n_features)
+    length = model.seq_len or length
+    if model.input_kind == "tokens":
+        return torch.from_numpy(seq.tokenize(random_dna(n, length), alphabet=model.alphabet))
+    letters = seq.alphabet_letters(model.alphabet)
+    seqs = ["".join(RNG.choice(list(letters), size=length)) for _ in range(n)]
+    return onehot(seqs, model.alphabet)
+
+
+def expected_outputs(model) -> int:
+    if model.config["arch"] == "autoencoder":
+        return model.config["n_features"]
+    return model.config["n_outputs"]
+
+
+def test_every_architecture_is_tested():
+    assert sorted(SMALL) == models.ARCHITECTURES
+
+
+# ---- every architecture: shapes, gradients, rebuild --------------------------------------------
+
+
+@pytest.mark.parametrize("arch", sorted(SMALL))
+def test_forward_backward_shapes(arch):
+    model = build({"arch": arch, **SMALL[arch]}, seed=0)
+    assert model.input_kind in models.INPUT_KINDS
+    x = sample_input(model)
+    out = model(x)
+    assert out.shape == (x.shape[0], expected_outputs(model))
+    assert out.dtype == torch.float32
+    out.square().mean().backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None, name
+        assert torch.isfinite(p.grad).all(), name
+    if model.input_kind != "features":
+        assert isinstance(model.alphabet, str)
+        assert model.seq_len is None or isinstance(model.seq_len, int)
+
+
+@pytest.mark.parametrize("arch", sorted(SMALL))
+def test_rebuild_from_config(arch):
+    model = build({"arch": arch, **SMALL[arch]})
+    config = json.loads(json.dumps(model.config))  # JSON-able, and survives a round trip
+    assert config == model.config
+    assert config["arch"] == arch
+    assert set(config) == set(defaults(arch))
+    again = build(config)
+    assert again.config == model.config
+    assert {k: v.shape for k, v in again.state_dict().items()} == \
+           {k: v.shape for k, v in model.state_dict().items()}
+    assert again.load_state_dict(model.state_dict()) is not None  # strict load works
+
+
+def test_seed_gives_the_same_weights_and_leaves_global_rng_alone():
+    config = {"arch": "deepbind", "n_filters": 4, "filter_size": 5}
+    torch.manual_seed(1)
+    before = torch.rand(1)
+    torch.manual_seed(1)
+    a = build(config, seed=7)
+    b = build(config, seed=7)
+    assert torch.rand(1) == before
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb and torch.equal(va, vb)
+    c = build(config, seed=8)
+    assert not torch.equal(a.conv.weight, c.conv.weight)
+
+
+def test_defaults_and_architecture_list():
+    assert models.ARCHITECTURES == sorted(models.ARCHITECTURES)
+    assert "deepbind" in models.ARCHITECTURES
+    d = defaults("deepbind")
+    assert d["arch"] == "deepbind" and d["n_filters"] == 16 and d["filter_size"] == 24
+    assert d["n_outputs"] == 1 and d["strand"] == "forward" and d["alphabet"] == "dna"
+    assert defaults("mlp")["n_features"] is None  # required: no default
+    d["hidden"] = 99  # a copy: the registry's defaults do not change
+    assert defaults("deepbind")["hidden"] == 32
+    assert defaults("dgex")["hidden"] == [1000, 1000]
+    assert defaults("deeploc")["alphabet"] == "protein"
+    assert defaults("danq")["seq_len"] == 1000
+    # every parameter is documented
+    for arch in models.ARCHITECTURES:
+        for key, p in models.parameters(arch).items():
+            assert p.doc, (arch, key)
+
+
+def test_paper_sizes():
+    basset = build({"arch": "basset"})
+    assert basset.head[1].in_features == 200 * 10  # 600 bp -> 200 channels x 10 positions
+    danq = build({"arch": "danq", "lstm_size": 4, "hidden": 3})
+    assert danq.head[0].in_features == 2 * 4 * 75  # 1000 bp -> 75 positions after the pool
+
+
+# ---- the registry's checks ---------------------------------------------------------------------
+
+
+def error_of(config) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        build(config)
+    assert isinstance(info.value, ValueError)
+    return info.value
+
+
+def test_unknown_key_suggests_the_nearest():
+    err = error_of({"arch": "deepbind", "n_filter": 8})
+    assert err.key == "n_filter"
+    assert "'n_filter'" in str(err) and "did you mean 'n_filters'" in str(err)
+    assert "filter_size" in str(err)  # the list of valid keys
+
+
+def test_wrong_type_names_the_key_and_value():
+    err = error_of({"arch": "deepbind", "n_filters": "sixteen"})
+    assert err.key == "n_filters"
+    assert "n_filters must be an int, got 'sixteen'" in str(err)
+    assert "n_filters must be an int" in str(error_of({"arch": "deepbind", "n_filters": 16.5}))
+    assert "true or false" in str(error_of({"arch": "rnn", "bidirectional": "yes"}))
+    assert error_of({"arch": "deepbind", "n_filters": True}).key == "n_filters"
+    err = error_of({"arch": "mlp", "n_features": 4, "hidden": [8, "x"]})
+    assert err.key == "hidden" and "hidden[1]" in str(err)
+
+
+def test_out_of_range_and_choices():
+    err = error_of({"arch": "deepbind", "dropout": 1.5})
+    assert err.key == "dropout" and ">= 0 and < 1" in str(err)
+    assert error_of({"arch": "deepbind", "n_filters": 0}).key == "n_filters"
+    assert error_of({"arch": "mlp", "n_features": 4, "hidden": [8, 0]}).key == "hidden"
+    err = error_of({"arch": "mlp", "n_features": 4, "activation": "rellu"})
+    assert err.key == "activation" and "did you mean 'relu'" in str(err)
+    assert error_of({"arch": "deepbind", "dropout": float("nan")}).key == "dropout"
+
+
+def test_unknown_and_missing_arch():
+    err = error_of({"arch": "deepsee"})
+    assert err.key == "arch" and "did you mean 'deepsea'" in str(err) and "danq" in str(err)
+    err = error_of({"n_filters": 3})
+    assert err.key == "arch" and "deepbind" in str(err)
+    with pytest.raises(TypeError):
+        build([("arch", "mlp")])
+
+
+def test_missing_required_key():
+    err = error_of({"arch": "mlp"})
+    assert err.key == "n_features" and "missing required key 'n_features'" in str(err)
+    err = error_of({"arch": "mlp", "n_features": None})
+    assert err.key == "n_features" and "required" in str(err)
+    assert error_of({"arch": "dgex", "n_features": 3}).key == "n_outputs"
+
+
+def test_values_from_r_and_numpy_are_accepted():
+    # R sends doubles, length-one vectors, and NumPy scalars / arrays through reticulate.
+    model = build({"arch": "mlp", "n_features": 12.0, "hidden": 8.0, "n_outputs": np.int32(2),
+                   "dropout": 0, "batch_norm": np.bool_(True)})
+    assert model.config["n_features"] == 12 and type(model.config["n_features"]) is int
+    assert model.config["hidden"] == [8]
+    assert model.config["dropout"] == 0.0 and type(model.config["dropout"]) is float
+    assert model.config["batch_norm"] is True
+    json.dumps(model.config)
+    model = build({"arch": "basset", "seq_len": 60, "n_filters": np.array([8.0, 6.0]),
+                   "filter_sizes": (7, 5), "pool_sizes": 2, "hidden": [10]})
+    assert model.config["n_filters"] == [8, 6] and model.config["pool_sizes"] == [2]
+    assert build("kmer_linear").config == defaults("kmer_linear")  # a bare name: all defaults
+
+
+def test_cross_key_checks_name_the_key():
+    assert error_of({"arch": "basset", "n_filters": [8, 6], "filter_sizes": [7, 5, 3]}).key == \
+        "filter_sizes"
+    err = error_of({"arch": "promoter_cnn", "seq_len": 10})
+    assert err.key == "seq_len" and "seq_len >= 22" in str(err)
+    assert error_of({"arch": "basset", "seq_len": 30}).key == "seq_len"
+    err = error_of({"arch": "danq", "seq_len": None})
+    assert err.key == "seq_len" and "pooling" in str(err)
+    assert error_of({"arch": "deepbind", "alphabet": "AAC"}).key == "alphabet"
+    err = error_of({"arch": "deeploc", "strand": "average"})  # protein has no reverse complement
+    assert err.key == "strand" and "nucleotide" in str(err)
+    assert error_of({"arch": "kmer_linear", "alphabet": "protein"}).key == "alphabet"
+    assert str(err).startswith("deeploc config:")
+
+
+def test_forward_checks_the_input():
+    model = build({"arch": "promoter_cnn", **SMALL["promoter_cnn"]})
+    with pytest.raises(ValueError, match="length 40 but the input has length 30"):
+        model(onehot(random_dna(2, 30)))
+    deepbind = build({"arch": "deepbind", **SMALL["deepbind"]})
+    x = onehot(random_dna(2, 30))
+    with pytest.raises(ValueError, match="channels-last"):
+        deepbind(x.transpose(1, 2))
+    with pytest.raises(ValueError, match=r"\(N, 4, L\)"):
+        deepbind(torch.zeros(2, 20, 30))
+    mlp = build({"arch": "mlp", **SMALL["mlp"]})
+    with pytest.raises(ValueError, match=r"\(N, 12\)"):
+        mlp(torch.zeros(2, 11))
+    rnn = build({"arch": "rnn", "embedding_dim": 4})
+    with pytest.raises(ValueError, match="tokens"):
+        rnn(x)
+    with pytest.raises(ValueError, match=r"0\.\.5"):
+        rnn(torch.full((2, 5), 9))
+    danq = build({"arch": "danq", "pooling": "max", "seq_len": None, "filter_size": 10,
+                  "pool_size": 5, "n_filters": 3, "lstm_size": 3, "hidden": 3})
+    assert danq.min_len == 14 and danq(onehot(random_dna(2, 14))).shape == (2, 1)
+    with pytest.raises(ValueError, match="at least 14"):
+        danq(onehot(random_dna(2, 13)))
+
+
+def test_register_a_user_architecture():
+    saved_registry = dict(registry_module._REGISTRY)
+    saved_names = list(models.ARCHITECTURES)
+    try:
+        @register("tiny_cnn", "onehot")
+        def tiny_cnn(n_filters: int = 8, sizes: list[int] = (3,), gain: float = 1.0,
+                     alphabet: str = "dna", n_outputs: int = 1, note: str | None = None):
+            return nn.Sequential(nn.Conv1d(4, n_filters, sizes[0]), nn.AdaptiveMaxPool1d(1),
+                                 nn.Flatten(), nn.Linear(n_filters, n_outputs))
+
+        assert "tiny_cnn" in models.ARCHITECTURES
+        assert models.ARCHITECTURES == sorted(models.ARCHITECTURES)
+        model = build({"arch": "tiny_cnn", "n_filters": 4.0, "sizes": 5})
+        assert model.config == {"arch": "tiny_cnn", "n_filters": 4, "sizes": [5], "gain": 1.0,
+                                "alphabet": "dna", "n_outputs": 1, "note": None}
+        assert model.input_kind == "onehot" and model.alphabet == "dna" and model.seq_len is None
+        assert model(onehot(random_dna(2, 12))).shape == (2, 1)
+        assert "n_filters must be an int" in str(error_of({"arch": "tiny_cnn", "n_filters": "x"}))
+        assert "did you mean 'gain'" in str(error_of({"arch": "tiny_cnn", "gian": 2}))
+        with pytest.raises(ValueError, match="already registered"):
+            register("tiny_cnn", "onehot")(tiny_cnn)
+
+        @register("needs_width", "features", params={
+            "width": models.Param("int", doc="hidden width", ge=2)})
+        def needs_width(width, n_features=3):
+            return nn.Linear(n_features, width)
+
+        assert error_of({"arch": "needs_width"}).key == "width"
+        assert error_of({"arch": "needs_width", "width": 1}).key == "width"
+        assert build({"arch": "needs_width", "width": 2}).input_kind == "features"
+        with pytest.raises(ValueError, match="input_kind"):
+            register("bad", "images")
+    finally:
+        registry_module._REGISTRY.clear()
+        registry_module._REGISTRY.update(saved_registry)
+        models.ARCHITECTURES[:] = saved_names
+
+
+# ---- strand modes ------------------------------------------------------------------------------
+
+STRAND_CASES = {
+    "deepbind": SMALL["deepbind"],
+    "basset": SMALL["basset"],
+    "danq": SMALL["danq"],
+    "rnn": {"cell": "lstm", "hidden_size": 4, "pooling": "last"},
+    "rnn_tokens": {"arch": "rnn", "embedding_dim": 3, "hidden_size": 4, "pooling": "max"},
+    "deeploc": {**SMALL["deeploc"], "alphabet": "dna"},
+    "kmer_linear": {"k": 3, "canonical": False},
+}
+
+
+def strand_model(case: str, strand: str, seed: int = 0):
+    config = {"arch": case, **STRAND_CASES[case], "strand": strand}
+    return build(config, seed=seed)
+
+
+def rc_of(x: torch.Tensor) -> torch.Tensor:
+    return models.reverse_complement(x, "tokens" if x.dtype == torch.long else "onehot")
+
+
+@pytest.mark.parametrize("case", sorted(STRAND_CASES))
+def test_average_is_exactly_strand_symmetric(case):
+    model = strand_model(case, "average").eval()
+    x = sample_input(model, n=4, length=40)
+    with torch.no_grad():
+        a, b = model(x), model(rc_of(x))
+    assert torch.equal(a, b)
+    forward = strand_model(case, "forward").eval()
+    forward.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        expected = (forward(x) + forward(rc_of(x))) / 2
+    torch.testing.assert_close(a, expected)
+
+
+def test_average_holds_in_training_mode_too():
+    model = strand_model("kmer_linear", "average").train()
+    x = sample_input(model, n=4, length=40)
+    assert torch.equal(model(x), model(x.flip(1, 2)))
+
+
+def test_reverse_complement_matches_seq():
+    seqs = ["ACGTTGCA", "AAACCNGT"]
+    x = onehot(seqs)
+    assert seq.decode(rc_of(x).numpy()) == seq.reverse_complement(seqs)
+    tokens = torch.from_numpy(seq.tokenize(seqs, length=10))
+    back = seq.decode(rc_of(tokens).numpy())
+    assert back == seq.reverse_complement(seqs)
+
+
+def test_augment_acts_only_in_training_mode():
+    config = {**SMALL["deepbind"], "dropout": 0.0}
+    aug = build({"arch": "deepbind", **config, "strand": "augment"}, seed=0)
+    plain = build({"arch": "deepbind", **config}, seed=0)
+    x = sample_input(plain, n=64, length=30)
+    with torch.no_grad():
+        fwd, rev = plain(x), plain(x.flip(1, 2))
+        aug.eval()
+        assert torch.equal(aug(x), fwd)  # eval: the sequences as given
+        aug.train()
+        torch.manual_seed(3)
+        out = aug(x)
+        torch.manual_seed(3)
+        assert torch.equal(aug(x), out)  # repeatable under torch's seed
+    is_fwd = (out == fwd).all(1)
+    is_rev = (out == rev).all(1)
+    assert (is_fwd | is_rev).all()
+    assert 10 < int(is_rev.sum()) < 54 and 10 < int(is_fwd.sum()) < 54  # about half flipped
+
+
+def test_strand_needs_a_nucleotide_alphabet():
+    assert build({"arch": "deepbind", "alphabet": "rna", "strand": "average"}).strand == "average"
+    assert build({"arch": "deepbind", "alphabet": "TGCA", "strand": "augment"}).strand == "augment"
+    for alphabet in ("protein", "ACGTN", "ACTG"):
+        assert error_of({"arch": "deepbind", "alphabet": alphabet,
+                         "strand": "average"}).key == "strand"
+
+
+# ---- recurrent models and padding --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+def test_rnn_tokens_ignore_padding(pooling):
+    model = build({"arch": "rnn", "embedding_dim": 3, "hidden_size": 4, "pooling": pooling},
+                  seed=1).eval()
+    assert model.input_kind == "tokens"
+    assert model.embedding.padding_idx == 0 and model.embedding.num_embeddings == 6
+    seqs = random_dna(3, 12) + ["ACGTA"]
+    with torch.no_grad():
+        alone = torch.cat([model(torch.from_numpy(seq.tokenize([s]))) for s in seqs])
+        for pad in ("right", "left", "center"):
+            batch = torch.from_numpy(seq.tokenize(seqs, length=20, pad=pad))
+            torch.testing.assert_close(model(batch), alone)
+
+
+def test_deeploc_attention_masks_padding():
+    model = build({"arch": "deeploc", **SMALL["deeploc"]}, seed=2).eval()
+    seqs = ["MKVLAAGIVW", "MSTNPKPQRKTKRNTNRRPQDVKFPGG", "ACDE"]
+    x = onehot(seqs, "protein", length=30)
+    with torch.no_grad():
+        out, attention = model(x, return_attention=True)
+        assert torch.equal(out, model(x))
+        alone = torch.cat([model(onehot([s], "protein")) for s in seqs])
+    assert out.shape == (3, 10) and attention.shape == (3, 30)
+    lengths = torch.tensor([len(s) for s in seqs])
+    valid = torch.arange(30) < lengths[:, None]
+    torch.testing.assert_close(attention.sum(1), torch.ones(3))
+    assert (attention[~valid] == 0).all()
+    assert (attention[valid] > 0).all()
+    torch.testing.assert_close(out, alone)  # padding does not change the result
+    empty = torch.zeros(1, 20, 8)
+    with torch.no_grad():
+        _, att = model(empty, return_attention=True)
+    assert (att == 0).all()
+
+
+def test_deeploc_average_flips_attention_back():
+    model = build({"arch": "deeploc", **STRAND_CASES["deeploc"], "strand": "average"},
+                  seed=0).eval()
+    x = sample_input(model, n=2, length=25)
+    with torch.no_grad():
+        out, att = model(x, return_attention=True)
+        out_rc, att_rc = model(x.flip(1, 2), return_attention=True)
+    assert torch.equal(out, out_rc)
+    torch.testing.assert_close(att, att_rc.flip(-1))
+    torch.testing.assert_close(att.sum(1), torch.ones(2))
+
+
+# ---- dense models and autoencoders -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", models.ACTIVATIONS)
+def test_mlp_activations(activation):
+    model = build({"arch": "mlp", "n_features": 5, "hidden": [6], "activation": activation,
+                   "batch_norm": True})
+    out = model(torch.randn(4, 5))
+    assert out.shape == (4, 1)
+    out.sum().backward()
+
+
+def test_thresholded_relu_and_linear_mlp():
+    model = build({"arch": "mlp", "n_features": 3, "hidden": [3], "dropout": 0.0,
+                   "activation": "thresholded_relu", "threshold": 0.5})
+    act = model.hidden[1]
+    assert torch.equal(act(torch.tensor([0.2, 0.5, 0.7, -1.0])), torch.tensor([0, 0, 0.7, 0]))
+    linear = build({"arch": "mlp", "n_features": 3, "hidden": []})
+    assert [type(m) for m in linear.modules()].count(nn.Linear) == 1
+
+
+def test_autoencoder_encode_and_no_extra_loss():
+    model = build({"arch": "autoencoder", **SMALL["autoencoder"]})
+    x = torch.randn(5, 12)
+    assert model.encode(x).shape == (5, 3)
+    assert model(x).shape == (5, 12)
+    assert not hasattr(model, "extra_loss")
+    assert model.decoder[0].in_features == 3 and model.decoder[-1].out_features == 12
+
+
+def test_variational_autoencoder():
+    model = build({"arch": "autoencoder", **SMALL["autoencoder"], "variational": True,
+                   "beta": 0.5}, seed=0)
+    assert float(model.extra_loss()) == 0.0  # before any forward pass
+    x = torch.randn(6, 12)
+    model.train()
+    torch.manual_seed(0)
+    a = model(x)
+    kl = model.extra_loss()
+    assert kl.dim() == 0 and kl.item() > 0
+    (a.square().mean() + kl).backward()
+    assert model.to_logvar.weight.grad is not None
+    assert not torch.equal(model(x), a)  # training mode samples z
+    model.eval()
+    with torch.no_grad():
+        assert torch.equal(model(x), model(x))  # eval decodes the mean
+        mu, logvar = model.posterior(x)
+        assert torch.equal(model.encode(x), mu)
+        expected = 0.5 * (-0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(1)).mean() / 12
+        model(x)
+        torch.testing.assert_close(model.extra_loss(), expected)
+
+
+# ---- the k-mer baseline ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+@pytest.mark.parametrize("canonical", [False, True])
+def test_kmer_features_equal_seq_kmer_counts(k, canonical):
+    rng = np.random.default_rng(k)
+    seqs = ["".join(rng.choice(list("ACGTN"), p=[0.24] * 4 + [0.04], size=n))
+            for n in rng.integers(1, 40, size=30)]
+    seqs += ["ACGT"[:max(k - 1, 1)], "NNNNNN", "acgtRYacgt"]
+    model = build({"arch": "kmer_linear", "k": k, "canonical": canonical})
+    x = onehot(seqs, length=45)  # padding (and N) are all-zero columns
+    got = model.features(x).numpy()
+    expected = seq.kmer_counts(seqs, k, canonical=canonical, normalize=True, sparse=False)
+    assert got.shape == (len(seqs), 4**k)
+    np.testing.assert_array_equal(got, expected)
+    # IUPAC columns (fractional) break k-mers as kmer_counts' skipped letters do
+    iupac = torch.from_numpy(seq.one_hot(seqs, length=45, iupac=True))
+    np.testing.assert_array_equal(model.features(iupac).numpy(), expected)
+
+
+def test_kmer_linear_rna_and_short_input():
+    model = build({"arch": "kmer_linear", "alphabet": "rna", "k": 2})
+    x = onehot(["ACGUU", "GGAAU"], "rna")
+    expected = seq.kmer_counts(["ACGTT", "GGAAT"], 2, normalize=True)
+    np.testing.assert_array_equal(model.features(x).numpy(), expected)
+    assert model.features(onehot(["A"])).abs().sum() == 0
+    assert sum(p.numel() for p in model.parameters()) == 16 + 1  # only the linear layer learns
+
+
+# ---- learning: a planted motif (tiny hand-written loop; the engine's tests come with train/) ---
+
+
+def test_deepbind_learns_a_planted_motif():
+    rng = np.random.default_rng(5)
+    motif = "TGACTCA"
+    seqs = random_dna(300, 40, rng)
+    labels = np.zeros(300, dtype=np.float32)
+    for i in range(0, 300, 2):
+        pos = rng.integers(0, 40 - len(motif))
+        seqs[i] = seqs[i][:pos] + motif + seqs[i][pos + len(motif):]
+        labels[i] = 1
+    x, y = onehot(seqs), torch.from_numpy(labels)[:, None]
+    train, test = slice(0, 200), slice(200, 300)
+    model = build({"arch": "deepbind", "n_filters": 8, "filter_size": 9, "hidden": 8,
+                   "dropout": 0.0, "strand": "average"}, seed=0)
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    torch.manual_seed(0)
+    for _ in range(60):
+        opt.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(model(x[train]), y[train])
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        accuracy = ((model(x[test]) > 0).float() == y[test]).float().mean()
+    assert accuracy > 0.9
