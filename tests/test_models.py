@@ -2,6 +2,7 @@
 attention masking, and the k-mer baseline against deepomics.seq.kmer_counts."""
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -132,6 +133,10 @@ def test_defaults_and_architecture_list():
     for arch in models.ARCHITECTURES:
         for key, p in models.parameters(arch).items():
             assert p.doc, (arch, key)
+    assert models.parameters("deepsea")["dropout"].describe().startswith(
+        "list of numbers >= 0 and < 1, default [0.2, 0.2, 0.5]: dropout")
+    assert models.parameters("mlp")["n_features"].describe() == (
+        "int >= 1, required: the number of input features")
 
 
 def test_paper_sizes():
@@ -239,6 +244,10 @@ def test_forward_checks_the_input():
     mlp = build({"arch": "mlp", **SMALL["mlp"]})
     with pytest.raises(ValueError, match=r"\(N, 12\)"):
         mlp(torch.zeros(2, 11))
+    # R's doubles and uint8 one-hot are cast to the weights' dtype
+    assert mlp(torch.zeros(2, 12, dtype=torch.float64)).dtype == torch.float32
+    assert deepbind(x.double()).dtype == torch.float32
+    assert torch.equal(deepbind.eval()(x.to(torch.uint8)), deepbind(x))
     rnn = build({"arch": "rnn", "embedding_dim": 4})
     with pytest.raises(ValueError, match="tokens"):
         rnn(x)
@@ -283,6 +292,10 @@ def test_register_a_user_architecture():
         assert build({"arch": "needs_width", "width": 2}).input_kind == "features"
         with pytest.raises(ValueError, match="input_kind"):
             register("bad", "images")
+        with pytest.raises(ValueError, match="default of 'width' fails"):
+            register("bad", "features", params={"width": models.Param("int", 0, "w", ge=1)})(
+                needs_width)
+        assert "bad" not in models.ARCHITECTURES
     finally:
         registry_module._REGISTRY.clear()
         registry_module._REGISTRY.update(saved_registry)
@@ -461,6 +474,7 @@ def test_variational_autoencoder():
     (a.square().mean() + kl).backward()
     assert model.to_logvar.weight.grad is not None
     assert not torch.equal(model(x), a)  # training mode samples z
+    copy.deepcopy(model)  # the last KL term (part of a graph) does not stop copies
     model.eval()
     with torch.no_grad():
         assert torch.equal(model(x), model(x))  # eval decodes the mean

@@ -37,7 +37,7 @@ class Autoencoder(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The latent representation (N, latent_dim)."""
-        x = check_features(self.arch, x, self.n_features)
+        x = check_features(self.arch, x, self.n_features, self)
         return self.to_latent(self.encoder(x))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -67,9 +67,15 @@ class VariationalAutoencoder(Autoencoder):
         self.to_logvar = nn.Linear(self.to_latent.in_features, latent_dim)
         self._kl = None
 
+    def __getstate__(self):
+        # the last KL term belongs to an autograd graph, which cannot be copied or pickled
+        state = dict(self.__dict__)
+        state["_kl"] = None
+        return state
+
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(mean, log variance) of q(z | x), each (N, latent_dim)."""
-        x = check_features(self.arch, x, self.n_features)
+        x = check_features(self.arch, x, self.n_features, self)
         h = self.encoder(x)
         return self.to_latent(h), self.to_logvar(h)
 

@@ -215,8 +215,7 @@ class SequenceModel(nn.Module):
                 raise ValueError(
                     f"{name} takes one-hot input of shape (N, {self.n_channels}, L) for alphabet "
                     f"{self.alphabet!r} (deepomics.seq.one_hot); got shape {tuple(x.shape)}{hint}")
-            if not x.dtype.is_floating_point:
-                x = x.float()
+            x = x.to(_param_dtype(self))
             length = x.shape[2]
         if self.seq_len is not None and length != self.seq_len:
             raise ValueError(
@@ -254,15 +253,23 @@ def _average(a, b):
     return (a + b) / 2
 
 
-def check_features(name: str, x, n_features: int) -> torch.Tensor:
-    """Checks a (N, F) feature batch; integer tensors become float32."""
+def _param_dtype(module: nn.Module) -> torch.dtype:
+    """The dtype of the module's weights (inputs are cast to it: R sends doubles)."""
+    for p in module.parameters():
+        if p.dtype.is_floating_point:
+            return p.dtype
+    return torch.get_default_dtype()
+
+
+def check_features(name: str, x, n_features: int, module: nn.Module) -> torch.Tensor:
+    """Checks a (N, F) feature batch and casts it to the module's weight dtype (float32)."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} takes a torch.Tensor, not {type(x).__name__}; convert with "
                         "torch.as_tensor(x, dtype=torch.float32)")
     if x.dim() != 2 or x.shape[1] != n_features:
         raise ValueError(f"{name} takes features of shape (N, {n_features}); got shape "
                          f"{tuple(x.shape)}")
-    return x if x.dtype.is_floating_point else x.float()
+    return x.to(_param_dtype(module))
 
 
 # ---- recurrent layers over padded batches ------------------------------------------------------

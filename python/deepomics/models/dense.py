@@ -64,7 +64,7 @@ class MLP(nn.Module):
         self.output = nn.Linear(width, n_outputs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = check_features(self.arch, x, self.n_features)
+        x = check_features(self.arch, x, self.n_features, self)
         return self.output(self.hidden(x))
 
 

@@ -182,7 +182,8 @@ class DeepLoc(SequenceModel):
     localization using deep learning", Bioinformatics).
 
     Input: one-hot ``(N, C, L)``, any length (default alphabet: protein, C = 20); padding
-    positions are all-zero columns (``one_hot(..., length=...)``). Motif convolutions of several
+    positions are all-zero columns (``one_hot(..., length=...)``; unknown letters encoded as zero
+    columns are treated the same way — encode them with ``unknown="uniform"`` to keep them). Motif convolutions of several
     lengths (the paper's 1, 3, 5, 9, 15, 21, 20 filters each) side by side and concatenated, ReLU,
     a second convolution, ReLU, dropout, a BiLSTM, additive attention over the positions
     (Bahdanau et al. 2015; padding gets weight 0), dropout, a dense ReLU layer and a linear output

@@ -21,6 +21,7 @@ is required.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import inspect
 import math
@@ -112,8 +113,8 @@ class Param:
 
     def describe(self) -> str:
         """'int >= 1, default 16: the number of filters' — for help texts and error messages."""
-        words = self.type.replace("_", " of ").replace("list of int", "list of ints")
-        words = words.replace("list of float", "list of numbers")
+        words = {"int_list": "list of ints", "float_list": "list of numbers"}.get(self.type,
+                                                                                   self.type)
         limits = self._limits()
         if self.choices is not None:
             limits = "one of " + ", ".join(repr(c) for c in self.choices)
@@ -307,6 +308,13 @@ def register(name: str, input_kind: str, *, params: dict[str, Param] | None = No
             table.update(params)
         if "arch" in table:
             raise ValueError(f"register({name!r}): a builder may not take an argument named 'arch'")
+        for key, p in list(table.items()):
+            if not p.required and p.default is not None:
+                try:  # defaults in canonical form (tuples become lists), and valid themselves
+                    table[key] = dataclasses.replace(p, default=p.check(key, p.default))
+                except ConfigError as err:
+                    raise ValueError(f"register({name!r}): the default of {key!r} fails its own "
+                                     f"check: {err}") from None
         _REGISTRY[name] = _Entry(name, input_kind, builder, table)
         if name not in ARCHITECTURES:
             ARCHITECTURES.append(name)

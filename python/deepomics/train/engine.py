@@ -285,7 +285,9 @@ def _fill_config(config: dict, x_raw, targets, task: str, classes, *, layer, use
         x, _ = D.as_inputs(x_raw, layer=layer, use_rep=use_rep) if not D._is_sequences(x_raw) else (None, None)
         if x is not None:
             config["n_features"] = int(x.shape[1])
-    if "seq_len" in keys and config.get("seq_len") is None and D._is_sequences(x_raw):
+    # Fixed-length architectures (a dense layer after flattening) take the data's length; the
+    # any-length ones (default seq_len None) stay any-length.
+    if keys.get("seq_len") is not None and "seq_len" not in config and D._is_sequences(x_raw):
         lengths = D.seq._core.lengths(D.seq._as_sequence_list(x_raw))
         config["seq_len"] = int(lengths.max())
     return config
