@@ -10,8 +10,9 @@ namespace {
 // Output positions handled by one unit of work: long rows are cut into pieces so that one
 // long sequence still spreads over every thread and its bytes stay in cache across channels.
 constexpr std::size_t kPiece = std::size_t{1} << 15;
-// Below this many bytes per thread a thread costs more than it saves.
-constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 16;
+// Below this many bytes per thread a thread costs more than it saves (starting one costs tens
+// of microseconds, in which one thread encodes about a megabyte).
+constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
 
 // Per channel: the (at most two) bytes that encode to `value`; every other byte encodes to 0.
 template <class T>

@@ -99,13 +99,25 @@ Pad parse_pad(const std::string& pad) {
 
 template <class T>
 py::array encode_as(const Sequences& s, const py::array& table, std::size_t length, Pad pad,
-                    int threads) {
+                    int threads, const py::object& into) {
   auto tab = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(table);
   if (!tab || tab.ndim() != 2 || tab.shape(1) != 256)
     throw py::value_error("table must be a (channels, 256) array");
   const int channels = static_cast<int>(tab.shape(0));
-  py::array_t<T> out({static_cast<py::ssize_t>(s.views.size()), static_cast<py::ssize_t>(channels),
-                      static_cast<py::ssize_t>(length)});
+  const std::vector<py::ssize_t> shape = {static_cast<py::ssize_t>(s.views.size()),
+                                           static_cast<py::ssize_t>(channels),
+                                           static_cast<py::ssize_t>(length)};
+  py::array_t<T> out;
+  if (into.is_none()) {
+    out = py::array_t<T>(shape);
+  } else {
+    out = py::array_t<T>::ensure(into);
+    if (!out || !py::isinstance<py::array_t<T, py::array::c_style>>(into) || out.ndim() != 3 ||
+        std::vector<py::ssize_t>(out.shape(), out.shape() + 3) != shape)
+      throw py::value_error("out must be a C-contiguous array of shape (" +
+                            std::to_string(shape[0]) + ", " + std::to_string(shape[1]) + ", " +
+                            std::to_string(shape[2]) + ") and the result's dtype");
+  }
   const T* t = tab.data();
   T* o = out.mutable_data();
   {
@@ -116,16 +128,16 @@ py::array encode_as(const Sequences& s, const py::array& table, std::size_t leng
 }
 
 py::array encode(const py::list& seqs, const py::array& table, long long length,
-                 const std::string& pad, int threads) {
+                 const std::string& pad, int threads, const py::object& out) {
   const Pad p = parse_pad(pad);
   Sequences s = collect(seqs);
   const std::size_t len = resolve_length(s.views, length);
   threads = resolve_threads(threads);
   const py::dtype dt = table.dtype();
-  if (dt.is(py::dtype::of<float>())) return encode_as<float>(s, table, len, p, threads);
-  if (dt.is(py::dtype::of<uint8_t>())) return encode_as<uint8_t>(s, table, len, p, threads);
-  if (dt.is(py::dtype::of<uint16_t>())) return encode_as<uint16_t>(s, table, len, p, threads);
-  if (dt.is(py::dtype::of<int64_t>())) return encode_as<int64_t>(s, table, len, p, threads);
+  if (dt.is(py::dtype::of<float>())) return encode_as<float>(s, table, len, p, threads, out);
+  if (dt.is(py::dtype::of<uint8_t>())) return encode_as<uint8_t>(s, table, len, p, threads, out);
+  if (dt.is(py::dtype::of<uint16_t>())) return encode_as<uint16_t>(s, table, len, p, threads, out);
+  if (dt.is(py::dtype::of<int64_t>())) return encode_as<int64_t>(s, table, len, p, threads, out);
   throw py::type_error("table dtype must be float32, uint8, uint16 (float16 bits) or int64");
 }
 
@@ -269,8 +281,9 @@ py::tuple parse_fasta_py(const py::buffer& data, const std::string& source) {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "deepomics C++ sequence kernels (private; use deepomics.seq)";
   m.def("encode", &encode, py::arg("seqs"), py::arg("table"), py::arg("length"), py::arg("pad"),
-        py::arg("threads") = 0,
-        "(N, C, length) array: table[c, byte] per placed byte, zero where padded");
+        py::arg("threads") = 0, py::arg("out") = py::none(),
+        "(N, C, length) array: table[c, byte] per placed byte, zero where padded; into `out` "
+        "when given");
   m.def("first_bad_byte", &first_bad_byte, py::arg("seqs"), py::arg("allowed"),
         py::arg("threads") = 0, "(sequence, position, byte) of the first disallowed byte, or None");
   m.def("lengths", &lengths, py::arg("seqs"), "int64 lengths, after checking every sequence");

@@ -10,6 +10,7 @@ takes), tokens int64 ``(N, L)``.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import mmap
 import os
@@ -140,6 +141,7 @@ def one_hot(
     iupac: bool = False,
     dtype=np.float32,
     threads: int | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """One-hot encodes sequences into a ``(N, C, L)`` array, channels first.
 
@@ -153,11 +155,33 @@ def one_hot(
     gives 1/C in every channel, ``"error"`` raises naming the sequence, position and letter. With
     ``iupac=True`` ambiguity codes get fractional columns (R = A/G = 0.5 each, N = 0.25 each; for
     protein B = D/N, Z = E/Q, J = I/L, X = any). ``dtype`` is float32, float16 or uint8 (uint8
-    only for whole-number encodings). ``threads`` defaults to every core.
+    only for whole-number encodings). ``threads`` defaults to every core. ``out``: an existing
+    C-contiguous array of the result's shape and dtype to write into (and return), so that a loop
+    over batches reuses one buffer instead of allocating each time.
     """
     name, letters = _alphabet(alphabet)
     seq_list = _as_sequence_list(seqs)
     out_dtype = _one_hot_dtype(dtype)
+    if unknown not in ("zero", "uniform", "error"):
+        raise ValueError(f"unknown must be 'zero', 'uniform' or 'error', not {unknown!r}")
+    table, allowed = _one_hot_table(name, letters, iupac, unknown, out_dtype)
+    if unknown == "error":
+        _raise_on_unknown(seq_list, allowed, alphabet, letters, threads,
+                          hint="use unknown='zero' or 'uniform' to encode it anyway"
+                          + ("" if iupac else ", or iupac=True for ambiguity codes"))
+    encode_dtype = np.uint16 if out_dtype == np.float16 else out_dtype  # float16 as its bits
+    into = None if out is None else _out_arg(out, out_dtype).view(encode_dtype)
+    result = _core.encode(seq_list, table, _length_arg(length), _pad_arg(pad), _threads(threads),
+                          into)
+    if out is not None:
+        return out
+    return result.view(np.float16) if out_dtype == np.float16 else result
+
+
+@functools.lru_cache(maxsize=64)
+def _one_hot_table(name, letters: str, iupac: bool, unknown: str, out_dtype):
+    """(table (C, 256) in the output dtype, float16 as uint16 bits; allowed bytes (256,) bool)
+    for one_hot. Cached: building it costs more than encoding a short sequence."""
     weights = np.zeros((len(letters), 256), dtype=np.float64)
     known = _letter_rows(letters)
     if iupac:
@@ -165,17 +189,11 @@ def one_hot(
     for letter, row in known.items():
         for case in {letter.upper(), letter.lower()}:
             weights[:, ord(case)] = row
-    unknown_mask = np.ones(256, dtype=bool)
+    allowed = np.zeros(256, dtype=bool)
     for letter in known:
-        unknown_mask[[ord(letter.upper()), ord(letter.lower())]] = False
+        allowed[[ord(letter.upper()), ord(letter.lower())]] = True
     if unknown == "uniform":
-        weights[:, unknown_mask] = 1.0 / len(letters)
-    elif unknown == "error":
-        _raise_on_unknown(seq_list, ~unknown_mask, alphabet, letters, threads,
-                          hint="use unknown='zero' or 'uniform' to encode it anyway"
-                          + ("" if iupac else ", or iupac=True for ambiguity codes"))
-    elif unknown != "zero":
-        raise ValueError(f"unknown must be 'zero', 'uniform' or 'error', not {unknown!r}")
+        weights[:, ~allowed] = 1.0 / len(letters)
     if out_dtype == np.uint8 and np.any(weights % 1):
         raise ValueError(
             "dtype uint8 holds only whole numbers, but iupac=True or unknown='uniform' "
@@ -184,8 +202,8 @@ def one_hot(
     table = weights.astype(out_dtype)
     if out_dtype == np.float16:
         table = table.view(np.uint16)
-    out = _core.encode(seq_list, table, _length_arg(length), _pad_arg(pad), _threads(threads))
-    return out.view(np.float16) if out_dtype == np.float16 else out
+    table.flags.writeable = allowed.flags.writeable = False
+    return table, allowed
 
 
 def tokenize(
@@ -442,6 +460,14 @@ def _raise_on_unknown(seq_list, allowed, alphabet, letters, threads, hint) -> No
 
 def _show_byte(byte: int) -> str:
     return repr(chr(byte)) if 0x20 <= byte < 0x7F else f"byte 0x{byte:02X}"
+
+
+def _out_arg(out, dtype) -> np.ndarray:
+    if not isinstance(out, np.ndarray) or out.dtype != dtype or not out.flags.c_contiguous \
+            or not out.flags.writeable or out.ndim != 3:
+        raise ValueError(f"out must be a writeable, C-contiguous (N, C, L) NumPy array of "
+                         f"{np.dtype(dtype).name}")
+    return out
 
 
 def _one_hot_dtype(dtype):

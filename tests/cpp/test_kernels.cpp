@@ -111,10 +111,10 @@ static void test_bad_byte(int threads) {
   seqs[40][1] = 'y';
   const BadByte bad = find_bad_byte(views(seqs), allowed, threads);
   CHECK(bad.found && bad.seq == 31 && bad.pos == 5 && bad.byte == 'x');
-  std::string longer(1 << 20, 'A');
-  longer[900000] = 'Q';
+  std::string longer(std::size_t{4} << 20, 'A');
+  longer[3000000] = 'Q';
   const BadByte one = find_bad_byte(views({longer}), allowed, threads);
-  CHECK(one.found && one.seq == 0 && one.pos == 900000);
+  CHECK(one.found && one.seq == 0 && one.pos == 3000000);
 }
 
 static void test_reverse_complement(int threads) {
@@ -122,7 +122,7 @@ static void test_reverse_complement(int threads) {
   for (int b = 0; b < 256; ++b) comp[b] = static_cast<unsigned char>(b);
   comp['A'] = 'T'; comp['T'] = 'A'; comp['C'] = 'G'; comp['G'] = 'C';
   std::mt19937 rng(3);
-  const std::vector<std::string> seqs = {random_seq(rng, 200000, "ACGT"), "AACG", "G"};
+  const std::vector<std::string> seqs = {random_seq(rng, 3000000, "ACGT"), "AACG", "G"};
   std::vector<std::string> out;
   for (const auto& s : seqs) out.emplace_back(s.size(), '?');
   for (std::size_t i = 0; i < seqs.size(); ++i) {
