@@ -129,9 +129,12 @@ def case_batch(n, length, repeats):
     data = random_acgt(n * length, np.random.default_rng(2))
     seqs = [data[i * length:(i + 1) * length].decode("ascii") for i in range(n)]
     t_ours, ours = best_of(lambda: seq.one_hot(seqs), repeats)
+    buffer = np.empty_like(ours)
     rows = [("deepomics one_hot(seqs)", t_ours, "ours"),
             ("deepomics one_hot(seqs, threads=1)", best_of(
-                lambda: seq.one_hot(seqs, threads=1), repeats)[0], None)]
+                lambda: seq.one_hot(seqs, threads=1), repeats)[0], None),
+            ("deepomics one_hot(seqs, out=buffer), no allocation", best_of(
+                lambda: seq.one_hot(seqs, out=buffer), repeats)[0], None)]
 
     def tm_stack():
         return torch.stack([tm_utils.one_hot_encode(s) for s in seqs]).float()

@@ -778,3 +778,18 @@ def test_kmer_names_refuses_k_above_twelve_like_kmer_counts(monkeypatch):
     monkeypatch.setattr(seq, "product", no_names)
     with pytest.raises(ValueError, match="12"):
         kmer_names(13)
+
+
+def test_one_hot_out_writes_into_the_given_buffer_and_checks_it():
+    seqs = ["ACGTN", "aacgt"]
+    for dtype in (np.float32, np.float16, np.uint8):
+        buffer = np.full((2, 4, 5), 7, dtype=dtype)
+        result = one_hot(seqs, dtype=dtype, out=buffer)
+        assert result is buffer
+        np.testing.assert_array_equal(buffer, one_hot(seqs, dtype=dtype))
+    with pytest.raises(ValueError, match=r"shape \(2, 4, 5\)"):
+        one_hot(seqs, out=np.zeros((2, 4, 6), np.float32))
+    with pytest.raises(ValueError, match="float32"):
+        one_hot(seqs, out=np.zeros((2, 4, 5), np.float64))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        one_hot(seqs, out=np.zeros((5, 4, 2), np.float32).transpose(2, 1, 0))
