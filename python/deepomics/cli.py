@@ -1,22 +1,210 @@
-"""The `deepomics` command line."""
+"""The `deepomics` command line: train, predict, evaluate, and the demo.
+
+    deepomics train config.yaml [--out MODEL_DIR]
+    deepomics predict MODEL_DIR input.fa [--out predictions.tsv]
+    deepomics evaluate MODEL_DIR data.yaml | --fasta pos.fa neg.fa --labels 1 0
+    deepomics demo --fasta dm3_upstream2000.fa.gz
+
+A training config (YAML or JSON) names the model dict, the data and fit's arguments:
+
+    model: {arch: deepbind, n_filters: 16}
+    train:                       # FASTA files with one label each ...
+      fasta: [promoters.fa, non_promoters.fa]
+      labels: [1, 0]
+    valid_fraction: 0.1          # ... or valid: {fasta: valid.fa, labels: valid_labels.tsv}
+    fit: {epochs: 20, batch_size: 64, lr: 0.001, early_stopping: {patience: 3}}
+    output: promoter_model
+
+A labels file (TSV or CSV with a header) has columns ``name`` and ``label``, matched to the FASTA
+records by name.
+"""
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+
+import numpy as np
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="deepomics", description=__doc__)
+    parser = argparse.ArgumentParser(prog="deepomics", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="the main job: the sequence engine on real promoters")
+
+    train = commands.add_parser("train", help="train a model from a YAML / JSON config")
+    train.add_argument("config")
+    train.add_argument("--out", help="model folder (overrides the config's output)")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
+
+    predict = commands.add_parser("predict", help="predict for the sequences of a FASTA file")
+    predict.add_argument("model")
+    predict.add_argument("fasta")
+    predict.add_argument("--out", help="TSV file to write (default: standard output)")
+
+    evaluate = commands.add_parser("evaluate", help="metrics of a model on labelled data")
+    evaluate.add_argument("model")
+    evaluate.add_argument("data", nargs="?", help="YAML / JSON data spec (fasta, labels)")
+    evaluate.add_argument("--fasta", nargs="+", help="FASTA files")
+    evaluate.add_argument("--labels", nargs="+", help="one label per FASTA file, or a labels file")
+
+    demo = commands.add_parser("demo", help="the main job: the engine and a DeepBind model on real promoters")
     demo.add_argument("--fasta", required=True,
                       help="Biostrings' extdata/dm3_upstream2000.fa.gz, or any DNA FASTA")
+    demo.add_argument("--out", default=None, help="folder for the trained model (default: a temporary one)")
+
     args = parser.parse_args(argv)
-    if args.command == "demo":
+    try:
+        if args.command == "train":
+            return _train(args)
+        if args.command == "predict":
+            return _predict(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
         from . import demo as demo_module
 
-        demo_module.run(args.fasta)
+        demo_module.run(args.fasta, out_dir=args.out)
+        return 0
+    except (ValueError, TypeError, KeyError, FileNotFoundError, FileExistsError) as err:
+        print(f"deepomics {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+def read_config(path: str) -> dict:
+    """A YAML or JSON file as a dict."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    if path.endswith(".json"):
+        config = json.loads(text)
+    else:
+        import yaml
+
+        config = yaml.safe_load(text)
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: the config must be a mapping (key: value lines)")
+    return config
+
+
+def labelled_data(spec: dict, where: str) -> tuple[list[str], object, list[str]]:
+    """(sequences, labels, names) from {fasta: file or [files], labels: [one per file] or a file}."""
+    from .seq import read_fasta
+
+    if not isinstance(spec, dict) or "fasta" not in spec:
+        raise ValueError(f"{where} needs 'fasta' (a FASTA file or a list of them) and 'labels'")
+    files = spec["fasta"] if isinstance(spec["fasta"], list) else [spec["fasta"]]
+    labels = spec.get("labels")
+    names, sequences, per_file = [], [], []
+    for i, path in enumerate(files):
+        records = read_fasta(path)
+        names += records.names
+        sequences += records.sequences
+        per_file.append(len(records))
+    if isinstance(labels, list) and len(labels) == len(files) and not (
+            len(files) == 1 and isinstance(labels[0], str) and os.path.exists(labels[0])):
+        y = np.repeat(np.asarray(labels), per_file)
+    elif isinstance(labels, str) or (isinstance(labels, list) and len(labels) == 1):
+        y = _labels_file(labels if isinstance(labels, str) else labels[0], names)
+    else:
+        raise ValueError(f"{where}: 'labels' must be one label per FASTA file ({len(files)} files) "
+                         "or a labels file with columns name and label")
+    return sequences, y, names
+
+
+def _labels_file(path: str, names: list[str]) -> np.ndarray:
+    import pandas as pd
+
+    table = pd.read_csv(path, sep=None, engine="python")
+    if not {"name", "label"} <= set(table.columns):
+        raise ValueError(f"{path}: a labels file needs columns 'name' and 'label' (it has "
+                         f"{', '.join(map(str, table.columns))})")
+    by_name = dict(zip(table["name"].astype(str), table["label"]))
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise ValueError(f"{path} has no label for {len(missing)} records, e.g. {missing[:3]}")
+    return np.asarray([by_name[n] for n in names])
+
+
+def _train(args) -> int:
+    from . import io, models
+    from .train import fit
+
+    config = read_config(args.config)
+    unknown = set(config) - {"model", "train", "valid", "valid_fraction", "fit", "output"}
+    if unknown:
+        raise ValueError(f"{args.config}: unknown keys {sorted(unknown)}; valid keys: model, "
+                         "train, valid, valid_fraction, fit, output")
+    if "model" not in config or "train" not in config:
+        raise ValueError(f"{args.config} needs 'model' (an architecture dict) and 'train' (data)")
+    output = args.out or config.get("output")
+    if not output:
+        raise ValueError("say where to save the model: 'output' in the config or --out")
+    if os.path.exists(output) and not args.overwrite:
+        raise FileExistsError(f"{output} exists; pass --overwrite to replace it")
+    x, y, _ = labelled_data(config["train"], "train")
+    valid = None
+    if "valid" in config:
+        vx, vy, _ = labelled_data(config["valid"], "valid")
+        valid = (vx, vy)
+    options = dict(config.get("fit") or {})
+    if config.get("valid_fraction"):
+        options["valid_fraction"] = config["valid_fraction"]
+    model = fit(config["model"] if isinstance(config["model"], dict) else models.build(config["model"]),
+                (x, y), valid, **options)
+    path = io.save(model, output, overwrite=args.overwrite)
+    print(model.history.tail(3).to_string(index=False))
+    print(f"saved to {path}")
     return 0
+
+
+def _predict(args) -> int:
+    from . import io
+    from .seq import read_fasta
+    from .train import predict
+
+    model = io.load(args.model)
+    records = read_fasta(args.fasta)
+    probs = predict(model, records.sequences)
+    columns = ([str(c) for c in model.classes] if probs.ndim == 2 and model.classes
+               else [f"output_{j}" for j in range(probs.shape[1])] if probs.ndim == 2
+               else ["prediction"])
+    rows = probs.reshape(len(probs), -1)
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+    try:
+        out.write("name\t" + "\t".join(columns) + "\n")
+        for name, row in zip(records.names, rows):
+            out.write(name + "\t" + "\t".join(f"{v:.6g}" for v in row) + "\n")
+    finally:
+        if args.out:
+            out.close()
+    return 0
+
+
+def _evaluate(args) -> int:
+    from . import io
+    from .train import evaluate
+
+    if args.data:
+        spec = read_config(args.data)
+    elif args.fasta:
+        spec = {"fasta": args.fasta, "labels": args.labels}
+    else:
+        raise ValueError("give a data spec file, or --fasta files with --labels")
+    model = io.load(args.model)
+    labels = spec.get("labels")
+    if isinstance(labels, list) and model.classes and not isinstance(model.classes[0], str):
+        spec["labels"] = [_number(v) for v in labels]  # labels from the command line are text
+    x, y, _ = labelled_data(spec, "data")
+    print(evaluate(model, (x, y)).to_string(index=False))
+    return 0
+
+
+def _number(text):
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return text
+    return int(value) if value.is_integer() else value
 
 
 if __name__ == "__main__":
