@@ -11,9 +11,13 @@ import numpy as np
 def jaspar_pwm(matrix_id: str) -> tuple[str, np.ndarray]:
     """(name, PWM (4, W)) of a JASPAR matrix, e.g. ``"MA0139.1"`` (CTCF), from pyjaspar's
     bundled database; a bare base ID (``"MA0139"``) gives its latest version."""
+    import warnings
+
     from pyjaspar import jaspardb
 
-    motif = jaspardb().fetch_motif_by_id(matrix_id)
+    with warnings.catch_warnings():  # pyjaspar warns, then returns None, for an unknown ID
+        warnings.simplefilter("ignore")
+        motif = jaspardb().fetch_motif_by_id(matrix_id)
     if motif is None:
         raise ValueError(f"JASPAR has no matrix {matrix_id!r} (IDs look like 'MA0139.1')")
     counts = np.array([motif.counts[base] for base in "ACGT"], dtype=np.float64)

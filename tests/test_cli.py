@@ -1,0 +1,73 @@
+"""The `deepomics` command line: train from a config, predict, evaluate, and clear failures."""
+import json
+
+import numpy as np
+import pytest
+
+from deepomics import cli, motifs
+
+
+@pytest.fixture(scope="module")
+def fasta_files(tmp_path_factory):
+    """Random 100 bp background; a strong planted site in the positives."""
+    folder = tmp_path_factory.mktemp("cli")
+    rng = np.random.default_rng(0)
+
+    def background(n):
+        return ["".join(rng.choice(list("ACGT"), 100)) for _ in range(n)]
+
+    positives, _ = motifs.plant(background(300), ["TGACTCATGACTCA"] * 300, seed=1)
+    for name, seqs in (("pos", positives), ("neg", background(300))):
+        (folder / f"{name}.fa").write_text("".join(f">{name}{i}\n{s}\n" for i, s in enumerate(seqs)))
+    return folder
+
+
+def test_train_predict_evaluate(fasta_files, capsys):
+    config = {
+        "model": {"arch": "deepbind", "n_filters": 8},
+        "train": {"fasta": [str(fasta_files / "pos.fa"), str(fasta_files / "neg.fa")],
+                  "labels": [1, 0]},
+        "valid_fraction": 0.2,
+        "fit": {"epochs": 8, "lr": 0.01, "seed": 1},
+        "output": str(fasta_files / "model"),
+    }
+    (fasta_files / "config.json").write_text(json.dumps(config))
+    assert cli.main(["train", str(fasta_files / "config.json")]) == 0
+    assert (fasta_files / "model" / "config.json").exists()
+
+    out = fasta_files / "pred.tsv"
+    assert cli.main(["predict", str(fasta_files / "model"), str(fasta_files / "pos.fa"),
+                     "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "name\tprediction" and len(lines) == 301
+    assert np.mean([float(line.split("\t")[1]) for line in lines[1:]]) > 0.8
+
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(fasta_files / "model"), "--fasta", str(fasta_files / "pos.fa"),
+                     str(fasta_files / "neg.fa"), "--labels", "1", "0"]) == 0
+    table = capsys.readouterr().out
+    auroc = [line.split() for line in table.splitlines() if line.split()[:1] == ["auroc"]]
+    assert float(auroc[0][2]) > 0.95
+
+
+def test_labels_file_matched_by_name(fasta_files, tmp_path):
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("name\tlabel\n" + "".join(f"pos{i}\t{i % 3}\n" for i in range(300)))
+    seqs, y, names = cli.labelled_data({"fasta": str(fasta_files / "pos.fa"), "labels": str(labels)}, "t")
+    assert len(seqs) == 300 and list(y[:4]) == [0, 1, 2, 0] and names[2] == "pos2"
+    labels.write_text("name\tlabel\npos0\t1\n")
+    with pytest.raises(ValueError, match="no label for 299 records"):
+        cli.labelled_data({"fasta": str(fasta_files / "pos.fa"), "labels": str(labels)}, "t")
+
+
+def test_failures_exit_non_zero_with_a_message(fasta_files, tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {arch: deepbind}\ntrain: {fasta: nowhere.fa, labels: [1]}\noutput: x\nepochs: 3\n")
+    assert cli.main(["train", str(bad)]) == 2
+    assert "unknown keys ['epochs']" in capsys.readouterr().err
+    bad.write_text(f"model: {{arch: deepbnd}}\ntrain: {{fasta: {fasta_files / 'pos.fa'}, labels: [1]}}\n"
+                   f"output: {tmp_path / 'm'}\n")
+    assert cli.main(["train", str(bad)]) == 2
+    assert "deepbind" in capsys.readouterr().err  # the registry suggests the right name
+    assert cli.main(["predict", str(tmp_path / "missing"), str(fasta_files / "pos.fa")]) == 2
+    assert "not a deepomics model folder" in capsys.readouterr().err
