@@ -100,9 +100,3 @@ def low_rank_clusters(n: int = 600, n_features: int = 30, seed: int = 0):
     x = z @ basis + rng.normal(0, 0.1, size=(n, n_features))
     return x.astype(np.float32), labels
 
-
-def split_half(*arrays, n_train: int):
-    """(train parts, test parts) of each array: the first n_train and the rest."""
-    train = tuple(a[:n_train] for a in arrays)
-    test = tuple(a[n_train:] for a in arrays)
-    return train, test

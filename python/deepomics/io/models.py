@@ -43,6 +43,9 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
     path = os.path.abspath(os.fspath(path))
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or choose a new path")
+    if os.path.exists(path) and not _is_model_folder(path):
+        raise FileExistsError(f"{path} exists and is not a deepomics model; overwrite=True replaces "
+                              "only a saved model, so choose another path")
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     encoding = getattr(model, "encoding", None)
@@ -60,13 +63,13 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
             "classes": _jsonable(getattr(model, "classes", None)),
             "encoding": encoding.to_dict() if isinstance(encoding, Encoding) else None,
             "best_epoch": _jsonable(getattr(model, "best_epoch", None)),
-            "history": history.to_dict(orient="list") if isinstance(history, pd.DataFrame) else None,
+            "history": _history_json(history),
             "versions": {"deepomics": __version__, "torch": torch.__version__,
                          "python": platform.python_version()},
             "weights_sha256": _sha256(weights_path),
         }
         with open(os.path.join(tmp, CONFIG), "w") as handle:
-            json.dump(meta, handle, indent=2)
+            json.dump(meta, handle, indent=2, allow_nan=False)
         if os.path.exists(path):
             old = tempfile.mkdtemp(prefix=".deepomics-old-", dir=parent)
             os.rename(path, os.path.join(old, "model"))
@@ -102,7 +105,10 @@ def load(path: str | os.PathLike):
         raise ModelFileError(f"{config_path} is corrupt (not valid JSON: {err})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{config_path} is not a deepomics model config")
-    if meta.get("format_version", 0) > FORMAT_VERSION:
+    version = meta.get("format_version")
+    if not isinstance(version, int):
+        raise ModelFileError(f"{config_path} is corrupt: format_version must be a whole number")
+    if version > FORMAT_VERSION:
         raise ModelFileError(f"{path} was saved by a newer deepomics (format "
                              f"{meta['format_version']}); upgrade deepomics to load it")
     if _sha256(weights_path) != meta.get("weights_sha256"):
@@ -117,12 +123,32 @@ def load(path: str | os.PathLike):
         model.load_state_dict(state, strict=True)
     except Exception as err:  # safetensors' own errors, shape mismatches
         raise ModelFileError(f"{weights_path} does not fit the model in config.json ({err})") from None
+    try:
+        model.encoding = Encoding(**meta["encoding"]) if meta.get("encoding") else None
+        model.history = pd.DataFrame(meta["history"]) if meta.get("history") else None
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"{config_path} is corrupt: its encoding or history does not read "
+                             f"({err})") from None
     model.task = meta.get("task")
     model.classes = meta.get("classes")
-    model.encoding = Encoding(**meta["encoding"]) if meta.get("encoding") else None
     model.best_epoch = meta.get("best_epoch")
-    model.history = pd.DataFrame(meta["history"]) if meta.get("history") else None
     return model.eval()
+
+
+def _is_model_folder(path: str) -> bool:
+    try:
+        with open(os.path.join(path, CONFIG), encoding="utf-8") as handle:
+            return json.load(handle).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _history_json(history) -> dict | None:
+    """The history as {column: values}, NaN written as null (JSON has no NaN)."""
+    if not isinstance(history, pd.DataFrame):
+        return None
+    return {column: [None if isinstance(v, float) and v != v else _jsonable(v) for v in values]
+            for column, values in history.to_dict(orient="list").items()}
 
 
 def _sha256(path: str) -> str:

@@ -32,7 +32,7 @@ from .kmer import KmerLinear, kmer_frequencies
 from .recurrent import RNN, DanQ, DeepLoc
 from .registry import (
     ARCHITECTURES, INPUT_KINDS, REQUIRED, ConfigError, Param, build, check_config, defaults,
-    parameters, register,
+    input_kind, parameters, register,
 )
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "build",
     "check_config",
     "defaults",
+    "input_kind",
     "kmer_frequencies",
     "parameters",
     "register",

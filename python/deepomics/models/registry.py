@@ -407,6 +407,12 @@ def parameters(arch: str) -> dict[str, Param]:
     return dict(_entry(arch).params)
 
 
+def input_kind(arch: str) -> str:
+    """What the architecture registered as its input: "onehot", "tokens" or "features" (a built
+    ``rnn`` with an embedding switches to "tokens")."""
+    return _entry(arch).input_kind
+
+
 def defaults(arch: str) -> dict:
     """The full default config of ``arch``, "arch" included; required keys hold None."""
     entry = _entry(arch)

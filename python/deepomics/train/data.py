@@ -12,6 +12,7 @@ matrix for multilabel, or the name of an AnnData ``obs`` column.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -75,18 +76,35 @@ class BatchData(torch.utils.data.Dataset):
         return x, torch.from_numpy(np.ascontiguousarray(self.y[np.asarray(index)]))
 
 
-def batches(data: BatchData, batch_size: int, shuffle: bool, seed: int | None = None,
+class IndexBatches(torch.utils.data.Sampler):
+    """Lists of sample indices, one per batch: in order, or shuffled by a generator seeded with
+    ``seed + epoch`` (Lightning calls ``set_epoch``), so a resumed run shuffles as the
+    uninterrupted one would have."""
+
+    def __init__(self, n: int, batch_size: int, shuffle: bool, seed: int = 0):
+        self.n, self.batch_size, self.shuffle, self.seed, self.epoch = n, batch_size, shuffle, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return (self.n + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self):
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            order = torch.randperm(self.n, generator=generator).tolist()
+        else:
+            order = list(range(self.n))
+        for start in range(0, self.n, self.batch_size):
+            yield order[start:start + self.batch_size]
+
+
+def batches(data: BatchData, batch_size: int, shuffle: bool, seed: int = 0,
             workers: int = 0) -> torch.utils.data.DataLoader:
     """A DataLoader that fetches whole batches by index (no per-sample collation)."""
-    generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(seed)
-    sampler = (torch.utils.data.RandomSampler(data, generator=generator) if shuffle
-               else torch.utils.data.SequentialSampler(data))
     return torch.utils.data.DataLoader(
-        data,
-        sampler=torch.utils.data.BatchSampler(sampler, batch_size, drop_last=False),
-        batch_size=None,
+        data, sampler=IndexBatches(len(data), batch_size, shuffle, seed), batch_size=None,
         num_workers=workers,
     )
 
@@ -105,7 +123,8 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
     with ``encoding`` when given (at predict time, the one the model was trained with).
     """
     if is_anndata(x):
-        return anndata_matrix(x, layer=layer, use_rep=use_rep), Encoding("features")
+        matrix = anndata_matrix(x, layer=layer, use_rep=use_rep)
+        return check_finite(matrix if hasattr(matrix, "tocsr") else np.asarray(matrix)), Encoding("features")
     if isinstance(x, (str, os.PathLike)) and _looks_like_path(x):
         x = seq.read_fasta(x).sequences
     if isinstance(x, torch.Tensor):
@@ -113,18 +132,32 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
     if hasattr(x, "tocsr") and hasattr(x, "shape"):  # scipy sparse
         if len(x.shape) != 2:
             raise ValueError(f"a sparse matrix must be 2-D (samples x features), got {x.shape}")
-        return x.tocsr(), Encoding("features")
+        return check_finite(x.tocsr()), Encoding("features")
     if _is_sequences(x):
         return encode_sequences(x, model, encoding)
     arr = np.asarray(x)
     if arr.dtype == object:
         raise TypeError("inputs must be sequences (str), a numeric array or an AnnData, "
                         "not an array of Python objects")
-    if arr.dtype.kind == "f" and np.isnan(arr).any():
-        where = np.argwhere(np.isnan(arr))[0]
-        raise ValueError(f"inputs hold NaN (first at index {tuple(int(i) for i in where)}); "
-                         "impute or drop missing values first")
-    return arr, Encoding(_kind_of_array(arr))
+    if arr.size == 0:
+        raise ValueError("the data is empty: no samples to train on or predict for")
+    return check_finite(arr), Encoding(_kind_of_array(arr))
+
+
+def check_finite(x):
+    """x, after checking it holds no NaN or infinity (a sparse matrix: its stored values)."""
+    values = x.data if hasattr(x, "tocsr") else x
+    values = np.asarray(values)
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        bad = ~np.isfinite(values)
+        if hasattr(x, "tocsr"):
+            row = int(np.searchsorted(x.tocsr().indptr, np.flatnonzero(bad)[0], side="right") - 1)
+            where = f"row {row}"
+        else:
+            where = f"index {tuple(int(i) for i in np.argwhere(bad)[0])}"
+        raise ValueError(f"inputs hold NaN or infinite values ({int(bad.sum())} of them, the first "
+                         f"at {where}); impute or drop missing values first")
+    return x
 
 
 def _kind_of_array(arr) -> str:
@@ -164,15 +197,32 @@ def encode_sequences(sequences, model=None, encoding: Encoding | None = None):
         alphabet = getattr(model, "alphabet", None) or "dna"
         length = getattr(model, "seq_len", None)
         encoding = Encoding(kind, alphabet, length)
-    length = encoding.length
-    if length is None:
+    _check_alphabet(sequences, encoding.alphabet)
+    if encoding.length is None:  # set at training: predict pads or trims to the same length
         lengths = seq._core.lengths(seq._as_sequence_list(sequences))
-        length = int(lengths.max()) if lengths.min() != lengths.max() else None
+        encoding = dataclasses.replace(encoding, length=int(lengths.max()))
+    length = encoding.length
     if encoding.input_kind == "tokens":
         x = seq.tokenize(sequences, alphabet=encoding.alphabet, length=length, pad=encoding.pad)
     else:
         x = seq.one_hot(sequences, alphabet=encoding.alphabet, length=length, pad=encoding.pad)
     return x, encoding
+
+
+def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
+    """Refuses sequences whose letters are mostly outside the model's alphabet (protein given to
+    a DNA model, say); a few N's are fine."""
+    seq_list = seq._as_sequence_list(sequences)[:sample]
+    letters = set(seq.alphabet_letters(alphabet))
+    text = "".join(s if isinstance(s, str) else s.decode("ascii", "replace") for s in seq_list).upper()
+    if not text:
+        return
+    inside = sum(text.count(letter) for letter in letters) / len(text)
+    if inside < 0.5:
+        raise ValueError(
+            f"{1 - inside:.0%} of the letters are not in the model's {alphabet!r} alphabet "
+            f"({''.join(sorted(letters))}); are these the right sequences (protein for a DNA "
+            "model?) or the right model?")
 
 
 def anndata_matrix(adata, *, layer=None, use_rep=None):
@@ -227,7 +277,7 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
         raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
     arr = _label_array(y)
     if arr.size == 0:
-        raise ValueError("no labels given")
+        raise ValueError("no labels given: the data is empty")
     _check_missing(arr)
     if task in ("regression", "multilabel"):
         if arr.dtype.kind not in "fiub":
@@ -251,6 +301,9 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
     unknown = [v for v in _unique(arr) if v not in index]
     if unknown:
         raise ValueError(f"labels {unknown[:5]} are not among the classes {classes[:20]}")
+    if len(classes) < 2 and task in ("binary", "multiclass"):
+        raise ValueError(f"the labels hold one class only ({classes}); a classifier needs "
+                         "examples of at least two")
     if task == "binary" and len(classes) > 2:
         raise ValueError(f"binary task but the labels hold {len(classes)} classes "
                          f"({classes[:10]}); use task='multiclass'")
@@ -308,6 +361,7 @@ def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
     if not 0 < valid_fraction < 1:
         raise ValueError(f"valid_fraction must be between 0 and 1, not {valid_fraction}")
     index = np.zeros(n)
+    _check_groups(groups, n)
     if groups is not None:
         splitter = GroupShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
         return next(splitter.split(index, groups=_label_array(groups)))
@@ -322,9 +376,17 @@ def kfold(n: int, k: int = 5, *, stratify=None, groups=None, seed: int = 0):
     from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
     index = np.zeros(n)
+    _check_groups(groups, n)
     if groups is not None:
-        return list(GroupKFold(n_splits=k).split(index, groups=_label_array(groups)))
+        splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
+        return list(splitter.split(index, groups=_label_array(groups)))
     if stratify is not None:
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
         return list(splitter.split(index, _label_array(stratify)))
     return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(index))
+
+
+def _check_groups(groups, n: int) -> None:
+    if groups is not None and len(groups) != n:
+        raise ValueError(f"groups has {len(groups)} entries but there are {n} samples; give one "
+                         "group (e.g. the chromosome) per sample")

@@ -186,11 +186,22 @@ def fit(
     ``device``: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``. ``verbose``: None shows
     progress only when a person is watching a terminal.
     """
+    with _preserved_random_state():
+        return _fit(**locals())
+
+
+def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimizer, weight_decay,
+         class_weight, early_stopping, valid_fraction, groups, checkpoint_dir, resume_from, seed,
+         deterministic, device, precision, verbose, layer, use_rep, num_workers):
     L.seed_everything(seed, workers=True, verbose=False)
     verbose = _watching() if verbose is None else bool(verbose)
     x_raw, y_raw = _unpack(train_data)
     y_raw = D.labels_from(y_raw, x_raw)
     autoencoder = y_raw is None
+    if groups is not None and not valid_fraction:
+        raise ValueError("groups choose which samples are held out together: pass valid_fraction "
+                         "too (or give valid_data yourself)")
+    _check_targets_fit_model(model, autoencoder)
     if not autoencoder:
         task = task or D.infer_task(y_raw)
         targets, classes = D.encode_labels(y_raw, task)
@@ -204,7 +215,9 @@ def fit(
                                                  layer=layer, use_rep=use_rep))
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch nn.Module or a config dict, not {type(model).__name__}")
+    _check_outputs(model, task, targets, classes)
     x, encoding = D.as_inputs(x_raw, model, layer=layer, use_rep=use_rep)
+    _check_input_kind(model, encoding, x)
     train = D.BatchData(x, targets)
 
     valid = None
@@ -213,7 +226,13 @@ def fit(
         vy_raw = D.labels_from(vy_raw, vx_raw)
         vx, _ = D.as_inputs(vx_raw, model, encoding if encoding.alphabet else None,
                             layer=layer, use_rep=use_rep)
+        if tuple(vx.shape[1:]) != tuple(x.shape[1:]):
+            raise ValueError(f"valid_data has inputs of shape {tuple(vx.shape[1:])} per sample but "
+                             f"the training data has {tuple(x.shape[1:])}; give both the same features")
         vy = None if autoencoder else D.encode_labels(vy_raw, task, classes)[0]
+        if vy is not None and len(vy) != vx.shape[0]:
+            raise ValueError(f"valid_data has {len(vy)} labels for {vx.shape[0]} samples; give one "
+                             "label per sample")
         valid = D.BatchData(vx, vy)
     elif valid_fraction:
         stratify = targets.reshape(len(targets), -1)[:, 0] if task in ("binary", "multiclass") else None
@@ -222,7 +241,7 @@ def fit(
         valid = D.BatchData(_take(x, va), None if targets is None else targets[va])
         train = D.BatchData(_take(x, tr), None if targets is None else targets[tr])
 
-    stopping = _early_stopping(early_stopping, valid is not None)
+    stopping = _early_stopping(early_stopping, valid is not None, task, autoencoder)
     monitor = stopping["monitor"] if stopping else "valid_loss"
     module = TaskModule(model, task, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
                         class_weight=_class_weight(class_weight, task, classes, targets),
@@ -259,11 +278,55 @@ def fit(
 
 
 def _unpack(data):
+    """(x, y) from (x, y), [x, y] (what reticulate makes of R's list(x, y)) or x alone."""
+    if isinstance(data, list) and len(data) == 2 and not isinstance(data[0], (str, bytes)):
+        data = tuple(data)
     if isinstance(data, tuple):
         if len(data) != 2:
             raise ValueError(f"data must be (x, y) or x alone, got a tuple of {len(data)}")
         return data
+    if hasattr(data, "__len__") and not isinstance(data, (str, os.PathLike)) and len(data) == 0:
+        raise ValueError("the data is empty: no samples to train on")
     return data, None
+
+
+def _check_targets_fit_model(model, autoencoder: bool) -> None:
+    reconstructs = (isinstance(model, nn.Module) and callable(getattr(model, "encode", None))) or (
+        isinstance(model, dict) and model.get("arch") == "autoencoder")
+    if reconstructs and not autoencoder:
+        raise ValueError("an autoencoder learns to reconstruct its input: pass x alone, without labels")
+    if autoencoder and not reconstructs:
+        raise ValueError("labels are missing: pass the data as (x, y)")
+
+
+def _check_outputs(model, task: str, targets, classes) -> None:
+    """The model's number of outputs must match the labels."""
+    n_outputs = getattr(model, "config", {}).get("n_outputs") if hasattr(model, "config") else None
+    if n_outputs is None or targets is None:
+        return
+    expected = len(classes) if task == "multiclass" else targets.shape[1]
+    if n_outputs != expected:
+        what = f"{len(classes)} classes" if task == "multiclass" else f"{expected} label column(s)"
+        raise ValueError(f"the model has n_outputs={n_outputs} but the {task} labels need "
+                         f"{expected} ({what}); build it with n_outputs={expected} or leave "
+                         "n_outputs out of the config dict")
+
+
+def _check_input_kind(model, encoding, x) -> None:
+    """Sequence models take sequences / one-hot arrays, feature models feature matrices."""
+    kind = getattr(model, "input_kind", None)
+    if kind is None:
+        return
+    if kind == "features" and encoding.input_kind != "features":
+        raise ValueError(f"{_name(model)} takes a feature matrix (samples x features), not "
+                         "sequences or one-hot arrays")
+    if kind in ("onehot", "tokens") and encoding.input_kind == "features":
+        raise ValueError(f"{_name(model)} takes sequences (or one-hot (N, C, L) arrays), not a "
+                         f"feature matrix of shape {tuple(x.shape)}")
+
+
+def _name(model) -> str:
+    return getattr(model, "config", {}).get("arch", type(model).__name__)
 
 
 def _take(x, index):
@@ -281,6 +344,10 @@ def _fill_config(config: dict, x_raw, targets, task: str, classes, *, layer, use
     keys = model_library.defaults(config["arch"])
     if "n_outputs" in keys and "n_outputs" not in config and targets is not None:
         config["n_outputs"] = len(classes) if task == "multiclass" else targets.shape[1]
+    kind = model_library.input_kind(config["arch"])
+    if kind == "features" and D._is_sequences(x_raw):
+        raise ValueError(f"{config['arch']} takes a feature matrix (samples x features), not "
+                         "sequences; for sequences use e.g. deepbind, danq or kmer_linear")
     if "n_features" in keys and "n_features" not in config:
         x, _ = D.as_inputs(x_raw, layer=layer, use_rep=use_rep) if not D._is_sequences(x_raw) else (None, None)
         if x is not None:
@@ -293,7 +360,7 @@ def _fill_config(config: dict, x_raw, targets, task: str, classes, *, layer, use
     return config
 
 
-def _early_stopping(option, has_valid: bool) -> dict | None:
+def _early_stopping(option, has_valid: bool, task: str, autoencoder: bool) -> dict | None:
     if option is None or option is False:
         return None
     if option is True:
@@ -311,6 +378,10 @@ def _early_stopping(option, has_valid: bool) -> dict | None:
         settings["monitor"] = "valid_" + settings["monitor"]
     if not has_valid:
         raise ValueError("early stopping needs validation data: pass valid_data or valid_fraction")
+    monitors = ["valid_loss"] + ([] if autoencoder else [f"valid_{m}" for m in M.SUMMARY[task]])
+    if settings["monitor"] not in monitors:
+        raise ValueError(f"early_stopping monitor {settings['monitor']!r} is not measured for a "
+                         f"{task} task; choose one of {', '.join(monitors)}")
     return settings
 
 
@@ -351,6 +422,39 @@ def _watching() -> bool:
     if os.environ.get("CI") or "PYTEST_CURRENT_TEST" in os.environ:
         return False
     return sys.stderr.isatty()
+
+
+class _preserved_random_state:
+    """Leaves Python's, NumPy's and torch's global random state, and torch's deterministic
+    setting, as they were: fit seeds its own run without reseeding the caller's."""
+
+    def __enter__(self):
+        import random
+
+        self._python = random.getstate()
+        self._numpy = np.random.get_state()
+        self._torch = torch.random.get_rng_state()
+        self._cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+        self._deterministic = torch.are_deterministic_algorithms_enabled()
+        self._environ = {k: os.environ.get(k) for k in ("PL_GLOBAL_SEED", "PL_SEED_WORKERS",
+                                                         "CUBLAS_WORKSPACE_CONFIG")}
+        return self
+
+    def __exit__(self, *exc):
+        import random
+
+        random.setstate(self._python)
+        np.random.set_state(self._numpy)
+        torch.random.set_rng_state(self._torch)
+        if self._cuda is not None:
+            torch.cuda.set_rng_state_all(self._cuda)
+        torch.use_deterministic_algorithms(self._deterministic)
+        for key, value in self._environ.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        return False
 
 
 class _quiet:

@@ -22,24 +22,37 @@ HIGHER_IS_BETTER = {
 }
 
 
+#: The summary metrics (output "all") of each task: what early stopping can monitor.
+SUMMARY = {
+    "binary": ["auroc", "auprc", "accuracy", "f1", "mcc", "sensitivity", "specificity"],
+    "multiclass": ["accuracy", "f1", "mcc", "auroc"],
+    "multilabel": ["accuracy", "auroc", "auprc", "f1"],
+    "regression": ["pearson", "spearman", "mse", "mae", "r2"],
+}
+
+
 def compute(task: str, preds, targets, classes: list | None = None) -> pd.DataFrame:
     preds = torch.as_tensor(np.asarray(preds), dtype=torch.float32)
     targets = torch.as_tensor(np.asarray(targets))
     rows: list[tuple[str, str, float]] = []
     if task == "binary":
         p, t = preds.reshape(-1), targets.reshape(-1).long()
+        one_class = bool(t.min() == t.max())
         for name, fn in _BINARY.items():
-            rows.append((name, "all", _safe(fn, p, t)))
+            undefined = one_class and name in ("auroc", "auprc")  # need both classes present
+            rows.append((name, "all", float("nan") if undefined else _safe(fn, p, t)))
     elif task == "multiclass":
         k = preds.shape[1]
         t = targets.long().reshape(-1)
         names = _names(classes, k)
         rows.append(("accuracy", "all", _safe(C.multiclass_accuracy, preds, t, k, average="micro")))
         rows.append(("f1", "all", _safe(C.multiclass_f1_score, preds, t, k, average="macro")))
-        rows.append(("mcc", "all", _safe(C.multiclass_matthews_corrcoef, preds, t, k)))
-        rows.append(("auroc", "all", _safe(C.multiclass_auroc, preds, t, k, average="macro")))
+        rows.append(("mcc", "all", _mcc(t, preds.argmax(dim=1))))
+        present = torch.bincount(t, minlength=k) > 0
+        auroc = _absent_as_nan(_safe(C.multiclass_auroc, preds, t, k, average=None), present)
+        rows.append(("auroc", "all", _nanmean(auroc)))
         per_class = {
-            "auroc": _safe(C.multiclass_auroc, preds, t, k, average=None),
+            "auroc": auroc,
             "sensitivity": _safe(C.multiclass_recall, preds, t, k, average=None),
             "specificity": _safe(C.multiclass_specificity, preds, t, k, average=None),
             "f1": _safe(C.multiclass_f1_score, preds, t, k, average=None),
@@ -49,23 +62,24 @@ def compute(task: str, preds, targets, classes: list | None = None) -> pd.DataFr
         k = preds.shape[1]
         t = targets.long()
         names = _names(classes, k)
+        both = (t.min(dim=0).values != t.max(dim=0).values)  # labels with both values present
         per_label = {
-            "auroc": _safe(C.multilabel_auroc, preds, t, k, average=None),
-            "auprc": _safe(C.multilabel_average_precision, preds, t, k, average=None),
+            "auroc": _absent_as_nan(_safe(C.multilabel_auroc, preds, t, k, average=None), both),
+            "auprc": _absent_as_nan(_safe(C.multilabel_average_precision, preds, t, k, average=None), both),
             "f1": _safe(C.multilabel_f1_score, preds, t, k, average=None),
         }
         rows.append(("accuracy", "all", _safe(C.multilabel_accuracy, preds, t, k, average="micro")))
         for name, values in per_label.items():
-            rows.append((name, "all", float(np.nanmean(values))))
+            rows.append((name, "all", _nanmean(values)))
         rows += _per_output(per_label, names)
     elif task == "regression":
         p = preds.reshape(len(preds), -1)
         t = targets.float().reshape(len(targets), -1)
         names = _names(classes, p.shape[1])
-        per_target = {name: [_safe(fn, p[:, j], t[:, j]) for j in range(p.shape[1])]
+        per_target = {name: [_regression(name, fn, p[:, j], t[:, j]) for j in range(p.shape[1])]
                       for name, fn in _REGRESSION.items()}
         for name, values in per_target.items():
-            rows.append((name, "all", float(np.nanmean(values))))
+            rows.append((name, "all", _nanmean(values)))
         if p.shape[1] > 1:
             rows += _per_output(per_target, names)
     else:
@@ -79,12 +93,36 @@ def summary(table: pd.DataFrame) -> dict[str, float]:
     return dict(zip(overall["metric"], overall["value"]))
 
 
+def _mcc(t: torch.Tensor, predicted: torch.Tensor) -> float:
+    """Matthews correlation as scikit-learn defines it (0 when a row or column is all zero)."""
+    from sklearn.metrics import matthews_corrcoef
+
+    return float(matthews_corrcoef(t.numpy(), predicted.numpy()))
+
+
+def _regression(name: str, fn, p: torch.Tensor, t: torch.Tensor) -> float:
+    if name in ("pearson", "spearman") and (p.min() == p.max() or t.min() == t.max()):
+        return float("nan")  # a correlation with a constant is undefined
+    return _safe(fn, p, t)
+
+
+def _absent_as_nan(values, present: torch.Tensor) -> list:
+    if not isinstance(values, list):
+        return [float("nan")] * len(present)
+    return [v if bool(ok) else float("nan") for v, ok in zip(values, present)]
+
+
+def _nanmean(values) -> float:
+    values = np.asarray(values, dtype=float)
+    return float(values[~np.isnan(values)].mean()) if (~np.isnan(values)).any() else float("nan")
+
+
 _BINARY = {
     "auroc": C.binary_auroc,
     "auprc": C.binary_average_precision,
     "accuracy": C.binary_accuracy,
     "f1": C.binary_f1_score,
-    "mcc": C.binary_matthews_corrcoef,
+    "mcc": lambda p, t: torch.tensor(_mcc(t, (p >= 0.5).long())),
     "sensitivity": C.binary_recall,
     "specificity": C.binary_specificity,
 }
