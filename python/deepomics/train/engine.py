@@ -201,6 +201,10 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     if groups is not None and not valid_fraction:
         raise ValueError("groups choose which samples are held out together: pass valid_fraction "
                          "too (or give valid_data yourself)")
+    if isinstance(model, dict):  # an unknown arch is the first thing to say
+        from .. import models as model_library
+
+        model_library.input_kind(model.get("arch"))
     _check_targets_fit_model(model, autoencoder)
     if not autoencoder:
         task = task or D.infer_task(y_raw)
