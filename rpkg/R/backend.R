@@ -52,8 +52,13 @@ python_executable <- function(path, what) {
 }
 
 # The `deepomics` Python module (imported with convert = FALSE: convert.R converts results).
-py_deepomics <- function() {
+# `torch = TRUE` for what uses models (models, train, io): PyTorch is then imported first, the
+# way it must be inside R (see import_torch()).
+py_deepomics <- function(torch = FALSE) {
   if (!is.null(.backend$module)) {
+    if (torch && !isTRUE(.backend$torch)) {
+      import_torch()
+    }
     return(.backend$module)
   }
   if (reticulate::py_available(initialize = FALSE)) {
@@ -83,7 +88,32 @@ py_deepomics <- function() {
   )
   check_backend(module, choice)
   .backend$module <- module
+  if (torch) {
+    import_torch()
+  }
   module
+}
+
+# Imports PyTorch so that it uses its own BLAS. R loads its BLAS (libblas.so.3: the reference
+# BLAS unless the system chose another) with global symbols before Python starts, and the
+# dynamic linker then binds torch's BLAS calls (sgemm_, ...) to R's library instead of the MKL
+# torch carries: matrix products 10 to 20 times slower than in Python, and results that differ
+# from Python's in the last bits. RTLD_DEEPBIND (Linux) makes torch's libraries look up their
+# own symbols first. Nothing is done when torch was imported already (by the user, through
+# reticulate) or where the flag does not exist.
+import_torch <- function() {
+  reticulate::py_run_string(paste(
+    "import os as _os, sys as _sys",
+    "if 'torch' not in _sys.modules and hasattr(_os, 'RTLD_DEEPBIND'):",
+    "    _flags = _sys.getdlopenflags()",
+    "    _sys.setdlopenflags(_flags | _os.RTLD_DEEPBIND)",
+    "    try:",
+    "        import torch",
+    "    finally:",
+    "        _sys.setdlopenflags(_flags)",
+    sep = "\n"), local = TRUE, convert = FALSE)
+  .backend$torch <- TRUE
+  invisible(TRUE)
 }
 
 # Stops when what imported as `deepomics` cannot serve: a folder of that name that Python took

@@ -147,3 +147,376 @@ matrix_from_py <- function(m, dimnames) {
     array_from_py(m, dimnames)
   }
 }
+
+# ---- models' inputs (R -> Python) ------------------------------------------------------------
+#
+# Orientation is fixed here and nowhere else: models take samples x features. A base matrix,
+# a dgCMatrix and a data.frame are samples x features already (rows are samples, as in
+# model.matrix(), caret and keras); a SummarizedExperiment's assay is features x samples and is
+# transposed here, once, as a view: the dense assay is a Fortran-ordered NumPy view whose .T is
+# C-ordered, and a dgCMatrix becomes a SciPy CSC matrix on R's own vectors whose .T is the
+# samples x features CSR matrix without a copy. Sparse data is never made dense here (Python
+# densifies one batch at a time). A reducedDim of a SingleCellExperiment is cells x dimensions
+# and goes in as it is.
+
+# The model inputs from `x`: a list with `x` (the Python object, samples first), `kind`
+# ("sequences", "features" or "onehot"), `n` (samples), `names` (sample names or NULL),
+# `features` (feature names or NULL), `alphabet` (for sequences: the one the class implies, NULL
+# for a character vector) and `source` (list(assay =, dimred =): where an SE's matrix came from).
+# `features`, when given, are the feature names a model was trained on: a matrix or SE holding
+# them in another order is reordered to match, one missing some of them is an error.
+as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, arg = "x") {
+  if (is(x, "SummarizedExperiment")) {
+    return(se_inputs(x, assay, dimred, features, arg))
+  }
+  if (!is.null(assay) || !is.null(dimred)) {
+    stop(sprintf("assay and dimred apply to a SummarizedExperiment or SingleCellExperiment; %s is %s",
+                 arg, class_label(x)), call. = FALSE)
+  }
+  if (is(x, "GRanges")) {
+    stop(sprintf(paste0(
+      "%s is a GRanges: genomic intervals are not supported yet (the Python side has no genome ",
+      "interval reader). Extract the sequences first, e.g. Biostrings::getSeq(genome, %s) with a ",
+      "BSgenome or an Rsamtools::FaFile, and pass the DNAStringSet."), arg, arg), call. = FALSE)
+  }
+  if (is.character(x) || is(x, "XStringSet")) {
+    seqs <- as_py_sequences(x, arg)
+    if (!length(seqs$sequences)) {
+      stop(sprintf("%s holds no sequences", arg), call. = FALSE)
+    }
+    # A list, even of one: a lone Python str could be taken for a FASTA path.
+    py <- reticulate::r_to_py(if (length(seqs$sequences) == 1L) as.list(seqs$sequences) else seqs$sequences)
+    return(list(x = py, kind = "sequences", n = length(seqs$sequences), names = seqs$names,
+                features = NULL, alphabet = if (is(x, "XStringSet")) seqs$alphabet,
+                source = list()))
+  }
+  if (is.data.frame(x)) {
+    numeric <- vapply(x, function(column) is.numeric(column) || is.logical(column), logical(1))
+    if (!all(numeric)) {
+      stop(sprintf("%s is a data.frame with non-numeric columns (%s); models take numbers: ",
+                   arg, paste(utils::head(names(x)[!numeric], 5), collapse = ", ")),
+           "encode them (e.g. model.matrix()) or drop them", call. = FALSE)
+    }
+    x <- as.matrix(x)
+  }
+  if (is(x, "sparseMatrix")) {
+    x <- as_dgc(x)
+    x <- align_features(x, colnames(x), features, arg, function(m, j) m[, j, drop = FALSE])
+    check_no_na(x@x, arg)
+    return(list(x = csc_to_py(x), kind = "features", n = nrow(x), names = rownames(x),
+                features = colnames(x), alphabet = NULL, source = list()))
+  }
+  if (is.array(x) && (is.numeric(x) || is.logical(x))) {
+    if (length(dim(x)) == 3L) {
+      check_no_na(x, arg)
+      return(list(x = reticulate::r_to_py(x), kind = "onehot", n = dim(x)[[1L]],
+                  names = dimnames(x)[[1L]], features = NULL, alphabet = NULL, source = list()))
+    }
+    if (length(dim(x)) == 2L) {
+      x <- align_features(x, colnames(x), features, arg, function(m, j) m[, j, drop = FALSE])
+      check_no_na(x, arg)
+      return(list(x = reticulate::r_to_py(x), kind = "features", n = nrow(x), names = rownames(x),
+                  features = colnames(x), alphabet = NULL, source = list()))
+    }
+  }
+  stop(sprintf(paste0(
+    "%s must be sequences (a character vector, DNAStringSet, RNAStringSet or AAStringSet), a ",
+    "samples x features matrix (base, data.frame or dgCMatrix), a one-hot array from oneHot(), ",
+    "or a SummarizedExperiment / SingleCellExperiment; not %s"), arg, class_label(x)),
+    call. = FALSE)
+}
+
+se_inputs <- function(x, assay, dimred, features, arg) {
+  if (!is.null(assay) && !is.null(dimred)) {
+    stop("give assay or dimred, not both", call. = FALSE)
+  }
+  if (!is.null(dimred)) {
+    if (!is(x, "SingleCellExperiment")) {
+      stop(sprintf("dimred needs a SingleCellExperiment; %s is %s", arg, class_label(x)),
+           call. = FALSE)
+    }
+    available <- SingleCellExperiment::reducedDimNames(x)
+    if (!(is.character(dimred) && length(dimred) == 1L && dimred %in% available)) {
+      stop(sprintf("dimred = %s is not a reducedDim of %s (it has: %s)", value_label(dimred), arg,
+                   if (length(available)) paste(available, collapse = ", ") else "none"),
+           call. = FALSE)
+    }
+    m <- SingleCellExperiment::reducedDim(x, dimred, withDimnames = FALSE)
+    m <- as.matrix(m)
+    dims <- colnames(m)
+    m <- align_features(m, dims, features, arg, function(m, j) m[, j, drop = FALSE])
+    check_no_na(m, arg)
+    return(list(x = reticulate::r_to_py(m), kind = "features", n = ncol(x), names = colnames(x),
+                features = colnames(m), alphabet = NULL, source = list(dimred = dimred)))
+  }
+  assay <- assay_name(x, assay, arg)
+  m <- SummarizedExperiment::assay(x, assay, withDimnames = FALSE)
+  genes <- rownames(x)
+  if (!is.null(features) && !is.null(genes) && !identical(genes, features)) {
+    x <- align_features(x, genes, features, arg, function(se, i) se[i, ])
+    m <- SummarizedExperiment::assay(x, assay, withDimnames = FALSE)
+    genes <- rownames(x)
+  }
+  if (is(m, "sparseMatrix")) {
+    m <- as_dgc(m)
+    check_no_na(m@x, arg)
+    py <- csc_to_py(m)$T                 # features x samples CSC -> samples x features CSR, a view
+  } else if (is.matrix(m) && (is.numeric(m) || is.logical(m))) {
+    check_no_na(m, arg)
+    py <- reticulate::r_to_py(m)$T       # Fortran-ordered view -> C-ordered view
+  } else {
+    stop(sprintf(paste0(
+      "assay '%s' of %s is %s; deepomics takes a base matrix or a sparse Matrix assay. Convert ",
+      "it first, e.g. as(assay, \"dgCMatrix\") for a sparse one, as.matrix() for a small dense one"),
+      assay, arg, class_label(m)), call. = FALSE)
+  }
+  list(x = py, kind = "features", n = ncol(x), names = colnames(x), features = genes,
+       alphabet = NULL, source = list(assay = assay))
+}
+
+# The assay to use: the one named, else "logcounts" for a SingleCellExperiment that has it,
+# else the first.
+assay_name <- function(x, assay, arg) {
+  available <- SummarizedExperiment::assayNames(x)
+  n <- length(SummarizedExperiment::assays(x))
+  if (!n) {
+    stop(sprintf("%s has no assays", arg), call. = FALSE)
+  }
+  if (is.null(assay)) {
+    if (is(x, "SingleCellExperiment") && "logcounts" %in% available) {
+      return("logcounts")
+    }
+    return(if (length(available) && nzchar(available[[1L]])) available[[1L]] else 1L)
+  }
+  if (is.character(assay) && length(assay) == 1L && assay %in% available) {
+    return(assay)
+  }
+  if (is.numeric(assay) && length(assay) == 1L && assay >= 1 && assay <= n && assay == round(assay)) {
+    return(as.integer(assay))
+  }
+  stop(sprintf("assay = %s is not an assay of %s (it has: %s)", value_label(assay), arg,
+               if (length(available)) paste(available, collapse = ", ") else paste(n, "unnamed")),
+       call. = FALSE)
+}
+
+# A sparse Matrix as a dgCMatrix (sparse: a triplet, symmetric or pattern matrix is converted,
+# never densified).
+as_dgc <- function(m) {
+  if (is(m, "dgCMatrix")) {
+    return(m)
+  }
+  m <- methods::as(m, "CsparseMatrix")
+  m <- methods::as(m, "generalMatrix")
+  methods::as(m, "dMatrix")
+}
+
+# A dgCMatrix as a SciPy CSC matrix over R's vectors. reticulate shares memory only with R
+# arrays (vectors with a dim attribute), so each slot vector is copied once in R to get one:
+# O(nonzeros), never dense. The CSC matrix and its transpose then share those NumPy arrays.
+csc_to_py <- function(m) {
+  vector_view <- function(v) {
+    dim(v) <- length(v)
+    reticulate::r_to_py(v)
+  }
+  sp <- reticulate::import("scipy.sparse", convert = FALSE)
+  sp$csc_matrix(reticulate::tuple(vector_view(m@x), vector_view(m@i), vector_view(m@p)),
+                shape = reticulate::tuple(nrow(m), ncol(m)))
+}
+
+# `m` with its features in the order `features` gives (a model's training features), by
+# `subset(m, j)`; `m` itself when they already match or either side has no names.
+align_features <- function(m, have, features, arg, subset) {
+  if (is.null(features) || is.null(have) || identical(have, features)) {
+    return(m)
+  }
+  j <- match(features, have)
+  if (anyNA(j)) {
+    missing <- features[is.na(j)]
+    stop(sprintf(paste0(
+      "%s lacks %d of the %d features the model was trained on (e.g. %s); give data with ",
+      "the same features"), arg, length(missing), length(features),
+      paste(utils::head(missing, 5), collapse = ", ")), call. = FALSE)
+  }
+  subset(m, j)
+}
+
+check_no_na <- function(values, arg) {
+  if (anyNA(values)) {
+    where <- if (is.array(values) && length(dim(values)) >= 2L) {
+      paste0(" (first at [", paste(which(is.na(values), arr.ind = TRUE)[1L, ], collapse = ", "), "])")
+    } else {
+      ""
+    }
+    stop(sprintf("%s holds NA values%s; impute or drop them first", arg, where), call. = FALSE)
+  }
+}
+
+# ---- labels (R -> Python) --------------------------------------------------------------------
+
+# Labels for `n` samples: NULL (none: an autoencoder), a factor (its levels, in order, become the
+# model's classes: it goes as a pandas Categorical, which reticulate's own conversion would turn
+# into a plain list and lose the levels), a character or logical vector (a factor of its sorted
+# values), a numeric vector (Python infers binary / multiclass / regression), a numeric matrix
+# (samples x outputs: multilabel 0/1 or several regression targets, named by its colnames), or,
+# with a SummarizedExperiment `x`, the name of a colData column.
+as_py_labels <- function(y, x, n, arg = "y") {
+  if (is.null(y)) {
+    return(NULL)
+  }
+  if (is(x, "SummarizedExperiment") && is.character(y) && length(y) == 1L && n != 1L) {
+    columns <- colnames(SummarizedExperiment::colData(x))
+    if (!y %in% columns) {
+      stop(sprintf("%s = \"%s\" is not a colData column (they are: %s)", arg, y,
+                   if (length(columns)) paste(utils::head(columns, 20), collapse = ", ") else "none"),
+           call. = FALSE)
+    }
+    y <- SummarizedExperiment::colData(x)[[y]]
+  }
+  if (is.matrix(y) || is.data.frame(y)) {
+    y <- as.matrix(y)
+    if (!(is.numeric(y) || is.logical(y))) {
+      stop(sprintf("%s as a matrix must be numeric (samples x outputs)", arg), call. = FALSE)
+    }
+    if (nrow(y) != n) {
+      stop(sprintf("%s has %d rows but there are %d samples", arg, nrow(y), n), call. = FALSE)
+    }
+    check_no_na(y, arg)
+    storage.mode(y) <- "double"
+    pd <- reticulate::import("pandas", convert = FALSE)
+    columns <- colnames(y) %||% as.character(seq_len(ncol(y)))
+    return(pd$DataFrame(reticulate::r_to_py(unname(y)), columns = as.list(columns)))
+  }
+  if (is.logical(y)) {
+    y <- factor(y, levels = c(FALSE, TRUE))
+  } else if (is.character(y)) {
+    y <- factor(y)
+  }
+  if (!(is.factor(y) || is.numeric(y)) || !is.null(dim(y))) {
+    stop(sprintf(paste0(
+      "%s must be a factor, a character, logical or numeric vector, a numeric matrix%s; not %s"),
+      arg, if (is(x, "SummarizedExperiment")) " or the name of a colData column" else "",
+      class_label(y)), call. = FALSE)
+  }
+  if (length(y) != n) {
+    stop(sprintf("%s has %d labels but there are %d samples; give one label per sample, in order",
+                 arg, length(y), n), call. = FALSE)
+  }
+  if (anyNA(y)) {
+    stop(sprintf("%s[%d] is NA; drop the unlabelled samples or fill their labels in", arg,
+                 which(is.na(y))[[1L]]), call. = FALSE)
+  }
+  if (is.factor(y)) {
+    pd <- reticulate::import("pandas", convert = FALSE)
+    codes <- as.integer(y) - 1L
+    dim(codes) <- length(codes)
+    return(pd$Categorical$from_codes(reticulate::r_to_py(codes), categories = as.list(levels(y)),
+                                     ordered = is.ordered(y)))
+  }
+  dim(y) <- length(y)
+  reticulate::r_to_py(y)
+}
+
+# ---- model configs (R -> Python) -------------------------------------------------------------
+
+# A model config (a named list) as a Python dict. NA stands for Python's None (reticulate would
+# turn a logical NA into True and an integer NA into -2147483648); vectors become lists, so a
+# one-element vector is a number, which the registry takes for a one-element list where a list
+# belongs.
+config_to_py <- function(config) {
+  config <- lapply(config, function(value) {
+    if (is.atomic(value) && length(value) == 1L && is.na(value)) NULL else value
+  })
+  # list(a = NULL) keeps the key; lapply's NULL results are kept as list elements.
+  reticulate::r_to_py(config)
+}
+
+# ---- Python -> R: models, tables, predictions ------------------------------------------------
+
+# A Python value (dict, list, scalar) as plain R: dicts are named lists, lists of scalars of one
+# type vectors, None NULL.
+plain_from_py <- function(x) {
+  if (inherits(x, "python.builtin.object")) {
+    x <- reticulate::py_to_r(x)
+  }
+  simplify <- function(v) {
+    if (is.list(v)) {
+      v <- lapply(v, simplify)
+      scalars <- vapply(v, function(e) is.atomic(e) && length(e) == 1L, logical(1))
+      if (length(v) && is.null(names(v)) && all(scalars)) {
+        v <- unlist(v)
+      }
+    }
+    v
+  }
+  simplify(x)
+}
+
+# A pandas DataFrame as a data.frame with default row names, column by column (reticulate's own
+# DataFrame conversion calls pandas' deprecated Index.format and warns).
+table_from_py <- function(df) {
+  columns <- reticulate::py_to_r(df$to_dict(orient = "list"))
+  columns <- lapply(columns, function(values) {
+    values[vapply(values, is.null, logical(1))] <- NA
+    unlist(values, use.names = FALSE)
+  })
+  as.data.frame(columns, stringsAsFactors = FALSE, optional = TRUE)
+}
+
+# What R keeps of a fitted Python model: its full config, task, classes, encoding, training
+# history (epochs counted from 1) and number of weights.
+model_info_from_py <- function(py) {
+  bi <- reticulate::import_builtins(convert = FALSE)
+  get <- function(name) reticulate::py_to_r(bi$getattr(py, name, NULL))
+  encoding <- reticulate::py_get_attr(py, "encoding", silent = TRUE)
+  history <- reticulate::py_get_attr(py, "history", silent = TRUE)
+  best <- get("best_epoch")
+  n_params <- reticulate::py_eval("lambda m: int(sum(p.numel() for p in m.parameters()))")(py)
+  list(
+    config = plain_from_py(py$config),
+    task = get("task") %||% NA_character_,
+    classes = plain_from_py(bi$getattr(py, "classes", NULL)),
+    encoding = if (!is.null(encoding) && !is_py_none(encoding)) {
+      plain_from_py(encoding$to_dict())
+    } else {
+      list()
+    },
+    history = if (!is.null(history) && !is_py_none(history)) {
+      h <- table_from_py(history)
+      if ("epoch" %in% names(h)) h$epoch <- as.integer(h$epoch) + 1L
+      h
+    } else {
+      data.frame()
+    },
+    best_epoch = if (is.null(best)) NA_integer_ else as.integer(best) + 1L,
+    n_params = as.numeric(n_params)
+  )
+}
+
+# Predictions (a NumPy array from Python's train.predict) as R: for classification a matrix of
+# probabilities, samples x classes, columns named by the classes (binary: both columns, the
+# second being Python's (N,) probability of classes[2]); for regression a vector (one target)
+# or a samples x targets matrix; for an autoencoder the reconstruction, samples x features.
+# Rows are named by `names`.
+predictions_from_py <- function(out, model, names = NULL, features = NULL) {
+  values <- reticulate::py_to_r(out)
+  task <- model@task
+  classes <- if (length(model@classes)) as.character(model@classes) else NULL
+  if (identical(model@config$arch, "autoencoder")) {
+    return(array_from_py(out, list(names, features)))
+  }
+  if (identical(task, "binary")) {
+    values <- as.vector(values)
+    return(matrix(c(1 - values, values), ncol = 2L, dimnames = list(names, classes)))
+  }
+  if (is.null(dim(values)) || length(dim(values)) == 1L) {
+    values <- as.vector(values)
+    names(values) <- names
+    return(values)
+  }
+  if (!is.null(classes) && length(classes) != ncol(values)) classes <- NULL
+  dimnames(values) <- list(names, classes)
+  values
+}
+
+# TRUE for Python's None (or nothing at all).
+is_py_none <- function(x) is.null(x) || inherits(x, "python.builtin.NoneType")

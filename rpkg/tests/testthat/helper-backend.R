@@ -10,7 +10,8 @@ backend_required <- function() {
 
 skip_if_no_backend <- function() {
   why <- tryCatch({
-    deepomics:::py_deepomics()
+    # torch = TRUE: PyTorch imported as the package imports it, whichever test runs first
+    deepomics:::py_deepomics(torch = TRUE)
     NULL
   }, error = conditionMessage)
   if (is.null(why)) {

@@ -1,0 +1,207 @@
+# Using a trained model: predict(), evaluateModel(), embedModel().
+
+#' Predict with a trained model
+#'
+#' Predictions for new data, which may be anything [trainModel()] takes as `x`. Sequences are
+#' encoded as in training (alphabet, length, padding); a matrix or SummarizedExperiment whose
+#' features are named is matched to the training features by name.
+#'
+#' @param object A trained [DeepomicsModel-class].
+#' @param newdata The inputs: sequences, a samples x features matrix or `dgCMatrix`, a one-hot
+#'   array, or a SummarizedExperiment / SingleCellExperiment (features x samples).
+#' @param type `"prob"`: class probabilities (for regression the predicted values, for an
+#'   autoencoder the reconstruction); `"class"`: the predicted class, a factor whose levels are
+#'   the model's classes (for multilabel, a logical matrix: probability above 0.5).
+#' @param batch_size Samples per batch.
+#' @param assay,dimred For a SummarizedExperiment: the assay or reducedDim to use; by default
+#'   the one the model was trained on.
+#' @param name The prefix of the colData columns (and the reducedDim) written into a
+#'   SummarizedExperiment.
+#' @param ... Not used: an error when given.
+#' @return For sequences and matrices: with `type = "prob"` a matrix, samples x classes, of
+#'   probabilities, columns named by the classes (the levels of the training factor, in
+#'   order; both columns for binary), or for regression a numeric vector (a matrix for several
+#'   targets); with `type = "class"` a factor. Rows or elements are named by the samples.
+#'
+#'   For a SummarizedExperiment / SingleCellExperiment, `newdata` with the predictions added:
+#'   in `colData`, `<name>_class` (a factor) and `<name>_prob_<class>` for each class (for
+#'   regression `<name>`, or `<name>_<target>` for several targets); for an autoencoder the
+#'   embedding ([embedModel()]) as the reducedDim `<name>` of a SingleCellExperiment (in the
+#'   colData of a SummarizedExperiment, as a matrix column).
+#' @seealso [evaluateModel()], [embedModel()]
+#' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' x <- matrix(rnorm(300 * 10), 300, dimnames = list(NULL, paste0("g", 1:10)))
+#' y <- factor(ifelse(x[, 1] + x[, 2] > 0, "up", "down"), levels = c("up", "down"))
+#' model <- trainModel(mlpModel(hidden = 16), x, y, epochs = 5)
+#' head(predict(model, x))
+#' table(predicted = predict(model, x, type = "class"), truth = y)
+predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), batch_size = 256,
+                                   assay = NULL, dimred = NULL, name = "deepomics", ...) {
+  check_dots_empty(...)
+  check_model(object, fitted = TRUE, arg = "object")
+  type <- match.arg(type)
+  name <- py_string(name, "name")
+  if (is(newdata, "SummarizedExperiment")) {
+    return(predict_into_se(object, newdata, batch_size, assay, dimred, name))
+  }
+  inputs <- model_inputs(object, newdata, assay, dimred, "newdata")
+  probs <- run_predict(object, inputs, batch_size)
+  if (type == "class") {
+    return(as_classes(object, probs))
+  }
+  probs
+}
+
+# The inputs for a trained model, with its training assay / reducedDim by default.
+model_inputs <- function(model, x, assay, dimred, arg) {
+  if (is(x, "SummarizedExperiment") && is.null(assay) && is.null(dimred)) {
+    assay <- model@input$assay
+    dimred <- model@input$dimred
+  }
+  inputs <- as_py_inputs(x, assay = assay, dimred = dimred, features = model@features, arg = arg)
+  takes_sequences <- isTRUE(model@encoding$input_kind %in% c("onehot", "tokens"))
+  if (takes_sequences && identical(inputs$kind, "features")) {
+    stop(sprintf("this %s model takes sequences, but %s is a feature matrix", model@config$arch,
+                 arg), call. = FALSE)
+  }
+  if (!takes_sequences && identical(inputs$kind, "sequences")) {
+    stop(sprintf("this %s model takes a feature matrix, but %s holds sequences",
+                 model@config$arch, arg), call. = FALSE)
+  }
+  inputs
+}
+
+run_predict <- function(model, inputs, batch_size) {
+  py <- py_model(model)
+  out <- py_call(py_deepomics(torch = TRUE)$train$predict, py, inputs$x,
+                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
+                 call = sys.call(-1L))
+  predictions_from_py(out, model, inputs$names, inputs$features)
+}
+
+# Class predictions from probabilities.
+as_classes <- function(model, probs) {
+  task <- model@task
+  if (identical(task, "multilabel")) {
+    return(probs > 0.5)
+  }
+  if (!task %in% c("binary", "multiclass")) {
+    stop("type = \"class\" applies to classification models; this one does ",
+         if (identical(model@config$arch, "autoencoder")) "reconstruction" else task, call. = FALSE)
+  }
+  classes <- as.character(model@classes)
+  out <- factor(classes[max.col(probs, ties.method = "first")], levels = classes)
+  names(out) <- rownames(probs)
+  out
+}
+
+predict_into_se <- function(model, x, batch_size, assay, dimred, name) {
+  if (identical(model@config$arch, "autoencoder")) {
+    return(embedModel(model, x, batch_size = batch_size, assay = assay, dimred = dimred,
+                      name = name))
+  }
+  inputs <- model_inputs(model, x, assay, dimred, "newdata")
+  probs <- run_predict(model, inputs, batch_size)
+  cd <- SummarizedExperiment::colData(x)
+  task <- model@task
+  if (task %in% c("binary", "multiclass")) {
+    cd[[paste0(name, "_class")]] <- unname(as_classes(model, probs))
+  }
+  if (task %in% c("binary", "multiclass", "multilabel")) {
+    labels <- colnames(probs) %||% as.character(seq_len(ncol(probs)))
+    for (j in seq_len(ncol(probs))) {
+      cd[[paste0(name, "_prob_", labels[[j]])]] <- unname(probs[, j])
+    }
+  } else if (is.null(dim(probs))) {
+    cd[[name]] <- unname(probs)
+  } else {
+    labels <- colnames(probs) %||% as.character(seq_len(ncol(probs)))
+    for (j in seq_len(ncol(probs))) {
+      cd[[paste0(name, "_", labels[[j]])]] <- unname(probs[, j])
+    }
+  }
+  SummarizedExperiment::colData(x) <- cd
+  x
+}
+
+#' Evaluate a trained model
+#'
+#' The model's metrics on labelled data: for binary classification AUROC, AUPRC, accuracy, F1,
+#' MCC, sensitivity and specificity; for multiclass accuracy, F1, MCC and AUROC overall and per
+#' class; for multilabel per label and averaged; for regression Pearson, Spearman, MSE, MAE and
+#' R^2 (computed by the Python package with torchmetrics).
+#'
+#' @inheritParams predict.DeepomicsModel
+#' @param model A trained [DeepomicsModel-class].
+#' @param x The inputs, as for [predict()][predict.DeepomicsModel].
+#' @param y The labels, as for [trainModel()] (for a SummarizedExperiment, may name a colData
+#'   column).
+#' @return A data.frame with columns `metric`, `output` (`"all"` for the summary, else the
+#'   class, label or target) and `value`.
+#' @seealso [trainModel()], [predict.DeepomicsModel()]
+#' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' x <- matrix(rnorm(300 * 10), 300)
+#' y <- factor(ifelse(x[, 1] > 0, "up", "down"))
+#' model <- trainModel(mlpModel(hidden = 16), x[1:200, ], y[1:200], epochs = 5)
+#' evaluateModel(model, x[201:300, ], y[201:300])
+evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = NULL) {
+  check_model(model, fitted = TRUE)
+  if (identical(model@config$arch, "autoencoder")) {
+    stop("evaluateModel() needs a model with labels; an autoencoder has none", call. = FALSE)
+  }
+  inputs <- model_inputs(model, x, assay, dimred, "x")
+  labels <- as_py_labels(y, x, inputs$n)
+  table <- py_call(py_deepomics(torch = TRUE)$train$evaluate, py_model(model),
+                   reticulate::tuple(inputs$x, labels),
+                   batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+  table_from_py(table)
+}
+
+#' Embed data with an autoencoder
+#'
+#' The latent representation of each sample by a trained autoencoder ([autoencoderModel()];
+#' the mean of the latent distribution for a variational one).
+#'
+#' @inheritParams predict.DeepomicsModel
+#' @param model A trained autoencoder.
+#' @param x The inputs: a samples x features matrix or `dgCMatrix`, or a
+#'   SummarizedExperiment / SingleCellExperiment.
+#' @param name For a SingleCellExperiment, the name of the reducedDim (for a
+#'   SummarizedExperiment, of the colData matrix column).
+#' @return A matrix, samples x latent dimensions (columns `latent1`, `latent2`, ...), or `x`
+#'   with the embedding added as the reducedDim `name` (SingleCellExperiment) or the colData
+#'   column `name` (SummarizedExperiment).
+#' @seealso [autoencoderModel()], [trainModel()]
+#' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' x <- matrix(rnorm(200 * 20), 200)
+#' model <- trainModel(autoencoderModel(hidden = 16, latent = 2), x, epochs = 3)
+#' head(embedModel(model, x))
+embedModel <- function(model, x, batch_size = 256, assay = NULL, dimred = NULL,
+                       name = "deepomics") {
+  check_model(model, fitted = TRUE)
+  name <- py_string(name, "name")
+  if (!identical(model@config$arch, "autoencoder")) {
+    stop("embedModel() needs an autoencoder (autoencoderModel()); this model is a ",
+         model@config$arch, call. = FALSE)
+  }
+  inputs <- model_inputs(model, x, assay, dimred, "x")
+  out <- py_call(py_deepomics(torch = TRUE)$train$embed, py_model(model), inputs$x,
+                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+  embedding <- array_from_py(out)
+  dimnames(embedding) <- list(inputs$names, paste0("latent", seq_len(ncol(embedding))))
+  if (!is(x, "SummarizedExperiment")) {
+    return(embedding)
+  }
+  if (is(x, "SingleCellExperiment")) {
+    SingleCellExperiment::reducedDim(x, name) <- embedding
+  } else {
+    SummarizedExperiment::colData(x)[[name]] <- embedding
+  }
+  x
+}

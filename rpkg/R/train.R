@@ -1,0 +1,256 @@
+#' Train a model
+#'
+#' Trains a model on sequences or on an expression matrix and returns it fitted: the weights of
+#' its best epoch (by `stopping_metric` on the validation data, or the validation loss), with
+#' its task, classes and training history. The work is done by the Python package's
+#' `train.fit()` (on Lightning); this function converts the data once and maps the arguments.
+#'
+#' @section Inputs (`x`):
+#' * Sequences: a character vector, `DNAStringSet`, `RNAStringSet` or `AAStringSet` (one-hot
+#'   encoded, or tokenised for an `rnn` with an embedding; sequences of different lengths are
+#'   padded to the model's length or the longest). An `RNAStringSet` or `AAStringSet` sets the
+#'   model's alphabet when the model does not. A one-hot array from [oneHot()] also works.
+#' * Features, samples x features: a numeric matrix, a data.frame of numbers or a sparse
+#'   `dgCMatrix` (kept sparse: Python densifies one batch at a time).
+#' * A `SummarizedExperiment` or `SingleCellExperiment`, features x samples as Bioconductor
+#'   has it (it is transposed, without a copy, on the way in): the assay `assay` (by default
+#'   `"logcounts"` when a SingleCellExperiment has it, else the first assay), or with `dimred`
+#'   a reducedDim (e.g. `"PCA"`). Sparse assays stay sparse.
+#'
+#' Genomic intervals (`GRanges`) are not supported yet: extract their sequences first (e.g.
+#' `Biostrings::getSeq()` on a BSgenome) and pass the `DNAStringSet`.
+#'
+#' @section Labels (`y`):
+#' A factor (its levels, in order, are the model's classes, and predictions are named by
+#' them), a character or logical vector (classes in sorted order), a numeric vector (two values:
+#' binary; a few whole numbers: multiclass; otherwise regression), a numeric matrix (samples x
+#' outputs: 0/1 for multilabel, else several regression targets) or, for a
+#' SummarizedExperiment, the name of a `colData` column. Leave `y` out for an autoencoder.
+#'
+#' @section Early stopping:
+#' As in H2O: training stops when `stopping_metric` on the validation data has not improved by
+#' more than `stopping_tolerance` (an absolute amount) for `stopping_rounds` epochs; 0 rounds
+#' (the default) trains all `epochs`. Either way, with validation data the model keeps the
+#' weights of its best epoch by `stopping_metric` (by default the validation loss). Metrics:
+#' `"loss"`, `"auroc"` (also `"AUC"`), `"auprc"` (`"AUCPR"`), `"accuracy"`, `"f1"`, `"mcc"`,
+#' `"sensitivity"`, `"specificity"`, `"pearson"`, `"spearman"`, `"r2"`, `"mse"`, `"mae"`
+#' (`"logloss"` and `"deviance"` mean `"loss"`).
+#'
+#' @param model A model from [seqModel()], [mlpModel()], [autoencoderModel()], [dgexModel()] or
+#'   [deepomicsModel()], an architecture's name (all defaults), or a config list. A model that
+#'   is already trained is trained further (the original is left as it was).
+#' @param x The training inputs (see Inputs).
+#' @param y The labels (see Labels); `NULL` for an autoencoder.
+#' @param ... Further arguments of Python's `train.fit()`, named: `optimizer` (`"adam"`,
+#'   `"adamw"`, `"sgd"`, `"rmsprop"`), `weight_decay`, `class_weight` (`"balanced"` or a named
+#'   vector of weights per class), `device` (`"auto"`, `"cpu"`, `"cuda"`), `deterministic`, ...
+#' @param epochs The most epochs to train.
+#' @param batch_size Samples per batch.
+#' @param lr The learning rate.
+#' @param validation_split The fraction of the training data held out for validation (seeded;
+#'   stratified by class for classification), or 0 for none.
+#' @param validation_data Validation data instead: `list(x, y)`, or for a SummarizedExperiment
+#'   `x`, another one (labels from the same colData column as `y`).
+#' @param stopping_rounds Epochs without improvement before training stops; 0: never stops
+#'   early.
+#' @param stopping_metric The validation metric to watch (see Early stopping); `NULL`: the loss.
+#' @param stopping_tolerance The least improvement that counts.
+#' @param task `"binary"`, `"multiclass"`, `"multilabel"` or `"regression"`; `NULL` infers it
+#'   from `y`.
+#' @param assay,dimred For a SummarizedExperiment `x`: the assay (name or number) or, for a
+#'   SingleCellExperiment, the reducedDim to learn from.
+#' @param seed The seed of the weights' initialisation, the shuffling and the validation split.
+#' @param verbose `TRUE` shows a progress bar and the model's summary; `NULL` (the default)
+#'   shows them only in an interactive session that is not running tests or knitting.
+#' @return The trained [DeepomicsModel-class]; see [trainingHistory()] for its history.
+#' @seealso [predict.DeepomicsModel()], [evaluateModel()], [saveModel()]
+#' @export
+#' @examplesIf deepomics:::backend_available()
+#' # sequences with a planted motif (label "yes") or without ("no")
+#' set.seed(1)
+#' random <- function(n, len) vapply(seq_len(n), function(i)
+#'   paste(sample(c("A", "C", "G", "T"), len, TRUE), collapse = ""), "")
+#' x <- random(200, 40)
+#' y <- factor(rep(c("no", "yes"), 100))
+#' substr(x[y == "yes"], 10, 17) <- "TGACTCAG"
+#' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 8), x, y,
+#'                     epochs = 5, lr = 0.01, validation_split = 0.2,
+#'                     stopping_rounds = 2, stopping_metric = "AUC")
+#' model
+#' head(predict(model, x))
+trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr = 1e-3,
+                       validation_split = 0, validation_data = NULL, stopping_rounds = 0,
+                       stopping_metric = NULL, stopping_tolerance = 0, task = NULL,
+                       assay = NULL, dimred = NULL, seed = 0, verbose = NULL) {
+  model <- as_model(model)
+  autoencoder <- identical(model@config$arch, "autoencoder")
+  inputs <- as_py_inputs(x, assay = assay, dimred = dimred)
+  if (autoencoder && !is.null(y)) {
+    stop("an autoencoder learns from x alone: leave y out", call. = FALSE)
+  }
+  if (!autoencoder && is.null(y)) {
+    stop("y (the labels) is missing; only an autoencoder trains without labels", call. = FALSE)
+  }
+  labels <- as_py_labels(y, x, inputs$n)
+  # (x, None) for an autoencoder: x alone could be taken apart (Python's fit takes a pair for
+  # (x, y)) or measured with len(), which SciPy sparse matrices refuse.
+  data <- reticulate::tuple(inputs$x, labels)
+
+  valid <- NULL
+  if (!is.null(validation_data)) {
+    if (!identical(validation_split, 0) && !identical(validation_split, 0L)) {
+      stop("give validation_split or validation_data, not both", call. = FALSE)
+    }
+    if (is(validation_data, "SummarizedExperiment")) {
+      vx <- validation_data
+      vy <- if (is.character(y) && length(y) == 1L) y else NULL
+      if (is.null(vy) && !autoencoder) {
+        stop("validation_data as a SummarizedExperiment takes its labels from the colData ",
+             "column named by y; give y as a column name, or validation_data = list(x, y)",
+             call. = FALSE)
+      }
+    } else if (is.list(validation_data) && length(validation_data) %in% 1:2 &&
+               !is.data.frame(validation_data)) {
+      vx <- validation_data[[1L]]
+      vy <- if (length(validation_data) == 2L) validation_data[[2L]] else NULL
+    } else {
+      stop("validation_data must be list(x, y) (list(x) for an autoencoder) or a ",
+           "SummarizedExperiment", call. = FALSE)
+    }
+    vinputs <- as_py_inputs(vx, assay = inputs$source$assay, dimred = inputs$source$dimred,
+                            features = inputs$features, arg = "validation_data")
+    vlabels <- as_py_labels(vy, vx, vinputs$n, arg = "the validation labels")
+    if (!autoencoder && is.null(vlabels)) {
+      stop("validation_data needs labels: list(x, y)", call. = FALSE)
+    }
+    valid <- reticulate::tuple(vinputs$x, vlabels)
+  }
+  valid_fraction <- validation_fraction(validation_split)
+  has_valid <- !is.null(valid) || !is.null(valid_fraction)
+  stopping <- early_stopping(stopping_rounds, stopping_metric, stopping_tolerance, epochs,
+                             has_valid)
+
+  py_net <- if (is_fitted(model)) {
+    py_model_from_files(model@files)
+  } else {
+    config_to_py(fill_config(model@config, inputs))
+  }
+  fit_args <- c(
+    list(py_net, data, valid),
+    list(task = if (!is.null(task)) py_string(task, "task"),
+         epochs = py_count(epochs, "epochs", null_ok = FALSE),
+         batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
+         lr = py_number(lr, "lr"),
+         early_stopping = stopping,
+         valid_fraction = valid_fraction,
+         seed = py_count(seed, "seed", null_ok = FALSE),
+         verbose = resolve_verbose(verbose)),
+    fit_extras(...)
+  )
+  fit <- py_deepomics(torch = TRUE)$train$fit
+  fitted <- py_call(function() do.call(fit, fit_args), call = sys.call())
+  monitor <- if (!is.null(stopping)) reticulate::py_to_r(stopping)$monitor else
+    if (has_valid) "valid_loss" else NA_character_
+  model_from_py(fitted, input = c(list(kind = inputs$kind), inputs$source),
+                features = inputs$features, monitor = monitor)
+}
+
+# The config with what R knows of the data and Python's fit does not: the alphabet an
+# RNAStringSet or AAStringSet implies, and the length of a one-hot array (Python's fit fills
+# seq_len from raw sequences only).
+fill_config <- function(config, inputs) {
+  keys <- arch_keys(config$arch)
+  if ("alphabet" %in% keys && is.null(config$alphabet) && !is.null(inputs$alphabet) &&
+      !identical(inputs$alphabet, "dna")) {
+    config$alphabet <- inputs$alphabet
+  }
+  if (identical(inputs$kind, "onehot") && "seq_len" %in% keys && !"seq_len" %in% names(config)) {
+    defaults <- reticulate::py_to_r(py_deepomics(torch = TRUE)$models$defaults(config$arch))
+    if (!is.null(defaults$seq_len)) {
+      config$seq_len <- reticulate::py_to_r(inputs$x$shape)[[3L]]
+    }
+  }
+  config
+}
+
+validation_fraction <- function(split) {
+  if (!is.numeric(split) || length(split) != 1L || is.na(split) || split < 0 || split >= 1) {
+    stop("validation_split must be a number in [0, 1), not ", value_label(split), call. = FALSE)
+  }
+  if (split == 0) NULL else split
+}
+
+# H2O's names of metrics, and the metrics early stopping may watch (Python's table).
+STOPPING_ALIASES <- c(auc = "auroc", aucpr = "auprc", pr_auc = "auprc", logloss = "loss",
+                      deviance = "loss", misclassification = "accuracy")
+
+early_stopping <- function(rounds, metric, tolerance, epochs, has_valid) {
+  rounds <- py_count(rounds, "stopping_rounds", null_ok = FALSE)
+  if (rounds < 0L) {
+    stop("stopping_rounds must be 0 (no early stopping) or more, not ", rounds, call. = FALSE)
+  }
+  if (!is.numeric(tolerance) || length(tolerance) != 1L || is.na(tolerance) || tolerance < 0) {
+    stop("stopping_tolerance must be a number >= 0, not ", value_label(tolerance), call. = FALSE)
+  }
+  if (is.null(metric) && rounds == 0L) {
+    return(NULL)
+  }
+  if (!has_valid) {
+    stop(if (rounds > 0L) "stopping_rounds" else "stopping_metric",
+         " needs validation data: give validation_split or validation_data", call. = FALSE)
+  }
+  monitor <- "loss"
+  if (!is.null(metric)) {
+    metric <- tolower(sub("^valid_", "", py_string(metric, "stopping_metric"), ignore.case = TRUE))
+    if (metric %in% names(STOPPING_ALIASES)) metric <- STOPPING_ALIASES[[metric]]
+    known <- names(reticulate::py_to_r(py_deepomics(torch = TRUE)$train$metrics$HIGHER_IS_BETTER))
+    if (!metric %in% known) {
+      stop(sprintf("stopping_metric \"%s\" is not a metric; use one of %s (or AUC, AUCPR, logloss)",
+                   metric, paste(known, collapse = ", ")), call. = FALSE)
+    }
+    monitor <- metric
+  }
+  # 0 rounds with a metric: never stop, but keep the best epoch by that metric.
+  patience <- if (rounds == 0L) max(py_count(epochs, "epochs", null_ok = FALSE), 1L) else rounds
+  reticulate::r_to_py(list(patience = patience, monitor = paste0("valid_", monitor),
+                           min_delta = as.double(tolerance)))
+}
+
+# Further arguments of Python's fit, named; class_weight as a dict.
+fit_extras <- function(...) {
+  extras <- list(...)
+  if (!length(extras)) {
+    return(list())
+  }
+  if (is.null(names(extras)) || any(!nzchar(names(extras)))) {
+    stop("arguments in ... must be named (they are passed to Python's train.fit)", call. = FALSE)
+  }
+  taken <- c(valid_data = "validation_data", valid_fraction = "validation_split",
+             early_stopping = "stopping_rounds, stopping_metric and stopping_tolerance",
+             train_data = "x and y", layer = "assay", use_rep = "dimred", model = "model")
+  clash <- intersect(names(extras), names(taken))
+  if (length(clash)) {
+    stop(sprintf("%s: use %s instead", clash[[1L]], taken[[clash[[1L]]]]), call. = FALSE)
+  }
+  if (!is.null(extras$class_weight) && !is.character(extras$class_weight)) {
+    extras$class_weight <- as.list(extras$class_weight)
+  }
+  extras
+}
+
+py_number <- function(x, arg) {
+  if (!is.numeric(x) || length(x) != 1L || is.na(x)) {
+    stop(sprintf("%s must be a number, not %s", arg, value_label(x)), call. = FALSE)
+  }
+  as.double(x)
+}
+
+# verbose = NULL: progress only for a person at an interactive console, not under testthat, knitr,
+# R CMD check or CI.
+resolve_verbose <- function(verbose) {
+  if (!is.null(verbose)) {
+    return(py_flag(verbose, "verbose"))
+  }
+  interactive() && !identical(Sys.getenv("TESTTHAT"), "true") &&
+    !isTRUE(getOption("knitr.in.progress")) && !nzchar(Sys.getenv("CI"))
+}

@@ -1,0 +1,50 @@
+# trainingHistory(): show, as.data.frame, plot; and show() of a trained model.
+
+test_that("the history is a table with one row per epoch, counted from 1", {
+  skip_if_no_backend()
+  model <- motif_model()
+  h <- trainingHistory(model)
+  expect_s4_class(h, "DeepomicsHistory")
+  df <- as.data.frame(h)
+  expect_s3_class(df, "data.frame")
+  expect_identical(df$epoch, seq_len(nrow(df)))
+  expect_true(all(c("train_loss", "valid_loss", "valid_auroc") %in% names(df)))
+  expect_identical(h@monitor, "valid_auroc")
+  expect_identical(h@best_epoch, df$epoch[which.max(df$valid_auroc)])
+  out <- capture.output(show(h))
+  expect_match(out[[1]], sprintf("<DeepomicsHistory> %d epochs, kept epoch %d \\(best valid_auroc\\)",
+                                 nrow(df), h@best_epoch))
+  expect_match(out[[2]], "epoch train_loss valid_loss valid_auroc")
+})
+
+test_that("plot() draws the curves with ggplot2, one panel per metric", {
+  skip_if_no_backend()
+  model <- motif_model()
+  p <- plot(trainingHistory(model))
+  expect_s3_class(p, "ggplot")
+  built <- ggplot2::ggplot_build(p)
+  expect_true(all(c("loss", "auroc") %in% levels(p$data$metric)))
+  expect_identical(sort(unique(p$data$split)), c("train", "validation"))
+  expect_gt(length(built$data), 2L)
+  q <- plot(model, metrics = c("loss", "auroc"))
+  expect_identical(levels(droplevels(q$data$metric)), c("loss", "auroc"))
+  expect_error(plot(trainingHistory(model), metrics = "r2"), "the history has no metric r2")
+})
+
+test_that("a trained model shows its task, classes, input and training", {
+  skip_if_no_backend()
+  out <- paste(capture.output(show(motif_model())), collapse = "\n")
+  expect_match(out, "<DeepomicsModel> deepbind, binary classification (classes: present, absent)",
+               fixed = TRUE)
+  expect_match(out, "input: dna sequences, one-hot(, length 50)?; 337 weights")
+  expect_match(out, "kept epoch [0-9]+ \\(valid_auroc")
+  expect_match(out, "n_filters = 8")
+  out <- paste(capture.output(show(cluster_model())), collapse = "\n")
+  expect_match(out, "mlp, multiclass classification (classes: T cell, B cell, NK cell)", fixed = TRUE)
+  expect_match(out, "20 features (assay logcounts)", fixed = TRUE)
+  info <- modelInfo(cluster_model())
+  expect_true(info$fitted)
+  expect_identical(info$classes, c("T cell", "B cell", "NK cell"))
+  expect_identical(info$config$n_features, 20L)
+  expect_gt(info$n_params, 0)
+})

@@ -1,0 +1,108 @@
+# predict(), evaluateModel(), embedModel(), and results written into SE / SCE objects.
+
+test_that("probabilities: one column per class, named by the levels, rows by the samples", {
+  skip_if_no_backend()
+  model <- motif_model()
+  data <- planted_motif()
+  p <- predict(model, data$x[301:310])
+  expect_true(is.matrix(p))
+  expect_identical(dimnames(p), list(names(data$x)[301:310], c("present", "absent")))
+  expect_equal(unname(rowSums(p)), rep(1, 10), tolerance = 1e-6)
+  # the second column is Python's probability of classes[2]
+  python <- reticulate::py_to_r(deepomics:::py_deepomics()$train$predict(
+    deepomics:::py_model(model), as.list(unname(data$x[301:310]))))
+  expect_identical(unname(p[, "absent"]), as.vector(python))
+  classes <- predict(model, data$x[301:310], type = "class")
+  expect_s3_class(classes, "factor")
+  expect_identical(levels(classes), c("present", "absent"))
+  expect_identical(names(classes), names(data$x)[301:310])
+  expect_identical(as.character(classes), colnames(p)[max.col(p, ties.method = "first")])
+  # a DNAStringSet predicts as its character vector does
+  expect_identical(predict(model, Biostrings::DNAStringSet(data$x[301:310])), p)
+})
+
+test_that("predicting into a SingleCellExperiment adds colData columns", {
+  skip_if_no_backend()
+  model <- cluster_model()
+  sce <- cluster_sce()
+  out <- predict(model, sce)
+  expect_s4_class(out, "SingleCellExperiment")
+  expect_identical(SummarizedExperiment::assay(out, "logcounts"),
+                   SummarizedExperiment::assay(sce, "logcounts"))
+  expect_s3_class(out$deepomics_class, "factor")
+  expect_identical(levels(out$deepomics_class), levels(sce$cell_type))
+  expect_gt(mean(out$deepomics_class == sce$cell_type), 0.95)
+  probs <- predict(model, t(SummarizedExperiment::assay(sce, "logcounts")))
+  expect_identical(out[["deepomics_prob_B cell"]], unname(probs[, "B cell"]))
+  # the same predictions from the transposed matrix, and with the genes in another order
+  shuffled <- sce[rev(seq_len(nrow(sce))), ]
+  expect_identical(predict(model, shuffled)$deepomics_prob_NK, NULL)
+  expect_identical(predict(model, shuffled)[["deepomics_prob_NK cell"]],
+                   out[["deepomics_prob_NK cell"]])
+  expect_error(predict(model, sce[1:5, ]), "newdata lacks 15 of the 20 features")
+  named <- predict(model, sce, name = "mlp")
+  expect_true(all(c("mlp_class", "mlp_prob_T cell") %in% names(SummarizedExperiment::colData(named))))
+})
+
+test_that("an autoencoder's embedding goes into reducedDims (SCE) or colData (SE)", {
+  skip_if_no_backend()
+  model <- autoencoder_model()
+  data <- separable_clusters()
+  embedding <- embedModel(model, data$x)
+  expect_identical(dimnames(embedding), list(rownames(data$x), paste0("latent", 1:3)))
+  sce <- SingleCellExperiment::SingleCellExperiment(list(logcounts = t(data$x)))
+  out <- predict(model, sce)
+  expect_identical(SingleCellExperiment::reducedDim(out, "deepomics"), embedding)
+  expect_identical(embedModel(model, sce, name = "AE"), {
+    SingleCellExperiment::reducedDim(sce, "AE") <- embedding
+    sce
+  })
+  se <- SummarizedExperiment::SummarizedExperiment(list(x = t(data$x)))
+  expect_identical(SummarizedExperiment::colData(embedModel(model, se))$deepomics, embedding)
+  reconstruction <- predict(model, data$x)
+  expect_identical(dim(reconstruction), dim(data$x))
+  expect_identical(colnames(reconstruction), colnames(data$x))
+  expect_error(predict(model, data$x, type = "class"), "applies to classification models")
+  expect_error(embedModel(motif_model(), "ACGT"), "needs an autoencoder")
+  expect_error(evaluateModel(model, data$x, data$y), "an autoencoder has none")
+})
+
+test_that("regression predicts a vector, or a matrix for several targets, into colData too", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 60, p = 4)
+  y <- data$x[, 1] * 2 + 1
+  model <- trainModel(mlpModel(hidden = 4), data$x, y, epochs = 2)
+  expect_identical(model@task, "regression")
+  p <- predict(model, data$x)
+  expect_true(is.numeric(p) && is.null(dim(p)))
+  expect_identical(names(p), rownames(data$x))
+  se <- SummarizedExperiment::SummarizedExperiment(list(x = t(data$x)))
+  expect_identical(predict(model, se)$deepomics, unname(p))
+  metrics <- evaluateModel(model, data$x, y)
+  expect_true(all(c("pearson", "mse", "r2") %in% metrics$metric))
+})
+
+test_that("evaluateModel returns a data.frame of metrics, labels from colData for SEs", {
+  skip_if_no_backend()
+  model <- cluster_model()
+  sce <- cluster_sce()
+  metrics <- evaluateModel(model, sce, "cell_type")
+  expect_s3_class(metrics, "data.frame")
+  expect_named(metrics, c("metric", "output", "value"))
+  expect_true(is.character(metrics$metric) && is.numeric(metrics$value))
+  expect_gt(metrics$value[metrics$metric == "accuracy" & metrics$output == "all"], 0.95)
+  expect_true(all(levels(sce$cell_type) %in% metrics$output))
+  expect_identical(metrics, evaluateModel(model, t(SummarizedExperiment::assay(sce, "logcounts")),
+                                          sce$cell_type))
+})
+
+test_that("bad arguments to predict are errors naming them", {
+  skip_if_no_backend()
+  model <- motif_model()
+  expect_error(predict(model, "ACGT", type = "raw"), "should be one of")
+  expect_error(predict(model, "ACGT", typo = 1), "unknown argument: typo")
+  expect_error(predict(model, matrix(1, 2, 2)),
+               "this deepbind model takes sequences, but newdata is a feature matrix")
+  expect_error(predict(cluster_model(), "ACGT"),
+               "this mlp model takes a feature matrix, but newdata holds sequences")
+})

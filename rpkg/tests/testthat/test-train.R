@@ -1,0 +1,135 @@
+# trainModel(): learning planted signals, labels, early stopping, verbosity, arguments.
+
+test_that("a DeepBind model trained in R finds a planted motif", {
+  skip_if_no_backend()
+  model <- motif_model()
+  data <- planted_motif()
+  expect_true(methods::is(model, "DeepomicsModel"))
+  expect_identical(model@task, "binary")
+  expect_identical(model@classes, c("present", "absent"))
+  metrics <- evaluateModel(model, data$x[301:400], data$y[301:400])
+  auroc <- metrics$value[metrics$metric == "auroc"]
+  expect_gt(auroc, 0.95)
+  expect_identical(model@encoding$input_kind, "onehot")
+  expect_identical(model@encoding$alphabet, "dna")
+  expect_identical(model@input$kind, "sequences")
+})
+
+test_that("an MLP trained on a SingleCellExperiment separates clusters; levels are kept", {
+  skip_if_no_backend()
+  model <- cluster_model()
+  sce <- cluster_sce()
+  expect_identical(model@task, "multiclass")
+  expect_identical(model@classes, levels(sce$cell_type))   # T cell, B cell, NK cell: not sorted
+  expect_identical(model@input, list(kind = "features", assay = "logcounts"))
+  expect_identical(model@features, rownames(sce))
+  predicted <- predict(model, t(SummarizedExperiment::assay(sce, "logcounts")), type = "class")
+  expect_identical(levels(predicted), levels(sce$cell_type))
+  expect_gt(mean(predicted == sce$cell_type), 0.95)
+})
+
+test_that("H2O-style stopping arguments become Python's early_stopping", {
+  skip_if_no_backend()
+  expect_null(deepomics:::early_stopping(0, NULL, 0, 10, FALSE))
+  s <- reticulate::py_to_r(deepomics:::early_stopping(3, "AUC", 0.01, 10, TRUE))
+  expect_identical(s, list(patience = 3L, monitor = "valid_auroc", min_delta = 0.01))
+  s <- reticulate::py_to_r(deepomics:::early_stopping(2, "logloss", 0, 10, TRUE))
+  expect_identical(s$monitor, "valid_loss")
+  s <- reticulate::py_to_r(deepomics:::early_stopping(0, "valid_mcc", 0, 7, TRUE))
+  expect_identical(s, list(patience = 7L, monitor = "valid_mcc", min_delta = 0))
+  expect_error(deepomics:::early_stopping(2, NULL, 0, 10, FALSE),
+               "stopping_rounds needs validation data: give validation_split or validation_data")
+  expect_error(deepomics:::early_stopping(2, "auc_roc", 0, 10, TRUE),
+               "stopping_metric \"auc_roc\" is not a metric")
+  expect_error(deepomics:::early_stopping(-1, NULL, 0, 10, TRUE), "stopping_rounds must be 0")
+  expect_error(deepomics:::early_stopping(1, NULL, -1, 10, TRUE), "stopping_tolerance must be")
+})
+
+test_that("training stops after stopping_rounds epochs without improvement", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 60, p = 5)
+  # a learning rate of ~0 never improves the loss by the tolerance
+  model <- trainModel(mlpModel(hidden = 4), data$x, data$y, epochs = 20, lr = 1e-9,
+                      validation_split = 0.25, stopping_rounds = 2, stopping_tolerance = 0.1)
+  history <- as.data.frame(trainingHistory(model))
+  expect_lt(nrow(history), 20L)
+  expect_identical(trainingHistory(model)@monitor, "valid_loss")
+  valid <- list(data$x[1:20, ], data$y[1:20])
+  model <- trainModel(mlpModel(hidden = 4), data$x, data$y, epochs = 2, validation_data = valid,
+                      stopping_metric = "accuracy")
+  expect_true("valid_accuracy" %in% names(as.data.frame(trainingHistory(model))))
+  expect_identical(trainingHistory(model)@monitor, "valid_accuracy")
+  expect_error(trainModel(mlpModel(), data$x, data$y, validation_data = valid,
+                          validation_split = 0.2), "not both")
+  expect_error(trainModel(mlpModel(), data$x, data$y, validation_split = 1),
+               "validation_split must be a number in \\[0, 1\\)")
+})
+
+test_that("training is quiet under testthat and in non-interactive sessions", {
+  skip_if_no_backend()
+  expect_false(deepomics:::resolve_verbose(NULL))
+  expect_true(deepomics:::resolve_verbose(TRUE))
+  expect_error(deepomics:::resolve_verbose(NA), "verbose must be TRUE or FALSE")
+  data <- separable_clusters(n = 40, p = 4)
+  out <- all_output(trainModel(mlpModel(hidden = 4), data$x, data$y, epochs = 2,
+                               validation_split = 0.25))
+  expect_identical(out, "")
+  # in a child R session run by Rscript (not interactive) as well
+  code <- paste(
+    "library(deepomics); x <- matrix(rnorm(80), 20);",
+    "m <- trainModel(mlpModel(hidden = 2), x, factor(x[, 1] > 0), epochs = 1); cat('done')")
+  out <- run_r(code, env = paste0("DEEPOMICS_PYTHON=", backend_python_path()))
+  expect_identical(out, "done", ignore_attr = TRUE)
+})
+
+test_that("training a trained model again leaves the original as it was", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 40, p = 4)
+  first <- trainModel(mlpModel(hidden = 4), data$x, data$y, epochs = 1, seed = 1)
+  before <- predict(first, data$x)
+  files <- first@files
+  second <- trainModel(first, data$x, data$y, epochs = 2, lr = 0.05)
+  expect_identical(first@files, files)
+  expect_identical(predict(first, data$x), before)
+  expect_false(identical(predict(second, data$x), before))
+})
+
+test_that("a config list or an architecture's name may stand for the model", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 30, p = 4)
+  m <- trainModel(list(arch = "mlp", hidden = 4), data$x, data$y, epochs = 1)
+  expect_identical(m@config$hidden, 4L)
+  m <- trainModel("kmer_linear", planted_motif(20)$x, planted_motif(20)$y, epochs = 1)
+  expect_identical(m@config$arch, "kmer_linear")
+  expect_error(trainModel(42, data$x, data$y), "model must be a DeepomicsModel")
+})
+
+test_that("one-hot arrays, RNA and protein sets, and Python's own fit arguments", {
+  skip_if_no_backend()
+  data <- planted_motif(n = 40, length = 30)
+  onehot <- oneHot(data$x)
+  m <- trainModel(seqModel("promoter_cnn", filters = 4, filter_size = 5, hidden = 4), onehot,
+                  data$y, epochs = 1)
+  expect_identical(m@config$seq_len, 30L)
+  expect_identical(m@input$kind, "onehot")
+  expect_identical(dim(predict(m, onehot)), c(40L, 2L))
+  rna <- Biostrings::RNAStringSet(chartr("T", "U", data$x))
+  m <- trainModel(seqModel("deepbind", filters = 2, filter_size = 4), rna, data$y, epochs = 1,
+                  optimizer = "sgd", class_weight = c(present = 2, absent = 1), device = "cpu")
+  expect_identical(m@config$alphabet, "rna")
+  expect_identical(m@encoding$alphabet, "rna")
+  expect_error(trainModel(seqModel(), data$x, data$y, epochs = 1, valid_fraction = 0.2),
+               "valid_fraction: use validation_split instead")
+  expect_error(trainModel(seqModel(), data$x, data$y, epochs = 1, 0.2), "must be named")
+  expect_error(trainModel(seqModel(), data$x, data$y, epochs = 1, optimiser = "sgd"),
+               "unexpected keyword argument 'optimiser'", class = "deepomics_python_error")
+})
+
+test_that("labels that do not fit the model are errors saying so", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 20, p = 4)
+  expect_error(trainModel(autoencoderModel(), data$x, data$y), "leave y out")
+  expect_error(trainModel(mlpModel(), data$x), "y \\(the labels\\) is missing")
+  expect_error(trainModel(mlpModel(), data$x, data$y[1:10]), "y has 10 labels but there are 20")
+  expect_error(trainModel(mlpModel(), cluster_sce(20), "celltype"), "not a colData column")
+})
