@@ -2,7 +2,7 @@
 
 ``deepomics.seq`` holds the sequence engine (FASTA, one-hot, tokens, reverse complement,
 k-mers); ``models`` the architectures; ``train`` fit / predict / embed / evaluate; ``io`` model
-files. The torch-based parts import on first use, so ``import deepomics`` stays light.
+files; ``genome`` sequences of genomic intervals. The torch-based parts import on first use, so ``import deepomics`` stays light.
 """
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
@@ -18,6 +18,7 @@ _LAZY = {
     "models": ("deepomics.models", None),
     "train": ("deepomics.train", None),
     "io": ("deepomics.io", None),
+    "genome": ("deepomics.genome", None),
     "fit": ("deepomics.train", "fit"),
     "predict": ("deepomics.train", "predict"),
     "embed": ("deepomics.train", "embed"),

@@ -34,7 +34,8 @@ as_py_sequences <- function(x, arg = "x") {
     return(list(sequences = unname(as.vector(x)), names = names(x), alphabet = "dna"))
   }
   stop(sprintf(
-    "%s must be a character vector or a DNAStringSet, RNAStringSet or AAStringSet, not %s",
+    paste0("%s must be a character vector, a DNAStringSet, RNAStringSet or AAStringSet, or a ",
+           "GRanges with genome = its FASTA file; not %s"),
     arg, class_label(x)
   ), call. = FALSE)
 }
@@ -77,6 +78,13 @@ py_string <- function(x, arg) {
     stop(sprintf("%s must be a single string, not %s", arg, value_label(x)), call. = FALSE)
   }
   x
+}
+
+# An R vector as a 1-d NumPy array (reticulate passes a plain vector as a list, and one of
+# length 1 as a scalar); numeric vectors share R's memory.
+as_py_vector <- function(v) {
+  dim(v) <- length(v)
+  reticulate::r_to_py(v)
 }
 
 # A file path, with ~ expanded (Python does not expand it).
@@ -163,9 +171,11 @@ matrix_from_py <- function(m, dimnames) {
 # ("sequences", "features" or "onehot"), `n` (samples), `names` (sample names or NULL),
 # `features` (feature names or NULL), `alphabet` (for sequences: the one the class implies, NULL
 # for a character vector) and `source` (list(assay =, dimred =): where an SE's matrix came from).
+# A GRanges becomes the sequences of its intervals in the FASTA file `genome`.
 # `features`, when given, are the feature names a model was trained on: a matrix or SE holding
 # them in another order is reordered to match, one missing some of them is an error.
-as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, arg = "x") {
+as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome = NULL,
+                         arg = "x") {
   if (is(x, "SummarizedExperiment")) {
     return(se_inputs(x, assay, dimred, features, arg))
   }
@@ -174,10 +184,10 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, arg = 
                  arg, class_label(x)), call. = FALSE)
   }
   if (is(x, "GRanges")) {
-    stop(sprintf(paste0(
-      "%s is a GRanges: genomic intervals are not supported yet (the Python side has no genome ",
-      "interval reader). Extract the sequences first, e.g. Biostrings::getSeq(genome, %s) with a ",
-      "BSgenome or an Rsamtools::FaFile, and pass the DNAStringSet."), arg, arg), call. = FALSE)
+    x <- intervalSequences(x, genome, arg = arg)
+  } else if (!is.null(genome)) {
+    stop(sprintf("genome applies to genomic intervals (a GRanges); %s is %s", arg, class_label(x)),
+         call. = FALSE)
   }
   if (is.character(x) || is(x, "XStringSet")) {
     seqs <- as_py_sequences(x, arg)
@@ -314,12 +324,8 @@ as_dgc <- function(m) {
 # arrays (vectors with a dim attribute), so each slot vector is copied once in R to get one:
 # O(nonzeros), never dense. The CSC matrix and its transpose then share those NumPy arrays.
 csc_to_py <- function(m) {
-  vector_view <- function(v) {
-    dim(v) <- length(v)
-    reticulate::r_to_py(v)
-  }
   sp <- reticulate::import("scipy.sparse", convert = FALSE)
-  sp$csc_matrix(reticulate::tuple(vector_view(m@x), vector_view(m@i), vector_view(m@p)),
+  sp$csc_matrix(reticulate::tuple(as_py_vector(m@x), as_py_vector(m@i), as_py_vector(m@p)),
                 shape = reticulate::tuple(nrow(m), ncol(m)))
 }
 
@@ -358,7 +364,8 @@ check_no_na <- function(values, arg) {
 # into a plain list and lose the levels), a character or logical vector (a factor of its sorted
 # values), a numeric vector (Python infers binary / multiclass / regression), a numeric matrix
 # (samples x outputs: multilabel 0/1 or several regression targets, named by its colnames), or,
-# with a SummarizedExperiment `x`, the name of a colData column.
+# with a SummarizedExperiment `x`, the name of a colData column (with a GRanges, of a metadata
+# column).
 as_py_labels <- function(y, x, n, arg = "y") {
   if (is.null(y)) {
     return(NULL)
@@ -371,6 +378,15 @@ as_py_labels <- function(y, x, n, arg = "y") {
            call. = FALSE)
     }
     y <- SummarizedExperiment::colData(x)[[y]]
+  }
+  if (is(x, "GRanges") && is.character(y) && length(y) == 1L && n != 1L) {
+    columns <- colnames(S4Vectors::mcols(x))
+    if (!y %in% columns) {
+      stop(sprintf("%s = \"%s\" is not a metadata column of the GRanges (they are: %s)", arg, y,
+                   if (length(columns)) paste(utils::head(columns, 20), collapse = ", ") else "none"),
+           call. = FALSE)
+    }
+    y <- S4Vectors::mcols(x)[[y]]
   }
   if (is.matrix(y) || is.data.frame(y)) {
     y <- as.matrix(y)
@@ -407,13 +423,10 @@ as_py_labels <- function(y, x, n, arg = "y") {
   }
   if (is.factor(y)) {
     pd <- reticulate::import("pandas", convert = FALSE)
-    codes <- as.integer(y) - 1L
-    dim(codes) <- length(codes)
-    return(pd$Categorical$from_codes(reticulate::r_to_py(codes), categories = as.list(levels(y)),
-                                     ordered = is.ordered(y)))
+    return(pd$Categorical$from_codes(as_py_vector(as.integer(y) - 1L),
+                                     categories = as.list(levels(y)), ordered = is.ordered(y)))
   }
-  dim(y) <- length(y)
-  reticulate::r_to_py(y)
+  as_py_vector(y)
 }
 
 # ---- model configs (R -> Python) -------------------------------------------------------------

@@ -1,7 +1,7 @@
 #' deepomics: deep learning for biological sequences and expression data
 #'
 #' The R interface to the deepomics Python package. Sequences go in as character vectors or
-#' Biostrings XStringSet objects, expression data as matrices, sparse `dgCMatrix` objects,
+#' Biostrings XStringSet objects (or GRanges with a genome FASTA), expression data as matrices, sparse `dgCMatrix` objects,
 #' SummarizedExperiment or SingleCellExperiment objects; models of the field's architectures
 #' are trained, evaluated, saved and used, and predictions come back as R matrices and factors
 #' or inside the user's own SummarizedExperiment / SingleCellExperiment.
@@ -18,6 +18,7 @@
 #' * [readFasta()]: read a FASTA file (plain or gzip).
 #' * [oneHot()]: one-hot arrays, sequences x channels x positions.
 #' * [kmerCounts()]: k-mer count matrices, dense or sparse.
+#' * [intervalSequences()]: the sequences of a `GRanges` in a genome FASTA file.
 #' * [seqModel()], [mlpModel()], [autoencoderModel()], [dgexModel()], [deepomicsModel()]:
 #'   models; [modelParameters()] lists their settings.
 #' * [trainModel()]: train a model; [trainingHistory()] its history.
@@ -31,4 +32,5 @@
 #' @importFrom stats predict
 #' @importClassesFrom Biostrings XStringSet
 #' @importClassesFrom Matrix dgCMatrix
+#' @importClassesFrom GenomicRanges GRanges
 "_PACKAGE"

@@ -63,4 +63,14 @@ setMethod("kmerCounts", "XStringSet", kmer_counts_method)
 
 #' @rdname kmerCounts
 #' @export
+setMethod("kmerCounts", "GRanges", function(x, k, canonical = FALSE, normalize = FALSE,
+                                            sparse = NULL, threads = NULL, ..., genome = NULL) {
+  check_dots_empty(...)
+  sequences <- intervalSequences(x, genome)  # evaluated here: S4 dispatch would mask its errors
+  kmerCounts(sequences, k = k, canonical = canonical, normalize = normalize,
+             sparse = sparse, threads = threads)
+})
+
+#' @rdname kmerCounts
+#' @export
 setMethod("kmerCounts", "ANY", function(x, ...) as_py_sequences(x))

@@ -71,6 +71,19 @@ setMethod("oneHot", "character", one_hot_method)
 setMethod("oneHot", "XStringSet", one_hot_method)
 
 #' @rdname oneHot
+#' @param genome For a `GRanges` `x`: the path of the genome FASTA file its ranges' sequences are
+#'   read from ([intervalSequences()]).
+#' @export
+setMethod("oneHot", "GRanges", function(x, alphabet = NULL, length = NULL, pad = "right",
+                                        unknown = "zero", iupac = FALSE, threads = NULL, ...,
+                                        genome = NULL) {
+  check_dots_empty(...)
+  sequences <- intervalSequences(x, genome)  # evaluated here: S4 dispatch would mask its errors
+  oneHot(sequences, alphabet = alphabet, length = length, pad = pad,
+         unknown = unknown, iupac = iupac, threads = threads)
+})
+
+#' @rdname oneHot
 #' @export
 setMethod("oneHot", "ANY", function(x, ...) as_py_sequences(x))
 

@@ -8,13 +8,16 @@
 #'
 #' @param object A trained [DeepomicsModel-class].
 #' @param newdata The inputs: sequences, a samples x features matrix or `dgCMatrix`, a one-hot
-#'   array, or a SummarizedExperiment / SingleCellExperiment (features x samples).
+#'   array, a SummarizedExperiment / SingleCellExperiment (features x samples), or a `GRanges`
+#'   with `genome`.
 #' @param type `"prob"`: class probabilities (for regression the predicted values, for an
 #'   autoencoder the reconstruction); `"class"`: the predicted class, a factor whose levels are
 #'   the model's classes (for multilabel, a logical matrix: probability above 0.5).
 #' @param batch_size Samples per batch.
 #' @param assay,dimred For a SummarizedExperiment: the assay or reducedDim to use; by default
 #'   the one the model was trained on.
+#' @param genome For a `GRanges` `newdata`: the path of the genome FASTA file its ranges'
+#'   sequences are read from ([intervalSequences()]).
 #' @param name The prefix of the colData columns (and the reducedDim) written into a
 #'   SummarizedExperiment.
 #' @param ... Not used: an error when given.
@@ -38,7 +41,8 @@
 #' head(predict(model, x))
 #' table(predicted = predict(model, x, type = "class"), truth = y)
 predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), batch_size = 256,
-                                   assay = NULL, dimred = NULL, name = "deepomics", ...) {
+                                   assay = NULL, dimred = NULL, name = "deepomics", genome = NULL,
+                                   ...) {
   check_dots_empty(...)
   check_model(object, fitted = TRUE, arg = "object")
   type <- match.arg(type)
@@ -46,7 +50,7 @@ predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), b
   if (is(newdata, "SummarizedExperiment")) {
     return(predict_into_se(object, newdata, batch_size, assay, dimred, name))
   }
-  inputs <- model_inputs(object, newdata, assay, dimred, "newdata")
+  inputs <- model_inputs(object, newdata, assay, dimred, "newdata", genome)
   probs <- run_predict(object, inputs, batch_size)
   if (type == "class") {
     return(as_classes(object, probs))
@@ -55,12 +59,13 @@ predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), b
 }
 
 # The inputs for a trained model, with its training assay / reducedDim by default.
-model_inputs <- function(model, x, assay, dimred, arg) {
+model_inputs <- function(model, x, assay, dimred, arg, genome = NULL) {
   if (is(x, "SummarizedExperiment") && is.null(assay) && is.null(dimred)) {
     assay <- model@input$assay
     dimred <- model@input$dimred
   }
-  inputs <- as_py_inputs(x, assay = assay, dimred = dimred, features = model@features, arg = arg)
+  inputs <- as_py_inputs(x, assay = assay, dimred = dimred, features = model@features,
+                         genome = genome, arg = arg)
   takes_sequences <- isTRUE(model@encoding$input_kind %in% c("onehot", "tokens"))
   if (takes_sequences && identical(inputs$kind, "features")) {
     stop(sprintf("this %s model takes sequences, but %s is a feature matrix", model@config$arch,
@@ -148,12 +153,13 @@ predict_into_se <- function(model, x, batch_size, assay, dimred, name) {
 #' y <- factor(ifelse(x[, 1] > 0, "up", "down"))
 #' model <- trainModel(mlpModel(hidden = 16), x[1:200, ], y[1:200], epochs = 5)
 #' evaluateModel(model, x[201:300, ], y[201:300])
-evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = NULL) {
+evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = NULL,
+                          genome = NULL) {
   check_model(model, fitted = TRUE)
   if (identical(model@config$arch, "autoencoder")) {
     stop("evaluateModel() needs a model with labels; an autoencoder has none", call. = FALSE)
   }
-  inputs <- model_inputs(model, x, assay, dimred, "x")
+  inputs <- model_inputs(model, x, assay, dimred, "x", genome)
   labels <- as_py_labels(y, x, inputs$n)
   table <- py_call(py_deepomics(torch = TRUE)$train$evaluate, py_model(model),
                    reticulate::tuple(inputs$x, labels),

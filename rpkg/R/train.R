@@ -17,8 +17,8 @@
 #'   `"logcounts"` when a SingleCellExperiment has it, else the first assay), or with `dimred`
 #'   a reducedDim (e.g. `"PCA"`). Sparse assays stay sparse.
 #'
-#' Genomic intervals (`GRanges`) are not supported yet: extract their sequences first (e.g.
-#' `Biostrings::getSeq()` on a BSgenome) and pass the `DNAStringSet`.
+#' * Genomic intervals: a `GRanges` with `genome =` the genome's FASTA file; the ranges'
+#'   sequences are read from it ([intervalSequences()]), and `y` may name a metadata column.
 #'
 #' @section Labels (`y`):
 #' A factor (its levels, in order, are the model's classes, and predictions are named by
@@ -59,6 +59,7 @@
 #'   from `y`.
 #' @param assay,dimred For a SummarizedExperiment `x`: the assay (name or number) or, for a
 #'   SingleCellExperiment, the reducedDim to learn from.
+#' @param genome For a `GRanges` `x`: the path of the genome FASTA file (plain or bgzip).
 #' @param seed The seed of the weights' initialisation, the shuffling and the validation split.
 #' @param verbose `TRUE` shows a progress bar and the model's summary; `NULL` (the default)
 #'   shows them only in an interactive session that is not running tests or knitting.
@@ -81,10 +82,10 @@
 trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr = 1e-3,
                        validation_split = 0, validation_data = NULL, stopping_rounds = 0,
                        stopping_metric = NULL, stopping_tolerance = 0, task = NULL,
-                       assay = NULL, dimred = NULL, seed = 0, verbose = NULL) {
+                       assay = NULL, dimred = NULL, genome = NULL, seed = 0, verbose = NULL) {
   model <- as_model(model)
   autoencoder <- identical(model@config$arch, "autoencoder")
-  inputs <- as_py_inputs(x, assay = assay, dimred = dimred)
+  inputs <- as_py_inputs(x, assay = assay, dimred = dimred, genome = genome)
   if (autoencoder && !is.null(y)) {
     stop("an autoencoder learns from x alone: leave y out", call. = FALSE)
   }
@@ -118,7 +119,8 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
            "SummarizedExperiment", call. = FALSE)
     }
     vinputs <- as_py_inputs(vx, assay = inputs$source$assay, dimred = inputs$source$dimred,
-                            features = inputs$features, arg = "validation_data")
+                            features = inputs$features,
+                            genome = if (is(vx, "GRanges")) genome, arg = "validation_data")
     vlabels <- as_py_labels(vy, vx, vinputs$n, arg = "the validation labels")
     if (!autoencoder && is.null(vlabels)) {
       stop("validation_data needs labels: list(x, y)", call. = FALSE)

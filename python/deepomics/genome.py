@@ -1,0 +1,206 @@
+"""Sequences of genomic intervals, read from an indexed FASTA file with pysam.
+
+Intervals are BED-like: 0-based starts, ends exclusive (R's GRanges, 1-based and closed, is
+converted at the R boundary). A FASTA file is indexed the way samtools does it (`<fasta>.fai`
+next to it) when there is no index yet and its folder is writable; otherwise the index is built
+in a temporary folder and the user's folder is left as it was. Plain and bgzip-compressed FASTA
+work; plain gzip cannot be indexed and gets an error saying so.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from .seq import reverse_complement
+
+__all__ = ["GenomeError", "Intervals", "open_genome", "as_intervals", "fetch", "read_bed"]
+
+STRANDS = {"+": "+", "-": "-", ".": "+", "*": "+", "": "+"}
+
+
+class GenomeError(ValueError):
+    """A genome FASTA or an interval that cannot be read; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Genomic intervals: `chrom` (str), `start` (0-based), `end` (exclusive), `strand` ('+'/'-'),
+    `names` (str or None), each a NumPy array of length N."""
+
+    chrom: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    strand: np.ndarray
+    names: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.chrom)
+
+
+def open_genome(path: str | os.PathLike):
+    """A `pysam.FastaFile` for `path`, indexed first when it has no index (see the module note)."""
+    import pysam
+
+    path = os.fspath(os.path.expanduser(path))
+    if not os.path.isfile(path):
+        raise GenomeError(f"genome FASTA {path!r} does not exist; give the path of a FASTA file")
+    index = path + ".fai"
+    if os.path.exists(index) and os.path.getmtime(index) < os.path.getmtime(path):
+        raise GenomeError(
+            f"the index {index!r} is older than {path!r}: the FASTA changed since it was indexed; "
+            f"delete the .fai file (deepomics rebuilds it) or run `samtools faidx {path}`")
+    if not os.path.exists(index):
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.access(folder, os.W_OK):
+            index = os.path.join(tempfile.mkdtemp(prefix="deepomics-fai-"), "genome.fa.fai")
+        _build_index(path, index)
+    try:
+        return pysam.FastaFile(path, filepath_index=index)
+    except (OSError, ValueError) as e:
+        raise GenomeError(f"cannot open genome FASTA {path!r}: {e}") from None
+
+
+def _build_index(path: str, index: str) -> None:
+    import pysam
+
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:2] == b"\x1f\x8b" and not _is_bgzip(path):
+        raise GenomeError(
+            f"genome FASTA {path!r} is compressed with plain gzip, which cannot be indexed for "
+            f"random access; recompress it with `gunzip -c {path} | bgzip > genome.fa.gz` or "
+            f"decompress it")
+    try:
+        pysam.faidx(path, "--fai-idx", index)
+    except pysam.utils.SamtoolsError as e:
+        detail = " ".join(str(e).split())
+        raise GenomeError(
+            f"genome FASTA {path!r} cannot be indexed: {detail}. An indexed FASTA needs every "
+            f"line of a sequence to have the same length except its last (reformat it, e.g. "
+            f"`seqkit seq -w 60`)") from None
+
+
+def _is_bgzip(path: str) -> bool:
+    with open(path, "rb") as f:
+        header = f.read(18)
+    # bgzip blocks carry the extra subfield 'BC' (RFC 1952 FEXTRA)
+    return len(header) >= 18 and header[3] & 4 and header[12:14] == b"BC"
+
+
+def as_intervals(intervals) -> Intervals:
+    """Intervals from a pandas DataFrame (columns chrom/seqnames, start, end, optional strand,
+    name), a dict of columns, or an `Intervals`. Starts are 0-based, ends exclusive (BED)."""
+    if isinstance(intervals, Intervals):
+        return intervals
+    if isinstance(intervals, (str, os.PathLike)):
+        return read_bed(intervals)
+    try:
+        columns = {str(k).lower(): intervals[k] for k in intervals.keys()}
+    except (AttributeError, TypeError):
+        raise GenomeError(
+            "intervals must be a BED file, a DataFrame or a dict with columns chrom, start, "
+            f"end (and optionally strand, name); not {type(intervals).__name__}") from None
+    chrom = columns.get("chrom", columns.get("seqnames", columns.get("chr")))
+    if chrom is None or "start" not in columns or "end" not in columns:
+        raise GenomeError(f"intervals need columns chrom, start and end; they have "
+                          f"{', '.join(columns) or 'none'}")
+    chrom = np.asarray(chrom).astype(str)
+    n = len(chrom)
+    start = _positions(columns["start"], "start", n)
+    end = _positions(columns["end"], "end", n)
+    strand = columns.get("strand")
+    strand = np.full(n, "+") if strand is None else _strands(strand, n)
+    names = columns.get("name")
+    names = None if names is None else np.asarray(names).astype(str)
+    if names is not None and len(names) != n:
+        raise GenomeError(f"intervals: name has {len(names)} values, chrom {n}")
+    return Intervals(chrom, start, end, strand, names)
+
+
+def _positions(values, what: str, n: int) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.shape != (n,):
+        raise GenomeError(f"intervals: {what} has {arr.size} values, chrom {n}")
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise GenomeError(f"intervals: {what} of interval {i} is {arr[i]!r}, not a whole number")
+    elif arr.dtype.kind not in "iu":
+        raise GenomeError(f"intervals: {what} must be whole numbers, not {arr.dtype}")
+    return arr.astype(np.int64)
+
+
+def _strands(values, n: int) -> np.ndarray:
+    arr = np.asarray(values).astype(str)
+    if arr.shape != (n,):
+        raise GenomeError(f"intervals: strand has {arr.size} values, chrom {n}")
+    out = np.empty(n, dtype="<U1")
+    for i, s in enumerate(arr):
+        if s not in STRANDS:
+            raise GenomeError(f"intervals: strand of interval {i} is {s!r}; use '+', '-' or '.'")
+        out[i] = STRANDS[s]
+    return out
+
+
+def read_bed(path: str | os.PathLike) -> Intervals:
+    """Intervals from a BED file (plain or gzip): chrom, start, end, and name and strand from
+    columns 4 and 6 where present. Header, track and comment lines are skipped."""
+    path = os.fspath(path)
+    opener = gzip.open if path.endswith(".gz") else open
+    chrom, start, end, names, strand = [], [], [], [], []
+    with opener(path, "rt") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) < 3:
+                raise GenomeError(f"{path}, line {lineno}: a BED line needs chrom, start and end "
+                                  f"separated by tabs; got {line.strip()[:60]!r}")
+            try:
+                s, e = int(fields[1]), int(fields[2])
+            except ValueError:
+                raise GenomeError(f"{path}, line {lineno}: start and end must be whole numbers; "
+                                  f"got {fields[1]!r} and {fields[2]!r}") from None
+            chrom.append(fields[0])
+            start.append(s)
+            end.append(e)
+            names.append(fields[3] if len(fields) > 3 else f"{fields[0]}:{s}-{e}")
+            strand.append(fields[5] if len(fields) > 5 else "+")
+    if not chrom:
+        raise GenomeError(f"{path} holds no intervals")
+    return as_intervals({"chrom": chrom, "start": start, "end": end, "strand": strand,
+                         "name": names})
+
+
+def fetch(genome, intervals) -> list[str]:
+    """The sequence of each interval, reverse-complemented on the '-' strand, as in the FASTA
+    (soft-masked lower case kept). `genome` is a FASTA path or an open `pysam.FastaFile`.
+    Intervals outside a chromosome, empty or on a chromosome the FASTA lacks are errors that
+    name the interval."""
+    intervals = as_intervals(intervals)
+    if not len(intervals):
+        raise GenomeError("there are no intervals")
+    fasta = open_genome(genome) if isinstance(genome, (str, os.PathLike)) else genome
+    lengths = dict(zip(fasta.references, fasta.lengths))
+    out = []
+    for i in range(len(intervals)):
+        chrom, start, end = intervals.chrom[i], int(intervals.start[i]), int(intervals.end[i])
+        where = f"interval {i} ({chrom}:{start}-{end}, 0-based)"
+        if chrom not in lengths:
+            known = ", ".join(list(lengths)[:5])
+            raise GenomeError(f"{where}: the genome has no sequence {chrom!r} (it has {known}"
+                              f"{', ...' if len(lengths) > 5 else ''}); check the naming "
+                              f"('chr1' or '1')")
+        if start < 0 or end > lengths[chrom]:
+            raise GenomeError(f"{where} lies outside {chrom}, which has {lengths[chrom]} bases; "
+                              f"trim or drop it")
+        if end <= start:
+            raise GenomeError(f"{where} is empty (end <= start)")
+        s = fasta.fetch(chrom, start, end)
+        out.append(reverse_complement(s) if intervals.strand[i] == "-" else s)
+    return out

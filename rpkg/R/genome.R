@@ -1,0 +1,51 @@
+#' The sequences of genomic intervals
+#'
+#' Reads the sequence of every range of a `GRanges` from a genome FASTA file, through the Python
+#' package (pysam, an indexed FASTA: only the ranges are read, never the whole genome). Ranges
+#' on the minus strand are reverse-complemented; `*` counts as plus. [trainModel()],
+#' [predict()][predict.DeepomicsModel], [evaluateModel()], [oneHot()] and [kmerCounts()] take a
+#' `GRanges` with `genome =` and call this for you.
+#'
+#' The FASTA may be plain or bgzip-compressed (`bgzip`, not plain `gzip`). It is indexed the
+#' way `samtools faidx` does it (`<genome>.fai` next to it) when it has no index and its folder
+#' is writable; otherwise the index is built in a temporary folder.
+#'
+#' @param x A `GRanges` (1-based, closed ranges, as Bioconductor has them).
+#' @param genome The path of the genome FASTA file; its sequence names must match
+#'   `seqnames(x)` (`"chr1"` and `"1"` are not the same).
+#' @param arg The name of `x` in error messages.
+#' @return A [Biostrings::DNAStringSet], one sequence per range, named by `names(x)` or, when the
+#'   ranges have no names, `"seqname:start-end(strand)"`. Soft-masked (lower-case) bases are
+#'   upper-cased, as Biostrings does.
+#' @seealso [oneHot()], [trainModel()]
+#' @export
+#' @examplesIf deepomics:::backend_available()
+#' genome <- tempfile(fileext = ".fa")
+#' writeLines(c(">chr1", "ACGTACGTAACCGGTT", ">chr2", "TTTTGGGG"), genome)
+#' ranges <- GenomicRanges::GRanges(c("chr1", "chr1", "chr2"),
+#'                                  IRanges::IRanges(c(1, 9, 3), width = 4),
+#'                                  strand = c("+", "-", "*"))
+#' intervalSequences(ranges, genome)
+intervalSequences <- function(x, genome, arg = "x") {
+  if (!is(x, "GRanges")) {
+    stop(sprintf("%s must be a GRanges, not %s", arg, class_label(x)), call. = FALSE)
+  }
+  if (missing(genome) || is.null(genome)) {
+    stop(sprintf(paste0("%s is a GRanges: give genome = the path of the genome FASTA file its ",
+                        "ranges come from"), arg), call. = FALSE)
+  }
+  genome <- py_path(genome, "genome")
+  if (!length(x)) {
+    stop(sprintf("%s holds no ranges", arg), call. = FALSE)
+  }
+  chrom <- as.character(GenomicRanges::seqnames(x))
+  start <- BiocGenerics::start(x)
+  end <- BiocGenerics::end(x)
+  strand <- as.character(BiocGenerics::strand(x))
+  intervals <- list(chrom = as_py_vector(chrom), start = as_py_vector(start - 1L),
+                    end = as_py_vector(end), strand = as_py_vector(strand))
+  out <- py_call(py_deepomics()$genome$fetch, genome, intervals, call = sys.call(-1L))
+  sequences <- Biostrings::DNAStringSet(character_from_py(out))
+  names(sequences) <- names(x) %||% sprintf("%s:%d-%d(%s)", chrom, start, end, strand)
+  sequences
+}

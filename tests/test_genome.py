@@ -1,0 +1,113 @@
+"""deepomics.genome: interval sequences from an indexed FASTA, against plain Python slicing."""
+import gzip
+import os
+import time
+
+import numpy as np
+import pandas as pd
+import pysam
+import pytest
+
+from deepomics import genome, seq
+
+
+def _write_genome(path, chroms: dict[str, str], width: int = 60) -> None:
+    with open(path, "w") as f:
+        for name, s in chroms.items():
+            f.write(f">{name} some description\n")
+            for i in range(0, len(s), width):
+                f.write(s[i:i + width] + "\n")
+
+
+@pytest.fixture
+def random_genome(tmp_path):
+    rng = np.random.default_rng(0)
+    chroms = {f"chr{i}": "".join(rng.choice(list("ACGTacgtN"), size=int(n)))
+              for i, n in enumerate([1000, 357, 2048], 1)}
+    path = tmp_path / "genome.fa"
+    _write_genome(path, chroms)
+    return path, chroms
+
+
+def test_fetch_equals_slicing_with_minus_strand_reverse_complemented(random_genome):
+    path, chroms = random_genome
+    rng = np.random.default_rng(1)
+    names = list(chroms)
+    chrom = rng.choice(names, size=300)
+    start = np.array([rng.integers(0, len(chroms[c]) - 1) for c in chrom])
+    end = np.array([rng.integers(s + 1, len(chroms[c]) + 1) for s, c in zip(start, chrom)])
+    strand = rng.choice(["+", "-", ".", "*"], size=300)
+    got = genome.fetch(str(path), pd.DataFrame({"chrom": chrom, "start": start, "end": end,
+                                                "strand": strand}))
+    for g, c, s, e, st in zip(got, chrom, start, end, strand):
+        want = chroms[c][s:e]
+        assert g == (seq.reverse_complement(want) if st == "-" else want)
+    # the index is built next to the FASTA, as samtools does
+    assert os.path.exists(str(path) + ".fai")
+
+
+def test_bgzip_works_and_plain_gzip_says_how_to_fix(random_genome, tmp_path):
+    path, chroms = random_genome
+    bgz = str(tmp_path / "genome.fa.gz")
+    pysam.tabix_compress(str(path), bgz)
+    assert genome.fetch(bgz, {"chrom": ["chr2"], "start": [10], "end": [30]}) == [chroms["chr2"][10:30]]
+    gz = tmp_path / "plain.fa.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    with pytest.raises(genome.GenomeError, match="plain gzip.*bgzip"):
+        genome.fetch(str(gz), {"chrom": ["chr1"], "start": [0], "end": [5]})
+
+
+def test_bad_intervals_name_the_interval_and_the_fix(random_genome):
+    path, _ = random_genome
+    fasta = genome.open_genome(path)
+    cases = [
+        ({"chrom": ["chr1", "1"], "start": [0, 0], "end": [5, 5]}, r"interval 1 .*no sequence '1'.*'chr1' or '1'"),
+        ({"chrom": ["chr2"], "start": [300], "end": [400]}, r"interval 0 .*outside chr2, which has 357 bases"),
+        ({"chrom": ["chr2"], "start": [-1], "end": [4]}, "outside chr2"),
+        ({"chrom": ["chr1"], "start": [7], "end": [7]}, "empty"),
+        ({"chrom": ["chr1"], "start": [np.nan], "end": [7]}, "start of interval 0 is nan"),
+        ({"chrom": ["chr1"], "start": [0], "end": [7], "strand": ["x"]}, "strand of interval 0 is 'x'"),
+        ({"chrom": ["chr1", "chr1"], "start": [0, 1], "end": [7]}, "end has 1 values, chrom 2"),
+        ({"chromosome": ["chr1"], "start": [0], "end": [7]}, "need columns chrom, start and end"),
+        ({"chrom": [], "start": [], "end": []}, "no intervals"),
+    ]
+    for intervals, message in cases:
+        with pytest.raises(genome.GenomeError, match=message):
+            genome.fetch(fasta, intervals)
+    with pytest.raises(genome.GenomeError, match="must be a BED file, a DataFrame"):
+        genome.fetch(fasta, 42)
+
+
+def test_bad_fasta_files(tmp_path):
+    with pytest.raises(genome.GenomeError, match="does not exist"):
+        genome.open_genome(tmp_path / "missing.fa")
+    ragged = tmp_path / "ragged.fa"
+    ragged.write_text(">chr1\nACGT\nACGTAA\nAC\n")
+    with pytest.raises(genome.GenomeError, match="cannot be indexed.*same length"):
+        genome.open_genome(ragged)
+    stale = tmp_path / "stale.fa"
+    _write_genome(stale, {"chr1": "ACGT" * 10})
+    genome.open_genome(stale)
+    time.sleep(0.01)
+    before = (tmp_path / "stale.fa.fai").read_bytes()
+    _write_genome(stale, {"chr1": "ACGT" * 20})
+    os.utime(stale, (time.time() + 5, time.time() + 5))
+    with pytest.raises(genome.GenomeError, match="older than.*delete the .fai"):
+        genome.open_genome(stale)
+    assert (tmp_path / "stale.fa.fai").read_bytes() == before   # the user's index is left alone
+
+
+def test_read_bed(random_genome, tmp_path):
+    path, chroms = random_genome
+    bed = tmp_path / "peaks.bed"
+    bed.write_text("track name=peaks\n# comment\nchr1\t5\t15\tpeak1\t0\t-\nchr3\t0\t8\n\n")
+    intervals = genome.read_bed(bed)
+    assert list(intervals.names) == ["peak1", "chr3:0-8"]
+    assert genome.fetch(path, bed) == [seq.reverse_complement(chroms["chr1"][5:15]), chroms["chr3"][:8]]
+    bad = tmp_path / "bad.bed"
+    bad.write_text("chr1\t5\n")
+    with pytest.raises(genome.GenomeError, match="line 1: a BED line needs chrom, start and end"):
+        genome.read_bed(bad)
+    bad.write_text("chr1\t5\tten\n")
+    with pytest.raises(genome.GenomeError, match="line 1: start and end must be whole numbers"):
+        genome.read_bed(bad)
