@@ -15,8 +15,10 @@ FUZZ_SECONDS ?= 300
 setup:
 	@bash scripts/setup.sh
 
+# The main job, from Python (the command line) and then from R (Rscript), which prints the same.
 demo: setup
 	$(PY) -m deepomics.cli demo --fasta "$(DM3_FASTA)"
+	Rscript -e 'deepomics::runDemo()'
 
 test: setup test-python test-cpp test-asan test-r
 

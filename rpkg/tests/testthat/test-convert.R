@@ -20,7 +20,7 @@ test_that("XStringSets go in as character, with names and their alphabet", {
 
 test_that("what is not a sequence is refused in R, saying what it was", {
   expect_error(deepomics:::as_py_sequences(factor("ACGT")),
-               "x must be a character vector or a DNAStringSet.*not an object of class factor")
+               "x must be a character vector, a DNAStringSet.*not an object of class factor")
   expect_error(deepomics:::as_py_sequences(1:3), "not an object of class integer")
   expect_error(deepomics:::as_py_sequences(c("ACGT", NA, "GG")), "x\\[2\\] is NA")
 })

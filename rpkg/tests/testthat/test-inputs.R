@@ -85,7 +85,7 @@ test_that("inputs the models cannot take are refused, saying what to do", {
   expect_error(deepomics:::as_py_inputs(list(1, 2)), "x must be sequences")
   expect_error(deepomics:::as_py_inputs(character()), "x holds no sequences")
   gr <- GenomicRanges::GRanges("chr1", IRanges::IRanges(1, 10))
-  expect_error(deepomics:::as_py_inputs(gr), "GRanges.*not supported yet.*getSeq")
+  expect_error(deepomics:::as_py_inputs(gr), "x is a GRanges: give genome = the path")
   sce <- cluster_sce(n = 10, p = 4)
   expect_error(deepomics:::as_py_inputs(sce, assay = "tpm"),
                "assay = \"tpm\" is not an assay of x \\(it has: counts, logcounts\\)")

@@ -86,7 +86,7 @@ test_that("bad arguments are errors that name them", {
   expect_error(oneHot("ACGT", length = 2.5), "length must be a whole number or NULL, not 2.5")
   expect_error(oneHot("ACGT", iupac = NA), "iupac must be TRUE or FALSE")
   expect_error(oneHot("ACGT", alphabet = "AAC"), "repeats a letter")
-  expect_error(oneHot(list("ACGT")), "x must be a character vector or a DNAStringSet")
+  expect_error(oneHot(list("ACGT")), "x must be a character vector, a DNAStringSet")
   expect_error(oneHot("ACGT", lenght = 3), "unknown argument: lenght")
   expect_error(oneHot("ACGT", lenght = 3, foo = 1), "unknown arguments: lenght, foo")
   expect_error(oneHot("ACGT", "dna", NULL, "right", "zero", FALSE, NULL, "extra"),
