@@ -19,6 +19,7 @@ _LAZY = {
     "train": ("deepomics.train", None),
     "io": ("deepomics.io", None),
     "genome": ("deepomics.genome", None),
+    "interpret": ("deepomics.interpret", None),
     "fit": ("deepomics.train", "fit"),
     "predict": ("deepomics.train", "predict"),
     "embed": ("deepomics.train", "embed"),

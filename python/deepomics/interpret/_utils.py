@@ -1,0 +1,191 @@
+"""What the interpretation operations share: inputs as one-hot arrays checked against the model,
+the model held on a device in eval mode, one output chosen by ``target``.
+
+Every public operation takes ``(model, X, *, batch_size, device, ...)``. ``X`` is sequences (a
+list or NumPy array of str, one str) encoded as the model was trained (``model.encoding``), or a
+one-hot float array ``(N, C, L)``. Sequences of another length than the model's are an error:
+interpreting a padded or trimmed sequence would attribute to letters the user never gave.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import torch
+
+from ..train import data as D
+from ..train.engine import activate
+from ..train.predict import _device as resolve_device
+
+__all__ = ["activate", "model_length", "one_hot_inputs", "on_device", "output_column",
+           "resolve_device", "letters_of"]
+
+
+def _arch(model) -> str:
+    return getattr(model, "arch", None) or type(model).__name__
+
+
+def model_length(model) -> int | None:
+    """The input length the model was trained on (``model.encoding.length``) or built for
+    (``model.seq_len``); None when it takes any length."""
+    encoding = getattr(model, "encoding", None)
+    length = getattr(encoding, "length", None) if encoding is not None else None
+    return length if length is not None else getattr(model, "seq_len", None)
+
+
+def letters_of(model) -> str:
+    """The model's channel letters (``"ACGT"`` for DNA)."""
+    from .. import seq
+
+    encoding = getattr(model, "encoding", None)
+    alphabet = getattr(encoding, "alphabet", None) or getattr(model, "alphabet", None) or "dna"
+    return seq.alphabet_letters(alphabet)
+
+
+def one_hot_inputs(model, X, what: str = "X") -> np.ndarray:
+    """``X`` as a float32 one-hot array ``(N, C, L)`` for ``model``, checked: the model takes
+    one-hot input, ``C`` is its alphabet's size and ``L`` its length. A float32 array is
+    returned as it is (a view, never written into); sequences are encoded."""
+    kind = getattr(model, "input_kind", "onehot")
+    if kind != "onehot":
+        raise ValueError(f"{_arch(model)} takes {kind}, but interpretation works on one-hot "
+                         "sequence models (deepbind, basset, danq, deeploc, ...)")
+    length = model_length(model)
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    if D._is_sequences(X):
+        sequences = [X] if isinstance(X, (str, bytes)) else X
+        _check_sequence_lengths(model, sequences, length, what)
+        encoding = getattr(model, "encoding", None)
+        x, _ = D.as_inputs(sequences, model,
+                           encoding if encoding is not None and encoding.alphabet else None)
+        return np.asarray(x, dtype=np.float32)
+    x = np.asarray(X)
+    if x.dtype == object or x.dtype.kind not in "fiub":
+        raise TypeError(f"{what} must be sequences (str) or a one-hot array (N, C, L), not an "
+                        f"array of {x.dtype}")
+    if x.ndim == 2 and length is not None and x.shape[1] == length:
+        raise ValueError(f"{what} has shape {x.shape}: a one-hot array is (N, C, L); add the "
+                         f"sequence axis with X[None] for one sequence")
+    n_channels = getattr(model, "n_channels", 4)
+    if x.ndim != 3 or x.shape[1] != n_channels:
+        hint = "; it looks channels-last: pass X.transpose(0, 2, 1)" if (
+            x.ndim == 3 and x.shape[2] == n_channels) else ""
+        raise ValueError(f"{what} must be one-hot (N, {n_channels}, L) for this "
+                         f"{_arch(model)} model's {n_channels}-letter alphabet; got shape "
+                         f"{tuple(x.shape)}{hint}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{what} holds no sequences")
+    if length is not None and x.shape[2] != length:
+        raise ValueError(f"{what} has length {x.shape[2]} but the {_arch(model)} model was "
+                         f"trained on sequences of length {length}; give sequences of "
+                         f"{length} positions (cut or extend them around the region of interest)")
+    if x.dtype != np.float32:
+        x = x.astype(np.float32)
+    return D.check_finite(x)
+
+
+def _check_sequence_lengths(model, sequences, length: int | None, what: str) -> None:
+    from .. import seq
+
+    seq_list = seq._as_sequence_list(sequences)
+    if not len(seq_list):
+        raise ValueError(f"{what} holds no sequences")
+    lengths = np.asarray(seq._core.lengths(seq_list))
+    expected = length if length is not None else int(lengths[0])
+    bad = np.flatnonzero(lengths != expected)
+    if bad.size:
+        i = int(bad[0])
+        source = "the model was trained on" if length is not None else "sequence 0 has"
+        raise ValueError(
+            f"{what}: sequence {i} has {int(lengths[i])} letters but {source} {expected} "
+            f"({bad.size} of {len(lengths)} sequences differ); give sequences of {expected} "
+            f"letters (cut or extend them around the region of interest)")
+
+
+@contextlib.contextmanager
+def on_device(model, device):
+    """The model on ``device`` in eval mode for the block; its device and mode restored after."""
+    dev = resolve_device(device)
+    was_training = model.training
+    try:
+        first = next(model.parameters())
+        home = first.device
+    except StopIteration:
+        home = torch.device("cpu")
+    model.eval().to(dev)
+    try:
+        yield dev
+    finally:
+        model.to(home)
+        model.train(was_training)
+
+
+def output_column(model, target) -> int:
+    """The index of the raw output that ``target`` names: None for a model with one output, an
+    int index, or a class name (``model.classes``; for a binary model, its positive class)."""
+    n_outputs = n_outputs_of(model)
+    classes = getattr(model, "classes", None)
+    task = getattr(model, "task", None)
+    if target is None:
+        if n_outputs == 1:
+            return 0
+        names = f" (classes: {', '.join(map(str, classes))})" if classes else ""
+        raise ValueError(f"the model has {n_outputs} outputs{names}; choose one with target= "
+                         "(an index or a class name)")
+    if classes is not None and not isinstance(target, (int, np.integer)):
+        names = [str(c) for c in classes]
+        if str(target) in names:
+            index = names.index(str(target))
+            if task == "binary":
+                if index == 1:
+                    return 0
+                raise ValueError(f"a binary model's output is the log-odds of its positive "
+                                 f"class {names[1]!r}; use target={names[1]!r} (or None)")
+            return index
+        raise ValueError(f"target={target!r} is not one of the model's classes "
+                         f"({', '.join(names)})")
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        if 0 <= int(target) < n_outputs:
+            return int(target)
+        raise ValueError(f"target={int(target)} is out of range: the model has {n_outputs} "
+                         f"output(s), 0 to {n_outputs - 1}")
+    raise TypeError(f"target must be None, an output index or a class name, not {target!r}")
+
+
+def n_outputs_of(model) -> int:
+    config = getattr(model, "config", None)
+    if isinstance(config, dict) and config.get("n_outputs"):
+        return int(config["n_outputs"])
+    n = getattr(model, "n_outputs", None)
+    if n:
+        return int(n)
+    for module in reversed(list(model.modules())):
+        if isinstance(module, torch.nn.Linear):
+            return module.out_features
+    return 1
+
+
+def raw_outputs(model, batch: torch.Tensor) -> torch.Tensor:
+    """The model's raw outputs ``(N, K)`` for a batch (logits for classification)."""
+    out = model(batch)
+    if isinstance(out, tuple):
+        out = out[0]
+    return out.reshape(out.shape[0], -1)
+
+
+def batched_outputs(model, x: np.ndarray, column: int, batch_size: int, dev) -> torch.Tensor:
+    """Raw output ``column`` of the model for each row of ``x`` (N,), float32 on the CPU; the
+    model must already be on ``dev`` in eval mode."""
+    outs = []
+    with torch.inference_mode():
+        for start in range(0, len(x), batch_size):
+            batch = torch.from_numpy(np.array(x[start:start + batch_size], dtype=np.float32))
+            outs.append(raw_outputs(model, batch.to(dev))[:, column].float().cpu())
+    return torch.cat(outs)
+
+
+def check_batch_size(batch_size) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive whole number, not {batch_size!r}")
+    return int(batch_size)

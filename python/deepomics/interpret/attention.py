@@ -1,0 +1,31 @@
+"""Attention weights: where an attention model (``deeploc``) looks along each sequence."""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import torch
+
+from . import _utils as U
+
+__all__ = ["attention"]
+
+
+def attention(model, X, *, batch_size: int = 256, device: str = "auto") -> np.ndarray:
+    """Per-position attention weights ``(N, L)`` float32 of a model whose forward takes
+    ``return_attention=True`` (``deeploc``): each row sums to 1 over the sequence's letters and
+    is 0 on padding. ``X``: sequences or one-hot ``(N, C, L)``."""
+    if "return_attention" not in inspect.signature(model.forward).parameters:
+        arch = getattr(model, "arch", None) or type(model).__name__
+        raise ValueError(f"attention() needs a model with an attention layer (deeploc); this "
+                         f"{arch} model has none. Use ism() or attribute() to see which "
+                         "positions matter")
+    batch_size = U.check_batch_size(batch_size)
+    x = U.one_hot_inputs(model, X)
+    out = np.empty((x.shape[0], x.shape[2]), dtype=np.float32)
+    with U.on_device(model, device) as dev, torch.inference_mode():
+        for start in range(0, len(x), batch_size):
+            batch = torch.from_numpy(np.array(x[start:start + batch_size], dtype=np.float32))
+            _, weights = model(batch.to(dev), return_attention=True)
+            out[start:start + batch_size] = weights.float().cpu().numpy()
+    return out
