@@ -1,5 +1,5 @@
-"""Model files: a folder holding ``config.json`` (architecture dict, task, classes, encoding,
-history, versions, the weights' SHA-256) and ``weights.safetensors``.
+"""Model files: a folder holding ``config.json`` (architecture dict, task, classes, input feature
+names, encoding, history, versions, the weights' SHA-256) and ``weights.safetensors``.
 
 Written atomically: everything goes to a temporary folder beside the target, which is then
 renamed into place, so a crash never leaves half a model and an existing model is replaced only
@@ -61,6 +61,7 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
             "model": config,
             "task": getattr(model, "task", None),
             "classes": _jsonable(getattr(model, "classes", None)),
+            "features": _jsonable(getattr(model, "features", None)),
             "encoding": encoding.to_dict() if isinstance(encoding, Encoding) else None,
             "best_epoch": _jsonable(getattr(model, "best_epoch", None)),
             "history": _history_json(history),
@@ -131,6 +132,7 @@ def load(path: str | os.PathLike):
                              f"({err})") from None
     model.task = meta.get("task")
     model.classes = meta.get("classes")
+    model.features = meta.get("features")
     model.best_epoch = meta.get("best_epoch")
     return model.eval()
 

@@ -116,19 +116,30 @@ def is_anndata(x) -> bool:
     return hasattr(x, "obs") and hasattr(x, "var") and hasattr(x, "X")
 
 
-def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, use_rep=None):
+def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, use_rep=None,
+              features=None):
     """(array-like with samples on axis 0, Encoding) from what the user holds.
 
     Sequences are encoded for ``model`` (its ``input_kind``, ``alphabet`` and ``seq_len``), or
     with ``encoding`` when given (at predict time, the one the model was trained with).
+    ``features``: the feature names a model was trained on; an AnnData or DataFrame is matched
+    to them by name (reordered, extra ones ignored, missing ones an error). A backed AnnData's
+    matrix stays on disk (a ``RowReader``).
     """
-    if is_anndata(x):
-        matrix = anndata_matrix(x, layer=layer, use_rep=use_rep)
-        return check_finite(matrix if hasattr(matrix, "tocsr") else np.asarray(matrix)), Encoding("features")
+    if is_anndata(x) or _is_data_frame(x):
+        cols = _feature_columns(feature_names(x, use_rep=use_rep), features)
+        matrix = anndata_matrix(x, layer=layer, use_rep=use_rep) if is_anndata(x) else x.to_numpy()
+        if isinstance(matrix, np.ndarray) or hasattr(matrix, "tocsr") or _is_data_frame(matrix):
+            matrix = check_finite(np.asarray(matrix) if not hasattr(matrix, "tocsr") else matrix.tocsr())
+            if cols is None:
+                return matrix, Encoding("features")
+        return RowReader(matrix, cols=cols), Encoding("features")
     if isinstance(x, (str, os.PathLike)) and _looks_like_path(x):
         x = seq.read_fasta(x).sequences
     if isinstance(x, torch.Tensor):
         return x, Encoding(_kind_of_array(x))
+    if isinstance(x, RowReader):
+        return x, Encoding("features")
     if hasattr(x, "tocsr") and hasattr(x, "shape"):  # scipy sparse
         if len(x.shape) != 2:
             raise ValueError(f"a sparse matrix must be 2-D (samples x features), got {x.shape}")
@@ -225,6 +236,79 @@ def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
             "model?) or the right model?")
 
 
+def _is_data_frame(x) -> bool:
+    return hasattr(x, "columns") and hasattr(x, "to_numpy") and hasattr(x, "iloc")
+
+
+def feature_names(x, *, use_rep=None) -> list[str] | None:
+    """The names of the input features of an AnnData (``var_names``; for ``use_rep`` the columns
+    of a DataFrame in ``obsm``) or a DataFrame (its columns); None for anything else."""
+    if is_anndata(x):
+        if use_rep is None:
+            return [str(v) for v in x.var_names]
+        rep = x.obsm[use_rep] if use_rep in x.obsm else None
+        return [str(c) for c in rep.columns] if _is_data_frame(rep) else None
+    if _is_data_frame(x):
+        return [str(c) for c in x.columns]
+    return None
+
+
+def _feature_columns(have: list[str] | None, want) -> np.ndarray | None:
+    """Column positions that put ``have`` in the order of ``want`` (None: already so, or nothing
+    to match by)."""
+    if want is None or have is None:
+        return None
+    want = [str(w) for w in want]
+    if have == want:
+        return None
+    position = {name: i for i, name in enumerate(have)}
+    missing = [w for w in want if w not in position]
+    if missing:
+        raise ValueError(
+            f"the data lacks {len(missing)} of the {len(want)} features the model was trained on "
+            f"(e.g. {', '.join(missing[:5])}); give data with the same features (var_names)")
+    return np.fromiter((position[w] for w in want), dtype=np.int64, count=len(want))
+
+
+class RowReader:
+    """A matrix read a batch of rows at a time: a backed AnnData's X or layer on disk (an h5py
+    Dataset or anndata's sparse dataset), or an in-memory matrix whose columns are reordered to a
+    model's features. ``rows`` picks and orders the rows it shows (a split), ``cols`` the
+    columns. On-disk sources need increasing indices: a batch is read sorted, then reordered.
+    Each batch read is checked for NaN and infinity."""
+
+    def __init__(self, source, rows: np.ndarray | None = None, cols: np.ndarray | None = None):
+        self.source, self.rows, self.cols = source, rows, cols
+        n = source.shape[0] if rows is None else len(rows)
+        self.shape = (n, source.shape[1] if cols is None else len(cols))
+        self.on_disk = not (isinstance(source, np.ndarray) or hasattr(source, "tocsr"))
+
+    def take_rows(self, index) -> "RowReader":
+        index = np.asarray(index, dtype=np.int64)
+        rows = index if self.rows is None else self.rows[index]
+        return RowReader(self.source, rows, self.cols)
+
+    def __getitem__(self, index):
+        index = np.asarray(index, dtype=np.int64).reshape(-1)
+        wanted = index if self.rows is None else self.rows[index]
+        if self.on_disk:
+            order, inverse = np.unique(wanted, return_inverse=True)
+            block = self.source[order]
+            block = block[inverse] if len(order) != len(wanted) or (np.diff(wanted) < 0).any() else block
+        else:
+            block = self.source[wanted]
+        if hasattr(block, "toarray"):
+            block = block.toarray()
+        block = np.asarray(block)
+        if self.cols is not None:
+            block = block[:, self.cols]
+        if block.dtype.kind == "f" and not np.isfinite(block).all():
+            row = int(wanted[np.flatnonzero(~np.isfinite(block).all(axis=1))[0]])
+            raise ValueError(f"inputs hold NaN or infinite values (row {row}); impute or drop "
+                             "missing values first")
+        return block
+
+
 def anndata_matrix(adata, *, layer=None, use_rep=None):
     """The (cells x features) matrix of an AnnData: X, a layer, or an obsm entry."""
     if layer is not None and use_rep is not None:
@@ -253,6 +337,19 @@ def labels_from(y, x) -> object:
                            f"{', '.join(map(str, x.obs.columns))})")
         return x.obs[y]
     return y
+
+
+def check_lengths(x, y) -> None:
+    """Refuses labels whose number differs from the number of samples (where both are known
+    without reading the data)."""
+    if y is None or isinstance(x, (str, bytes, os.PathLike)):
+        return
+    n = x.n_obs if is_anndata(x) else (x.shape[0] if hasattr(x, "shape") else
+                                        len(x) if hasattr(x, "__len__") else None)
+    m = y.shape[0] if hasattr(y, "shape") else (len(y) if hasattr(y, "__len__") else None)
+    if n is not None and m is not None and n != m:
+        raise ValueError(f"labels have {m} entries but there are {n} samples; give one label per "
+                         "sample, in the same order")
 
 
 def infer_task(y) -> str:

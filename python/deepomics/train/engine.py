@@ -1,6 +1,7 @@
 """``fit``: trains any model on any supported data, on Lightning.
 
-A fitted model comes back with ``task``, ``classes``, ``encoding`` (how raw sequences become its
+A fitted model comes back with ``task``, ``classes``, ``features`` (the input feature names, for
+AnnData and DataFrames), ``encoding`` (how raw sequences become its
 input) and ``history`` (a DataFrame, one row per epoch) set on it, the weights of its best epoch
 restored, on the CPU and in eval mode.
 """
@@ -197,6 +198,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     verbose = _watching() if verbose is None else bool(verbose)
     x_raw, y_raw = _unpack(train_data)
     y_raw = D.labels_from(y_raw, x_raw)
+    D.check_lengths(x_raw, y_raw)
     autoencoder = y_raw is None
     if groups is not None and not valid_fraction:
         raise ValueError("groups choose which samples are held out together: pass valid_fraction "
@@ -222,6 +224,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     _check_outputs(model, task, targets, classes)
     x, encoding = D.as_inputs(x_raw, model, layer=layer, use_rep=use_rep)
     _check_input_kind(model, encoding, x)
+    features = D.feature_names(x_raw, use_rep=use_rep) if encoding.input_kind == "features" else None
     train = D.BatchData(x, targets)
 
     valid = None
@@ -229,7 +232,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         vx_raw, vy_raw = _unpack(valid_data)
         vy_raw = D.labels_from(vy_raw, vx_raw)
         vx, _ = D.as_inputs(vx_raw, model, encoding if encoding.alphabet else None,
-                            layer=layer, use_rep=use_rep)
+                            layer=layer, use_rep=use_rep, features=features)
         if tuple(vx.shape[1:]) != tuple(x.shape[1:]):
             raise ValueError(f"valid_data has inputs of shape {tuple(vx.shape[1:])} per sample but "
                              f"the training data has {tuple(x.shape[1:])}; give both the same features")
@@ -276,6 +279,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         model.load_state_dict(module.best_state)
     model.cpu().eval()
     model.task, model.classes, model.encoding = task, classes, encoding
+    model.features = features
     model.history = pd.DataFrame(module.rows)
     model.best_epoch = module.best_epoch if module.best_epoch is not None else len(module.rows) - 1
     return model
@@ -334,7 +338,9 @@ def _name(model) -> str:
 
 
 def _take(x, index):
-    return x[torch.as_tensor(index)] if isinstance(x, torch.Tensor) else x[index]
+    if isinstance(x, torch.Tensor):
+        return x[torch.as_tensor(index)]
+    return x.take_rows(index) if isinstance(x, D.RowReader) else x[index]
 
 
 def _fill_config(config: dict, x_raw, targets, task: str, classes, *, layer, use_rep) -> dict:

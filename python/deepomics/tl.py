@@ -1,0 +1,260 @@
+"""Models on AnnData, scanpy style: each function trains, writes its result into the AnnData
+under a documented key, says where, and returns the fitted model.
+
+- ``autoencoder``: the latent to ``obsm[key_added]`` (default ``"X_deepomics"``), ready for
+  ``sc.pp.neighbors(adata, use_rep="X_deepomics")`` and UMAP; optionally reconstructions to a layer.
+- ``classify``: predicted labels to ``obs[key_added]``, probabilities (cells x classes) to
+  ``obsm[key_added + "_proba"]``. Cells whose label is missing are not trained on but predicted:
+  label transfer from annotated to unannotated cells.
+- ``dgex``: D-GEX, a multi-output regressor from landmark genes to target genes;
+  ``predict_targets`` gives the targets of new profiles as an AnnData (cells x targets).
+- ``predict``: any fitted model on an AnnData, written the way the functions above write.
+
+Each also records its settings and training history in ``uns[...]``. The matrix is ``X``,
+``layer=`` or ``use_rep=`` (an ``obsm`` key); sparse matrices are densified a batch at a time,
+and a backed AnnData (``anndata.read_h5ad(path, backed="r")``) is read from disk batch by batch.
+Preprocessing is scanpy's (``sc.pp.normalize_total``, ``sc.pp.log1p``,
+``sc.pp.highly_variable_genes``): call it first.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .train import data as D
+
+__all__ = ["autoencoder", "classify", "dgex", "predict", "predict_targets"]
+
+
+def autoencoder(adata, *, layer: str | None = None, use_rep: str | None = None,
+                latent_dim: int = 10, hidden=(256, 64), variational: bool = False,
+                dropout: float = 0.0, key_added: str = "X_deepomics",
+                reconstruction_layer: str | None = None, epochs: int = 100,
+                batch_size: int = 128, lr: float = 1e-3, valid_fraction: float = 0.1,
+                patience: int = 10, seed: int = 0, verbose: bool | None = None, **fit_kwargs):
+    """Trains an autoencoder on the cells' profiles; writes the latent ``(n_obs, latent_dim)`` to
+    ``adata.obsm[key_added]`` and, with ``reconstruction_layer``, the reconstructions
+    ``(n_obs, n_vars)`` to ``adata.layers[reconstruction_layer]``. Returns the model."""
+    from .train import fit
+
+    _check_genes(adata, layer, use_rep)
+    config = {"arch": "autoencoder", "hidden": list(hidden), "latent_dim": latent_dim,
+              "variational": variational, "dropout": dropout}
+    model = fit(config, (adata, None), **_fit_args(epochs, batch_size, lr, valid_fraction, patience,
+                                                   seed, verbose, layer, use_rep, fit_kwargs))
+    predict(adata, model, layer=layer, use_rep=use_rep, key_added=key_added)
+    if reconstruction_layer is not None:
+        if use_rep is not None:
+            raise ValueError("reconstruction_layer needs the model to learn from X or a layer, "
+                             "not use_rep (an obsm entry has no layer shape)")
+        from .train import predict as predict_array
+
+        adata.layers[reconstruction_layer] = predict_array(model, adata, layer=layer)
+    _record(adata, key_added.removeprefix("X_"), model, layer, use_rep,
+            {"latent_dim": latent_dim, "hidden": list(hidden), "variational": variational})
+    return model
+
+
+def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | None = None,
+             model=None, key_added: str | None = None, epochs: int = 100, batch_size: int = 64,
+             lr: float = 1e-3, valid_fraction: float = 0.1, patience: int = 10,
+             class_weight=None, seed: int = 0, verbose: bool | None = None, **fit_kwargs):
+    """Trains a classifier of ``obs[label_key]`` on the labelled cells and predicts every cell:
+    labels to ``obs[key_added]`` (default ``label_key + "_deepomics"``), probabilities
+    (n_obs x classes, a DataFrame) to ``obsm[key_added + "_proba"]``. ``model`` is a config dict
+    (default: an MLP with hidden layers 128 and 64, dropout 0.2). Returns the model."""
+    from .train import fit
+
+    if label_key not in adata.obs.columns:
+        raise KeyError(f"label_key={label_key!r} is not in adata.obs (it has: "
+                       f"{', '.join(map(str, adata.obs.columns))})")
+    _check_genes(adata, layer, use_rep)
+    labels = adata.obs[label_key]
+    labelled = np.asarray(labels.notna())
+    if labelled.sum() < 2:
+        raise ValueError(f"obs[{label_key!r}] has {int(labelled.sum())} labelled cells; a "
+                         "classifier needs labelled examples of at least two classes")
+    if labelled.all():
+        train = adata
+    elif adata.isbacked:
+        raise ValueError(f"obs[{label_key!r}] has missing labels; with a backed AnnData, train "
+                         "on the labelled cells: adata[labelled].to_memory() or a file of them")
+    else:
+        train = adata[labelled]
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        y = labels[labelled].cat.remove_unused_categories()
+    else:
+        y = labels[labelled].astype(str)
+    config = dict(model) if model is not None else {"arch": "mlp", "hidden": [128, 64],
+                                                     "dropout": 0.2}
+    fitted = fit(config, (train, y.to_numpy() if not hasattr(y, "cat") else y.array),
+                 class_weight=class_weight,
+                 **_fit_args(epochs, batch_size, lr, valid_fraction, patience, seed, verbose, layer,
+                             use_rep, fit_kwargs))
+    key_added = key_added or f"{label_key}_deepomics"
+    predict(adata, fitted, layer=layer, use_rep=use_rep, key_added=key_added)
+    _record(adata, key_added, fitted, layer, use_rep,
+            {"label_key": label_key, "n_labelled": int(labelled.sum()),
+             "model": json.dumps(fitted.config)})
+    return fitted
+
+
+def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1000),
+         activation: str = "tanh", dropout: float = 0.1, epochs: int = 200,
+         batch_size: int = 64, lr: float = 1e-3, valid_fraction: float = 0.1, patience: int = 20,
+         seed: int = 0, verbose: bool | None = None, key_added: str = "dgex", **fit_kwargs):
+    """Trains D-GEX (Chen et al. 2016): the expression of ``targets`` (var names) from that of
+    ``landmarks`` (var names), on every cell or sample of ``adata``. Returns the model; its
+    ``features`` are the landmarks and its ``classes`` the targets, so ``predict_targets`` works
+    on profiles that hold only the landmarks."""
+    from .train import fit
+
+    landmarks, targets = _var_names(adata, landmarks, "landmarks"), _var_names(adata, targets, "targets")
+    overlap = set(landmarks) & set(targets)
+    if overlap:
+        raise ValueError(f"{len(overlap)} genes are both landmarks and targets (e.g. "
+                         f"{', '.join(sorted(overlap)[:5])}); a target must not be an input")
+    _check_genes(adata, layer, None, genes=landmarks + targets)
+    x = _columns(adata, landmarks, layer)
+    y = pd.DataFrame(_dense(_columns(adata, targets, layer)), columns=targets,
+                     index=adata.obs_names)
+    config = {"arch": "dgex", "hidden": list(hidden), "activation": activation, "dropout": dropout}
+    model = fit(config, (x, y), task="regression",
+                **_fit_args(epochs, batch_size, lr, valid_fraction, patience, seed, verbose, None,
+                            None, fit_kwargs))
+    model.features = landmarks
+    _record(adata, key_added, model, layer, None,
+            {"n_landmarks": len(landmarks), "n_targets": len(targets)})
+    return model
+
+
+def predict_targets(adata, model, *, layer: str | None = None, batch_size: int = 256):
+    """The targets a D-GEX model (from ``dgex``) predicts for the profiles of ``adata``, which
+    must hold its landmark genes (matched by name, in any order): an AnnData, n_obs x targets,
+    with ``adata``'s ``obs``."""
+    import anndata as ad
+
+    from .train import predict as predict_array
+
+    landmarks = getattr(model, "features", None)
+    if not landmarks:
+        raise ValueError("predict_targets needs a model from tl.dgex (it knows its landmark genes)")
+    x = _columns(adata, _var_names(adata, landmarks, "the model's landmarks"), layer)
+    values = predict_array(model, x, batch_size=batch_size)
+    values = values.reshape(len(values), -1)
+    var = pd.DataFrame(index=pd.Index(model.classes, name=None))
+    return ad.AnnData(X=values.astype(np.float32), obs=adata.obs.copy(), var=var)
+
+
+def predict(adata, model, *, layer: str | None = None, use_rep: str | None = None,
+            key_added: str = "deepomics", batch_size: int = 256) -> None:
+    """Writes a fitted model's outputs for every cell into ``adata``: an autoencoder's latent to
+    ``obsm[key_added]``; a classifier's labels to ``obs[key_added]`` and probabilities to
+    ``obsm[key_added + "_proba"]``; a regressor's values to ``obs[key_added]`` (one target) or
+    ``obsm[key_added]`` (a DataFrame, one column per target)."""
+    from .train import embed, predict as predict_array
+
+    if callable(getattr(model, "encode", None)):
+        adata.obsm[key_added] = embed(model, adata, layer=layer, use_rep=use_rep,
+                                      batch_size=batch_size)
+        _said(f"latent ({adata.obsm[key_added].shape[1]} dimensions) in obsm[{key_added!r}]")
+        return
+    out = predict_array(model, adata, layer=layer, use_rep=use_rep, batch_size=batch_size)
+    task, classes = getattr(model, "task", None), getattr(model, "classes", None)
+    if task in ("binary", "multiclass"):
+        probs = np.column_stack([1 - out, out]) if task == "binary" else out
+        labels = [str(c) for c in classes]
+        adata.obs[key_added] = pd.Categorical(np.asarray(labels, dtype=object)[probs.argmax(1)],
+                                              categories=labels)
+        adata.obsm[key_added + "_proba"] = pd.DataFrame(probs, index=adata.obs_names,
+                                                        columns=labels)
+        _said(f"labels in obs[{key_added!r}], probabilities in obsm[{key_added + '_proba'!r}]")
+    elif out.ndim == 1:
+        adata.obs[key_added] = out
+        _said(f"predictions in obs[{key_added!r}]")
+    else:
+        columns = [str(c) for c in classes] if classes else [str(i) for i in range(out.shape[1])]
+        adata.obsm[key_added] = pd.DataFrame(out, index=adata.obs_names, columns=columns)
+        _said(f"predictions ({out.shape[1]} outputs) in obsm[{key_added!r}]")
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def _fit_args(epochs, batch_size, lr, valid_fraction, patience, seed, verbose, layer, use_rep,
+              extra) -> dict:
+    args = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
+            "verbose": verbose, "layer": layer, "use_rep": use_rep}
+    if valid_fraction and "valid_data" not in extra:
+        args["valid_fraction"] = valid_fraction
+        args["early_stopping"] = {"patience": patience}
+    args.update(extra)
+    return args
+
+
+def _var_names(adata, names, what: str) -> list[str]:
+    if isinstance(names, str):
+        names = [names]
+    names = [str(n) for n in names]
+    if not names:
+        raise ValueError(f"{what} is empty; give gene names (adata.var_names)")
+    known = set(map(str, adata.var_names))
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise KeyError(f"{len(missing)} of the {len(names)} {what} are not in adata.var_names "
+                       f"(e.g. {', '.join(missing[:5])})")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{what} name a gene twice")
+    return names
+
+
+def _columns(adata, names: list[str], layer: str | None):
+    """The cells x ``names`` matrix of X or a layer (sparse stays sparse)."""
+    matrix = D.anndata_matrix(adata, layer=layer)
+    index = adata.var_names.get_indexer(names)
+    if adata.isbacked:
+        return D.RowReader(matrix, cols=index)
+    return matrix[:, index]
+
+
+def _check_genes(adata, layer, use_rep, genes=None) -> None:
+    """Refuses genes that are zero in every cell (nothing to learn from; after scaling they
+    become NaN): names them and says how to drop them. A backed AnnData is not read for this."""
+    if use_rep is not None or adata.isbacked:
+        return
+    matrix = D.anndata_matrix(adata, layer=layer)
+    if genes is not None:
+        matrix = matrix[:, adata.var_names.get_indexer(genes)]
+    if sp.issparse(matrix):
+        m = matrix.tocsr()
+        nonzero = np.bincount(m.indices[m.data != 0], minlength=m.shape[1]) > 0
+    else:
+        nonzero = (np.asarray(matrix) != 0).any(axis=0)
+    if not nonzero.all():
+        names = np.asarray(genes if genes is not None else adata.var_names)[~nonzero]
+        raise ValueError(
+            f"{len(names)} genes are zero in every cell (e.g. {', '.join(map(str, names[:5]))}); "
+            f"drop them first, e.g. sc.pp.filter_genes(adata, min_cells=1)")
+
+
+def _dense(m) -> np.ndarray:
+    if isinstance(m, D.RowReader):
+        return m[np.arange(m.shape[0])]
+    return m.toarray() if hasattr(m, "toarray") else np.asarray(m)
+
+
+def _record(adata, key: str, model, layer, use_rep, params: dict) -> None:
+    history = getattr(model, "history", None)
+    adata.uns[key] = {
+        "params": {**params, "layer": layer or "X", "use_rep": use_rep or ""},
+        "history": {c: history[c].to_numpy() for c in history.columns} if history is not None else {},
+    }
+
+
+def _said(what: str) -> None:
+    import logging
+
+    logging.getLogger("deepomics").info("deepomics.tl: %s", what)

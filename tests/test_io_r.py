@@ -1,0 +1,139 @@
+"""deepomics.io.read_r / write_r: Bioconductor objects in R files <-> AnnData, through rpy2."""
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from deepomics import io
+from deepomics.io import r as rio
+
+ro = pytest.importorskip("rpy2.robjects", reason="rpy2 is part of the test extra; install .[test]")
+
+
+@pytest.fixture(scope="module")
+def sce_file(tmp_path_factory):
+    """An SCE made in R: 6 genes x 4 cells, sparse counts, dense logcounts, a factor with
+    levels out of alphabetical order, rowData, a PCA reducedDim and plain metadata."""
+    path = str(tmp_path_factory.mktemp("r") / "sce.rds")
+    rio._r()
+    ro.r(f"""
+    set.seed(1)
+    counts <- Matrix::rsparsematrix(6, 4, density = 0.5, rand.x = function(n) rpois(n, 5) + 1)
+    logcounts <- matrix(seq(0.5, 12, by = 0.5), 6, 4)
+    dimnames(counts) <- dimnames(logcounts) <- list(paste0("gene", 1:6), paste0("cell", 1:4))
+    sce <- SingleCellExperiment::SingleCellExperiment(
+      assays = list(counts = counts, logcounts = logcounts),
+      colData = S4Vectors::DataFrame(type = factor(c("T", "B", "T", "NK"), levels = c("T", "NK", "B")),
+                                     depth = c(10.5, 20, 30, 40), batch = c("a", "a", "b", "b")),
+      rowData = S4Vectors::DataFrame(symbol = paste0("SYM", 1:6)),
+      reducedDims = list(PCA = matrix(1:8 / 2, 4, 2)),
+      metadata = list(study = "test", n = 3L, params = list(k = 2.5)))
+    saveRDS(sce, "{path}")
+    """)
+    return path
+
+
+def r_matrix(expr: str) -> np.ndarray:
+    return np.asarray(ro.r(f"as.matrix({expr})"))
+
+
+def test_read_sce_keeps_every_slot_in_samples_x_features_orientation(sce_file):
+    adata = io.read_r(sce_file)
+    assert adata.shape == (4, 6)
+    assert list(adata.obs_names) == [f"cell{i}" for i in range(1, 5)]
+    assert list(adata.var_names) == [f"gene{i}" for i in range(1, 7)]
+    logcounts = r_matrix(f'SummarizedExperiment::assay(readRDS("{sce_file}"), "logcounts")')
+    counts = r_matrix(f'SummarizedExperiment::assay(readRDS("{sce_file}"), "counts")')
+    np.testing.assert_array_equal(adata.X, logcounts.T)          # X is logcounts, transposed
+    assert sp.issparse(adata.layers["counts"]) and adata.layers["counts"].format == "csr"
+    np.testing.assert_array_equal(adata.layers["counts"].toarray(), counts.T)
+    np.testing.assert_array_equal(adata.layers["logcounts"], logcounts.T)
+    assert list(adata.obs["type"].cat.categories) == ["T", "NK", "B"]
+    assert list(adata.obs["type"]) == ["T", "B", "T", "NK"]
+    np.testing.assert_array_equal(adata.obs["depth"], [10.5, 20, 30, 40])
+    assert list(adata.var["symbol"]) == [f"SYM{i}" for i in range(1, 7)]
+    np.testing.assert_array_equal(adata.obsm["X_pca"], np.arange(1, 9).reshape(2, 4).T / 2)
+    assert adata.uns["study"] == "test" and adata.uns["n"] == 3 and adata.uns["params"] == {"k": 2.5}
+    assert adata.uns["deepomics_r"]["X_name"] == "logcounts"
+
+
+def test_the_sce_and_its_anndata_give_the_model_the_same_inputs(sce_file):
+    from deepomics.train import data as D
+
+    adata = io.read_r(sce_file, X_name="counts")
+    x, _ = D.as_inputs(adata)
+    counts = r_matrix(f'SummarizedExperiment::assay(readRDS("{sce_file}"), "counts")')
+    dense = x.toarray() if sp.issparse(x) else x
+    np.testing.assert_array_equal(dense, counts.T)   # cell i, gene j = counts[j, i] in R
+    assert D.feature_names(adata) == [f"gene{i}" for i in range(1, 7)]
+
+
+def test_write_then_read_in_r_is_exact(sce_file, tmp_path):
+    adata = io.read_r(sce_file)
+    adata.obs["predicted"] = pd.Categorical(["x", "y", "x", "y"])
+    adata.obsm["X_deepomics"] = np.arange(12, dtype=np.float32).reshape(4, 3)
+    out = io.write_r(adata, tmp_path / "back.rds")
+    assert out == str(tmp_path / "back.rds")
+    same = ro.r(f"""(function() {{
+      a <- readRDS("{sce_file}"); b <- readRDS("{out}")
+      c(is(b, "SingleCellExperiment"),
+        identical(as.matrix(SummarizedExperiment::assay(a, "counts")),
+                  as.matrix(SummarizedExperiment::assay(b, "counts"))),
+        is(SummarizedExperiment::assay(b, "counts"), "dgCMatrix"),
+        isTRUE(all.equal(SummarizedExperiment::assay(a, "logcounts"),
+                         SummarizedExperiment::assay(b, "logcounts"))),
+        identical(levels(b$type), c("T", "NK", "B")), identical(as.character(b$type), as.character(a$type)),
+        identical(b$depth, a$depth), identical(SummarizedExperiment::rowData(b)$symbol, paste0("SYM", 1:6)),
+        identical(dim(SingleCellExperiment::reducedDim(b, "DEEPOMICS")), c(4L, 3L)),
+        SingleCellExperiment::reducedDim(b, "DEEPOMICS")[2, 3] == 5,
+        identical(S4Vectors::metadata(b)$study, "test"),
+        identical(as.character(b$predicted), c("x", "y", "x", "y")))
+    }})()""")
+    assert list(same) == [True] * 12
+    again = io.read_r(out)
+    np.testing.assert_array_equal(again.X, adata.X)
+    np.testing.assert_array_equal(again.layers["counts"].toarray(), adata.layers["counts"].toarray())
+
+
+def test_expression_set_from_an_rda_file():
+    path = ro.r('system.file("data", "ALL.rda", package = "ALL")')[0]
+    if not path:
+        pytest.fail("Debian's r-bioc-all (the ALL data set) is part of the set-up; run make setup")
+    adata = io.read_r(path)
+    assert adata.shape == (128, 12625)
+    first = float(ro.r(f'local({{load("{path}"); Biobase::exprs(ALL)[1, 2]}})')[0])
+    assert adata.X[1, 0] == pytest.approx(first, abs=0)
+    assert adata.uns["deepomics_r"]["class"] == "ExpressionSet"
+    assert "sex" in adata.obs and isinstance(adata.obs["sex"].dtype, pd.CategoricalDtype)
+
+
+def test_errors_say_what_is_wrong(sce_file, tmp_path):
+    with pytest.raises(io.RObjectError, match="does not exist"):
+        io.read_r(tmp_path / "missing.rds")
+    numbers = str(tmp_path / "numbers.rds")
+    ro.r(f'saveRDS(1:3, "{numbers}")')
+    with pytest.raises(io.RObjectError, match="class integer; read_r reads SingleCellExperiment"):
+        io.read_r(numbers)
+    corrupt = tmp_path / "corrupt.rds"
+    corrupt.write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(io.RObjectError, match="R could not read"):
+        io.read_r(corrupt)
+    two = str(tmp_path / "two.rda")
+    ro.r(f'local({{a <- readRDS("{sce_file}"); b <- a; save(a, b, file = "{two}")}})')
+    with pytest.raises(io.RObjectError, match="holds 2 .* objects \\(a, b\\); pick one with name="):
+        io.read_r(two)
+    assert io.read_r(two, name="b").shape == (4, 6)
+    with pytest.raises(io.RObjectError, match="X_name='tpm' is not an assay"):
+        io.read_r(sce_file, X_name="tpm")
+    text = tmp_path / "data.csv"
+    text.write_text("a,b\n")
+    with pytest.raises(io.RObjectError, match="reads .rds"):
+        io.read_r(text)
+    existing = tmp_path / "existing.rds"
+    existing.write_bytes(b"keep me")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        io.write_r(io.read_r(sce_file), existing)
+    assert existing.read_bytes() == b"keep me"   # nothing the user had is overwritten
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".deepomics-")]

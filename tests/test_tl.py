@@ -1,0 +1,178 @@
+"""deepomics.tl and deepomics.pl on AnnData; backed (on-disk) AnnData; features matched by name."""
+import tracemalloc
+
+import anndata as ad
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from deepomics import pl, tl, train
+
+matplotlib.use("Agg")
+
+
+def clusters(n: int = 600, p: int = 40, k: int = 3, seed: int = 0, sparse: bool = False):
+    """Cells in k clusters, each with its own 5 marker genes; obs["cell_type"] with categories
+    in a non-alphabetical order."""
+    rng = np.random.default_rng(seed)
+    kind = rng.integers(0, k, size=n)
+    x = rng.gamma(1.0, 0.5, size=(n, p)).astype(np.float32)
+    for c in range(k):
+        x[kind == c, c * 5:(c + 1) * 5] += 3.0
+    x[x < 0.3] = 0.0
+    names = np.array(["T", "B", "NK", "DC"])[:k]
+    obs = pd.DataFrame({"cell_type": pd.Categorical(names[kind], categories=list(names))},
+                       index=[f"cell{i}" for i in range(n)])
+    var = pd.DataFrame(index=[f"gene{j}" for j in range(p)])
+    return ad.AnnData(sp.csr_matrix(x) if sparse else x, obs=obs, var=var)
+
+
+def knn_accuracy(x: np.ndarray, labels, k: int = 10) -> float:
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    return float(cross_val_score(KNeighborsClassifier(k), x, labels, cv=5).mean())
+
+
+def test_classify_transfers_labels_to_unlabelled_cells():
+    adata = clusters(sparse=True)
+    truth = adata.obs["cell_type"].copy()
+    hidden = np.arange(adata.n_obs) % 3 == 0                       # a third unlabelled
+    adata.obs.loc[hidden, "cell_type"] = np.nan
+    model = tl.classify(adata, "cell_type", epochs=30, seed=0)
+    assert model.classes == ["T", "B", "NK"]                         # the categories' order
+    predicted = adata.obs["cell_type_deepomics"]
+    assert list(predicted.cat.categories) == ["T", "B", "NK"]
+    assert (predicted[hidden] == truth[hidden]).mean() >= 0.95
+    proba = adata.obsm["cell_type_deepomics_proba"]
+    assert list(proba.columns) == ["T", "B", "NK"] and list(proba.index) == list(adata.obs_names)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert adata.uns["cell_type_deepomics"]["params"]["n_labelled"] == int((~hidden).sum())
+    with pytest.raises(KeyError, match="label_key='celltype' is not in adata.obs"):
+        tl.classify(adata, "celltype")
+
+
+def test_autoencoder_latent_under_the_documented_key_and_usable_by_scanpy():
+    import scanpy as sc
+
+    adata = clusters()
+    model = tl.autoencoder(adata, latent_dim=4, hidden=(32,), epochs=60, seed=0,
+                           reconstruction_layer="reconstructed")
+    latent = adata.obsm["X_deepomics"]
+    assert latent.shape == (adata.n_obs, 4)
+    assert knn_accuracy(latent, adata.obs["cell_type"]) >= 0.95      # the clusters survive
+    assert adata.layers["reconstructed"].shape == adata.shape
+    recon_error = np.mean((adata.layers["reconstructed"] - adata.X) ** 2)
+    assert recon_error < np.var(adata.X)                              # better than the mean
+    np.testing.assert_allclose(latent, train.embed(model, adata), rtol=1e-6)
+    assert "train_loss" in adata.uns["deepomics"]["history"]
+    sc.pp.neighbors(adata, use_rep="X_deepomics", n_neighbors=10)
+    assert adata.obsp["connectivities"].shape == (adata.n_obs, adata.n_obs)
+    tl.autoencoder(adata, latent_dim=2, hidden=(8,), epochs=2, key_added="X_small")
+    assert adata.obsm["X_small"].shape == (adata.n_obs, 2)
+
+
+def test_dgex_predicts_targets_of_profiles_that_hold_only_landmarks():
+    rng = np.random.default_rng(3)
+    n, n_land, n_target = 800, 30, 12
+    landmarks = rng.normal(size=(n, n_land)).astype(np.float32)
+    weights = rng.normal(size=(n_land, n_target)) / np.sqrt(n_land)
+    targets = np.tanh(landmarks @ weights) + 0.05 * rng.normal(size=(n, n_target))
+    genes = [f"L{i}" for i in range(n_land)] + [f"T{i}" for i in range(n_target)]
+    adata = ad.AnnData(np.hstack([landmarks, targets]).astype(np.float32),
+                       var=pd.DataFrame(index=genes))
+    train_cells, test_cells = adata[:600].copy(), adata[600:].copy()
+    model = tl.dgex(train_cells, genes[:n_land], genes[n_land:], hidden=(32,), epochs=40,
+                    lr=1e-2, batch_size=32, seed=0)
+    assert model.features == genes[:n_land] and model.classes == genes[n_land:]
+    only_landmarks = test_cells[:, genes[:n_land][::-1]].copy()         # reordered, no targets
+    predicted = tl.predict_targets(only_landmarks, model)
+    assert list(predicted.var_names) == genes[n_land:]
+    observed = test_cells[:, genes[n_land:]].X
+    r2 = 1 - ((predicted.X - observed) ** 2).sum() / ((observed - observed.mean(0)) ** 2).sum()
+    assert r2 >= 0.8
+    with pytest.raises(ValueError, match="both landmarks and targets"):
+        tl.dgex(train_cells, genes[:5], genes[4:8])
+    with pytest.raises(KeyError, match="1 of the 2 landmarks are not in adata.var_names.*nope"):
+        tl.dgex(train_cells, ["L0", "nope"], ["T0"])
+    with pytest.raises(KeyError, match="the model's landmarks"):
+        tl.predict_targets(test_cells[:, genes[1:]].copy(), model)
+
+
+def test_bad_expression_data_gets_clear_errors():
+    adata = clusters(100)
+    adata.X[:, 7] = 0
+    adata.X[:, 9] = 0
+    with pytest.raises(ValueError, match="2 genes are zero in every cell \\(e.g. gene7, gene9\\).*filter_genes"):
+        tl.autoencoder(adata, epochs=1)
+    adata = clusters(100)
+    adata.X[5, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        tl.classify(adata, "cell_type", epochs=1)
+    with pytest.raises(ValueError, match="labels have 99 entries but there are 100 samples"):
+        train.fit({"arch": "mlp"}, (clusters(100), np.zeros(99)), epochs=1)
+
+
+def test_features_are_matched_by_name_at_predict_time(tmp_path):
+    from deepomics import io
+
+    adata = clusters(200)
+    model = train.fit({"arch": "mlp", "hidden": [16]}, (adata, "cell_type"), epochs=3, seed=0)
+    assert model.features == list(adata.var_names)
+    expected = train.predict(model, adata)
+    shuffled = adata[:, adata.var_names[::-1]].copy()
+    shuffled.var_names_make_unique()
+    np.testing.assert_array_equal(train.predict(model, shuffled), expected)
+    frame = adata.to_df()[adata.var_names[::-1]]
+    np.testing.assert_array_equal(train.predict(model, frame), expected)
+    with pytest.raises(ValueError, match="lacks 1 of the 40 features.*gene3"):
+        train.predict(model, adata[:, [g for g in adata.var_names if g != "gene3"]].copy())
+    loaded = io.load(io.save(model, tmp_path / "m"))
+    assert loaded.features == model.features
+    np.testing.assert_array_equal(train.predict(loaded, shuffled), expected)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_backed_anndata_trains_without_loading_x(tmp_path, sparse):
+    adata = clusters(10000, 400, sparse=sparse)
+    path = tmp_path / "cells.h5ad"
+    adata.write_h5ad(path)
+    backed = ad.read_h5ad(path, backed="r")
+    size = adata.X.data.nbytes + adata.X.indices.nbytes if sparse else adata.X.nbytes
+    config = {"arch": "mlp", "hidden": [16]}
+    tracemalloc.start()
+    on_disk = train.fit(config, (backed, "cell_type"), epochs=2, batch_size=128, seed=0,
+                        valid_fraction=0.2)
+    p_disk = train.predict(on_disk, backed, batch_size=256)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < size / 4, f"{peak / 2**20:.1f} MiB allocated at the peak for {size / 2**20:.1f} MiB of X"
+    in_memory = train.fit(config, (adata, "cell_type"), epochs=2, batch_size=128, seed=0,
+                          valid_fraction=0.2)
+    pd.testing.assert_frame_equal(on_disk.history, in_memory.history)
+    np.testing.assert_allclose(p_disk, train.predict(in_memory, adata), rtol=1e-6)
+    backed.file.close()
+
+
+def test_plots_draw_what_they_say(tmp_path):
+    adata = clusters(200)
+    model = tl.classify(adata, "cell_type", epochs=5, patience=10, seed=0)
+    axes = pl.history(model, ["loss", "accuracy"])
+    assert [ax.get_title() for ax in axes] == ["loss", "accuracy"]
+    assert len(axes[0].get_lines()) == 3                       # training, validation, kept epoch
+    assert len(axes[1].get_lines()[0].get_xdata()) == len(model.history)
+    with pytest.raises(ValueError, match="no metric auprcc"):
+        pl.history(model, ["auprcc"])
+    tl.autoencoder(adata, latent_dim=2, hidden=(8,), epochs=3)
+    ax = pl.latent(adata, "cell_type")
+    assert ax.collections[0].get_offsets().shape == (200, 2)
+    with pytest.raises(KeyError, match="run deepomics.tl.autoencoder first"):
+        pl.latent(adata, "cell_type", key="X_missing")
+    obs = np.linspace(0, 1, 50)
+    ax = pl.predicted_vs_observed(obs * 2, obs)
+    assert "r = 1.000" in ax.get_title()
+    assert ax.collections[0].get_offsets().shape == (50, 2)
+    with pytest.raises(ValueError, match="predicted has 3 values but observed 2"):
+        pl.predicted_vs_observed([1, 2, 3], [1, 2])
