@@ -475,8 +475,8 @@ table_from_py <- function(df) {
   as.data.frame(columns, stringsAsFactors = FALSE, optional = TRUE)
 }
 
-# What R keeps of a fitted Python model: its full config, task, classes, encoding, training
-# history (epochs counted from 1) and number of weights.
+# What R keeps of a fitted Python model: its full config, task, classes, input feature names,
+# encoding, training history (epochs counted from 1) and number of weights.
 model_info_from_py <- function(py) {
   bi <- reticulate::import_builtins(convert = FALSE)
   get <- function(name) reticulate::py_to_r(bi$getattr(py, name, NULL))
@@ -488,6 +488,7 @@ model_info_from_py <- function(py) {
     config = plain_from_py(py$config),
     task = get("task") %||% NA_character_,
     classes = plain_from_py(bi$getattr(py, "classes", NULL)),
+    features = plain_from_py(bi$getattr(py, "features", NULL)),
     encoding = if (!is.null(encoding) && !is_py_none(encoding)) {
       plain_from_py(encoding$to_dict())
     } else {

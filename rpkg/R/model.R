@@ -347,7 +347,12 @@ read_model_files <- function(dir) {
 # A fitted DeepomicsModel around a Python model.
 model_from_py <- function(py, input = list(), features = NULL, monitor = NA_character_,
                           files = NULL) {
+  if (!is.null(features)) {
+    # saved with the model, so that predict matches features by name after loadModel()
+    reticulate::py_set_attr(py, "features", reticulate::r_to_py(as.list(features)))
+  }
   info <- model_info_from_py(py)
+  features <- features %||% info$features
   history <- methods::new("DeepomicsHistory", metrics = info$history,
                           best_epoch = info$best_epoch, monitor = monitor)
   new_model(config = info$config, task = info$task, classes = info$classes,

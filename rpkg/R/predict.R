@@ -18,8 +18,9 @@
 #'   the one the model was trained on.
 #' @param genome For a `GRanges` `newdata`: the path of the genome FASTA file its ranges'
 #'   sequences are read from ([intervalSequences()]).
-#' @param name The prefix of the colData columns (and the reducedDim) written into a
-#'   SummarizedExperiment.
+#' @param name The prefix of the colData columns written into a SummarizedExperiment
+#'   (default `"deepomics"`), the reducedDim of an autoencoder's embedding (default
+#'   `"DEEPOMICS"`), or the assay of a D-GEX model's predicted targets (default `"predicted"`).
 #' @param ... Not used: an error when given.
 #' @return For sequences and matrices: with `type = "prob"` a matrix, samples x classes, of
 #'   probabilities, columns named by the classes (the levels of the training factor, in
@@ -30,7 +31,9 @@
 #'   in `colData`, `<name>_class` (a factor) and `<name>_prob_<class>` for each class (for
 #'   regression `<name>`, or `<name>_<target>` for several targets); for an autoencoder the
 #'   embedding ([embedModel()]) as the reducedDim `<name>` of a SingleCellExperiment (in the
-#'   colData of a SummarizedExperiment, as a matrix column).
+#'   colData of a SummarizedExperiment, as a matrix column). For a D-GEX model ([trainDgex()]),
+#'   a new SummarizedExperiment of the predicted targets (targets x samples, assay `<name>`)
+#'   with the colData of `newdata`.
 #' @seealso [evaluateModel()], [embedModel()]
 #' @export
 #' @examplesIf deepomics:::backend_available()
@@ -41,12 +44,14 @@
 #' head(predict(model, x))
 #' table(predicted = predict(model, x, type = "class"), truth = y)
 predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), batch_size = 256,
-                                   assay = NULL, dimred = NULL, name = "deepomics", genome = NULL,
+                                   assay = NULL, dimred = NULL, name = NULL, genome = NULL,
                                    ...) {
   check_dots_empty(...)
   check_model(object, fitted = TRUE, arg = "object")
   type <- match.arg(type)
-  name <- py_string(name, "name")
+  if (!is.null(name)) {
+    name <- py_string(name, "name")
+  }
   if (is(newdata, "SummarizedExperiment")) {
     return(predict_into_se(object, newdata, batch_size, assay, dimred, name))
   }
@@ -103,12 +108,22 @@ as_classes <- function(model, probs) {
 }
 
 predict_into_se <- function(model, x, batch_size, assay, dimred, name) {
-  if (identical(model@config$arch, "autoencoder")) {
+  arch <- model@config$arch
+  if (identical(arch, "autoencoder")) {
     return(embedModel(model, x, batch_size = batch_size, assay = assay, dimred = dimred,
-                      name = name))
+                      name = name %||% "DEEPOMICS"))
   }
   inputs <- model_inputs(model, x, assay, dimred, "newdata")
   probs <- run_predict(model, inputs, batch_size)
+  if (identical(arch, "dgex")) {
+    predicted <- t(as.matrix(probs))
+    rownames(predicted) <- as.character(model@classes) %||% rownames(predicted)
+    colnames(predicted) <- colnames(x)
+    return(SummarizedExperiment::SummarizedExperiment(
+      assays = stats::setNames(list(predicted), name %||% "predicted"),
+      colData = SummarizedExperiment::colData(x)))
+  }
+  name <- name %||% "deepomics"
   cd <- SummarizedExperiment::colData(x)
   task <- model@task
   if (task %in% c("binary", "multiclass")) {
@@ -176,8 +191,8 @@ evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = 
 #' @param model A trained autoencoder.
 #' @param x The inputs: a samples x features matrix or `dgCMatrix`, or a
 #'   SummarizedExperiment / SingleCellExperiment.
-#' @param name For a SingleCellExperiment, the name of the reducedDim (for a
-#'   SummarizedExperiment, of the colData matrix column).
+#' @param name For a SingleCellExperiment, the name of the reducedDim, `"DEEPOMICS"` by
+#'   default (for a SummarizedExperiment, of the colData matrix column).
 #' @return A matrix, samples x latent dimensions (columns `latent1`, `latent2`, ...), or `x`
 #'   with the embedding added as the reducedDim `name` (SingleCellExperiment) or the colData
 #'   column `name` (SummarizedExperiment).
@@ -189,7 +204,7 @@ evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = 
 #' model <- trainModel(autoencoderModel(hidden = 16, latent = 2), x, epochs = 3)
 #' head(embedModel(model, x))
 embedModel <- function(model, x, batch_size = 256, assay = NULL, dimred = NULL,
-                       name = "deepomics") {
+                       name = "DEEPOMICS") {
   check_model(model, fitted = TRUE)
   name <- py_string(name, "name")
   if (!identical(model@config$arch, "autoencoder")) {

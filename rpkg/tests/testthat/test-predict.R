@@ -52,13 +52,13 @@ test_that("an autoencoder's embedding goes into reducedDims (SCE) or colData (SE
   expect_identical(dimnames(embedding), list(rownames(data$x), paste0("latent", 1:3)))
   sce <- SingleCellExperiment::SingleCellExperiment(list(logcounts = t(data$x)))
   out <- predict(model, sce)
-  expect_identical(SingleCellExperiment::reducedDim(out, "deepomics"), embedding)
+  expect_identical(SingleCellExperiment::reducedDim(out, "DEEPOMICS"), embedding)
   expect_identical(embedModel(model, sce, name = "AE"), {
     SingleCellExperiment::reducedDim(sce, "AE") <- embedding
     sce
   })
   se <- SummarizedExperiment::SummarizedExperiment(list(x = t(data$x)))
-  expect_identical(SummarizedExperiment::colData(embedModel(model, se))$deepomics, embedding)
+  expect_identical(SummarizedExperiment::colData(embedModel(model, se))$DEEPOMICS, embedding)
   reconstruction <- predict(model, data$x)
   expect_identical(dim(reconstruction), dim(data$x))
   expect_identical(colnames(reconstruction), colnames(data$x))
