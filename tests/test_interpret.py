@@ -7,6 +7,7 @@ damaging. The rest checks each operation against an independent computation.
 """
 from __future__ import annotations
 
+import copy
 import importlib.util
 import itertools
 import warnings
@@ -454,6 +455,23 @@ def test_unknown_method_and_bad_targets_are_clear_errors(planted):
     with pytest.raises(ValueError, match="has 3 outputs; choose one with target="):
         I.ism(multi, x)
     assert I.ism(multi, x, target=2).shape == (2, 4, 100)
+
+
+def test_a_binary_models_classes_name_its_log_odds_either_way(planted):
+    model = copy.copy(planted["model"])  # the same weights, with class names
+    model.classes = ["absent", "present"]
+    x = planted["sequences"][:3]
+    np.testing.assert_array_equal(I.ism(model, x, target="absent"),
+                                  -I.ism(model, x, target="present"))
+    np.testing.assert_array_equal(I.ism(model, x, target="present"), I.ism(model, x))
+    other = planted["sequences"][3:6]
+    present = I.variant_effect(model, x, other, target="present")
+    absent = I.variant_effect(model, x, other, target="absent")
+    np.testing.assert_allclose(absent["ref_pred"], 1 - present["ref_pred"], atol=1e-12)
+    np.testing.assert_allclose(absent["log_odds_ratio"], -present["log_odds_ratio"])
+    with pytest.raises(ValueError, match=r"target='maybe' is not one of the model's classes "
+                                         r"\(absent, present\)"):
+        I.attribute(model, x, target="maybe")
 
 
 def test_inputs_from_r_are_read_in_place_and_never_written(planted):

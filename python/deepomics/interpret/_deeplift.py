@@ -63,14 +63,14 @@ def orientations(model) -> list[str | None]:
 
 
 class DeepLiftable(nn.Module):
-    """``model``'s raw output ``column`` (N,), with functional activations routed through
+    """``model``'s raw ``output`` (N,) (a ``_utils.Output``), with functional activations routed through
     modules of their own; ``orientation`` "forward" / "reverse" runs one strand of a
     strand-averaging model. Call ``prepare(x)`` once on a sample batch before captum."""
 
-    def __init__(self, model: nn.Module, column: int, orientation: str | None = None):
+    def __init__(self, model: nn.Module, output, orientation: str | None = None):
         super().__init__()
         self.model = model
-        self.column = column
+        self.output = output
         self.orientation = orientation
         self.routed = nn.ModuleList()
         self.kinds: list[str] = []
@@ -104,7 +104,7 @@ class DeepLiftable(nn.Module):
                 handle.remove()
         if isinstance(out, tuple):
             out = out[0]
-        return out.reshape(out.shape[0], -1)[:, self.column]
+        return self.output(out.reshape(out.shape[0], -1))
 
     def _run(self, x):
         if self.orientation is None:

@@ -9,16 +9,16 @@ interpreting a padded or trimmed sequence would attribute to letters the user ne
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from ..train import data as D
-from ..train.engine import activate
 from ..train.predict import _device as resolve_device
 
-__all__ = ["activate", "model_length", "one_hot_inputs", "on_device", "output_column",
-           "resolve_device", "letters_of"]
+__all__ = ["Output", "model_length", "one_hot_inputs", "on_device",
+           "output_column", "resolve_device", "letters_of"]
 
 
 def _arch(model) -> str:
@@ -121,15 +121,29 @@ def on_device(model, device):
         model.train(was_training)
 
 
-def output_column(model, target) -> int:
-    """The index of the raw output that ``target`` names: None for a model with one output, an
-    int index, or a class name (``model.classes``; for a binary model, its positive class)."""
+@dataclass(frozen=True)
+class Output:
+    """One raw output of a model: ``column`` of its (N, K) outputs, times ``sign`` (-1 for a
+    binary model's negative class, whose log-odds are minus the model's output)."""
+
+    column: int
+    sign: int = 1
+
+    def __call__(self, raw: torch.Tensor) -> torch.Tensor:
+        values = raw[:, self.column]
+        return -values if self.sign < 0 else values
+
+
+def output_column(model, target) -> Output:
+    """The raw output that ``target`` names: None for a model with one output, an int index,
+    or a class name (``model.classes``; for a binary model either class: the negative one's
+    log-odds are minus the output)."""
     n_outputs = n_outputs_of(model)
     classes = getattr(model, "classes", None)
     task = getattr(model, "task", None)
     if target is None:
         if n_outputs == 1:
-            return 0
+            return Output(0)
         names = f" (classes: {', '.join(map(str, classes))})" if classes else ""
         raise ValueError(f"the model has {n_outputs} outputs{names}; choose one with target= "
                          "(an index or a class name)")
@@ -138,16 +152,13 @@ def output_column(model, target) -> int:
         if str(target) in names:
             index = names.index(str(target))
             if task == "binary":
-                if index == 1:
-                    return 0
-                raise ValueError(f"a binary model's output is the log-odds of its positive "
-                                 f"class {names[1]!r}; use target={names[1]!r} (or None)")
-            return index
+                return Output(0, 1 if index == 1 else -1)
+            return Output(index)
         raise ValueError(f"target={target!r} is not one of the model's classes "
                          f"({', '.join(names)})")
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
         if 0 <= int(target) < n_outputs:
-            return int(target)
+            return Output(int(target))
         raise ValueError(f"target={int(target)} is out of range: the model has {n_outputs} "
                          f"output(s), 0 to {n_outputs - 1}")
     raise TypeError(f"target must be None, an output index or a class name, not {target!r}")
@@ -174,14 +185,14 @@ def raw_outputs(model, batch: torch.Tensor) -> torch.Tensor:
     return out.reshape(out.shape[0], -1)
 
 
-def batched_outputs(model, x: np.ndarray, column: int, batch_size: int, dev) -> torch.Tensor:
-    """Raw output ``column`` of the model for each row of ``x`` (N,), float32 on the CPU; the
-    model must already be on ``dev`` in eval mode."""
+def batched_outputs(model, x: np.ndarray, output: Output, batch_size: int, dev) -> torch.Tensor:
+    """The model's raw ``output`` for each row of ``x`` (N,), float32 on the CPU; the model
+    must already be on ``dev`` in eval mode."""
     outs = []
     with torch.inference_mode():
         for start in range(0, len(x), batch_size):
             batch = torch.from_numpy(np.array(x[start:start + batch_size], dtype=np.float32))
-            outs.append(raw_outputs(model, batch.to(dev))[:, column].float().cpu())
+            outs.append(output(raw_outputs(model, batch.to(dev))).float().cpu())
     return torch.cat(outs)
 
 

@@ -49,19 +49,19 @@ def attribute(model, X, *, method: str = "saliency", target=None, n_references: 
                          f"{', '.join(METHODS)}")
     batch_size = U.check_batch_size(batch_size)
     x = U.one_hot_inputs(model, X)
-    column = U.output_column(model, target)
+    output = U.output_column(model, target)
     with U.on_device(model, device) as dev:
         if method in ("saliency", "input_x_gradient"):
-            return _gradient_method(model, x, column, method, hypothetical, batch_size, dev)
+            return _gradient_method(model, x, output, method, hypothetical, batch_size, dev)
         refs = _references(x, method, n_references, references, seed)
-        return _baseline_method(model, x, refs, column, method, n_steps, hypothetical,
+        return _baseline_method(model, x, refs, output, method, n_steps, hypothetical,
                                 batch_size, dev)
 
 
-def _gradient_method(model, x, column, method, hypothetical, batch_size, dev) -> np.ndarray:
+def _gradient_method(model, x, output, method, hypothetical, batch_size, dev) -> np.ndarray:
     from captum.attr import InputXGradient, Saliency
 
-    forward = _Column(model, column)
+    forward = _Column(model, output)
     explainer = (Saliency(forward) if method == "saliency" or hypothetical
                  else InputXGradient(forward))
     out = np.empty(x.shape, dtype=np.float32)
@@ -93,18 +93,18 @@ def _references(x, method, n_references, references, seed) -> np.ndarray:
     return dinucleotide_shuffle(x, n=int(n), seed=seed)
 
 
-def _baseline_method(model, x, refs, column, method, n_steps, hypothetical, batch_size,
+def _baseline_method(model, x, refs, output, method, n_steps, hypothetical, batch_size,
                      dev) -> np.ndarray:
     n, r = refs.shape[:2]
     pair_seq = np.repeat(np.arange(n), r)
     pair_ref = refs.reshape(n * r, *x.shape[1:])
     multipliers = np.empty((n * r, *x.shape[1:]), dtype=np.float32)
     if method == "integrated_gradients":
-        _ig_multipliers(model, x, pair_seq, pair_ref, column, n_steps, batch_size, dev,
+        _ig_multipliers(model, x, pair_seq, pair_ref, output, n_steps, batch_size, dev,
                         multipliers)
     else:
-        _deeplift_multipliers(model, x, pair_seq, pair_ref, column, batch_size, dev, multipliers)
-    _check_completeness(model, x, pair_seq, pair_ref, multipliers, column, method, batch_size,
+        _deeplift_multipliers(model, x, pair_seq, pair_ref, output, batch_size, dev, multipliers)
+    _check_completeness(model, x, pair_seq, pair_ref, multipliers, output, method, batch_size,
                         dev)
     # hypothetical contribution of letter c at l: m[c, l] - sum_c' ref[c', l] m[c', l]
     hyp = multipliers - (pair_ref * multipliers).sum(axis=1, keepdims=True)
@@ -112,10 +112,10 @@ def _baseline_method(model, x, refs, column, method, n_steps, hypothetical, batc
     return hyp if hypothetical else hyp * x
 
 
-def _ig_multipliers(model, x, pair_seq, pair_ref, column, n_steps, batch_size, dev, out) -> None:
+def _ig_multipliers(model, x, pair_seq, pair_ref, output, n_steps, batch_size, dev, out) -> None:
     from captum.attr import IntegratedGradients
 
-    explainer = IntegratedGradients(_Column(model, column), multiply_by_inputs=False)
+    explainer = IntegratedGradients(_Column(model, output), multiply_by_inputs=False)
     for start in range(0, len(pair_seq), batch_size):  # n_steps x pairs rows, batch_size a pass
         rows = slice(start, start + batch_size)
         inputs = _tensor(x[pair_seq[rows]], dev)
@@ -125,14 +125,14 @@ def _ig_multipliers(model, x, pair_seq, pair_ref, column, n_steps, batch_size, d
         out[rows] = values.detach().float().cpu().numpy()
 
 
-def _deeplift_multipliers(model, x, pair_seq, pair_ref, column, batch_size, dev, out) -> None:
+def _deeplift_multipliers(model, x, pair_seq, pair_ref, output, batch_size, dev, out) -> None:
     from captum.attr import DeepLift
 
     strands = orientations(model)
     out[:] = 0.0
     sample = _tensor(x[:2], dev)
     for orientation in strands:
-        wrapper = DeepLiftable(model, column, orientation).prepare(sample)
+        wrapper = DeepLiftable(model, output, orientation).prepare(sample)
         check_not_reused(wrapper, sample)
         explainer = DeepLift(wrapper, multiply_by_inputs=False)
         for start in range(0, len(pair_seq), batch_size):
@@ -145,11 +145,11 @@ def _deeplift_multipliers(model, x, pair_seq, pair_ref, column, batch_size, dev,
             out[rows] += values.detach().float().cpu().numpy() / len(strands)
 
 
-def _check_completeness(model, x, pair_seq, pair_ref, multipliers, column, method, batch_size,
+def _check_completeness(model, x, pair_seq, pair_ref, multipliers, output, method, batch_size,
                         dev) -> None:
     """Warns when the attributions do not add up to the output differences."""
-    f_x = U.batched_outputs(model, x, column, batch_size, dev).numpy()[pair_seq]
-    f_ref = U.batched_outputs(model, pair_ref, column, batch_size, dev).numpy()
+    f_x = U.batched_outputs(model, x, output, batch_size, dev).numpy()[pair_seq]
+    f_ref = U.batched_outputs(model, pair_ref, output, batch_size, dev).numpy()
     total = ((x[pair_seq] - pair_ref) * multipliers).sum(axis=(1, 2))
     difference = f_x - f_ref
     scale = max(float(np.abs(difference).mean()), 1e-6)
@@ -164,14 +164,14 @@ def _check_completeness(model, x, pair_seq, pair_ref, multipliers, column, metho
 
 
 class _Column(torch.nn.Module):
-    """The model's raw output ``column`` as a (N,) tensor, for captum."""
+    """The model's raw ``output`` (a ``_utils.Output``) as a (N,) tensor, for captum."""
 
-    def __init__(self, model, column: int):
+    def __init__(self, model, output):
         super().__init__()
-        self.model, self.column = model, column
+        self.model, self.output = model, output
 
     def forward(self, x):
-        return U.raw_outputs(self.model, x)[:, self.column]
+        return self.output(U.raw_outputs(self.model, x))
 
 
 def _tensor(a: np.ndarray, dev) -> torch.Tensor:

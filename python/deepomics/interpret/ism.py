@@ -30,12 +30,12 @@ def ism(model, X, *, target=None, batch_size: int = 1024, device: str = "auto",
     """
     batch_size = U.check_batch_size(batch_size)
     x = U.one_hot_inputs(model, X)
-    column = U.output_column(model, target)
+    output = U.output_column(model, target)
     n, c, length = x.shape
     seq_index, letter, position = _edits(x)
     effects = np.zeros((n, c, length), dtype=np.float32)
     with U.on_device(model, device) as dev:
-        reference = U.batched_outputs(model, x, column, batch_size, dev).numpy()
+        reference = U.batched_outputs(model, x, output, batch_size, dev).numpy()
         source = torch.from_numpy(np.ascontiguousarray(x)).to(dev)
         n_edits = len(seq_index)
         progress = _progress(n_edits, verbose)
@@ -49,7 +49,7 @@ def ism(model, X, *, target=None, batch_size: int = 1024, device: str = "auto",
                 k = torch.arange(stop - start, device=dev)
                 batch[k, :, cols] = 0.0
                 batch[k, chars, cols] = 1.0
-                out = U.raw_outputs(model, batch)[:, column].float().cpu().numpy()
+                out = output(U.raw_outputs(model, batch)).float().cpu().numpy()
                 effects[seq_index[start:stop], letter[start:stop], position[start:stop]] = (
                     out - reference[seq_index[start:stop]])
                 progress(stop)

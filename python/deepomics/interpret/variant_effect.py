@@ -58,11 +58,11 @@ def variant_effect(model, X, alt=None, *, genome=None, target=None, batch_size: 
         if len(ref_x) != len(alt_x):
             raise ValueError(f"there are {len(ref_x)} reference and {len(alt_x)} alternative "
                              "sequences; give one alternative per reference, in the same order")
-    column = U.output_column(model, target)
+    output = U.output_column(model, target)
     with U.on_device(model, device) as dev:
         ref_raw = _raw(model, ref_x, batch_size, dev)
         alt_raw = _raw(model, alt_x, batch_size, dev)
-    table = _effects(model, ref_raw, alt_raw, column)
+    table = _effects(model, ref_raw, alt_raw, output)
     if variants is not None:
         table = pd.concat([variants.reset_index(drop=True), table], axis=1)
     return table
@@ -77,16 +77,22 @@ def _raw(model, x, batch_size, dev) -> torch.Tensor:
     return torch.cat(outs)
 
 
-def _effects(model, ref_raw, alt_raw, column) -> pd.DataFrame:
+def _effects(model, ref_raw, alt_raw, output) -> pd.DataFrame:
     task = getattr(model, "task", None)
-    ref_pred = U.activate(task, ref_raw)[:, column] if task else ref_raw[:, column]
-    alt_pred = U.activate(task, alt_raw)[:, column] if task else alt_raw[:, column]
+    log_odds = None
+    if task in ("binary", "multilabel"):  # the output is the class's log-odds
+        z_ref, z_alt = output(ref_raw), output(alt_raw)
+        ref_pred, alt_pred, log_odds = torch.sigmoid(z_ref), torch.sigmoid(z_alt), z_alt - z_ref
+    elif task == "multiclass":
+        ref_pred = torch.softmax(ref_raw, dim=1)[:, output.column]
+        alt_pred = torch.softmax(alt_raw, dim=1)[:, output.column]
+        log_odds = _log_odds(alt_raw, output.column) - _log_odds(ref_raw, output.column)
+    else:
+        ref_pred, alt_pred = output(ref_raw), output(alt_raw)
     table = pd.DataFrame({"ref_pred": ref_pred.numpy(), "alt_pred": alt_pred.numpy()})
     table["difference"] = table["alt_pred"] - table["ref_pred"]
-    if task in ("binary", "multilabel"):
-        table["log_odds_ratio"] = (alt_raw[:, column] - ref_raw[:, column]).numpy()
-    elif task == "multiclass":
-        table["log_odds_ratio"] = (_log_odds(alt_raw, column) - _log_odds(ref_raw, column)).numpy()
+    if log_odds is not None:
+        table["log_odds_ratio"] = log_odds.numpy()
     return table
 
 

@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""In-silico saturation mutagenesis: ``deepomics.interpret.ism`` against tangermeme's
+``saturation_mutagenesis``, timed in one run, with the outputs checked equal.
+
+For each model (DeepBind at its defaults: 16 filters of 24, hidden 32; a narrowed Basset: three
+convolutions of 64 filters, one dense layer of 256), both sides mutate the same random one-hot
+sequences of 200 bp (fixed seeds) with the same model on the CPU, the same batch size and
+thread count:
+
+- ours: ``ism(model, x, batch_size=B, device="cpu")``: the raw-output change of every
+  substitution, (N, 4, L), identity substitutions skipped.
+- tangermeme: ``saturation_mutagenesis(model, X, raw_outputs=True, batch_size=B,
+  device="cpu")`` at its defaults otherwise (``fast=True``: fastISM is tried for jobs it
+  expects to take over 30 s), and ``y_hat - y0`` compared with ours (largest absolute
+  difference, must be <= 1e-5). (At tangermeme's default batch size, 32, it is slower still:
+  pass --batch-size 32 to time both sides that way.)
+
+Each side runs --repeats times, alternating; the best time of each is printed with the ratio
+tangermeme / ours (above 1: ours is faster). With 2 threads on a 2-core machine another busy
+process slows whichever side it overlaps; the load average is printed at the end.
+
+    .venv/bin/python benchmarks/bench_ism.py [--repeats N] [--threads N] [--batch-size B]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+import warnings
+from importlib import metadata
+
+import numpy as np
+import torch
+
+from deepomics import models, seq
+from deepomics.interpret import ism
+
+CASES = {
+    "deepbind": ({"arch": "deepbind", "seq_len": 200}, 40),
+    "basset (64-64-64, dense 256)": ({"arch": "basset", "seq_len": 200,
+                                      "n_filters": [64, 64, 64], "hidden": [256]}, 20),
+}
+LENGTH = 200
+TOLERANCE = 1e-5
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--batch-size", type=int, default=1024)
+    args = parser.parse_args()
+    from tangermeme.saturation_mutagenesis import saturation_mutagenesis
+
+    torch.set_num_threads(args.threads)
+    print(f"ISM, CPU, {args.threads} threads, batch_size {args.batch_size}, best of "
+          f"{args.repeats}; torch {torch.__version__}, tangermeme "
+          f"{metadata.version('tangermeme')}, {platform.processor() or platform.machine()}")
+    print(f"{'model':30s} {'N x L':>9s} {'edits':>7s} {'ours s':>8s} {'tangermeme s':>13s} "
+          f"{'ratio':>6s} {'max |diff|':>10s}")
+    worst = 0.0
+    for name, (config, n) in CASES.items():
+        torch.manual_seed(0)
+        model = models.build(config).eval()
+        rng = np.random.default_rng(0)
+        letters = np.array(list("ACGT"))[rng.integers(0, 4, (n, LENGTH))]
+        x = seq.one_hot(["".join(row) for row in letters])
+        X = torch.from_numpy(x)
+
+        def ours():
+            return ism(model, x, batch_size=args.batch_size, device="cpu")
+
+        def theirs():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "using fast=False because ..."
+                y0, y_hat = saturation_mutagenesis(model, X, raw_outputs=True,
+                                                   batch_size=args.batch_size, device="cpu")
+            return (y_hat[..., 0] - y0[:, None, None, 0]).numpy()
+
+        ours()  # warm-up: first-call allocations on both sides
+        theirs()
+        t_ours, t_theirs = [], []
+        for _ in range(args.repeats):
+            t_ours.append(_timed(ours))
+            t_theirs.append(_timed(theirs))
+        difference = float(np.abs(ours() - theirs()).max())
+        worst = max(worst, difference)
+        a, b = min(t_ours), min(t_theirs)
+        print(f"{name:30s} {f'{n} x {LENGTH}':>9s} {n * 3 * LENGTH:>7d} {a:8.2f} {b:13.2f} "
+              f"{b / a:6.2f} {difference:10.1e}")
+    print(f"outputs equal to tangermeme within {TOLERANCE:g}: "
+          f"{'yes' if worst <= TOLERANCE else 'NO'} (largest difference {worst:.1e})")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if worst > TOLERANCE:
+        raise SystemExit(1)
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    main()
