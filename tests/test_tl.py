@@ -77,9 +77,11 @@ def test_autoencoder_latent_under_the_documented_key_and_usable_by_scanpy():
 def test_dgex_predicts_targets_of_profiles_that_hold_only_landmarks():
     rng = np.random.default_rng(3)
     n, n_land, n_target = 800, 30, 12
-    landmarks = rng.normal(size=(n, n_land)).astype(np.float32)
+    z = rng.normal(size=(n, n_land))
     weights = rng.normal(size=(n_land, n_target)) / np.sqrt(n_land)
-    targets = np.tanh(landmarks @ weights) + 0.05 * rng.normal(size=(n, n_target))
+    # log2-expression-like units: genes far from 0 and of their own spread (D-GEX standardises)
+    landmarks = 6 + rng.uniform(0.5, 3, size=n_land) * z
+    targets = 8 + 3 * np.tanh(z @ weights) + 0.1 * rng.normal(size=(n, n_target))
     genes = [f"L{i}" for i in range(n_land)] + [f"T{i}" for i in range(n_target)]
     adata = ad.AnnData(np.hstack([landmarks, targets]).astype(np.float32),
                        var=pd.DataFrame(index=genes))

@@ -11,7 +11,7 @@ from torch import nn
 from .base import ACTIVATIONS, N_OUTPUTS, check_features, dropout_param, make_activation
 from .registry import Param, register
 
-__all__ = ["MLP", "dgex"]
+__all__ = ["MLP", "DGEX", "dgex"]
 
 
 def _dense_stack(n_in: int, hidden: list[int], activation: str, threshold: float, dropout: float,
@@ -80,17 +80,43 @@ _DGEX_PARAMS = {
 
 
 @register("dgex", "features", params=_DGEX_PARAMS)
-def dgex(n_features: int, n_outputs: int, hidden: list[int] = (1000, 1000),
-         activation: str = "tanh", threshold: float = 1.0, dropout: float = 0.1,
-         batch_norm: bool = False) -> MLP:
+class DGEX(MLP):
     """D-GEX (Chen et al. 2016, "Gene expression inference with deep learning", Bioinformatics):
     infers the expression of target genes from ~1000 landmark genes (the LINCS L1000 design).
 
     Input: float32 landmark expression ``(N, n_features)``; output: target expression
-    ``(N, n_outputs)`` (regression). A multilayer perceptron with tanh hidden units and dropout;
-    the paper used 1 to 3 hidden layers of 3000 to 9000 units, the default here is a CPU-sized
-    [1000, 1000].
+    ``(N, n_outputs)`` (regression), in the data's own units. A multilayer perceptron with tanh
+    hidden units and dropout; the paper used 1 to 3 hidden layers of 3000 to 9000 units, the
+    default here is a CPU-sized [1000, 1000]. As in the paper, genes are standardised: inputs
+    by their training means and standard deviations, outputs predicted as z-scores and mapped
+    back. Those statistics are buffers, saved with the weights; ``fit`` sets them from the
+    training data (``fit_scaling``); until then they are the identity.
     """
-    model = MLP(n_features, hidden, activation, threshold, dropout, batch_norm, n_outputs)
-    model.arch = "dgex"
-    return model
+
+    arch = "dgex"
+
+    def __init__(self, n_features: int, n_outputs: int, hidden: list[int] = (1000, 1000),
+                 activation: str = "tanh", threshold: float = 1.0, dropout: float = 0.1,
+                 batch_norm: bool = False):
+        super().__init__(n_features, hidden, activation, threshold, dropout, batch_norm, n_outputs)
+        self.register_buffer("input_mean", torch.zeros(n_features))
+        self.register_buffer("input_scale", torch.ones(n_features))
+        self.register_buffer("output_mean", torch.zeros(n_outputs))
+        self.register_buffer("output_scale", torch.ones(n_outputs))
+
+    def fit_scaling(self, x_mean, x_sd, y_mean, y_sd) -> None:
+        """Sets the standardisation from training statistics (per gene; a zero sd counts as 1)."""
+        for name, value, ones_for_zero in (("input_mean", x_mean, False), ("input_scale", x_sd, True),
+                                           ("output_mean", y_mean, False), ("output_scale", y_sd, True)):
+            t = torch.as_tensor(value, dtype=torch.float32).reshape(getattr(self, name).shape)
+            if ones_for_zero:
+                t = torch.where(t > 0, t, torch.ones_like(t))
+            getattr(self, name).copy_(t)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = check_features(self.arch, x, self.n_features, self)
+        z = self.output(self.hidden((x - self.input_mean) / self.input_scale))
+        return z * self.output_scale + self.output_mean
+
+
+dgex = DGEX

@@ -76,6 +76,28 @@ class BatchData(torch.utils.data.Dataset):
         return x, torch.from_numpy(np.ascontiguousarray(self.y[np.asarray(index)]))
 
 
+def column_stats(data: BatchData, batch_size: int = 4096):
+    """(input means, input sds, target means, target sds) per column, float64, read a batch at a
+    time (sparse and on-disk inputs are never densified whole); target ones are None without
+    targets."""
+    n = len(data)
+    sums = squares = y_sums = y_squares = 0.0
+    for start in range(0, n, batch_size):
+        index = np.arange(start, min(start + batch_size, n))
+        x = data.inputs(index).double().reshape(len(index), -1)
+        sums, squares = sums + x.sum(0), squares + (x * x).sum(0)
+        if data.y is not None:
+            y = torch.as_tensor(np.asarray(data.y[index], dtype=np.float64)).reshape(len(index), -1)
+            y_sums, y_squares = y_sums + y.sum(0), y_squares + (y * y).sum(0)
+
+    def mean_sd(total, total_sq):
+        mean = total / n
+        return mean.numpy(), torch.sqrt(torch.clamp(total_sq / n - mean * mean, min=0)).numpy()
+
+    y_stats = mean_sd(y_sums, y_squares) if data.y is not None else (None, None)
+    return (*mean_sd(sums, squares), *y_stats)
+
+
 class IndexBatches(torch.utils.data.Sampler):
     """Lists of sample indices, one per batch: in order, or shuffled by a generator seeded with
     ``seed + epoch`` (Lightning calls ``set_epoch``), so a resumed run shuffles as the

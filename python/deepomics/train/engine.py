@@ -214,7 +214,8 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     else:
         task, targets, classes = "regression", None, None
 
-    if isinstance(model, dict):
+    fresh = isinstance(model, dict)
+    if fresh:
         from .. import models as model_library
 
         model = model_library.build(_fill_config(model, x_raw, targets, task, classes,
@@ -248,6 +249,8 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         valid = D.BatchData(_take(x, va), None if targets is None else targets[va])
         train = D.BatchData(_take(x, tr), None if targets is None else targets[tr])
 
+    if fresh and callable(getattr(model, "fit_scaling", None)) and resume_from is None:
+        model.fit_scaling(*D.column_stats(train))  # e.g. D-GEX standardises genes
     stopping = _early_stopping(early_stopping, valid is not None, task, autoencoder)
     monitor = stopping["monitor"] if stopping else "valid_loss"
     module = TaskModule(model, task, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
