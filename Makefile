@@ -10,7 +10,7 @@ ASAN_ENV := LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-n
 DM3_FASTA = $$(Rscript -e 'cat(system.file("extdata", "dm3_upstream2000.fa.gz", package = "Biostrings"))')
 FUZZ_SECONDS ?= 300
 
-.PHONY: setup demo test test-python test-cpp test-asan test-r fuzz bench check clean
+.PHONY: setup demo test test-python test-cpp test-asan test-r fuzz bench bench-accuracy check clean
 
 setup:
 	@bash scripts/setup.sh
@@ -54,9 +54,16 @@ fuzz: setup build/asan/deepomics/_core.so
 	$(ASAN_ENV) PYTHONPATH=build/asan $(PY) tests/fuzz/fuzz_fasta.py -max_total_time=$(FUZZ_SECONDS) fuzz-corpus/fasta
 	$(ASAN_ENV) PYTHONPATH=build/asan $(PY) tests/fuzz/fuzz_one_hot.py -max_total_time=$(FUZZ_SECONDS) fuzz-corpus/one_hot
 
+# Speed against peers, each ratio measured in one run (installs the peers).
 bench: setup
 	$(PY) -m pip install -q -c constraints.txt -e ".[bench]"
 	$(PY) benchmarks/bench_encode.py
+	$(PY) benchmarks/bench_train.py
+	Rscript benchmarks/bench_rbridge.R
+
+# Accuracy on real data that installed packages ship, against the classic baselines.
+bench-accuracy: setup
+	$(PY) benchmarks/bench_expression.py
 
 check: setup
 	R CMD build rpkg && R CMD check --no-manual deepomics_*.tar.gz
