@@ -38,7 +38,9 @@ class FilterMotifs:
     filter's maximum over the data; ``letters``: the channel letters; ``layer``: the convolution's
     module name; ``threshold``: the fraction of the maximum used; ``influence`` float64
     ``(F, K)``: the mean of ``f(x) - f(x with the filter silenced)`` over the data for each raw
-    output (positive: the filter raises the output), or None when not computed.
+    output (positive: the filter raises the output), or None when not computed; ``target``:
+    the output (column, sign) that ``target=`` named, which ``ranked`` and ``to_frame`` read,
+    or None (several outputs and no target: their largest influence counts).
     """
 
     pwms: np.ndarray
@@ -49,6 +51,7 @@ class FilterMotifs:
     layer: str
     threshold: float
     influence: np.ndarray | None = None
+    target: U.Output | None = None
 
     def __len__(self) -> int:
         return len(self.pwms)
@@ -57,21 +60,32 @@ class FilterMotifs:
         """Information content ``(F, W)`` in bits of each filter's columns."""
         return information_content(self.pwms)
 
-    def ranked(self, output: int = 0) -> np.ndarray:
-        """Filter indices by decreasing influence on raw output ``output`` (by the number of
-        sites when influence was not computed)."""
-        key = self.n_sites if self.influence is None else self.influence[:, output]
+    def target_influence(self) -> np.ndarray | None:
+        """(F,): the influence on the target output (its sign for a binary model's first
+        class), the largest over the outputs when there is no target, None when not computed."""
+        if self.influence is None:
+            return None
+        if self.target is None:
+            return self.influence.max(axis=1)
+        return self.target.sign * self.influence[:, self.target.column]
+
+    def ranked(self) -> np.ndarray:
+        """Filter indices by decreasing influence on the target output (by decreasing number
+        of sites when influence was not computed)."""
+        influence = self.target_influence()
+        key = self.n_sites if influence is None else influence
         return np.argsort(-np.asarray(key, dtype=np.float64), kind="stable")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per filter: filter, n_sites, max_activation, information (total bits) and
-        influence (``influence_<k>`` for several outputs)."""
+        influence on the target output (with several outputs and no target, ``influence_<k>``
+        for each)."""
         frame = pd.DataFrame({"filter": np.arange(len(self)), "n_sites": self.n_sites,
                               "max_activation": self.max_activation,
                               "information": self.information().sum(axis=1)})
         if self.influence is not None:
-            if self.influence.shape[1] == 1:
-                frame["influence"] = self.influence[:, 0]
+            if self.target is not None:
+                frame["influence"] = self.target_influence()
             else:
                 for k in range(self.influence.shape[1]):
                     frame[f"influence_{k}"] = self.influence[:, k]
@@ -87,20 +101,24 @@ def information_content(pwm: np.ndarray) -> np.ndarray:
 
 
 def filter_motifs(model, X, *, threshold: float = 0.5, pseudocount: float = 0.1,
-                  layer: str | None = None, influence: bool = True, batch_size: int = 256,
-                  device: str = "auto") -> FilterMotifs:
+                  layer: str | None = None, influence: bool = True, target=None,
+                  batch_size: int = 256, device: str = "auto") -> FilterMotifs:
     """PWMs of the first convolution's filters from the subsequences of ``X`` that activate
     them (see the module note). ``X``: sequences or one-hot ``(N, C, L)``. ``threshold``: the
     fraction of each filter's maximum activation over ``X`` a position must exceed.
     ``pseudocount``: added to every letter count before normalising. ``layer``: the name of
     another ``nn.Conv1d`` on the input (``dict(model.named_modules())``). ``influence``: also
-    measure each filter's influence (F + 1 passes over ``X``)."""
+    measure each filter's influence (F + 1 passes over ``X``); ``target``: the output that
+    ranks the filters (as in ``ism``; None: the only output, or the largest influence over
+    several)."""
     if not 0.0 <= threshold < 1.0:
         raise ValueError(f"threshold must be a fraction in [0, 1), not {threshold!r}")
     if pseudocount < 0:
         raise ValueError(f"pseudocount must be >= 0, not {pseudocount!r}")
     batch_size = U.check_batch_size(batch_size)
     x = U.one_hot_inputs(model, X)
+    output = (U.output_column(model, target)
+              if target is not None or U.n_outputs_of(model) == 1 else None)
     name, conv = _input_conv(model, layer, x.shape[1])
     width = conv.kernel_size[0]
     n_filters = conv.out_channels
@@ -124,7 +142,7 @@ def filter_motifs(model, X, *, threshold: float = 0.5, pseudocount: float = 0.1,
     return FilterMotifs(pwms=pwms, counts=counts, n_sites=n_sites.numpy(),
                         max_activation=np.where(np.isfinite(peak), peak, np.nan),
                         letters=U.letters_of(model), layer=name, threshold=float(threshold),
-                        influence=effect)
+                        influence=effect, target=output)
 
 
 def _input_conv(model, layer, n_channels) -> tuple[str, nn.Conv1d]:

@@ -120,9 +120,10 @@ def plot_mutation_map(effects, sequence, *, letters: str = "ACGT", start: int = 
     end = values.shape[1] if end is None else end
     values, onehot = values[:, start:end], onehot[:, start:end]
     loss = np.clip(-values.min(axis=0), 0, None)
-    width = max(4.0, 0.22 * values.shape[1])
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(width, 3.2), sharex=True,
-                                      gridspec_kw={"height_ratios": [1, 1.2]})
+    width = min(max(4.0, 0.16 * values.shape[1]), 16.0)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(width, 3.4), sharex=True,
+                                      gridspec_kw={"height_ratios": [1, 1.2]},
+                                      layout="constrained")
     plot_logo(onehot * loss[None, :], letters=letters, kind="weights", ax=top, title=title)
     top.set_ylabel("loss")
     limit = float(np.abs(values).max()) or 1.0
@@ -134,7 +135,8 @@ def plot_mutation_map(effects, sequence, *, letters: str = "ACGT", start: int = 
     bottom.set_xticks(ticks)
     bottom.set_xticklabels([str(int(t) + start) for t in ticks])
     bottom.set_xlabel("position")
-    fig.colorbar(image, ax=[top, bottom], label="effect on output", fraction=0.03, pad=0.01)
+    fig.colorbar(image, ax=[top, bottom], label="effect on output", fraction=0.03, pad=0.01,
+                 aspect=12)
     return fig
 
 

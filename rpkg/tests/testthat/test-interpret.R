@@ -1,0 +1,175 @@
+# mutagenesis(), attribution(), filterMotifs(), variantEffect() and their plots, on the DeepBind
+# model trained on the planted TGACTCAG (helper-models.R: sequences 1-300 trained, 301-400 held
+# out; the factor's levels are c("present", "absent"), so "present" is the model's first class).
+
+MOTIF <- "TGACTCAG"
+
+held_out_positives <- function() {
+  data <- planted_motif()
+  keep <- 301:400
+  keep <- keep[data$y[keep] == "present"]
+  x <- data$x[keep]
+  list(x = x, start = as.vector(regexpr(MOTIF, x)))
+}
+
+inside_site <- function(scores, start) {
+  best <- apply(scores, 1, which.max)
+  mean(best >= start & best < start + nchar(MOTIF))
+}
+
+test_that("mutagenesis: effects [sequence, letter, position], strongest losses in the site", {
+  skip_if_no_backend()
+  model <- motif_model()
+  pos <- held_out_positives()
+  effects <- mutagenesis(model, pos$x, target = "present")
+  expect_identical(dim(effects), c(length(pos$x), 4L, 50L))
+  expect_identical(dimnames(effects), list(names(pos$x), c("A", "C", "G", "T"), NULL))
+  onehot <- oneHot(pos$x)
+  expect_true(all(effects[onehot == 1] == 0))  # the letter already there is not substituted
+  loss <- apply(effects, c(1, 3), function(v) max(0, -min(v)))
+  expect_gte(inside_site(loss, pos$start), 0.9)
+  # the same as Python's, and from a DNAStringSet or a one-hot array
+  python <- reticulate::py_to_r(deepomics:::py_deepomics()$interpret$ism(
+    deepomics:::py_model(model), as.list(unname(pos$x[1:3])), target = "present"))
+  expect_equal(unname(effects[1:3, , ]), python, tolerance = 1e-6)
+  expect_equal(mutagenesis(model, Biostrings::DNAStringSet(pos$x[1:3]), target = "present"),
+               effects[1:3, , ], tolerance = 1e-6)
+  expect_equal(unname(mutagenesis(model, onehot[1:3, , ], target = "present")),
+               unname(effects[1:3, , ]), tolerance = 1e-6)
+  # the other class's log-odds are minus these
+  expect_equal(mutagenesis(model, pos$x[1:3], target = "absent"), -effects[1:3, , ],
+               tolerance = 1e-6)
+})
+
+test_that("attribution: integrated gradients put the strongest position inside the site", {
+  skip_if_no_backend()
+  model <- motif_model()
+  pos <- held_out_positives()
+  a <- attribution(model, pos$x, method = "integrated_gradients", target = "present",
+                   n_references = 1, n_steps = 32)
+  expect_identical(dim(a), c(length(pos$x), 4L, 50L))
+  expect_gte(inside_site(apply(a, c(1, 3), sum), pos$start), 0.9)
+  shap <- attribution(model, pos$x[1:4], method = "deepshap", target = "present",
+                      n_references = 3, seed = 1)
+  expect_identical(shap, attribution(model, pos$x[1:4], method = "deepshap", target = "present",
+                                     n_references = 3, seed = 1))
+  expect_true(all(shap[oneHot(pos$x[1:4]) == 0] == 0))
+})
+
+test_that("bad input: an unknown method, another length, a feature model, a bad target", {
+  skip_if_no_backend()
+  model <- motif_model()
+  x <- planted_motif()$x[301:303]
+  expect_error(attribution(model, x, method = "gradcam"),
+               "unknown attribution method 'gradcam'; choose one of saliency, input_x_gradient")
+  short <- c(x, short = "ACGTACGTAC")
+  expect_error(mutagenesis(model, short), "sequence 3 has 10 letters but the model was trained on 50")
+  expect_error(attribution(model, short), "sequence 3 has 10 letters")
+  expect_error(variantEffect(model, short, short), "sequence 3 has 10 letters")
+  expect_error(mutagenesis(model, x, target = "maybe"), "'maybe' is not one of the model's classes")
+  expect_error(mutagenesis(model, x, target = 0), "target must be NULL, a class name or an output number")
+  expect_error(mutagenesis(cluster_model(), separable_clusters()$x),
+               "takes a feature matrix; interpretation reads sequence models")
+})
+
+test_that("filterMotifs: PWMs per filter, a filter table, JASPAR matches as a data.frame", {
+  skip_if_no_backend()
+  model <- motif_model()
+  data <- planted_motif()
+  motifs <- filterMotifs(model, data$x[1:300], target = "present", n_matches = 3)
+  expect_s3_class(motifs, "DeepomicsFilterMotifs")
+  expect_identical(dim(motifs$pwms), c(8L, 4L, 10L))
+  expect_equal(apply(motifs$pwms, c(1, 3), sum), matrix(1, 8, 10, dimnames = list(
+    paste0("filter", 1:8), NULL)))
+  expect_identical(motifs$filters$filter, 1:8)
+  expect_named(motifs$filters, c("filter", "n_sites", "max_activation", "information", "influence"))
+  m <- motifs$matches
+  expect_s3_class(m, "data.frame")
+  expect_named(m, c("filter", "jaspar_id", "name", "p_value", "e_value", "q_value", "offset",
+                    "overlap", "orientation", "n_sites"))
+  expect_true(all(m$filter %in% 1:8) && all(m$orientation %in% c("+", "-")))
+  # the most influential filter reads the planted TGACTCAG, an AP-1 site; JASPAR agrees
+  top <- motifs$filters$filter[which.max(motifs$filters$influence)]
+  consensus <- paste(c("A", "C", "G", "T")[apply(motifs$pwms[top, , ], 2, which.max)], collapse = "")
+  expect_true(grepl("GACTCA", consensus) || grepl("TGAGTC", consensus), info = consensus)
+  best <- m[m$filter == top, ][1, ]
+  expect_match(toupper(best$name), "FOS|JUN|ATF|BATF|BACH|NFE2|MAF|BNC")
+  expect_lt(best$p_value, 1e-4)
+  expect_output(print(motifs), "8 filters of width 10")
+  unmatched <- filterMotifs(model, data$x[1:100], match = FALSE)
+  expect_identical(nrow(unmatched$matches), 0L)
+})
+
+test_that("variantEffect: breaking the site is damaging, a change outside it is not", {
+  skip_if_no_backend()
+  model <- motif_model()
+  pos <- held_out_positives()
+  at <- pos$start + 3L  # the CT of TGACTCAG become AG: TGAAGCAG
+  broken <- pos$x
+  substr(broken, at, at + 1L) <- "AG"
+  far <- ifelse(pos$start > 25, 2L, 49L)
+  neutral <- pos$x
+  substr(neutral, far, far) <- ifelse(substr(pos$x, far, far) == "A", "C", "A")
+  damaging <- variantEffect(model, pos$x, broken, target = "present")
+  harmless <- variantEffect(model, pos$x, neutral, target = "present")
+  expect_named(damaging, c("ref_pred", "alt_pred", "difference", "log_odds_ratio"))
+  expect_identical(rownames(damaging), names(pos$x))
+  expect_lt(median(damaging$log_odds_ratio), -1)
+  expect_lt(median(abs(harmless$log_odds_ratio)), 0.25)
+  expect_equal(damaging$ref_pred, unname(predict(model, pos$x)[, "present"]), tolerance = 1e-6)
+})
+
+test_that("variantEffect reads a VCF and cuts the windows from the genome", {
+  skip_if_no_backend()
+  model <- motif_model()
+  pos <- held_out_positives()
+  s <- pos$x[[1]]
+  flank <- strrep("ACGT", 10)
+  genome <- local_fasta(c(">chr1", paste0(flank, s, flank)))
+  at <- 40L + pos$start[[1]] + 3L  # 1-based position of the motif's CT in chr1
+  vcf <- withr::local_tempfile(fileext = ".vcf")
+  writeLines(c("##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT",
+               sprintf("chr1\t%d\tbreak\tCT\tAG", at)), vcf)
+  out <- variantEffect(model, vcf, genome = genome, target = "present")
+  expect_identical(out$id, "break")
+  expect_identical(out$pos, at)
+  expect_lt(out$log_odds_ratio, -1)
+  writeLines(c("#CHROM\tPOS\tID\tREF\tALT", sprintf("chr1\t%d\tbad\tG\tA", at)), vcf)
+  expect_error(variantEffect(model, vcf, genome = genome), "REF 'G' does not match the genome")
+})
+
+test_that("plots: logos with one glyph per drawn letter, a heatmap of every substitution", {
+  skip_if_no_backend()
+  skip_if_not_installed("ggseqlogo")
+  model <- motif_model()
+  data <- planted_motif()
+  motifs <- filterMotifs(model, data$x[1:300], match = FALSE, target = "present")
+  p <- plotFilterMotifs(motifs, filters = c(2, 5), method = "probability")
+  expect_s3_class(p, "ggplot")
+  built <- ggplot2::ggplot_build(p)$data[[1]]
+  # a glyph per letter taller than ggseqlogo's gap (0.4% of the tallest stack)
+  expect_identical(length(unique(paste(built$PANEL, built$group))),
+                   sum(motifs$pwms[c(2, 5), , ] > 0.004))
+  expect_gt(sum(motifs$pwms[c(2, 5), , ] > 0.004), 60)
+  expect_identical(length(unique(built$PANEL)), 2L)
+  expect_error(plotFilterMotifs(motifs, filters = 9), "filter 9 does not exist")
+
+  x <- data$x[[302]]
+  a <- attribution(model, x, method = "input_x_gradient", target = "present")
+  p <- plotAttribution(a, start = 5, end = 30)
+  built <- ggplot2::ggplot_build(p)$data[[1]]
+  v <- a[1, , 5:30]
+  expect_identical(length(unique(built$group)), sum(abs(v) > 0.004 * max(0, v)))
+  expect_gt(length(unique(built$group)), 10)
+  expect_true(all(built$x > 4 & built$x < 31))
+
+  effects <- mutagenesis(model, x, target = "present")
+  p <- plotMutationMap(effects, x)
+  layers <- ggplot2::ggplot_build(p)$data
+  expect_identical(nrow(layers[[1]]), 4L * 50L)  # a tile per letter and position
+  strongest <- which.min(effects[1, , ])  # the tiles follow the array's order
+  expect_identical(layers[[1]]$fill[strongest], "#2166AC")  # the largest loss: full blue
+  loss <- apply(effects[1, , ], 2, function(v) max(0, -min(v)))
+  expect_identical(length(unique(layers[[2]]$group)), sum(loss > 0.004 * max(loss)))
+  expect_error(plotMutationMap(effects, x, i = 2), "i must be a sequence number from 1 to 1")
+})
