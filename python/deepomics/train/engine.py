@@ -169,6 +169,7 @@ def fit(
     layer: str | None = None,
     use_rep: str | None = None,
     num_workers: int = 0,
+    callbacks: list | None = None,
 ):
     """Trains ``model`` and returns it fitted (the best epoch's weights, in eval mode, on CPU).
 
@@ -185,7 +186,9 @@ def fit(
     is restored either way. ``class_weight``: ``"balanced"`` or {class: weight}.
     ``checkpoint_dir`` keeps Lightning checkpoints (``last.ckpt``) that ``resume_from`` continues.
     ``device``: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``. ``verbose``: None shows
-    progress only when a person is watching a terminal.
+    progress only when a person is watching a terminal. ``num_workers``: DataLoader worker
+    processes that prepare batches (useful when batches are read from disk). ``callbacks``: more
+    Lightning callbacks (e.g. a pruner during a hyperparameter search).
     """
     with _preserved_random_state():
         return _fit(**locals())
@@ -193,7 +196,7 @@ def fit(
 
 def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimizer, weight_decay,
          class_weight, early_stopping, valid_fraction, groups, checkpoint_dir, resume_from, seed,
-         deterministic, device, precision, verbose, layer, use_rep, num_workers):
+         deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks):
     L.seed_everything(seed, workers=True, verbose=False)
     verbose = _watching() if verbose is None else bool(verbose)
     x_raw, y_raw = _unpack(train_data)
@@ -256,7 +259,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     module = TaskModule(model, task, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
                         class_weight=_class_weight(class_weight, task, classes, targets),
                         classes=classes, monitor=monitor)
-    callbacks = []
+    callbacks = list(callbacks or [])
     if stopping:
         callbacks.append(L.pytorch.callbacks.EarlyStopping(
             monitor=monitor, patience=stopping["patience"], min_delta=stopping["min_delta"],

@@ -1,0 +1,78 @@
+"""Cross-validation of one model config: train on k - 1 folds, score on the held-out one.
+
+Folds are seeded and stratified by class for classification (``groups``: by group, e.g.
+chromosome, so that no group is on both sides). Within each training part, early stopping
+watches an inner seeded validation split, never the held-out fold, so the fold's score is an
+honest estimate.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..train import data as D
+from ..train import metrics as M
+
+
+def subset(x, index: np.ndarray):
+    """Rows ``index`` of inputs or labels as the user holds them: a list of sequences, an
+    array, a sparse matrix, a DataFrame / Series, an AnnData (a view) or None."""
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)):
+        return [x[i] for i in index]
+    if hasattr(x, "iloc"):
+        return x.iloc[index]
+    if D.is_anndata(x):
+        return x[index]
+    if hasattr(x, "take") and not hasattr(x, "tocsr"):  # pandas Categorical, NumPy
+        return x.take(index, axis=0) if hasattr(x, "ndim") else x.take(index)
+    return x[index]
+
+
+def folds(data, *, cv: int | None, valid_fraction: float, task: str | None, groups=None,
+          seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, held-out) index pairs: ``cv`` folds, or one seeded split of ``valid_fraction``."""
+    x, y = data
+    y = D.labels_from(y, x)
+    n = x.n_obs if D.is_anndata(x) else (x.shape[0] if hasattr(x, "shape") else len(x))
+    task = task or (D.infer_task(y) if y is not None else "regression")
+    stratify = None
+    if task in ("binary", "multiclass") and y is not None:
+        stratify = D._label_array(y).reshape(n, -1)[:, 0]
+    if cv:
+        if int(cv) < 2:
+            raise ValueError(f"cv must be 2 folds or more, not {cv}")
+        return D.kfold(n, int(cv), stratify=stratify, groups=groups, seed=seed)
+    return [D.split(n, valid_fraction=valid_fraction, stratify=stratify, groups=groups, seed=seed)]
+
+
+def score(model, data, metric: str) -> float:
+    """The summary ``metric`` of a fitted model on ``(x, y)`` (``loss``: not available here)."""
+    from ..train import evaluate
+
+    table = evaluate(model, data)
+    values = M.summary(table)
+    if metric not in values:
+        raise ValueError(f"metric {metric!r} is not reported for {model.task} models (they have: "
+                         f"{', '.join(values)})")
+    return float(values[metric])
+
+
+def cross_validate(config: dict, data, splits, *, metric: str, fit_args: dict, seed: int = 0,
+                   inner_valid: float = 0.1, on_fold=None) -> list[float]:
+    """The held-out ``metric`` of ``config`` on each split. ``on_fold(i, scores_so_far)`` runs
+    after each fold (a search reports to its pruner there and may stop the trial)."""
+    from ..train import fit
+
+    x, y = data
+    y = D.labels_from(y, x)
+    scores = []
+    for i, (train, held_out) in enumerate(splits):
+        args = dict(fit_args)
+        if args.get("early_stopping") and inner_valid:
+            args.setdefault("valid_fraction", inner_valid)
+        model = fit(dict(config), (subset(x, train), subset(y, train)), seed=seed + i, **args)
+        scores.append(score(model, (subset(x, held_out), subset(y, held_out)), metric))
+        if on_fold is not None:
+            on_fold(i, scores)
+    return scores

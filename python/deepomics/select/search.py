@@ -1,0 +1,281 @@
+"""Hyperparameter search on Optuna, H2O style: a grid (or random / TPE search) over model and
+training settings, cross-validated, with a leaderboard that includes the classic baselines.
+
+>>> search = grid_search({"arch": ["deepbind", "danq"], "n_filters": [16, 32],
+...                       "lr": {"low": 1e-4, "high": 1e-2, "log": True}},
+...                      (sequences, labels), strategy="tpe", n_trials=12, metric="auroc", cv=3,
+...                      storage="search.db")                                   # doctest: +SKIP
+>>> search.leaderboard()                                                      # doctest: +SKIP
+
+- ``strategy``: ``"grid"`` (every combination of the listed choices, Optuna's GridSampler),
+  ``"random"`` or ``"tpe"`` (Bayesian), seeded.
+- Pruning: a trial reports its score after each fold (with ``cv``) or each epoch (one split);
+  Optuna's median pruner stops trials that cannot win.
+- ``storage``: a file path (an SQLite database) or a database URL. The study is saved there:
+  running the same call again resumes it (trials of a killed process are failed by their
+  missing heartbeat and tried again), and several processes or machines that share the file
+  system or database work on one study at once, together stopping at ``n_trials``.
+- Baselines (``baselines=True``): k-mer logistic / linear regression for sequences, a linear
+  model (an MLP without hidden layers) for feature matrices, cross-validated on the same folds;
+  they appear in the leaderboard beside the trials.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+
+import numpy as np
+import pandas as pd
+
+from ..train import data as D
+from ..train import metrics as M
+from . import cv as CV
+from . import space as S
+
+STRATEGIES = ("grid", "random", "tpe")
+#: A running trial beats its heartbeat this often; one silent for GRACE_SECONDS is failed (its
+#: process was killed) and tried again by the next process that works on the study.
+HEARTBEAT_SECONDS, GRACE_SECONDS = 5, 20
+
+
+class Search:
+    """A search's Optuna study with what the search needs to score and refit: ``study``,
+    ``metric``, ``direction``; ``leaderboard()``, ``best_config``, ``refit()``."""
+
+    def __init__(self, study, metric: str, task: str | None):
+        self.study, self.metric, self.task = study, metric, task
+        self.direction = "maximize" if M.HIGHER_IS_BETTER[metric] else "minimize"
+
+    def leaderboard(self) -> pd.DataFrame:
+        return leaderboard(self.study)
+
+    @property
+    def best_config(self) -> tuple[dict, dict]:
+        """(model config, fit arguments) of the best completed trial."""
+        best = self.study.best_trial
+        return best.user_attrs["config"], best.user_attrs["fit_args"]
+
+    def refit(self, data, path: str | os.PathLike | None = None, *, seed: int = 0, **fit_kwargs):
+        """The best trial's model trained on all of ``data`` (early stopping on a seeded 10%
+        split when the search used it); saved to ``path`` when given. Returns the model."""
+        from ..io import save
+        from ..train import fit
+
+        config, fit_args = self.best_config
+        args = {**fit_args, **fit_kwargs}
+        if args.get("early_stopping"):
+            args.setdefault("valid_fraction", 0.1)
+        model = fit(dict(config), data, seed=seed, **args)
+        if path is not None:
+            save(model, path, overwrite=fit_kwargs.pop("overwrite", False))
+        return model
+
+
+def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
+                metric: str | None = None, cv: int | None = 3, valid_fraction: float = 0.2,
+                groups=None, task: str | None = None, fit_args: dict | None = None,
+                baselines: bool = True, prune: bool = True, storage: str | None = None,
+                study_name: str = "deepomics", seed: int = 0, timeout: float | None = None,
+                verbose: bool | None = None) -> Search:
+    """Searches ``space`` (see ``deepomics.select.space``) on ``data`` = ``(x, y)`` (anything
+    ``fit`` takes) and returns the ``Search``. ``metric``: a summary metric of the task
+    (default AUROC for classification, R^2 for regression); ``cv`` folds (None: one split of
+    ``valid_fraction``). ``fit_args``: fixed arguments of ``fit`` (``epochs``,
+    ``early_stopping``, ...). ``n_trials`` counts finished trials of the whole study, whoever ran
+    them, so a resumed or shared study stops at the same total."""
+    import optuna
+
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
+    if not isinstance(data, tuple) or len(data) != 2:
+        raise ValueError("data must be (x, y): a search compares models on labelled data")
+    space = S.check_space(space)
+    x, y = data
+    y_values = D.labels_from(y, x)
+    D.check_lengths(x, y_values)
+    task = task or D.infer_task(y_values)
+    metric = (metric or ("r2" if task == "regression" else "auroc")).lower()
+    if metric not in M.SUMMARY.get(task, []):
+        raise ValueError(f"metric {metric!r} is not a {task} metric; use one of "
+                         f"{', '.join(M.SUMMARY.get(task, []))}")
+    fit_args = {"verbose": False, **(fit_args or {})}
+    splits = CV.folds((x, y_values), cv=cv, valid_fraction=valid_fraction, task=task,
+                      groups=groups, seed=seed)
+    direction = "maximize" if M.HIGHER_IS_BETTER[metric] else "minimize"
+    sampler = _sampler(strategy, space, seed)
+    pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0) if prune
+              else optuna.pruners.NopPruner())
+    if not verbose:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(study_name=study_name, storage=_storage(storage), sampler=sampler,
+                                pruner=pruner, direction=direction, load_if_exists=True)
+    _check_same_search(study, space, metric, cv, seed)
+
+    def objective(trial):
+        config, drawn = S.suggest(trial, space)
+        trial.set_user_attr("config", config)
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+        args = {**fit_args, **drawn, "task": task}
+        trial.set_user_attr("fit_args", {k: v for k, v in {**fit_args, **drawn}.items()
+                                         if k != "verbose"})
+        start = time.perf_counter()
+
+        def report(i, scores):
+            trial.report(float(np.mean(scores)), step=i)
+            if len(splits) > 1 and i < len(splits) - 1 and trial.should_prune():
+                trial.set_user_attr("fold_scores", list(map(float, scores)))
+                raise optuna.TrialPruned()
+
+        if len(splits) == 1 and prune:
+            args["callbacks"] = [_EpochPruning(trial, f"valid_{metric}")]
+            args.setdefault("early_stopping", {"patience": fit_args.get("epochs", 20),
+                                               "monitor": f"valid_{metric}"})
+        scores = CV.cross_validate(config, (x, y_values), splits, metric=metric, fit_args=args,
+                                   seed=seed, on_fold=report)
+        trial.set_user_attr("fold_scores", list(map(float, scores)))
+        trial.set_user_attr("seconds", time.perf_counter() - start)
+        return float(np.mean(scores))
+
+    if baselines and "baselines" not in study.user_attrs:
+        study.set_user_attr("baselines", _baselines(x, y_values, splits, task, metric, seed,
+                                                    fit_args))
+    done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    remaining = n_trials - sum(t.state in done for t in study.trials)
+    if remaining > 0:
+        study.optimize(objective, n_trials=remaining, timeout=timeout, gc_after_trial=True,
+                       callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=done)],
+                       catch=())
+    return Search(study, metric, task)
+
+
+def leaderboard(study) -> pd.DataFrame:
+    """Every finished trial and every baseline of a study (or a ``Search``), best first by the
+    study's metric: ``rank``, ``model`` (arch), ``kind`` (``trial`` / ``baseline``), ``trial``,
+    ``mean`` and ``sd`` of the metric over the folds, ``folds``, ``state`` (pruned trials list
+    the folds they finished), ``seconds``, ``params`` (what the trial drew, as JSON) and
+    ``config`` (the model dict)."""
+    import optuna
+
+    study = getattr(study, "study", study)
+    rows = []
+    for t in study.trials:
+        if t.state not in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED):
+            continue
+        scores = t.user_attrs.get("fold_scores", [])
+        rows.append({"model": t.user_attrs.get("config", {}).get("arch"), "kind": "trial",
+                     "trial": t.number, **_mean_sd(scores), "folds": len(scores),
+                     "state": t.state.name.lower(), "seconds": t.user_attrs.get("seconds"),
+                     "params": json.dumps(t.params), "config": json.dumps(t.user_attrs.get("config"))})
+    for b in study.user_attrs.get("baselines", []):
+        rows.append({"model": b["config"]["arch"], "kind": "baseline", "trial": None,
+                     **_mean_sd(b["fold_scores"]), "folds": len(b["fold_scores"]),
+                     "state": "complete", "seconds": b["seconds"], "params": "{}",
+                     "config": json.dumps(b["config"])})
+    table = pd.DataFrame(rows, columns=["model", "kind", "trial", "mean", "sd", "folds", "state",
+                                        "seconds", "params", "config"])
+    higher = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    # complete trials first: a pruned trial's mean covers only its first folds
+    table["_complete"] = table["state"] == "complete"
+    table = table.sort_values(["_complete", "mean"], ascending=[False, not higher],
+                              kind="stable", na_position="last").drop(columns="_complete")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table["trial"] = table["trial"].astype("Int64")
+    return table.reset_index(drop=True)
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def _sampler(strategy: str, space: dict, seed: int):
+    import optuna
+
+    if strategy == "grid":
+        if not S.is_grid(space):
+            raise ValueError("strategy='grid' needs every searched key to be a list of choices; "
+                             "use 'random' or 'tpe' for ranges")
+        return optuna.samplers.GridSampler(S.grid(space), seed=seed)
+    if strategy == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=5)
+
+
+def _storage(storage):
+    """None (in memory), an Optuna storage, or an RDB storage for a path / URL with heartbeats,
+    so that the trials of a killed process are failed and tried again."""
+    import optuna
+
+    if storage is None or not isinstance(storage, (str, os.PathLike)):
+        return storage
+    import warnings
+
+    url = os.fspath(storage)
+    if "://" not in url:
+        url = "sqlite:///" + os.path.abspath(url)
+    with warnings.catch_warnings():  # heartbeats and retries are marked experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            url, engine_kwargs={"connect_args": {"timeout": 60}} if url.startswith("sqlite") else None,
+            heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
+            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2))
+
+
+def _check_same_search(study, space: dict, metric: str, cv, seed: int) -> None:
+    """A stored study is resumed only with the same space, metric, folds and seed."""
+    key = json.dumps({"space": space, "metric": metric, "cv": cv, "seed": seed}, sort_keys=True,
+                     default=str)
+    saved = study.user_attrs.get("search")
+    if saved is None:
+        study.set_user_attr("search", key)
+    elif saved != key:
+        raise ValueError(f"the study {study.study_name!r} in this storage was run with another "
+                         f"search (space, metric, cv or seed); use a new study_name or storage. "
+                         f"It was: {saved}")
+
+
+def _mean_sd(scores) -> dict:
+    scores = np.asarray(scores, dtype=float)
+    return {"mean": float(scores.mean()) if scores.size else np.nan,
+            "sd": float(scores.std(ddof=1)) if scores.size > 1 else np.nan}
+
+
+def _baselines(x, y, splits, task, metric, seed, fit_args) -> list[dict]:
+    """The classic baselines on the same folds: k-mer logistic / linear regression for
+    sequences, a linear model on the features otherwise."""
+    if D._is_sequences(x) or (isinstance(x, (str, os.PathLike))):
+        configs = [{"arch": "kmer_linear", "k": 4}]
+    else:
+        configs = [{"arch": "mlp", "hidden": []}]
+    args = {"epochs": fit_args.get("epochs", 20), "verbose": False, "task": task,
+            "lr": 0.01, "early_stopping": {"patience": 5}}
+    out = []
+    for config in configs:
+        start = time.perf_counter()
+        scores = CV.cross_validate(config, (x, y), splits, metric=metric, fit_args=args, seed=seed)
+        out.append({"config": config, "fold_scores": list(map(float, scores)),
+                    "seconds": time.perf_counter() - start})
+        logging.getLogger("deepomics").info("baseline %s: %s %.4f", config["arch"], metric,
+                                            float(np.mean(scores)))
+    return out
+
+
+class _EpochPruning:
+    """A Lightning callback that reports the validation metric after each epoch and stops the
+    trial when Optuna's pruner says so."""
+
+    def __new__(cls, trial, monitor: str):
+        import lightning as L
+        import optuna
+
+        class EpochPruning(L.pytorch.callbacks.Callback):
+            def on_validation_end(self, trainer, module):
+                value = trainer.callback_metrics.get(monitor)
+                if value is None:
+                    return
+                trial.report(float(value), step=trainer.current_epoch)
+                if trial.should_prune():
+                    raise optuna.TrialPruned(f"pruned at epoch {trainer.current_epoch}")
+
+        return EpochPruning()

@@ -1,0 +1,115 @@
+"""Search spaces: which settings a search may change, and how a trial draws them.
+
+A space is a plain dict, the same from Python, R and YAML. Each key is a model setting (any key
+of a model dict, ``arch`` included) or a training setting (an argument of ``fit``:
+``FIT_KEYS``); each value is
+
+- a list: the choices (categorical), e.g. ``{"arch": ["deepbind", "danq"], "n_filters": [16, 32]}``;
+- a dict with ``low`` and ``high`` (and optionally ``log``, ``step``): a range, integer when both
+  ends are whole numbers, e.g. ``{"lr": {"low": 1e-4, "high": 1e-2, "log": True}}``;
+- anything else: a fixed value.
+
+A model key applies only to the architectures that have it: with ``arch`` searched, a trial
+draws ``pooling`` only when its arch is one with a ``pooling`` setting (a conditional space).
+"""
+from __future__ import annotations
+
+import json
+
+from .. import models
+
+#: fit() arguments a search may change.
+FIT_KEYS = ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "class_weight")
+
+
+def check_space(space: dict, default_arch: str | None = None) -> dict:
+    """The space after checking it: every key is a fit argument or a setting of at least one
+    architecture the space can draw; ranges are well formed. Returns a normalised copy."""
+    if not isinstance(space, dict) or not space:
+        raise ValueError("the search space must be a non-empty dict {setting: choices}")
+    space = dict(space)
+    if "arch" not in space:
+        if default_arch is None:
+            raise ValueError("the search space needs 'arch' (an architecture or a list of them)")
+        space["arch"] = default_arch
+    archs = space["arch"] if isinstance(space["arch"], list) else [space["arch"]]
+    for arch in archs:
+        models.input_kind(arch)  # an unknown arch is an error naming the known ones
+    known = {key for arch in archs for key in models.parameters(arch)}
+    for key, value in space.items():
+        if key != "arch" and key not in FIT_KEYS and key not in known:
+            raise ValueError(
+                f"search space key {key!r} is neither a setting of {', '.join(archs)} nor a fit "
+                f"argument ({', '.join(FIT_KEYS)})")
+        if isinstance(value, list) and not value:
+            raise ValueError(f"search space key {key!r} has no choices")
+        if isinstance(value, dict):
+            _check_range(key, value)
+    return space
+
+
+def _check_range(key: str, spec: dict) -> None:
+    extra = set(spec) - {"low", "high", "log", "step"}
+    if "low" not in spec or "high" not in spec or extra:
+        raise ValueError(f"search space key {key!r}: a range is {{'low': ..., 'high': ..., 'log': "
+                         f"False, 'step': None}}; got keys {sorted(spec)}")
+    if not spec["low"] < spec["high"]:
+        raise ValueError(f"search space key {key!r}: low ({spec['low']}) must be below high "
+                         f"({spec['high']})")
+    if spec.get("log") and spec["low"] <= 0:
+        raise ValueError(f"search space key {key!r}: a log range needs low > 0")
+
+
+def is_grid(space: dict) -> bool:
+    """True when every searched key is a list of choices (what a full grid needs)."""
+    return not any(isinstance(v, dict) for v in space.values())
+
+
+def grid(space: dict) -> dict[str, list]:
+    """The choices of each searched key, encoded for Optuna's GridSampler."""
+    return {key: [_encode(c) for c in value] for key, value in space.items() if isinstance(value, list)}
+
+
+def suggest(trial, space: dict) -> tuple[dict, dict]:
+    """(model config, fit arguments) for one trial: draws what the space searches."""
+    arch = _draw(trial, "arch", space["arch"])
+    applies = set(models.parameters(arch))
+    config, fit_args = {"arch": arch}, {}
+    for key, value in space.items():
+        if key == "arch":
+            continue
+        if key in applies:
+            config[key] = _draw(trial, key, value)
+        elif key in FIT_KEYS:
+            fit_args[key] = _draw(trial, key, value)
+    return config, fit_args
+
+
+def _draw(trial, key: str, value):
+    if isinstance(value, list):
+        return _decode(trial.suggest_categorical(key, [_encode(c) for c in value]))
+    if isinstance(value, dict):
+        low, high = value["low"], value["high"]
+        if isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool):
+            return trial.suggest_int(key, low, high, step=value.get("step") or 1,
+                                     log=bool(value.get("log")))
+        return trial.suggest_float(key, float(low), float(high), step=value.get("step"),
+                                   log=bool(value.get("log")))
+    return value
+
+
+# Optuna's categorical choices must be None, bool, int, float or str: lists ("hidden": [[64],
+# [128, 64]]) and dicts travel as JSON text, marked so that plain strings stay strings.
+_JSON = "json:"
+
+
+def _encode(choice):
+    if choice is None or isinstance(choice, (bool, int, float, str)):
+        return choice
+    return _JSON + json.dumps(choice)
+
+
+def _decode(choice):
+    if isinstance(choice, str) and choice.startswith(_JSON):
+        return json.loads(choice[len(_JSON):])
+    return choice

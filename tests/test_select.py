@@ -1,0 +1,170 @@
+"""deepomics.select: search spaces, cross-validation, Optuna searches (grid, resumed after a kill,
+two workers on one study), the leaderboard with baselines, refit."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import optuna
+import pytest
+
+from deepomics import io, select, train
+from deepomics.select import search as search_module
+from deepomics.select import space as S
+from helpers_planted import binary_motif
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@pytest.fixture(scope="module")
+def motif_data():
+    return binary_motif(n=300, length=40, seed=0)
+
+
+def test_space_checks_and_conditional_draws():
+    with pytest.raises(ValueError, match="'n_filter' is neither a setting of deepbind nor a fit argument"):
+        S.check_space({"arch": "deepbind", "n_filter": [8]})
+    with pytest.raises(ValueError, match="unknown|not a registered|architecture"):
+        S.check_space({"arch": ["deepbind", "deepbindd"]})
+    with pytest.raises(ValueError, match="low .* must be below high"):
+        S.check_space({"arch": "mlp", "lr": {"low": 1e-2, "high": 1e-4}})
+    with pytest.raises(ValueError, match="a log range needs low > 0"):
+        S.check_space({"arch": "mlp", "lr": {"low": 0, "high": 1, "log": True}})
+    space = S.check_space({"arch": ["deepbind", "danq"], "dropout": [0.0, 0.25],
+                           "hidden": [32, 64], "lr": {"low": 1e-4, "high": 1e-2, "log": True},
+                           "batch_size": [16, 32]})
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    drawn = []
+    for _ in range(12):
+        trial = study.ask()
+        config, fit_args = S.suggest(trial, space)
+        drawn.append(config["arch"])
+        assert ("dropout" in config) == (config["arch"] == "deepbind")   # only deepbind has it
+        assert 1e-4 <= fit_args["lr"] <= 1e-2 and fit_args["batch_size"] in (16, 32)
+        study.tell(trial, 0.5)
+    assert set(drawn) == {"deepbind", "danq"}
+    # lists as choices travel through Optuna as JSON and come back as lists
+    trial = optuna.create_study().ask()
+    config, _ = S.suggest(trial, {"arch": "mlp", "hidden": [[64, 32]]})
+    assert config["hidden"] == [64, 32]
+
+
+def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_data, tmp_path):
+    seqs, y = motif_data
+    search = select.grid_search(
+        {"arch": ["deepbind", "danq"], "n_filters": [8, 16], "lr": [1e-2]}, (seqs, y),
+        strategy="grid", n_trials=4, cv=3, metric="auroc", prune=False,
+        fit_args={"epochs": 6, "early_stopping": {"patience": 2}}, seed=0)
+    board = search.leaderboard()
+    assert len(board) == 5 and list(board["rank"]) == [1, 2, 3, 4, 5]
+    assert set(board.loc[board.kind == "trial", "params"].map(json.loads).map(
+        lambda p: (p["arch"], p["n_filters"]))) == {("deepbind", 8), ("deepbind", 16),
+                                                    ("danq", 8), ("danq", 16)}
+    baseline = board[board.kind == "baseline"].iloc[0]
+    assert baseline["model"] == "kmer_linear" and baseline["folds"] == 3
+    top = board.iloc[0]
+    assert top["kind"] == "trial" and top["model"] == "deepbind"
+    assert top["mean"] > baseline["mean"] and top["mean"] >= 0.95
+    assert board["mean"].is_monotonic_decreasing
+    assert (board["folds"] == 3).all() and board["sd"].notna().all()
+    config, fit_args = search.best_config
+    assert config["arch"] == "deepbind" and fit_args["lr"] == 1e-2
+    model = search.refit((seqs, y), tmp_path / "best")
+    assert io.load(tmp_path / "best").config == model.config
+    assert train.evaluate(model, (seqs, y)).query("metric == 'auroc'")["value"].iloc[0] > 0.95
+
+
+def test_search_errors(motif_data):
+    seqs, y = motif_data
+    with pytest.raises(ValueError, match="strategy must be one of grid, random, tpe"):
+        select.grid_search({"arch": "deepbind"}, (seqs, y), strategy="bayes")
+    with pytest.raises(ValueError, match="'grid' needs every searched key to be a list"):
+        select.grid_search({"arch": "deepbind", "lr": {"low": 1e-3, "high": 1e-2}}, (seqs, y),
+                           strategy="grid")
+    with pytest.raises(ValueError, match="metric 'r2' is not a binary metric"):
+        select.grid_search({"arch": "deepbind"}, (seqs, y), metric="r2")
+    with pytest.raises(ValueError, match="labels have 299 entries but there are 300 samples"):
+        select.grid_search({"arch": "deepbind"}, (seqs, y[:-1]))
+    with pytest.raises(ValueError, match="data must be \\(x, y\\)"):
+        select.grid_search({"arch": "deepbind"}, seqs)
+
+
+WORKER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from helpers_planted import binary_motif
+    from deepomics import select
+    seqs, y = binary_motif(n=200, length=30, seed=0)
+    select.grid_search({{"arch": "deepbind", "n_filters": [4, 6, 8, 10, 12, 14]}},
+                       (seqs, y), strategy="grid", n_trials={n_trials}, cv=2, baselines=False,
+                       prune=False, fit_args={{"epochs": {epochs}}}, storage={storage!r},
+                       study_name="shared", seed=0)
+""")
+
+
+def _worker(tmp_path, storage, n_trials, epochs, name):
+    script = tmp_path / f"{name}.py"
+    script.write_text(WORKER.format(tests=HERE, n_trials=n_trials, epochs=epochs, storage=storage))
+    return subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def _finished(storage):
+    study = optuna.load_study(study_name="shared", storage=search_module._storage(storage))
+    states = [t.state for t in study.trials]
+    return study, sum(s == optuna.trial.TrialState.COMPLETE for s in states)
+
+
+def test_a_search_resumes_after_its_process_is_killed(tmp_path, monkeypatch):
+    storage = str(tmp_path / "search.db")
+    worker = _worker(tmp_path, storage, n_trials=6, epochs=60, name="killed")
+    deadline = time.time() + 240
+    while time.time() < deadline and worker.poll() is None:
+        if os.path.exists(storage):
+            try:
+                study, done = _finished(storage)
+                running = [t for t in study.trials if t.state == optuna.trial.TrialState.RUNNING]
+                if done >= 1 and running:
+                    break
+            except Exception:  # the database is still being created
+                pass
+        time.sleep(0.5)
+    assert worker.poll() is None, "the worker finished before it could be killed:\n" + \
+        worker.stdout.read().decode()
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    _, done_before = _finished(storage)
+    assert 1 <= done_before < 3
+    monkeypatch.setattr(search_module, "GRACE_SECONDS", 1)
+    time.sleep(2)
+    seqs, y = binary_motif(n=200, length=30, seed=0)
+    search = select.grid_search({"arch": "deepbind", "n_filters": [4, 6, 8, 10, 12, 14]},
+                                (seqs, y), strategy="grid", n_trials=3, cv=2, baselines=False,
+                                prune=False, fit_args={"epochs": 60}, storage=storage,
+                                study_name="shared", seed=0)
+    states = [t.state for t in search.study.trials]
+    assert states.count(optuna.trial.TrialState.COMPLETE) == 3
+    assert optuna.trial.TrialState.FAIL in states            # the killed trial, failed by heartbeat
+    assert len(search.leaderboard()) == 3
+    with pytest.raises(ValueError, match="was run with another search"):
+        select.grid_search({"arch": "deepbind", "n_filters": [4, 8]}, (seqs, y), strategy="grid",
+                           n_trials=3, cv=2, storage=storage, study_name="shared", seed=0)
+
+
+def test_two_workers_share_one_study(tmp_path):
+    storage = str(tmp_path / "shared.db")
+    optuna.create_study(study_name="shared", storage=search_module._storage(storage),
+                        direction="maximize")
+    workers = [_worker(tmp_path, storage, n_trials=4, epochs=2, name=f"w{i}") for i in range(2)]
+    for w in workers:
+        out, _ = w.communicate(timeout=300)
+        assert w.returncode == 0, out.decode()
+    study, done = _finished(storage)
+    assert 4 <= done <= 5                       # each worker stops once the study has 4
+    workers_seen = {t.user_attrs["worker"] for t in study.trials
+                    if t.state == optuna.trial.TrialState.COMPLETE}
+    assert len(workers_seen) == 2
