@@ -1,0 +1,235 @@
+#' Search hyperparameters, H2O style
+#'
+#' Trains and cross-validates models over a grid (or a random or Bayesian search) of settings and
+#' ranks them in a leaderboard beside the classic baselines (k-mer logistic / linear regression
+#' for sequences, a linear model for feature matrices). The work is done by the Python package's
+#' `select.grid_search()` on Optuna: trials that cannot win are stopped early (pruning), and with
+#' `storage` the search is saved, resumes where it stopped when run again, and can be shared by
+#' several R or Python processes (or machines sharing the file system or a database).
+#'
+#' @param x,y The data and labels, as for [trainModel()] (sequences, matrices,
+#'   SummarizedExperiment with `y` a colData column, GRanges with `genome`, ...).
+#' @param hyper_params A named list, as `h2o.grid()` takes it: each element a vector (or list)
+#'   of the values to try, e.g. `list(arch = c("deepbind", "danq"), filters = c(16, 32),
+#'   lr = c(1e-3, 1e-2))`; one value is fixed; `list(low = , high = , log = TRUE)` is a range
+#'   (random and TPE searches only). Names are model settings (the Python keys or the R names
+#'   of [seqModel()]: `filters`, `hidden`, ...; a setting applies only to the architectures that
+#'   have it) or training settings (`epochs`, `batch_size`, `lr`, `optimizer`, `weight_decay`).
+#'   `arch` may be left out when `model` gives it.
+#' @param search_criteria A list: `strategy` (`"Cartesian"`: every combination; `"RandomDiscrete"`:
+#'   a random sample; `"TPE"`: Bayesian), `max_models` (the number of trials; for Cartesian,
+#'   by default the size of the grid) and `seed`.
+#' @param model A model whose architecture (and fixed settings) the search starts from, or
+#'   `NULL` when `hyper_params` gives `arch`.
+#' @param nfolds Cross-validation folds (stratified for classification); `NULL` or 0 scores each
+#'   trial on one held-out split of `validation_split`.
+#' @param sort_by The metric models are ranked by: `"AUC"` (`"auroc"`), `"AUCPR"`, `"accuracy"`,
+#'   `"mcc"`, `"r2"`, `"mae"`, ...; `NULL`: AUROC for classification, R^2 for regression.
+#' @param epochs,batch_size,stopping_rounds Training settings shared by every trial (unless
+#'   searched): the most epochs, the batch size, and early stopping's patience on an inner
+#'   validation split of each training fold (0: none).
+#' @param validation_split The held-out fraction when `nfolds` is `NULL`.
+#' @param baselines If `TRUE`, the baselines are cross-validated on the same folds.
+#' @param storage `NULL` (the search lives in this session) or a file path (an SQLite database)
+#'   or database URL where the search is saved, resumed and shared.
+#' @param grid_id The name of the search within `storage`.
+#' @param assay,dimred,genome As for [trainModel()].
+#' @param verbose `TRUE` shows Optuna's progress.
+#' @return A `DeepomicsGrid`: print it, get its table with [leaderboard()], train its best
+#'   model on all the data with [bestModel()].
+#' @seealso [leaderboard()], [bestModel()], [trainModel()]
+#' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' random <- function(n, len) vapply(seq_len(n), function(i)
+#'   paste(sample(c("A", "C", "G", "T"), len, TRUE), collapse = ""), "")
+#' x <- random(200, 30)
+#' y <- factor(rep(c("no", "yes"), 100))
+#' substr(x[y == "yes"], 5, 12) <- "TGACTCAG"
+#' grid <- gridSearch(x, y, hyper_params = list(arch = "deepbind", filters = c(4, 8),
+#'                                              lr = c(0.01)),
+#'                    search_criteria = list(strategy = "Cartesian"), nfolds = 2, epochs = 5)
+#' grid
+#' leaderboard(grid)
+gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Cartesian"),
+                       model = NULL, nfolds = 3, sort_by = NULL, epochs = 20, batch_size = 64,
+                       stopping_rounds = 3, validation_split = 0.2, baselines = TRUE,
+                       storage = NULL, grid_id = "deepomics", assay = NULL, dimred = NULL,
+                       genome = NULL, verbose = FALSE) {
+  if (!is.list(hyper_params) || is.null(names(hyper_params)) || any(!nzchar(names(hyper_params)))) {
+    stop("hyper_params must be a named list, e.g. list(arch = c(\"deepbind\", \"danq\"), ",
+         "filters = c(16, 32))", call. = FALSE)
+  }
+  criteria <- search_criteria_to_py(search_criteria, hyper_params)
+  fixed <- list()
+  if (!is.null(model)) {
+    model <- as_model(model)
+    fixed <- model@config
+  }
+  space <- space_to_py(hyper_params, fixed)
+  inputs <- as_py_inputs(x, assay = assay, dimred = dimred, genome = genome)
+  labels <- as_py_labels(y, x, inputs$n)
+  if (is.null(labels)) {
+    stop("y (the labels) is missing: a search ranks models by how well they predict y",
+         call. = FALSE)
+  }
+  metric <- NULL
+  if (!is.null(sort_by)) {
+    metric <- tolower(py_string(sort_by, "sort_by"))
+    if (metric %in% names(STOPPING_ALIASES)) metric <- STOPPING_ALIASES[[metric]]
+  }
+  rounds <- py_count(stopping_rounds, "stopping_rounds", null_ok = FALSE)
+  fit_args <- list(epochs = py_count(epochs, "epochs", null_ok = FALSE),
+                   batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+  if (rounds > 0L) fit_args$early_stopping <- list(patience = rounds)
+  nfolds <- if (is.null(nfolds) || identical(as.numeric(nfolds), 0)) NULL else
+    py_count(nfolds, "nfolds", null_ok = FALSE)
+  select <- reticulate::import("deepomics.select", convert = FALSE)
+  py_deepomics(torch = TRUE)
+  search <- py_call(select$grid_search, space, reticulate::tuple(inputs$x, labels),
+                    strategy = criteria$strategy, n_trials = criteria$n_trials, metric = metric,
+                    cv = nfolds, valid_fraction = as.double(validation_split),
+                    fit_args = reticulate::r_to_py(fit_args), baselines = py_flag(baselines, "baselines"),
+                    storage = if (!is.null(storage)) py_path(storage, "storage"),
+                    study_name = py_string(grid_id, "grid_id"), seed = criteria$seed,
+                    verbose = py_flag(verbose, "verbose"))
+  grid <- new.env(parent = emptyenv())
+  grid$search <- search
+  grid$leaderboard <- leaderboard_from_py(search)
+  grid$metric <- reticulate::py_to_r(search$metric)
+  grid$strategy <- criteria$strategy
+  grid$storage <- storage
+  grid$grid_id <- grid_id
+  grid$fit <- list(x = x, y = y, assay = assay, dimred = dimred, genome = genome)
+  structure(grid, class = "DeepomicsGrid")
+}
+
+#' The leaderboard of a search
+#'
+#' @param grid A `DeepomicsGrid` from [gridSearch()].
+#' @return A data.frame, best first by the search's metric: `rank`, `model` (the
+#'   architecture), `kind` (`"trial"` or `"baseline"`), `trial`, `mean` and `sd` of the metric
+#'   over the folds, `folds`, `state` (`"complete"`, or `"pruned"`: stopped early, its mean
+#'   over the folds it finished), `seconds`, `params` (the settings the trial drew, JSON) and
+#'   `config` (the model's config, JSON).
+#' @seealso [gridSearch()], [bestModel()]
+#' @export
+leaderboard <- function(grid) {
+  check_grid(grid, python = FALSE)
+  grid$leaderboard
+}
+
+#' Train the best model of a search on all the data
+#'
+#' @param grid A `DeepomicsGrid` from [gridSearch()].
+#' @param x,y The data, by default what the search was given.
+#' @param ... Passed to [trainModel()] (e.g. `seed`, `validation_split`).
+#' @return The trained [DeepomicsModel-class] with the best trial's settings.
+#' @seealso [gridSearch()], [leaderboard()]
+#' @export
+bestModel <- function(grid, x = NULL, y = NULL, ...) {
+  check_grid(grid)
+  best <- reticulate::py_to_r(py_call(function() grid$search$best_config))
+  config <- plain_from_py(best[[1L]])
+  fit <- plain_from_py(best[[2L]])
+  data <- grid$fit
+  args <- list(...)
+  model <- new_model(config)
+  stopping <- fit$early_stopping
+  call_args <- c(
+    list(model = model, x = x %||% data$x, y = y %||% data$y, assay = data$assay,
+         dimred = data$dimred, genome = data$genome),
+    fit[intersect(names(fit), c("epochs", "batch_size", "lr", "optimizer", "weight_decay"))],
+    if (!is.null(stopping)) list(stopping_rounds = stopping$patience, validation_split = 0.1),
+    args)
+  call_args <- call_args[!duplicated(names(call_args), fromLast = TRUE)]
+  do.call(trainModel, call_args)
+}
+
+#' @export
+print.DeepomicsGrid <- function(x, ...) {
+  board <- x$leaderboard
+  trials <- sum(board$kind == "trial")
+  cat("<DeepomicsGrid> ", x$strategy, " search, ", trials, " trial", if (trials != 1L) "s",
+      ", ranked by ", x$metric, if (!is.null(x$storage)) paste0(" (saved in ", x$storage, ")"),
+      "\n", sep = "")
+  shown <- board[seq_len(min(nrow(board), 10L)), c("rank", "model", "kind", "mean", "sd",
+                                                    "state", "params"), drop = FALSE]
+  names(shown)[names(shown) %in% c("mean", "sd")] <- paste0(x$metric, c("_mean", "_sd"))
+  print(format(shown, digits = 4), row.names = FALSE)
+  invisible(x)
+}
+
+check_grid <- function(grid, python = TRUE) {
+  if (!inherits(grid, "DeepomicsGrid")) {
+    stop("grid must be a DeepomicsGrid from gridSearch(), not ", class_label(grid), call. = FALSE)
+  }
+  if (python && reticulate::py_is_null_xptr(grid$search)) {
+    stop("this grid's Python search is gone (a new R session); run gridSearch() again with the ",
+         "same storage to reload it", call. = FALSE)
+  }
+}
+
+# H2O's search_criteria as Python's strategy, number of trials and seed.
+search_criteria_to_py <- function(criteria, hyper_params) {
+  if (!is.list(criteria)) {
+    stop("search_criteria must be a list(strategy = , max_models = , seed = )", call. = FALSE)
+  }
+  unknown <- setdiff(names(criteria), c("strategy", "max_models", "seed"))
+  if (length(unknown)) {
+    stop("search_criteria has unknown entries: ", paste(unknown, collapse = ", "),
+         " (it takes strategy, max_models and seed)", call. = FALSE)
+  }
+  strategies <- c(cartesian = "grid", grid = "grid", randomdiscrete = "random", random = "random",
+                  tpe = "tpe")
+  strategy <- tolower(criteria$strategy %||% "Cartesian")
+  if (!strategy %in% names(strategies)) {
+    stop("search_criteria$strategy must be \"Cartesian\", \"RandomDiscrete\" or \"TPE\", not \"",
+         criteria$strategy, "\"", call. = FALSE)
+  }
+  strategy <- strategies[[strategy]]
+  size <- prod(vapply(hyper_params, function(v) if (is.list(v) && !is.null(v$low)) NA_real_ else
+    as.numeric(length(v)), numeric(1)))
+  n <- criteria$max_models %||% (if (strategy == "grid" && !is.na(size)) size else 20)
+  list(strategy = strategy, n_trials = py_count(n, "search_criteria$max_models", null_ok = FALSE),
+       seed = py_count(criteria$seed %||% 0, "search_criteria$seed", null_ok = FALSE))
+}
+
+# hyper_params (R names resolved to Python keys) as Python's search space: a vector of several
+# values or an unnamed list is a list of choices; a list with low / high a range; one value is
+# fixed. `fixed` (a model's config) fills what hyper_params leaves out.
+space_to_py <- function(hyper_params, fixed = list()) {
+  archs <- unique(c(as.character(unlist(hyper_params$arch %||% fixed$arch))))
+  if (!length(archs)) {
+    stop("hyper_params needs arch (or give model =)", call. = FALSE)
+  }
+  keys <- unique(unlist(lapply(archs, arch_keys)))
+  space <- list()
+  for (name in names(hyper_params)) {
+    key <- name
+    if (!name %in% c(keys, "arch") && name %in% names(KEY_ALIASES)) {
+      hit <- intersect(KEY_ALIASES[[name]], keys)
+      if (length(hit)) key <- hit[[1L]]
+    }
+    value <- hyper_params[[name]]
+    space[[key]] <- if (is.list(value) && !is.null(value$low)) {
+      value
+    } else if (is.list(value) || length(value) > 1L) {
+      as.list(value)
+    } else {
+      value
+    }
+  }
+  for (key in setdiff(names(fixed), names(space))) {
+    space[[key]] <- fixed[[key]]
+  }
+  reticulate::r_to_py(space)
+}
+
+leaderboard_from_py <- function(search) {
+  board <- table_from_py(search$leaderboard())
+  board$rank <- as.integer(board$rank)
+  board$trial <- as.integer(board$trial)
+  board$folds <- as.integer(board$folds)
+  board
+}

@@ -1,0 +1,61 @@
+# gridSearch(), leaderboard(), bestModel(): H2O-style search through Python's select.grid_search.
+
+test_that("a Cartesian grid ranks the planted-motif models above the k-mer baseline", {
+  skip_if_no_backend()
+  data <- planted_motif(n = 240, length = 40)
+  grid <- gridSearch(data$x, data$y,
+                     hyper_params = list(arch = "deepbind", filters = c(4, 8), lr = 0.01,
+                                         filter_size = 10),
+                     search_criteria = list(strategy = "Cartesian", seed = 1), nfolds = 2,
+                     epochs = 8, stopping_rounds = 3, sort_by = "AUC")
+  board <- leaderboard(grid)
+  expect_s3_class(board, "data.frame")
+  expect_identical(board$rank, 1:3)
+  expect_identical(sort(board$kind), c("baseline", "trial", "trial"))
+  n_filters <- as.numeric(sub('.*"n_filters": ([0-9.]+).*', "\\1", board$params[board$kind == "trial"]))
+  expect_setequal(n_filters, c(4, 8))
+  expect_identical(board$kind[[1L]], "trial")
+  expect_gt(board$mean[[1L]], board$mean[board$kind == "baseline"])
+  expect_gt(board$mean[[1L]], 0.9)
+  expect_true(all(diff(board$mean) <= 0))
+  expect_output(print(grid), "<DeepomicsGrid> grid search, 2 trials, ranked by auroc")
+  best <- bestModel(grid)
+  expect_s4_class(best, "DeepomicsModel")
+  expect_identical(best@config$arch, "deepbind")
+  expect_true(best@config$n_filters %in% c(4, 8))
+  auc <- evaluateModel(best, data$x, data$y)
+  expect_gt(auc$value[auc$metric == "auroc" & auc$output == "all"], 0.9)
+})
+
+test_that("a search saved in storage is resumed, not redone", {
+  skip_if_no_backend()
+  data <- planted_motif(n = 120, length = 30)
+  db <- file.path(withr::local_tempdir(), "grid.db")
+  args <- list(data$x, data$y, hyper_params = list(arch = "deepbind", filters = c(2, 3, 4)),
+               search_criteria = list(strategy = "RandomDiscrete", max_models = 2, seed = 3),
+               nfolds = 2, epochs = 2, baselines = FALSE, storage = db, grid_id = "g")
+  first <- do.call(gridSearch, args)
+  expect_identical(nrow(leaderboard(first)), 2L)
+  args$search_criteria$max_models <- 3
+  again <- do.call(gridSearch, args)
+  board <- leaderboard(again)
+  expect_identical(nrow(board), 3L)
+  # the first two trials are the same ones, not trained again
+  expect_setequal(intersect(board$trial, leaderboard(first)$trial), leaderboard(first)$trial)
+})
+
+test_that("gridSearch() says what is wrong with its arguments", {
+  skip_if_no_backend()
+  data <- planted_motif(n = 40, length = 30)
+  expect_error(gridSearch(data$x, data$y, hyper_params = list(c(1, 2))), "must be a named list")
+  expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"),
+                          search_criteria = list(strategy = "Bayes")),
+               "must be \"Cartesian\", \"RandomDiscrete\" or \"TPE\"")
+  expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"),
+                          search_criteria = list(strategy = "Cartesian", budget = 3)),
+               "unknown entries: budget")
+  expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind", filterz = 3)),
+               "'filterz' is neither a setting of deepbind nor a fit argument",
+               class = "deepomics_python_error")
+  expect_error(leaderboard(list()), "must be a DeepomicsGrid")
+})
