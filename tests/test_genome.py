@@ -111,3 +111,45 @@ def test_read_bed(random_genome, tmp_path):
     bad.write_text("chr1\t5\tten\n")
     with pytest.raises(genome.GenomeError, match="line 1: start and end must be whole numbers"):
         genome.read_bed(bad)
+
+
+def _planted_genome(tmp_path, n: int = 400, width: int = 50, motif: str = "TGACTCAG"):
+    """A genome of 2 chromosomes with ``motif`` written into the positive windows; windows
+    (half positive) as a DataFrame, and labels."""
+    rng = np.random.default_rng(7)
+    chroms = {c: np.array(list(rng.choice(list("ACGT"), size=n * width // 2 + 500)))
+              for c in ("chrA", "chrB")}
+    rows, labels = [], []
+    for i in range(n):
+        chrom = "chrA" if i % 2 else "chrB"
+        start = (i // 2) * width
+        positive = i % 4 < 2
+        if positive:
+            at = start + int(rng.integers(0, width - len(motif)))
+            chroms[chrom][at:at + len(motif)] = list(motif)
+        rows.append((chrom, start, start + width, "+" if i % 3 else "-"))
+        labels.append(int(positive))
+    path = tmp_path / "planted.fa"
+    _write_genome(path, {c: "".join(s) for c, s in chroms.items()})
+    windows = pd.DataFrame(rows, columns=["chrom", "start", "end", "strand"])
+    return path, windows, np.array(labels)
+
+
+def test_fit_and_predict_stream_intervals_from_the_genome(tmp_path):
+    from deepomics import train
+
+    path, windows, y = _planted_genome(tmp_path)
+    regions = genome.GenomeIntervals(path, windows)
+    assert len(regions) == 400 and set(regions.lengths) == {50}
+    config = {"arch": "deepbind", "n_filters": 8, "filter_size": 10}
+    streamed = train.fit(config, (regions, y), epochs=8, lr=0.01, batch_size=32, seed=0,
+                         num_workers=2, valid_fraction=0.25)
+    in_memory = train.fit(config, (genome.fetch(path, windows), y), epochs=8, lr=0.01,
+                          batch_size=32, seed=0, valid_fraction=0.25)
+    pd.testing.assert_frame_equal(streamed.history, in_memory.history)   # the same batches
+    assert streamed.history["valid_auroc"].max() >= 0.95
+    np.testing.assert_array_equal(train.predict(streamed, regions),
+                                  train.predict(in_memory, genome.fetch(path, windows)))
+    with pytest.raises(genome.GenomeError, match="interval 1 .*outside chrA"):
+        genome.GenomeIntervals(path, {"chrom": ["chrA", "chrA"], "start": [0, 10**7],
+                                      "end": [50, 10**7 + 50]})

@@ -17,7 +17,8 @@ import numpy as np
 
 from .seq import reverse_complement
 
-__all__ = ["GenomeError", "Intervals", "open_genome", "as_intervals", "fetch", "read_bed"]
+__all__ = ["GenomeError", "GenomeIntervals", "Intervals", "open_genome", "as_intervals", "fetch",
+           "read_bed"]
 
 STRANDS = {"+": "+", "-": "-", ".": "+", "*": "+", "": "+"}
 
@@ -39,6 +40,62 @@ class Intervals:
 
     def __len__(self) -> int:
         return len(self.chrom)
+
+
+class GenomeIntervals:
+    """Intervals of a genome FASTA to train on or predict for, read lazily: ``fit``, ``predict``
+    and ``select.grid_search`` take it as ``x``, and each batch's sequences are read from the
+    FASTA when the batch is needed (in DataLoader workers with ``num_workers``), so memory stays
+    bounded however large the genome and the interval set.
+
+    ``fasta``: the genome (plain or bgzip, indexed as ``open_genome`` does); ``intervals``: a BED
+    path, a DataFrame / dict (chrom, start, end, strand, name; 0-based, end exclusive) or an
+    ``Intervals``. Checked once here: every interval must lie inside its chromosome."""
+
+    def __init__(self, fasta: str | os.PathLike, intervals):
+        self.fasta = os.fspath(os.path.expanduser(fasta))
+        self.intervals = as_intervals(intervals)
+        if not len(self.intervals):
+            raise GenomeError("there are no intervals")
+        handle = open_genome(self.fasta)
+        _check_inside(dict(zip(handle.references, handle.lengths)), self.intervals)
+        handle.close()
+
+    def __len__(self) -> int:
+        return len(self.intervals)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.intervals.end - self.intervals.start
+
+    def subset(self, index) -> Intervals:
+        """The intervals at ``index`` (an ``Intervals``)."""
+        i = np.asarray(index, dtype=np.int64)
+        v = self.intervals
+        return Intervals(v.chrom[i], v.start[i], v.end[i], v.strand[i],
+                         None if v.names is None else v.names[i])
+
+    def take(self, index) -> "GenomeIntervals":
+        """A GenomeIntervals of the intervals at ``index`` (for splits and folds)."""
+        out = object.__new__(GenomeIntervals)
+        out.fasta, out.intervals = self.fasta, self.subset(index)
+        return out
+
+
+def _check_inside(lengths: dict, intervals: Intervals) -> None:
+    for i in range(len(intervals)):
+        chrom, start, end = intervals.chrom[i], int(intervals.start[i]), int(intervals.end[i])
+        where = f"interval {i} ({chrom}:{start}-{end}, 0-based)"
+        if chrom not in lengths:
+            known = ", ".join(list(lengths)[:5])
+            raise GenomeError(f"{where}: the genome has no sequence {chrom!r} (it has {known}"
+                              f"{', ...' if len(lengths) > 5 else ''}); check the naming "
+                              f"('chr1' or '1')")
+        if start < 0 or end > lengths[chrom]:
+            raise GenomeError(f"{where} lies outside {chrom}, which has {lengths[chrom]} bases; "
+                              f"trim or drop it")
+        if end <= start:
+            raise GenomeError(f"{where} is empty (end <= start)")
 
 
 def open_genome(path: str | os.PathLike):
@@ -186,21 +243,9 @@ def fetch(genome, intervals) -> list[str]:
     if not len(intervals):
         raise GenomeError("there are no intervals")
     fasta = open_genome(genome) if isinstance(genome, (str, os.PathLike)) else genome
-    lengths = dict(zip(fasta.references, fasta.lengths))
+    _check_inside(dict(zip(fasta.references, fasta.lengths)), intervals)
     out = []
     for i in range(len(intervals)):
-        chrom, start, end = intervals.chrom[i], int(intervals.start[i]), int(intervals.end[i])
-        where = f"interval {i} ({chrom}:{start}-{end}, 0-based)"
-        if chrom not in lengths:
-            known = ", ".join(list(lengths)[:5])
-            raise GenomeError(f"{where}: the genome has no sequence {chrom!r} (it has {known}"
-                              f"{', ...' if len(lengths) > 5 else ''}); check the naming "
-                              f"('chr1' or '1')")
-        if start < 0 or end > lengths[chrom]:
-            raise GenomeError(f"{where} lies outside {chrom}, which has {lengths[chrom]} bases; "
-                              f"trim or drop it")
-        if end <= start:
-            raise GenomeError(f"{where} is empty (end <= start)")
-        s = fasta.fetch(chrom, start, end)
+        s = fasta.fetch(intervals.chrom[i], int(intervals.start[i]), int(intervals.end[i]))
         out.append(reverse_complement(s) if intervals.strand[i] == "-" else s)
     return out

@@ -162,6 +162,11 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
         return x, Encoding(_kind_of_array(x))
     if isinstance(x, RowReader):
         return x, Encoding("features")
+    if _is_genome_intervals(x):
+        encoding = encoding or model_encoding(model)
+        if encoding.length is None:
+            encoding = dataclasses.replace(encoding, length=int(x.lengths.max()))
+        return IntervalReader(x, encoding), encoding
     if hasattr(x, "tocsr") and hasattr(x, "shape"):  # scipy sparse
         if len(x.shape) != 2:
             raise ValueError(f"a sparse matrix must be 2-D (samples x features), got {x.shape}")
@@ -223,23 +228,62 @@ def encode_sequences(sequences, model=None, encoding: Encoding | None = None):
     """Encodes sequences for the model: one-hot or tokens, at the model's length if it has one."""
     if hasattr(sequences, "tolist") and not isinstance(sequences, np.ndarray):
         sequences = sequences.tolist()  # pandas Series
-    if encoding is None:
-        kind = getattr(model, "input_kind", "onehot")
-        if kind == "features":
-            raise ValueError("this model takes feature matrices, not sequences")
-        alphabet = getattr(model, "alphabet", None) or "dna"
-        length = getattr(model, "seq_len", None)
-        encoding = Encoding(kind, alphabet, length)
+    encoding = encoding or model_encoding(model)
     _check_alphabet(sequences, encoding.alphabet)
     if encoding.length is None:  # set at training: predict pads or trims to the same length
         lengths = seq._core.lengths(seq._as_sequence_list(sequences))
         encoding = dataclasses.replace(encoding, length=int(lengths.max()))
-    length = encoding.length
+    return encode_with(encoding, sequences), encoding
+
+
+def model_encoding(model) -> Encoding:
+    """The encoding a model's inputs need (its input kind, alphabet and length, if fixed)."""
+    kind = getattr(model, "input_kind", "onehot")
+    if kind == "features":
+        raise ValueError("this model takes feature matrices, not sequences")
+    return Encoding(kind, getattr(model, "alphabet", None) or "dna", getattr(model, "seq_len", None))
+
+
+def encode_with(encoding: Encoding, sequences) -> np.ndarray:
+    """One-hot float32 (N, C, L) or tokens int64 (N, L), as ``encoding`` says."""
     if encoding.input_kind == "tokens":
-        x = seq.tokenize(sequences, alphabet=encoding.alphabet, length=length, pad=encoding.pad)
-    else:
-        x = seq.one_hot(sequences, alphabet=encoding.alphabet, length=length, pad=encoding.pad)
-    return x, encoding
+        return seq.tokenize(sequences, alphabet=encoding.alphabet, length=encoding.length,
+                            pad=encoding.pad)
+    return seq.one_hot(sequences, alphabet=encoding.alphabet, length=encoding.length,
+                       pad=encoding.pad)
+
+
+class IntervalReader:
+    """Genomic intervals encoded a batch at a time: each batch's sequences are read from the
+    indexed FASTA (pysam) and one-hot encoded or tokenised when the batch is asked for, so a
+    genome-scale data set never sits in memory. Works in DataLoader worker processes: each
+    process opens its own handle on the FASTA. ``rows`` picks the intervals it shows (a split)."""
+
+    def __init__(self, intervals, encoding: Encoding, rows: np.ndarray | None = None):
+        self.intervals, self.encoding, self.rows = intervals, encoding, rows
+        n = len(intervals) if rows is None else len(rows)
+        c = len(seq.alphabet_letters(encoding.alphabet))
+        self.shape = (n, encoding.length) if encoding.input_kind == "tokens" else (n, c, encoding.length)
+        self._fasta, self._pid = None, None
+
+    def __getstate__(self):  # a pysam handle does not cross processes
+        state = dict(self.__dict__)
+        state["_fasta"], state["_pid"] = None, None
+        return state
+
+    def take_rows(self, index) -> "IntervalReader":
+        index = np.asarray(index, dtype=np.int64)
+        return IntervalReader(self.intervals, self.encoding,
+                              index if self.rows is None else self.rows[index])
+
+    def __getitem__(self, index) -> np.ndarray:
+        from .. import genome as G
+
+        index = np.asarray(index, dtype=np.int64).reshape(-1)
+        wanted = index if self.rows is None else self.rows[index]
+        if self._fasta is None or self._pid != os.getpid():
+            self._fasta, self._pid = G.open_genome(self.intervals.fasta), os.getpid()
+        return encode_with(self.encoding, G.fetch(self._fasta, self.intervals.subset(wanted)))
 
 
 def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
@@ -256,6 +300,12 @@ def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
             f"{1 - inside:.0%} of the letters are not in the model's {alphabet!r} alphabet "
             f"({''.join(sorted(letters))}); are these the right sequences (protein for a DNA "
             "model?) or the right model?")
+
+
+def _is_genome_intervals(x) -> bool:
+    from ..genome import GenomeIntervals
+
+    return isinstance(x, GenomeIntervals)
 
 
 def _is_data_frame(x) -> bool:

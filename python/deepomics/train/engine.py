@@ -346,7 +346,7 @@ def _name(model) -> str:
 def _take(x, index):
     if isinstance(x, torch.Tensor):
         return x[torch.as_tensor(index)]
-    return x.take_rows(index) if isinstance(x, D.RowReader) else x[index]
+    return x.take_rows(index) if isinstance(x, (D.RowReader, D.IntervalReader)) else x[index]
 
 
 def _fill_config(config: dict, x_raw, targets, task: str, classes, *, layer, use_rep) -> dict:
@@ -361,7 +361,7 @@ def _fill_config(config: dict, x_raw, targets, task: str, classes, *, layer, use
     if "n_outputs" in keys and "n_outputs" not in config and targets is not None:
         config["n_outputs"] = len(classes) if task == "multiclass" else targets.shape[1]
     kind = model_library.input_kind(config["arch"])
-    if kind == "features" and D._is_sequences(x_raw):
+    if kind == "features" and (D._is_sequences(x_raw) or D._is_genome_intervals(x_raw)):
         raise ValueError(f"{config['arch']} takes a feature matrix (samples x features), not "
                          "sequences; for sequences use e.g. deepbind, danq or kmer_linear")
     if "n_features" in keys and "n_features" not in config:
@@ -370,9 +370,11 @@ def _fill_config(config: dict, x_raw, targets, task: str, classes, *, layer, use
             config["n_features"] = int(x.shape[1])
     # Fixed-length architectures (a dense layer after flattening) take the data's length; the
     # any-length ones (default seq_len None) stay any-length.
-    if keys.get("seq_len") is not None and "seq_len" not in config and D._is_sequences(x_raw):
-        lengths = D.seq._core.lengths(D.seq._as_sequence_list(x_raw))
-        config["seq_len"] = int(lengths.max())
+    if keys.get("seq_len") is not None and "seq_len" not in config:
+        if D._is_sequences(x_raw):
+            config["seq_len"] = int(D.seq._core.lengths(D.seq._as_sequence_list(x_raw)).max())
+        elif D._is_genome_intervals(x_raw):
+            config["seq_len"] = int(x_raw.lengths.max())
     return config
 
 
