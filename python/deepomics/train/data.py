@@ -101,7 +101,12 @@ def column_stats(data: BatchData, batch_size: int = 4096):
 class IndexBatches(torch.utils.data.Sampler):
     """Lists of sample indices, one per batch: in order, or shuffled by a generator seeded with
     ``seed + epoch`` (Lightning calls ``set_epoch``), so a resumed run shuffles as the
-    uninterrupted one would have."""
+    uninterrupted one would have.
+
+    Under data-parallel training (torch.distributed initialised, e.g. by Lightning's DDP) every
+    process draws the same global batches and takes its share of each, ``batch[rank::world]``:
+    the global batch, and so the averaged gradient, is the one a single process would use
+    (exactly when ``batch_size`` is a multiple of the number of processes)."""
 
     def __init__(self, n: int, batch_size: int, shuffle: bool, seed: int = 0):
         self.n, self.batch_size, self.shuffle, self.seed, self.epoch = n, batch_size, shuffle, seed, 0
@@ -118,8 +123,19 @@ class IndexBatches(torch.utils.data.Sampler):
             order = torch.randperm(self.n, generator=generator).tolist()
         else:
             order = list(range(self.n))
+        rank, world = _rank_and_world()
         for start in range(0, self.n, self.batch_size):
-            yield order[start:start + self.batch_size]
+            batch = order[start:start + self.batch_size]
+            # a global batch smaller than the number of processes: every process takes one
+            # sample (repeating the last ones), so that none waits for the others' gradients
+            yield batch[rank::world] if len(batch) >= world else [batch[min(rank, len(batch) - 1)]]
+
+
+def _rank_and_world() -> tuple[int, int]:
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
 
 
 def batches(data: BatchData, batch_size: int, shuffle: bool, seed: int = 0,

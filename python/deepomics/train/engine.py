@@ -91,7 +91,7 @@ class TaskModule(L.LightningModule):
         self._valid["y"].append(y.detach().cpu())
 
     def on_validation_epoch_end(self):
-        v = self._valid
+        v = _gathered(self._valid)  # every process's share, under data-parallel training
         scores = {"valid_loss": v["loss"] / max(v["n"], 1)}
         if self.task in D.TASKS and not getattr(self.net, "encode", None):
             probs = activate(self.task, torch.cat(v["out"]))
@@ -111,7 +111,8 @@ class TaskModule(L.LightningModule):
         return score > self.best_score if self.higher_is_better else score < self.best_score
 
     def on_train_epoch_end(self):
-        row = {"epoch": self.current_epoch, "train_loss": self._train_sum / max(self._train_n, 1)}
+        total = _gathered({"loss": self._train_sum, "n": self._train_n, "out": [], "y": []})
+        row = {"epoch": self.current_epoch, "train_loss": total["loss"] / max(total["n"], 1)}
         self.log("train_loss", row["train_loss"])
         if self._valid and "scores" in self._valid:
             row.update(self._valid["scores"])
@@ -133,6 +134,20 @@ class TaskModule(L.LightningModule):
         self.rows = saved.get("rows", [])
         self.best_score, self.best_epoch = saved.get("best_score"), saved.get("best_epoch")
         self.best_state = saved.get("best_state")
+
+
+def _gathered(part: dict) -> dict:
+    """Validation outputs (``out``, ``y`` lists of tensors) and loss sums (``loss``, ``n``) of
+    all processes under data-parallel training, so that every process computes the same
+    metrics (and early stopping agrees); ``part`` itself otherwise. Outputs are ordered by rank,
+    which metrics over the whole set do not depend on."""
+    dist = torch.distributed
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return part
+    parts = [None] * dist.get_world_size()
+    dist.all_gather_object(parts, {k: part[k] for k in ("loss", "n", "out", "y")})
+    return {"loss": sum(p["loss"] for p in parts), "n": sum(p["n"] for p in parts),
+            "out": [t for p in parts for t in p["out"]], "y": [t for p in parts for t in p["y"]]}
 
 
 def activate(task: str, out: torch.Tensor) -> torch.Tensor:
@@ -170,6 +185,9 @@ def fit(
     use_rep: str | None = None,
     num_workers: int = 0,
     callbacks: list | None = None,
+    strategy: str | None = None,
+    devices: int | None = None,
+    num_nodes: int = 1,
 ):
     """Trains ``model`` and returns it fitted (the best epoch's weights, in eval mode, on CPU).
 
@@ -189,6 +207,14 @@ def fit(
     progress only when a person is watching a terminal. ``num_workers``: DataLoader worker
     processes that prepare batches (useful when batches are read from disk). ``callbacks``: more
     Lightning callbacks (e.g. a pruner during a hyperparameter search).
+
+    Data-parallel training: ``strategy="ddp"`` with ``devices`` processes per machine (GPUs, or
+    CPU processes with ``device="cpu"``) on ``num_nodes`` machines, through Lightning's DDP.
+    ``batch_size`` is the global batch: each process takes its share of every batch, so the
+    result equals single-process training with the same seed (to float tolerance). Launch the
+    script with ``torchrun --nproc_per_node=N`` (or under SLURM's ``srun``); a plain ``python
+    script.py`` also works, Lightning starting the other processes. Every process returns the
+    fitted model; save it from one (``int(os.environ.get("RANK", 0)) == 0``).
     """
     with _preserved_random_state():
         return _fit(**locals())
@@ -196,7 +222,8 @@ def fit(
 
 def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimizer, weight_decay,
          class_weight, early_stopping, valid_fraction, groups, checkpoint_dir, resume_from, seed,
-         deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks):
+         deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks,
+         strategy, devices, num_nodes):
     L.seed_everything(seed, workers=True, verbose=False)
     verbose = _watching() if verbose is None else bool(verbose)
     x_raw, y_raw = _unpack(train_data)
@@ -267,13 +294,15 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     if checkpoint_dir:
         callbacks.append(L.pytorch.callbacks.ModelCheckpoint(
             dirpath=checkpoint_dir, save_last=True, save_top_k=0))
-    accelerator, devices = _accelerator(device)
+    accelerator, default_devices = _accelerator(device)
+    parallel = _parallel(strategy, accelerator, devices, num_nodes)
     with _quiet(verbose):
         trainer = L.Trainer(
-            max_epochs=epochs, accelerator=accelerator, devices=devices, precision=precision,
+            max_epochs=epochs, accelerator=accelerator,
+            devices=devices if devices is not None else default_devices, precision=precision,
             deterministic=deterministic, callbacks=callbacks, logger=False,
             enable_checkpointing=bool(checkpoint_dir), enable_progress_bar=verbose,
-            enable_model_summary=verbose, num_sanity_val_steps=0,
+            enable_model_summary=verbose, num_sanity_val_steps=0, **parallel,
         )
         trainer.fit(
             module,
@@ -433,6 +462,23 @@ def _accelerator(device: str):
         index = device.split(":", 1)[1] if ":" in device else None
         return "gpu", [int(index)] if index is not None else 1
     raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', not {device!r}")
+
+
+def _parallel(strategy, accelerator: str, devices, num_nodes: int) -> dict:
+    """Trainer arguments for data-parallel training (``strategy="ddp"``), or none."""
+    if strategy is None:
+        if (devices not in (None, 1) and not isinstance(devices, list)) or num_nodes != 1:
+            raise ValueError("devices > 1 or num_nodes > 1 need strategy='ddp'")
+        return {}
+    if strategy != "ddp":
+        raise ValueError(f"strategy must be None or 'ddp', not {strategy!r}")
+    from lightning.pytorch.strategies import DDPStrategy
+
+    backend = "nccl" if accelerator == "gpu" else "gloo"
+    # our sampler shares each batch between the processes (IndexBatches): Lightning must not
+    # put its DistributedSampler in front of it
+    return {"strategy": DDPStrategy(process_group_backend=backend), "num_nodes": num_nodes,
+            "use_distributed_sampler": False}
 
 
 def _watching() -> bool:
