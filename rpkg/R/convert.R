@@ -171,7 +171,8 @@ matrix_from_py <- function(m, dimnames) {
 # ("sequences", "features" or "onehot"), `n` (samples), `names` (sample names or NULL),
 # `features` (feature names or NULL), `alphabet` (for sequences: the one the class implies, NULL
 # for a character vector) and `source` (list(assay =, dimred =): where an SE's matrix came from).
-# A GRanges becomes the sequences of its intervals in the FASTA file `genome`.
+# A GRanges becomes Python's GenomeIntervals over the FASTA file `genome`: its sequences are
+# read a batch at a time while the model trains or predicts.
 # `features`, when given, are the feature names a model was trained on: a matrix or SE holding
 # them in another order is reordered to match, one missing some of them is an error.
 as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome = NULL,
@@ -184,7 +185,9 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
                  arg, class_label(x)), call. = FALSE)
   }
   if (is(x, "GRanges")) {
-    x <- intervalSequences(x, genome, arg = arg)
+    regions <- genome_intervals_to_py(x, genome, arg)
+    return(list(x = regions$x, kind = "sequences", n = length(x), names = regions$names,
+                features = NULL, alphabet = "dna", source = list()))
   } else if (!is.null(genome)) {
     stop(sprintf("genome applies to genomic intervals (a GRanges); %s is %s", arg, class_label(x)),
          call. = FALSE)

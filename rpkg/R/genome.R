@@ -27,6 +27,17 @@
 #'                                  strand = c("+", "-", "*"))
 #' intervalSequences(ranges, genome)
 intervalSequences <- function(x, genome, arg = "x") {
+  intervals <- intervals_to_py(x, genome, arg)
+  out <- py_call(py_deepomics()$genome$fetch, intervals$genome, intervals$table,
+                 call = sys.call(-1L))
+  sequences <- Biostrings::DNAStringSet(character_from_py(out))
+  names(sequences) <- intervals$names
+  sequences
+}
+
+# A GRanges as Python's interval table (0-based starts, ends exclusive) with the genome's path
+# and the ranges' names (or "seqname:start-end(strand)").
+intervals_to_py <- function(x, genome, arg) {
   if (!is(x, "GRanges")) {
     stop(sprintf("%s must be a GRanges, not %s", arg, class_label(x)), call. = FALSE)
   }
@@ -42,10 +53,17 @@ intervalSequences <- function(x, genome, arg = "x") {
   start <- BiocGenerics::start(x)
   end <- BiocGenerics::end(x)
   strand <- as.character(BiocGenerics::strand(x))
-  intervals <- list(chrom = as_py_vector(chrom), start = as_py_vector(start - 1L),
-                    end = as_py_vector(end), strand = as_py_vector(strand))
-  out <- py_call(py_deepomics()$genome$fetch, genome, intervals, call = sys.call(-1L))
-  sequences <- Biostrings::DNAStringSet(character_from_py(out))
-  names(sequences) <- names(x) %||% sprintf("%s:%d-%d(%s)", chrom, start, end, strand)
-  sequences
+  table <- list(chrom = as_py_vector(chrom), start = as_py_vector(start - 1L),
+                end = as_py_vector(end), strand = as_py_vector(strand))
+  list(genome = genome, table = table,
+       names = names(x) %||% sprintf("%s:%d-%d(%s)", chrom, start, end, strand))
+}
+
+# A GRanges as Python's GenomeIntervals: read from the FASTA a batch at a time while a model
+# trains or predicts, so that genome-scale interval sets never sit in memory.
+genome_intervals_to_py <- function(x, genome, arg) {
+  intervals <- intervals_to_py(x, genome, arg)
+  regions <- py_call(py_deepomics()$genome$GenomeIntervals, intervals$genome, intervals$table,
+                     call = sys.call(-1L))
+  list(x = regions, names = intervals$names)
 }

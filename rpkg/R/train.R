@@ -17,8 +17,10 @@
 #'   `"logcounts"` when a SingleCellExperiment has it, else the first assay), or with `dimred`
 #'   a reducedDim (e.g. `"PCA"`). Sparse assays stay sparse.
 #'
-#' * Genomic intervals: a `GRanges` with `genome =` the genome's FASTA file; the ranges'
-#'   sequences are read from it ([intervalSequences()]), and `y` may name a metadata column.
+#' * Genomic intervals: a `GRanges` with `genome =` the genome's FASTA file (indexed; plain or
+#'   bgzip); the ranges' sequences are read from it a batch at a time while the model trains,
+#'   so memory stays bounded however many ranges there are (pass `num_workers = 2` in `...` to
+#'   read in parallel). `y` may name a metadata column.
 #'
 #' @section Labels (`y`):
 #' A factor (its levels, in order, are the model's classes, and predictions are named by
