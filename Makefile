@@ -10,7 +10,7 @@ ASAN_ENV := LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-n
 DM3_FASTA = $$(Rscript -e 'cat(system.file("extdata", "dm3_upstream2000.fa.gz", package = "Biostrings"))')
 FUZZ_SECONDS ?= 300
 
-.PHONY: setup demo test test-python test-cpp test-asan test-r fuzz bench bench-accuracy check clean
+.PHONY: setup demo test test-python test-cpp test-asan test-r fuzz bench bench-accuracy repro check clean
 
 setup:
 	@bash scripts/setup.sh
@@ -60,6 +60,16 @@ bench: setup
 	$(PY) benchmarks/bench_encode.py
 	$(PY) benchmarks/bench_train.py
 	Rscript benchmarks/bench_rbridge.R
+
+# Published results reproduced on ../shared/data (not part of `make test`): each script prints
+# Markdown tables; together they are benchmarks/repro/RESULTS.md.
+repro: setup
+	@mkdir -p bench-out
+	set -o pipefail; cd benchmarks/repro && ../../$(PY) promoters.py | tee ../../bench-out/promoters.md
+	set -o pipefail; cd benchmarks/repro && ../../$(PY) deepbind.py | tee ../../bench-out/deepbind.md
+	set -o pipefail; cd benchmarks/repro && ../../$(PY) deeploc.py | tee ../../bench-out/deeploc.md
+	(echo "# Reproductions of published results"; echo; cat bench-out/promoters.md \
+	  bench-out/deepbind.md bench-out/deeploc.md) > benchmarks/repro/RESULTS.md
 
 # Accuracy on real data that installed packages ship, against the classic baselines.
 bench-accuracy: setup
