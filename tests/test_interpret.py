@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import itertools
+import sys
 import warnings
 
 import numpy as np
@@ -159,6 +160,38 @@ def test_ism_is_the_change_of_the_raw_output_and_zero_for_the_letter_present(pla
     np.testing.assert_allclose(effects, I.ism(model, x, batch_size=5000), atol=1e-6)
 
 
+def test_ism_gives_the_same_effects_however_the_sequences_are_chunked(planted, monkeypatch):
+    model = planted["model"]
+    x = seq.one_hot(planted["sequences"][:5])
+    whole = I.ism(model, x)
+    monkeypatch.setattr(sys.modules["deepomics.interpret.ism"], "_EDITS_PER_CHUNK", 700)
+    np.testing.assert_allclose(I.ism(model, x, batch_size=64), whole, atol=1e-6)
+
+
+@pytest.mark.parametrize("config", [
+    {"arch": "deepbind", "n_filters": 6, "filter_size": 9, "seq_len": 60},
+    {"arch": "deepbind", "n_filters": 6, "filter_size": 9, "strand": "average"},
+    {"arch": "basset", "seq_len": 60, "n_filters": [8, 8], "filter_sizes": [7, 3],
+     "pool_sizes": [3, 2], "hidden": [16]},
+    {"arch": "deeploc", "alphabet": "dna", "filter_sizes": [1, 4, 7], "n_filters": 3,
+     "conv2_filters": 4, "lstm_size": 4, "attention_size": 4, "hidden": 4},
+], ids=["deepbind", "deepbind-average-strands", "basset", "deeploc-same-padding"])
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+def test_ism_fast_path_equals_running_every_edited_sequence(config):
+    """The input convolutions served from the unedited sequences' record, and the batch sizes
+    tuned, give what the whole model gives on each edited sequence."""
+    torch.manual_seed(0)
+    model = models.build(config).eval()
+    sequences = random_sequences(3, 60, np.random.default_rng(4))
+    sequences[1] = sequences[1][:20] + "NN" + sequences[1][22:]  # all four letters tried there
+    x = seq.one_hot(sequences)
+    slow = I.ism(model, x, fast=False, tune=False)
+    fast = I.ism(model, x, batch_size=128)
+    np.testing.assert_allclose(fast, slow, atol=1e-6 * max(1.0, np.abs(slow).max()))
+    assert np.count_nonzero(slow[1, :, 20]) == 4
+    assert all("forward" not in m.__dict__ for m in model.modules())  # the model as it was
+
+
 def test_ism_runs_only_the_substitutions_that_change_a_letter(planted):
     model = planted["model"]
     seen = []
@@ -291,6 +324,12 @@ def test_baseline_attributions_are_seeded_and_hypothetical_ones_cover_every_lett
     assert not np.array_equal(a, I.attribute(model, x, method="deepshap", n_references=3,
                                              seed=2))
     assert np.all(a[x == 0] == 0)  # projected on the observed letters
+    # the same references however the sequences are chunked, and given explicitly
+    np.testing.assert_allclose(I.attribute(model, x, method="deepshap", n_references=3, seed=1,
+                                           batch_size=2), a, atol=1e-6)
+    references = I.dinucleotide_shuffle(x, n=3, seed=1)
+    np.testing.assert_allclose(I.attribute(model, x, method="deepshap", references=references),
+                               a, atol=1e-6)
     hyp = I.attribute(model, x, method="deepshap", n_references=3, seed=1, hypothetical=True)
     np.testing.assert_allclose(hyp * x, a, atol=1e-6)
     assert np.count_nonzero(hyp[x == 0]) > 0.5 * np.count_nonzero(x == 0)

@@ -17,15 +17,18 @@ a ``strand="average"`` model runs every module twice (once per strand).
   are averaged (DeepLIFT's multipliers of a mean of two separate branches are the mean of the
   branches' multipliers).
 
-``corrected_maxpool_rule`` fixes captum 0.9's max-pool rule while deepomics runs DeepLift: where
-a pooled input did not change between sequence and reference (after a ReLU: everywhere the
-filter is silent) it falls back to the gradient of the batch's *first* sequence
-(captum#1276, fixed upstream by captum#1847); a ReLU followed by max pooling, DeepBind's and
-Basset's layout, then breaks DeepLIFT's summation property. The corrected rule is captum's
-with each sequence's own gradient.
+A ReLU followed by max pooling (DeepBind's and Basset's layout) needs two corrections of
+captum 0.9, both applied only while deepomics runs DeepLift:
 
-Two more corrections of captum are needed for a ReLU followed by max pooling: each hooked
-module's input is copied first (``separate_input``), and ``corrected_maxpool_rule`` ...
+- ``separate_input``: captum records an activation's output gradient with a hook on its output
+  tensor and changes the next activation's input gradient with a hook on its input tensor;
+  when the two are one tensor (``pool(relu(h))``) the ReLU records the gradient before the
+  pool's rule changed it. Each hooked module is given a copy of its input, so the changed
+  gradient flows back to the ReLU. Without it the attributions of DeepBind do not add up.
+- ``corrected_maxpool_rule``: where a pooled input did not change between sequence and
+  reference (after a ReLU: wherever the filter is silent) captum's max rule falls back to the
+  gradient of the batch's *first* sequence (captum#1276, fixed upstream by captum#1847); the
+  corrected rule is captum's with each sequence's own gradient.
 
 ``check_not_reused`` then refuses a model whose activation modules still run more than once
 (a user's own model that calls one ``nn.ReLU`` twice), naming the module.
@@ -63,8 +66,8 @@ def orientations(model) -> list[str | None]:
 
 
 class DeepLiftable(nn.Module):
-    """``model``'s raw ``output`` (N,) (a ``_utils.Output``), with functional activations routed through
-    modules of their own; ``orientation`` "forward" / "reverse" runs one strand of a
+    """``model``'s raw ``output`` (N,) (a ``_utils.Output``), with functional activations
+    routed through modules of their own; ``orientation`` "forward" / "reverse" runs one strand of a
     strand-averaging model. Call ``prepare(x)`` once on a sample batch before captum."""
 
     def __init__(self, model: nn.Module, output, orientation: str | None = None):

@@ -24,7 +24,7 @@ import torch
 
 from . import _utils as U
 from ._deeplift import DeepLiftable, check_not_reused, corrected_maxpool_rule, orientations
-from .dinuc_shuffle import dinucleotide_shuffle
+from .dinuc_shuffle import shuffles_of
 
 __all__ = ["METHODS", "attribute"]
 
@@ -53,8 +53,8 @@ def attribute(model, X, *, method: str = "saliency", target=None, n_references: 
     with U.on_device(model, device) as dev:
         if method in ("saliency", "input_x_gradient"):
             return _gradient_method(model, x, output, method, hypothetical, batch_size, dev)
-        refs = _references(x, method, n_references, references, seed)
-        return _baseline_method(model, x, refs, output, method, n_steps, hypothetical,
+        references = _references(x, method, n_references, references, seed)
+        return _baseline_method(model, x, references, output, method, n_steps, hypothetical,
                                 batch_size, dev)
 
 
@@ -77,90 +77,125 @@ def _gradient_method(model, x, output, method, hypothetical, batch_size, dev) ->
     return out
 
 
-def _references(x, method, n_references, references, seed) -> np.ndarray:
+class _Shuffles:
+    """The references of sequences ``first..first + len(x)``: ``n`` dinucleotide shuffles
+    each, drawn when asked (so that all of them are never held at once)."""
+
+    def __init__(self, n: int, seed: int):
+        self.n, self.seed = n, seed
+
+    def of(self, x: np.ndarray, first: int) -> np.ndarray:
+        return shuffles_of(x, self.n, self.seed, first)
+
+
+class _Given:
+    """References the user gave, one-hot (N, R, C, L)."""
+
+    def __init__(self, refs: np.ndarray):
+        self.refs, self.n = refs, refs.shape[1]
+
+    def of(self, x: np.ndarray, first: int) -> np.ndarray:
+        return np.asarray(self.refs[first:first + len(x)], dtype=np.float32)
+
+
+def _references(x, method, n_references, references, seed):
     if references is not None:
-        refs = np.asarray(references, dtype=np.float32)
+        refs = np.asarray(references)
         if refs.ndim == 3:
             refs = refs[:, None]
         if refs.ndim != 4 or refs.shape[0] != x.shape[0] or refs.shape[2:] != x.shape[1:]:
             raise ValueError(f"references must be one-hot (N, R, C, L) = ({x.shape[0]}, R, "
                              f"{x.shape[1]}, {x.shape[2]}), R per sequence; got shape "
                              f"{refs.shape}")
-        return refs
+        return _Given(refs)
     n = _DEFAULT_REFERENCES[method] if n_references is None else n_references
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n_references must be a positive whole number, not {n_references!r}")
-    return dinucleotide_shuffle(x, n=int(n), seed=seed)
+    return _Shuffles(int(n), seed)
 
 
-def _baseline_method(model, x, refs, output, method, n_steps, hypothetical, batch_size,
+def _baseline_method(model, x, references, output, method, n_steps, hypothetical, batch_size,
                      dev) -> np.ndarray:
-    n, r = refs.shape[:2]
-    pair_seq = np.repeat(np.arange(n), r)
-    pair_ref = refs.reshape(n * r, *x.shape[1:])
-    multipliers = np.empty((n * r, *x.shape[1:]), dtype=np.float32)
-    if method == "integrated_gradients":
-        _ig_multipliers(model, x, pair_seq, pair_ref, output, n_steps, batch_size, dev,
-                        multipliers)
-    else:
-        _deeplift_multipliers(model, x, pair_seq, pair_ref, output, batch_size, dev, multipliers)
-    _check_completeness(model, x, pair_seq, pair_ref, multipliers, output, method, batch_size,
-                        dev)
-    # hypothetical contribution of letter c at l: m[c, l] - sum_c' ref[c', l] m[c', l]
-    hyp = multipliers - (pair_ref * multipliers).sum(axis=1, keepdims=True)
-    hyp = hyp.reshape(n, r, *x.shape[1:]).mean(axis=1)
-    return hyp if hypothetical else hyp * x
+    """Sequences a chunk at a time: their references, the multipliers of each
+    (sequence, reference) pair, the hypothetical contributions averaged over the references."""
+    multipliers_of = (_ig(model, output, n_steps, batch_size, dev)
+                      if method == "integrated_gradients"
+                      else _deeplift(model, x, output, batch_size, dev))
+    n, r = len(x), references.n
+    out = np.empty(x.shape, dtype=np.float32)
+    totals, differences = [], []
+    per_chunk = max(1, 4 * batch_size // r)
+    for first in range(0, n, per_chunk):
+        xs = np.asarray(x[first:first + per_chunk], dtype=np.float32)
+        refs = references.of(xs, first).reshape(-1, *x.shape[1:])  # (m * r, C, L)
+        pairs = np.repeat(xs, r, axis=0)
+        m = multipliers_of(pairs, refs)
+        totals.append(((pairs - refs) * m).sum(axis=(1, 2)))
+        differences.append(
+            np.repeat(U.batched_outputs(model, xs, output, batch_size, dev).numpy(), r)
+            - U.batched_outputs(model, refs, output, batch_size, dev).numpy())
+        # hypothetical contribution of letter c at l: m[c, l] - sum_c' ref[c', l] m[c', l]
+        hyp = m - (refs * m).sum(axis=1, keepdims=True)
+        hyp = hyp.reshape(len(xs), r, *x.shape[1:]).mean(axis=1)
+        out[first:first + len(xs)] = hyp if hypothetical else hyp * xs
+    _check_completeness(np.concatenate(totals), np.concatenate(differences), method)
+    return out
 
 
-def _ig_multipliers(model, x, pair_seq, pair_ref, output, n_steps, batch_size, dev, out) -> None:
+def _ig(model, output, n_steps, batch_size, dev):
     from captum.attr import IntegratedGradients
 
     explainer = IntegratedGradients(_Column(model, output), multiply_by_inputs=False)
-    for start in range(0, len(pair_seq), batch_size):  # n_steps x pairs rows, batch_size a pass
-        rows = slice(start, start + batch_size)
-        inputs = _tensor(x[pair_seq[rows]], dev)
-        baselines = _tensor(pair_ref[rows], dev)
-        values = explainer.attribute(inputs, baselines=baselines, n_steps=n_steps,
-                                     internal_batch_size=batch_size)
-        out[rows] = values.detach().float().cpu().numpy()
+
+    def multipliers(pairs: np.ndarray, refs: np.ndarray) -> np.ndarray:
+        out = np.empty(pairs.shape, dtype=np.float32)
+        for start in range(0, len(pairs), batch_size):  # n_steps x pairs rows, batch_size a pass
+            rows = slice(start, start + batch_size)
+            values = explainer.attribute(_tensor(pairs[rows], dev),
+                                         baselines=_tensor(refs[rows], dev), n_steps=n_steps,
+                                         internal_batch_size=batch_size)
+            out[rows] = values.detach().float().cpu().numpy()
+        return out
+
+    return multipliers
 
 
-def _deeplift_multipliers(model, x, pair_seq, pair_ref, output, batch_size, dev, out) -> None:
+def _deeplift(model, x, output, batch_size, dev):
     from captum.attr import DeepLift
 
-    strands = orientations(model)
-    out[:] = 0.0
     sample = _tensor(x[:2], dev)
-    for orientation in strands:
+    explainers = []
+    for orientation in orientations(model):  # both strands of a strand-averaging model, apart
         wrapper = DeepLiftable(model, output, orientation).prepare(sample)
         check_not_reused(wrapper, sample)
-        explainer = DeepLift(wrapper, multiply_by_inputs=False)
-        for start in range(0, len(pair_seq), batch_size):
-            rows = slice(start, start + batch_size)
-            inputs = _tensor(x[pair_seq[rows]], dev)
-            baselines = _tensor(pair_ref[rows], dev)
-            with warnings.catch_warnings(), corrected_maxpool_rule():
-                warnings.simplefilter("ignore", UserWarning)  # captum: "Setting ... hooks"
-                values = explainer.attribute(inputs, baselines=baselines)
-            out[rows] += values.detach().float().cpu().numpy() / len(strands)
+        explainers.append(DeepLift(wrapper, multiply_by_inputs=False))
+
+    def multipliers(pairs: np.ndarray, refs: np.ndarray) -> np.ndarray:
+        out = np.zeros(pairs.shape, dtype=np.float32)
+        for explainer in explainers:
+            for start in range(0, len(pairs), batch_size):
+                rows = slice(start, start + batch_size)
+                with warnings.catch_warnings(), corrected_maxpool_rule():
+                    warnings.simplefilter("ignore", UserWarning)  # captum: "Setting ... hooks"
+                    values = explainer.attribute(_tensor(pairs[rows], dev),
+                                                 baselines=_tensor(refs[rows], dev))
+                out[rows] += values.detach().float().cpu().numpy() / len(explainers)
+        return out
+
+    return multipliers
 
 
-def _check_completeness(model, x, pair_seq, pair_ref, multipliers, output, method, batch_size,
-                        dev) -> None:
+def _check_completeness(totals: np.ndarray, differences: np.ndarray, method: str) -> None:
     """Warns when the attributions do not add up to the output differences."""
-    f_x = U.batched_outputs(model, x, output, batch_size, dev).numpy()[pair_seq]
-    f_ref = U.batched_outputs(model, pair_ref, output, batch_size, dev).numpy()
-    total = ((x[pair_seq] - pair_ref) * multipliers).sum(axis=(1, 2))
-    difference = f_x - f_ref
-    scale = max(float(np.abs(difference).mean()), 1e-6)
-    off = float(np.abs(total - difference).mean()) / scale
+    scale = max(float(np.abs(differences).mean()), 1e-6)
+    off = float(np.abs(totals - differences).mean()) / scale
     if off > _TOLERANCE[method]:
         hint = ("raise n_steps" if method == "integrated_gradients" else
                 "an operation without a DeepLIFT rule (an LSTM, attention, a product) is "
                 "treated as linear; integrated_gradients needs no rules")
         warnings.warn(f"{method}: the attributions add up to the output's difference from the "
                       f"references only within {off:.1%} on average; {hint}", RuntimeWarning,
-                      stacklevel=3)
+                      stacklevel=4)
 
 
 class _Column(torch.nn.Module):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dinucleotide_shuffle", "shuffle_codes"]
+__all__ = ["dinucleotide_shuffle", "shuffle_codes", "shuffles_of"]
 
 
 def dinucleotide_shuffle(X, *, n: int = 1, seed: int = 0) -> np.ndarray:
@@ -35,28 +35,37 @@ def dinucleotide_shuffle(X, *, n: int = 1, seed: int = 0) -> np.ndarray:
         raise ValueError(f"X must be one-hot (N, C, L) or (C, L); got shape {x.shape}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive whole number of shuffles, not {n!r}")
-    codes = _codes(x)
+    out = shuffles_of(x, int(n), seed, 0)
+    return out[0] if single else out
+
+
+def shuffles_of(x: np.ndarray, n: int, seed: int, first: int) -> np.ndarray:
+    """``n`` shuffles (N, n, C, L) of the one-hot sequences ``x``, which are sequences
+    ``first, first + 1, ...`` of a larger set: sequence ``first + i`` is shuffled by a
+    generator seeded with ``(seed, first + i)``, as ``dinucleotide_shuffle`` of the whole set
+    would shuffle it."""
+    codes = _codes(x, first)
     n_seq, n_letters, length = x.shape
     out = np.zeros((n_seq, n, n_letters, length), dtype=np.float32)
     positions = np.arange(length)
     for i in range(n_seq):
-        rng = np.random.default_rng([seed, i])
+        rng = np.random.default_rng([seed, first + i])
         for j in range(n):
             shuffled = shuffle_codes(codes[i], rng)
             known = shuffled < n_letters
             out[i, j, shuffled[known], positions[known]] = 1.0
-    return out[0] if single else out
+    return out
 
 
-def _codes(x: np.ndarray) -> np.ndarray:
+def _codes(x: np.ndarray, first: int = 0) -> np.ndarray:
     """(N, L) int64 letter codes of a one-hot array; C for an all-zero column."""
     totals = x.sum(axis=1)
     is_letter = (x == 1).sum(axis=1) == 1
     clean = (is_letter & (totals == 1)) | (totals == 0)
     if not clean.all():
         i, pos = (int(v) for v in np.argwhere(~clean)[0])
-        raise ValueError(f"sequence {i}, position {pos} is not a one-hot letter (its column "
-                         f"is {x[i, :, pos].tolist()}); dinucleotide shuffles need hard one-hot "
+        raise ValueError(f"sequence {first + i}, position {pos} is not a one-hot letter (its "
+                         f"column is {x[i, :, pos].tolist()}); dinucleotide shuffles need hard one-hot "
                          "input (0/1, at most one letter per position)")
     codes = x.argmax(axis=1).astype(np.int64)
     codes[totals == 0] = x.shape[1]
