@@ -88,7 +88,7 @@ def test_dgex_predicts_targets_of_profiles_that_hold_only_landmarks():
     train_cells, test_cells = adata[:600].copy(), adata[600:].copy()
     model = tl.dgex(train_cells, genes[:n_land], genes[n_land:], hidden=(32,), epochs=40,
                     lr=1e-2, batch_size=32, seed=0)
-    assert model.features == genes[:n_land] and model.classes == genes[n_land:]
+    assert model.feature_names == genes[:n_land] and model.classes == genes[n_land:]
     only_landmarks = test_cells[:, genes[:n_land][::-1]].copy()         # reordered, no targets
     predicted = tl.predict_targets(only_landmarks, model)
     assert list(predicted.var_names) == genes[n_land:]
@@ -122,7 +122,7 @@ def test_features_are_matched_by_name_at_predict_time(tmp_path):
 
     adata = clusters(200)
     model = train.fit({"arch": "mlp", "hidden": [16]}, (adata, "cell_type"), epochs=3, seed=0)
-    assert model.features == list(adata.var_names)
+    assert model.feature_names == list(adata.var_names)
     expected = train.predict(model, adata)
     shuffled = adata[:, adata.var_names[::-1]].copy()
     shuffled.var_names_make_unique()
@@ -132,7 +132,7 @@ def test_features_are_matched_by_name_at_predict_time(tmp_path):
     with pytest.raises(ValueError, match="lacks 1 of the 40 features.*gene3"):
         train.predict(model, adata[:, [g for g in adata.var_names if g != "gene3"]].copy())
     loaded = io.load(io.save(model, tmp_path / "m"))
-    assert loaded.features == model.features
+    assert loaded.feature_names == model.feature_names
     np.testing.assert_array_equal(train.predict(loaded, shuffled), expected)
 
 

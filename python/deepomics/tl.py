@@ -108,8 +108,8 @@ def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1
          seed: int = 0, verbose: bool | None = None, key_added: str = "dgex", **fit_kwargs):
     """Trains D-GEX (Chen et al. 2016): the expression of ``targets`` (var names) from that of
     ``landmarks`` (var names), on every cell or sample of ``adata``. Returns the model; its
-    ``features`` are the landmarks and its ``classes`` the targets, so ``predict_targets`` works
-    on profiles that hold only the landmarks."""
+    ``feature_names`` are the landmarks and its ``classes`` the targets, so ``predict_targets``
+    works on profiles that hold only the landmarks."""
     from .train import fit
 
     landmarks, targets = _var_names(adata, landmarks, "landmarks"), _var_names(adata, targets, "targets")
@@ -125,7 +125,7 @@ def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1
     model = fit(config, (x, y), task="regression",
                 **_fit_args(epochs, batch_size, lr, valid_fraction, patience, seed, verbose, None,
                             None, fit_kwargs))
-    model.features = landmarks
+    model.feature_names = landmarks
     _record(adata, key_added, model, layer, None,
             {"n_landmarks": len(landmarks), "n_targets": len(targets)})
     return model
@@ -139,7 +139,7 @@ def predict_targets(adata, model, *, layer: str | None = None, batch_size: int =
 
     from .train import predict as predict_array
 
-    landmarks = getattr(model, "features", None)
+    landmarks = getattr(model, "feature_names", None)
     if not landmarks:
         raise ValueError("predict_targets needs a model from tl.dgex (it knows its landmark genes)")
     x = _columns(adata, _var_names(adata, landmarks, "the model's landmarks"), layer)

@@ -491,7 +491,7 @@ model_info_from_py <- function(py) {
     config = plain_from_py(py$config),
     task = get("task") %||% NA_character_,
     classes = plain_from_py(bi$getattr(py, "classes", NULL)),
-    features = plain_from_py(bi$getattr(py, "features", NULL)),
+    features = plain_from_py(bi$getattr(py, "feature_names", NULL)),
     encoding = if (!is.null(encoding) && !is_py_none(encoding)) {
       plain_from_py(encoding$to_dict())
     } else {

@@ -349,7 +349,7 @@ model_from_py <- function(py, input = list(), features = NULL, monitor = NA_char
                           files = NULL) {
   if (!is.null(features)) {
     # saved with the model, so that predict matches features by name after loadModel()
-    reticulate::py_set_attr(py, "features", reticulate::r_to_py(as.list(features)))
+    reticulate::py_set_attr(py, "feature_names", reticulate::r_to_py(as.list(features)))
   }
   info <- model_info_from_py(py)
   features <- features %||% info$features

@@ -61,7 +61,7 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
             "model": config,
             "task": getattr(model, "task", None),
             "classes": _jsonable(getattr(model, "classes", None)),
-            "features": _jsonable(getattr(model, "features", None)),
+            "feature_names": _jsonable(getattr(model, "feature_names", None)),
             "encoding": encoding.to_dict() if isinstance(encoding, Encoding) else None,
             "best_epoch": _jsonable(getattr(model, "best_epoch", None)),
             "history": _history_json(history),
@@ -132,7 +132,7 @@ def load(path: str | os.PathLike):
                              f"({err})") from None
     model.task = meta.get("task")
     model.classes = meta.get("classes")
-    model.features = meta.get("features")
+    model.feature_names = meta.get("feature_names")
     model.best_epoch = meta.get("best_epoch")
     return model.eval()
 

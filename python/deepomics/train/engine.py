@@ -1,6 +1,6 @@
 """``fit``: trains any model on any supported data, on Lightning.
 
-A fitted model comes back with ``task``, ``classes``, ``features`` (the input feature names, for
+A fitted model comes back with ``task``, ``classes``, ``feature_names`` (the input feature names, for
 AnnData and DataFrames), ``encoding`` (how raw sequences become its
 input) and ``history`` (a DataFrame, one row per epoch) set on it, the weights of its best epoch
 restored, on the CPU and in eval mode.
@@ -314,7 +314,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         model.load_state_dict(module.best_state)
     model.cpu().eval()
     model.task, model.classes, model.encoding = task, classes, encoding
-    model.features = features
+    model.feature_names = features
     model.history = pd.DataFrame(module.rows)
     model.best_epoch = module.best_epoch if module.best_epoch is not None else len(module.rows) - 1
     return model

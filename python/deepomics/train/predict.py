@@ -64,7 +64,7 @@ def _device(device: str) -> torch.device:
 def _run(model, x, step, batch_size, device, layer, use_rep) -> torch.Tensor:
     encoding = getattr(model, "encoding", None)
     inputs, _ = D.as_inputs(x, model, encoding if encoding and encoding.alphabet else None,
-                            layer=layer, use_rep=use_rep, features=getattr(model, "features", None))
+                            layer=layer, use_rep=use_rep, features=getattr(model, "feature_names", None))
     data = D.BatchData(inputs)
     dev = _device(device)
     was_training = model.training
