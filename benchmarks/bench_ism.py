@@ -17,9 +17,11 @@ thread count:
   difference, must be <= 1e-5). (At tangermeme's default batch size, 32, it is slower still:
   pass --batch-size 32 to time both sides that way.)
 
-Each side runs --repeats times, alternating which goes first; the best time of each is printed with the ratio
-tangermeme / ours (above 1: ours is faster). With 2 threads on a 2-core machine another busy
-process slows whichever side it overlaps; the load average is printed at the end.
+Each side runs --repeats times, alternating which goes first; the best wall-clock time of each
+is printed with the ratio tangermeme / ours (above 1: ours is faster), then the same for the
+processor time of this process (all its threads), which other programs on a shared machine
+sway less. With 2 threads on a 2-core machine another busy process slows whichever side it
+overlaps; the load average is printed at the end.
 
     .venv/bin/python benchmarks/bench_ism.py [--repeats N] [--threads N] [--batch-size B]
 """
@@ -59,8 +61,8 @@ def main() -> None:
     print(f"ISM, CPU, {args.threads} threads, batch_size {args.batch_size}, best of "
           f"{args.repeats}; torch {torch.__version__}, tangermeme "
           f"{metadata.version('tangermeme')}, {platform.processor() or platform.machine()}")
-    print(f"{'model':30s} {'N x L':>9s} {'edits':>7s} {'ours s':>8s} {'tangermeme s':>13s} "
-          f"{'ratio':>6s} {'max |diff|':>10s}")
+    print(f"{'model':30s} {'N x L':>9s} {'edits':>7s} {'ours s':>7s} {'tangermeme s':>12s} "
+          f"{'ratio':>6s} {'ours cpu s':>10s} {'tm cpu s':>9s} {'ratio':>6s} {'max |diff|':>10s}")
     worst = 0.0
     for name, (config, n) in CASES.items():
         torch.manual_seed(0)
@@ -82,17 +84,19 @@ def main() -> None:
 
         ours()  # warm-up: first-call allocations on both sides
         theirs()
-        t_ours, t_theirs = [], []
+        t_ours, t_theirs, c_ours, c_theirs = [], [], [], []
         for repeat in range(args.repeats):  # alternating, each side first in turn
             first, second = (ours, theirs) if repeat % 2 == 0 else (theirs, ours)
-            t_first, t_second = _timed(first), _timed(second)
+            (t_first, c_first), (t_second, c_second) = _timed(first), _timed(second)
             t_ours.append(t_first if first is ours else t_second)
             t_theirs.append(t_second if first is ours else t_first)
+            c_ours.append(c_first if first is ours else c_second)
+            c_theirs.append(c_second if first is ours else c_first)
         difference = float(np.abs(ours() - theirs()).max())
         worst = max(worst, difference)
-        a, b = min(t_ours), min(t_theirs)
-        print(f"{name:30s} {f'{n} x {LENGTH}':>9s} {n * 3 * LENGTH:>7d} {a:8.2f} {b:13.2f} "
-              f"{b / a:6.2f} {difference:10.1e}")
+        a, b, ca, cb = min(t_ours), min(t_theirs), min(c_ours), min(c_theirs)
+        print(f"{name:30s} {f'{n} x {LENGTH}':>9s} {n * 3 * LENGTH:>7d} {a:7.2f} {b:12.2f} "
+              f"{b / a:6.2f} {ca:10.2f} {cb:9.2f} {cb / ca:6.2f} {difference:10.1e}")
     print(f"outputs equal to tangermeme within {TOLERANCE:g}: "
           f"{'yes' if worst <= TOLERANCE else 'NO'} (largest difference {worst:.1e})")
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
@@ -100,10 +104,11 @@ def main() -> None:
         raise SystemExit(1)
 
 
-def _timed(fn) -> float:
-    start = time.perf_counter()
+def _timed(fn) -> tuple[float, float]:
+    """(wall-clock seconds, processor seconds of this process) of one call."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - start_cpu
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ def ism(model, X, *, target=None, batch_size: int = 1024, device: str = "auto",
             start = 0
             while start < len(seq_index):
                 size = sizes.next()
-                tic = time.perf_counter()
+                tic = time.process_time()
                 rows = seq_index[start:start + size]
                 chars = letter[start:start + size]
                 cols = position[start:start + size]
@@ -85,7 +85,7 @@ def ism(model, X, *, target=None, batch_size: int = 1024, device: str = "auto",
                     convs.edit(index)
                 out = output(U.raw_outputs(model, batch)).float().cpu().numpy()
                 effects[first + rows, chars, cols] = out - reference[rows]
-                sizes.took(size, len(rows), time.perf_counter() - tic)
+                sizes.took(size, len(rows), time.process_time() - tic)
                 start += len(rows)
             progress(min(first + per_chunk, n))
     if center:
@@ -98,7 +98,8 @@ def ism(model, X, *, target=None, batch_size: int = 1024, device: str = "auto",
 class _BatchSizes:
     """How many edits go through the model at a time: at most ``batch_size``, and smaller when
     that is faster. The first batches try ``batch_size``, its half and its quarter (down to
-    64), twice each in turn, timing the seconds per edited sequence; the fastest is kept.
+    64), twice each in turn, timing the processor seconds per edited sequence (the process's
+    own, so that other programs on the machine do not sway the choice); the fastest is kept.
     Past a size that depends on the model and the machine (the activations no longer fit in
     the processor's caches), a larger batch costs more per sequence on a CPU: DeepBind's cost
     per sequence more than doubles between 600 and 800 sequences on a 2-core x86 machine. The
