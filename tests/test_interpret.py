@@ -466,6 +466,18 @@ def test_variant_effect_from_a_vcf_and_a_genome_fasta(planted, positives, tmp_pa
 # ---- bad input ---------------------------------------------------------------------------------
 
 
+def test_genome_intervals_are_read_as_their_sequences(planted, tmp_path):
+    from deepomics.genome import GenomeIntervals
+
+    sequences = planted["sequences"][:2]
+    fasta = tmp_path / "g.fa"
+    fasta.write_text(f">chrA\nTTTT{sequences[0]}GGGG\n>chrB\n{sequences[1]}\n")
+    regions = GenomeIntervals(str(fasta), {"chrom": ["chrA", "chrB"], "start": [4, 0],
+                                            "end": [104, 100]})
+    np.testing.assert_allclose(I.ism(planted["model"], regions),
+                               I.ism(planted["model"], sequences), atol=1e-6)
+
+
 def test_sequences_of_another_length_are_a_clear_error(planted):
     model = planted["model"]
     good = planted["sequences"][:2]

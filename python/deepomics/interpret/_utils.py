@@ -2,8 +2,8 @@
 the model held on a device in eval mode, one output chosen by ``target``.
 
 Every public operation takes ``(model, X, *, batch_size, device, ...)``. ``X`` is sequences (a
-list or NumPy array of str, one str) encoded as the model was trained (``model.encoding``), or a
-one-hot float array ``(N, C, L)``. Sequences of another length than the model's are an error:
+list or NumPy array of str, one str, or a ``genome.GenomeIntervals``, whose sequences are read)
+encoded as the model was trained (``model.encoding``), or a one-hot float array ``(N, C, L)``. Sequences of another length than the model's are an error:
 interpreting a padded or trimmed sequence would attribute to letters the user never gave.
 """
 from __future__ import annotations
@@ -53,6 +53,10 @@ def one_hot_inputs(model, X, what: str = "X") -> np.ndarray:
     length = model_length(model)
     if isinstance(X, torch.Tensor):
         X = X.detach().cpu().numpy()
+    if _is_genome_intervals(X):  # genome.GenomeIntervals (a GRanges from R): read them
+        from ..genome import fetch
+
+        X = fetch(X.fasta, X.intervals)
     if D._is_sequences(X):
         sequences = [X] if isinstance(X, (str, bytes)) else X
         _check_sequence_lengths(model, sequences, length, what)
@@ -83,6 +87,10 @@ def one_hot_inputs(model, X, what: str = "X") -> np.ndarray:
     if x.dtype != np.float32:
         x = x.astype(np.float32)
     return D.check_finite(x)
+
+
+def _is_genome_intervals(x) -> bool:
+    return type(x).__name__ == "GenomeIntervals" and hasattr(x, "fasta") and hasattr(x, "intervals")
 
 
 def _check_sequence_lengths(model, sequences, length: int | None, what: str) -> None:

@@ -36,6 +36,11 @@ test_that("mutagenesis: effects [sequence, letter, position], strongest losses i
                effects[1:3, , ], tolerance = 1e-6)
   expect_equal(unname(mutagenesis(model, onehot[1:3, , ], target = "present")),
                unname(effects[1:3, , ]), tolerance = 1e-6)
+  # genomic ranges read from a FASTA file
+  genome <- local_fasta(c(">chr1", paste0("AC", pos$x[[1]], "GT"), ">chr2", pos$x[[2]]))
+  ranges <- GenomicRanges::GRanges(c("chr1", "chr2"), IRanges::IRanges(c(3, 1), width = 50))
+  expect_equal(unname(mutagenesis(model, ranges, genome = genome, target = "present")),
+               unname(effects[1:2, , ]), tolerance = 1e-6)
   # the other class's log-odds are minus these
   expect_equal(mutagenesis(model, pos$x[1:3], target = "absent"), -effects[1:3, , ],
                tolerance = 1e-6)
