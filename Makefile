@@ -59,6 +59,7 @@ bench: setup
 	$(PY) -m pip install -q -c constraints.txt -e ".[bench]"
 	$(PY) benchmarks/bench_encode.py
 	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_ism.py
 	Rscript benchmarks/bench_rbridge.R
 
 # Published results reproduced on ../shared/data (not part of `make test`): each script prints

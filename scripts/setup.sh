@@ -39,6 +39,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   "${pip[@]}" install -c constraints.txt --upgrade pip setuptools wheel
   "${pip[@]}" install -c constraints.txt -e ".[test]"
   .venv/bin/python -m pip check
+  # memelite's Tomtom is compiled by numba on first use (about a minute) and cached in .venv
+  .venv/bin/python -c "import numpy as np; from deepomics.interpret import match_motifs; \
+match_motifs(np.eye(4)[:, [0, 1, 2, 3, 0, 1, 2, 3]][None] * 0.9 + 0.025)" >/dev/null
   echo "$digest" > "$stamp"
 fi
 
