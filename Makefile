@@ -59,6 +59,7 @@ bench: setup
 	$(PY) -m pip install -q -c constraints.txt -e ".[bench]"
 	$(PY) benchmarks/bench_encode.py
 	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_train_instructions.py
 	$(PY) benchmarks/bench_ism.py
 	Rscript benchmarks/bench_rbridge.R
 
