@@ -19,7 +19,7 @@ suppressPackageStartupMessages({
   library(SingleCellExperiment)
 })
 args <- commandArgs(trailingOnly = TRUE)
-repeats <- if (length(args)) as.integer(args[[1]]) else 5L
+repeats <- if (length(args)) as.integer(args[[1]]) else 15L
 set.seed(1)
 
 py <- deepomics:::py_deepomics(torch = TRUE)
