@@ -398,6 +398,42 @@ def test_rnn_tokens_ignore_padding(pooling):
             torch.testing.assert_close(model(batch), alone)
 
 
+def _packed_reference(rnn, h, mask):
+    """What masked_rnn computes, the slow way: torch's packed sequences."""
+    lengths = mask.sum(1)
+    order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)
+    aligned = h.gather(1, order.unsqueeze(-1).expand_as(h))
+    packed = nn.utils.rnn.pack_padded_sequence(aligned, lengths.clamp(min=1), batch_first=True,
+                                               enforce_sorted=False)
+    out, state = rnn(packed)
+    out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=h.shape[1])
+    out = torch.zeros_like(out).scatter(1, order.unsqueeze(-1).expand_as(out), out)
+    h_n = state[0] if isinstance(state, tuple) else state
+    directions = 2 if rnn.bidirectional else 1
+    last = torch.cat([h_n[-directions + i] for i in range(directions)], -1)
+    return out * mask.unsqueeze(-1), last * (lengths > 0).unsqueeze(-1)
+
+
+@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU, nn.RNN])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_masked_rnn_equals_packed_sequences(cell, bidirectional, layers):
+    """The fused-kernel masked RNN gives a packed sequence's outputs, final states and input
+    gradients, with padding anywhere, an all-padding row and a row without padding."""
+    torch.manual_seed(layers)
+    rnn = cell(5, 7, num_layers=layers, bidirectional=bidirectional, batch_first=True).eval()
+    h = torch.randn(6, 11, 5, requires_grad=True)
+    mask = torch.rand(6, 11) > 0.4
+    mask[0], mask[1] = False, True
+    ours = models.base.masked_rnn(rnn, h, mask)
+    reference = _packed_reference(rnn, h, mask)
+    for a, b in zip(ours, reference):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
+    grads = [torch.autograd.grad(out.sum() + last.sum(), h)[0] for out, last in (ours, reference)]
+    torch.testing.assert_close(*grads, atol=1e-6, rtol=1e-5)
+    assert (ours[0][~mask] == 0).all()
+
+
 def test_deeploc_attention_masks_padding():
     model = build({"arch": "deeploc", **SMALL["deeploc"]}, seed=2).eval()
     seqs = ["MKVLAAGIVW", "MSTNPKPQRKTKRNTNRRPQDVKFPGG", "ACDE"]

@@ -282,26 +282,61 @@ def masked_rnn(rnn: nn.RNNBase, h: torch.Tensor, mask: torch.Tensor | None):
     masked; ``last`` (N, H * directions) the final states of the top layer (for a bidirectional
     RNN: the forward state after the last valid position and the backward state after the
     first). Valid positions may sit anywhere (left, right or centre padding, or a reverse
-    complement's moved padding): they are gathered to the front in order, packed, and put back.
+    complement's moved padding): they are gathered to the front in order, each direction runs
+    over them unpacked (the backward one over each sequence's valid part reversed), and the
+    outputs are put back. Results equal a packed sequence's, but the fused kernels stay in use:
+    packed RNNs run about 20x slower on CPU.
     """
     n, length, _ = h.shape
     directions = 2 if rnn.bidirectional else 1
     if mask is None or bool(mask.all()):
         out, state = rnn(h)
         return out, _top_state(state, directions)
+    if getattr(rnn, "proj_size", 0):
+        raise ValueError("masked_rnn: LSTMs with proj_size are not supported")
     lengths = mask.sum(1)
     order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)  # valid positions first
-    aligned = h.gather(1, order.unsqueeze(-1).expand_as(h))
-    packed = nn.utils.rnn.pack_padded_sequence(
-        aligned, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False)
-    out_packed, state = rnn(packed)
-    out_aligned, _ = nn.utils.rnn.pad_packed_sequence(out_packed, batch_first=True,
-                                                      total_length=length)
-    out = torch.zeros_like(out_aligned).scatter(
-        1, order.unsqueeze(-1).expand_as(out_aligned), out_aligned)
-    out = out * mask.unsqueeze(-1)
-    last = _top_state(state, directions) * (lengths > 0).unsqueeze(-1)
+    span = max(int(lengths.max()), 1)  # positions past every sequence's end are never needed
+    order = order[:, :span]
+    x = h.gather(1, order.unsqueeze(-1).expand(-1, -1, h.shape[-1]))
+    steps = torch.arange(span, device=h.device).unsqueeze(0)
+    valid = steps < lengths.unsqueeze(1)  # (N, span)
+    # per sequence, reverses the valid part and leaves the padding where it is (an involution)
+    flip = torch.where(valid, lengths.unsqueeze(1) - 1 - steps, steps)
+    end = (lengths.clamp(min=1) - 1).view(n, 1, 1)
+    last = []
+    for layer in range(rnn.num_layers):
+        if layer:
+            x = nn.functional.dropout(x, rnn.dropout, rnn.training)
+        outs, last = [], []
+        for direction in range(directions):
+            suffix = f"_l{layer}" + ("_reverse" if direction else "")
+            xs = x.gather(1, flip.unsqueeze(-1).expand_as(x)) if direction else x
+            o = _one_direction(rnn, suffix, xs)
+            last.append(o.gather(1, end.expand(-1, 1, o.shape[-1])).squeeze(1))
+            outs.append(o.gather(1, flip.unsqueeze(-1).expand_as(o)) if direction else o)
+        x = torch.cat(outs, dim=-1) * valid.unsqueeze(-1)
+    out = x.new_zeros(n, length, x.shape[-1]).scatter(
+        1, order.unsqueeze(-1).expand_as(x), x)
+    last = torch.cat(last, dim=-1) * (lengths > 0).unsqueeze(-1)
     return out, last
+
+
+def _one_direction(rnn: nn.RNNBase, suffix: str, x: torch.Tensor) -> torch.Tensor:
+    """One layer and direction of ``rnn`` (its weights named with ``suffix``) over ``x``
+    (N, L, D) from a zero state, through torch's fused kernel; returns (N, L, H)."""
+    weights = [getattr(rnn, f"{kind}{suffix}") for kind in ("weight_ih", "weight_hh")]
+    if rnn.bias:
+        weights += [getattr(rnn, f"{kind}{suffix}") for kind in ("bias_ih", "bias_hh")]
+    h0 = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+    if isinstance(rnn, nn.LSTM):
+        out, _, _ = torch.lstm(x, (h0, h0), weights, rnn.bias, 1, 0.0, rnn.training, False, True)
+    elif isinstance(rnn, nn.GRU):
+        out, _ = torch.gru(x, h0, weights, rnn.bias, 1, 0.0, rnn.training, False, True)
+    else:
+        run = torch.rnn_tanh if rnn.nonlinearity == "tanh" else torch.rnn_relu
+        out, _ = run(x, h0, weights, rnn.bias, 1, 0.0, rnn.training, False, True)
+    return out
 
 
 def _top_state(state, directions: int) -> torch.Tensor:
