@@ -67,10 +67,12 @@ bench: setup
 # Markdown tables; together they are benchmarks/repro/RESULTS.md.
 repro: setup
 	@mkdir -p bench-out
-	set -o pipefail; cd benchmarks/repro && ../../$(PY) promoters.py | tee ../../bench-out/promoters.md
+	set -o pipefail; cd benchmarks/repro && for set in ecoli bacillus arabidopsis; do \
+	  ../../$(PY) promoters.py --sets $$set | tee ../../bench-out/promoters-$$set.md || exit 1; done
 	set -o pipefail; cd benchmarks/repro && ../../$(PY) deepbind.py | tee ../../bench-out/deepbind.md
 	set -o pipefail; cd benchmarks/repro && ../../$(PY) deeploc.py | tee ../../bench-out/deeploc.md
-	(echo "# Reproductions of published results"; echo; cat bench-out/promoters.md \
+	(echo "# Reproductions of published results"; echo; cat bench-out/promoters-ecoli.md \
+	  bench-out/promoters-bacillus.md bench-out/promoters-arabidopsis.md \
 	  bench-out/deepbind.md bench-out/deeploc.md) > benchmarks/repro/RESULTS.md
 
 # Accuracy on real data that installed packages ship, against the classic baselines.
