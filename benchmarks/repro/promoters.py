@@ -59,11 +59,12 @@ def cross_validate(x: list[str], y: np.ndarray, recipe: dict, folds, seed: int) 
 
     scores = []
     for i, (tr, te) in enumerate(folds):
+        x_train, x_test = [x[j] for j in tr], [x[j] for j in te]
         probabilities = []
         for s in range(recipe.get("seeds", 1)):
-            model = train.fit(dict(recipe["config"]), ([x[j] for j in tr], y[tr]),
-                              seed=seed + 100 * s + i, verbose=False, **recipe["fit"])
-            probabilities.append(train.predict(model, [x[j] for j in te]))
+            model = train.fit(dict(recipe["config"]), (x_train, y[tr]), seed=seed + 100 * s + i,
+                              verbose=False, **recipe["fit"])
+            probabilities.append(train.predict(model, x_test))
         scores.append(sn_sp_cc(np.mean(probabilities, axis=0), y[te]))
     return scores
 
@@ -77,7 +78,7 @@ def run_set(name: str, positives: str, negatives: str, paper, k: int, seed: int,
           f"{len(x[0])} nt\n")
     folds = train.kfold(len(x), k, stratify=y, seed=seed)
     rows = []
-    for label, recipe in (("deepomics danq, 3-seed mean (ours)", OURS),
+    for label, recipe in ((f"deepomics danq, {OURS['seeds']}-seed mean (ours)", OURS),
                           ("promoter_cnn, defaults, 15 epochs", PLAIN),
                           ("k-mer logistic regression (k = 4)", BASELINE)):
         if quick:

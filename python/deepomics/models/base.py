@@ -304,7 +304,6 @@ def masked_rnn(rnn: nn.RNNBase, h: torch.Tensor, mask: torch.Tensor | None):
     # per sequence, reverses the valid part and leaves the padding where it is (an involution)
     flip = torch.where(valid, lengths.unsqueeze(1) - 1 - steps, steps)
     end = (lengths.clamp(min=1) - 1).view(n, 1, 1)
-    last = []
     for layer in range(rnn.num_layers):
         if layer:
             x = nn.functional.dropout(x, rnn.dropout, rnn.training)
