@@ -381,6 +381,57 @@ def test_strand_needs_a_nucleotide_alphabet():
                          "strand": "average"}).key == "strand"
 
 
+
+# ---- random shifts -----------------------------------------------------------------------------
+
+SHIFTABLE = ("deepbind", "promoter_cnn", "basset", "deepsea", "danq")
+
+
+def test_random_shift_matches_a_numpy_reference():
+    x = torch.rand(200, 4, 30)
+    torch.manual_seed(5)
+    shifted = models.base.random_shift(x, 3)
+    torch.manual_seed(5)
+    shifts = torch.randint(-3, 4, (200, 1)).ravel().tolist()
+    assert sorted(set(shifts)) == [-3, -2, -1, 0, 1, 2, 3]
+    for row, k in zip(range(200), shifts):
+        expected = np.zeros((4, 30), np.float32)
+        source = x[row].numpy()
+        if k >= 0:
+            expected[:, k:] = source[:, :30 - k]
+        else:
+            expected[:, :30 + k] = source[:, -k:]
+        np.testing.assert_array_equal(shifted[row].numpy(), expected)
+
+
+NO_DROPOUT = {"deepbind": {"dropout": 0.0}, "promoter_cnn": {"dropout": 0.0},
+              "basset": {"dropout": 0.0, "batch_norm": False}, "deepsea": {"dropout": [0, 0, 0]},
+              "danq": {"conv_dropout": 0.0, "lstm_dropout": 0.0}}
+
+
+@pytest.mark.parametrize("arch", SHIFTABLE)
+def test_max_shift_acts_only_in_training_mode(arch):
+    config = {"arch": arch, **SMALL[arch], **NO_DROPOUT[arch]}
+    shifting = build({**config, "max_shift": 2}, seed=0)
+    plain = build(config, seed=0)
+    x = sample_input(plain, n=16)
+    with torch.no_grad():
+        assert torch.equal(shifting.eval()(x), plain.eval()(x))  # eval: as given
+        shifting.train(), plain.train()
+        torch.manual_seed(9)
+        out = shifting(x)
+        torch.manual_seed(9)
+        expected = plain(models.base.random_shift(x, 2))
+        assert not torch.allclose(out, plain(x))  # some sequences did move
+    torch.testing.assert_close(out, expected)
+
+
+def test_max_shift_is_a_setting_of_the_fixed_window_architectures_only():
+    for arch in SHIFTABLE:
+        assert models.parameters(arch)["max_shift"].default == 0
+    assert error_of({"arch": "danq", "max_shift": -1}).key == "max_shift"
+    assert "max_shift" in str(error_of({"arch": "deeploc", "max_shift": 2}))
+
 # ---- recurrent models and padding --------------------------------------------------------------
 
 

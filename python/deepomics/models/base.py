@@ -14,6 +14,12 @@ the strand mode:
 
 The reverse complement of a one-hot batch ``(N, 4, L)`` in A, C, G, T order is ``x.flip(1, 2)``;
 of tokens (1..4 = A, C, G, T, 0 padding, 5 unknown) it is ``5 - t`` for the letters, reversed.
+
+``max_shift`` (architectures that read a fixed window: the CNNs and DanQ) is the other
+augmentation: in training mode each sequence of the batch moves by a random whole number of
+positions in [-max_shift, max_shift], the emptied end filled with unknown letters (zero columns),
+as Basset and Basenji do; eval mode reads the sequences as given. Aligned windows (promoters at
+their TSS, peaks at their summit) are only roughly aligned, and this teaches the model so.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ __all__ = [
     "SequenceModel",
     "check_features",
     "make_activation",
+    "random_shift",
     "reverse_complement",
 ]
 
@@ -49,6 +56,8 @@ def seq_len_param(default: int | None = None, nullable: bool = True) -> Param:
 
 STRAND = Param("str", "forward", "'forward'; 'augment' (random reverse complements in training); "
                "'average' (mean of both strands' outputs)", choices=STRANDS)
+MAX_SHIFT = Param("int", 0, "training augmentation: each sequence moves by a random shift of up "
+                  "to max_shift positions either way (0: none)", ge=0)
 N_OUTPUTS = Param("int", 1, "the number of outputs (tasks or classes)", ge=1)
 
 
@@ -153,13 +162,26 @@ def reverse_complement(x: torch.Tensor, input_kind: str = "onehot") -> torch.Ten
     return torch.where(letters, 5 - x, x).flip(1)
 
 
+def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
+    """Each one-hot sequence of ``x`` (N, C, L) moved by its own random shift in
+    [-max_shift, max_shift] (positive: towards the end); the emptied positions are zero columns
+    (unknown letters). Shifts come from torch's global generator, so ``torch.manual_seed``
+    repeats them."""
+    n, _, length = x.shape
+    shifts = torch.randint(-max_shift, max_shift + 1, (n, 1), device=x.device)
+    source = torch.arange(length, device=x.device).unsqueeze(0) - shifts  # (N, L)
+    inside = (source >= 0) & (source < length)
+    index = source.clamp(0, length - 1).unsqueeze(1).expand_as(x)
+    return x.gather(2, index) * inside.unsqueeze(1).to(x.dtype)
+
+
 # ---- the base class ----------------------------------------------------------------------------
 
 
 class SequenceModel(nn.Module):
     """Base of the sequence architectures: input checks and the ``strand`` modes, written once.
 
-    Subclasses call ``super().__init__(alphabet, seq_len, strand)`` and implement
+    Subclasses call ``super().__init__(alphabet, seq_len, strand[, max_shift])`` and implement
     ``forward_strand(x, ...)``; extra keyword arguments of ``forward`` are passed through. When
     ``forward_strand`` returns a tuple, its first item is the output and the others are maps over
     positions (N, L'), which ``"average"`` flips back before averaging (attention maps).
@@ -170,7 +192,7 @@ class SequenceModel(nn.Module):
     arch = "sequence model"
 
     def __init__(self, alphabet: str = "dna", seq_len: int | None = None,
-                 strand: str = "forward"):
+                 strand: str = "forward", max_shift: int = 0):
         super().__init__()
         try:
             letters = _seq.alphabet_letters(alphabet)
@@ -188,6 +210,7 @@ class SequenceModel(nn.Module):
         self.n_channels = len(letters)
         self.seq_len = seq_len
         self.strand = strand
+        self.max_shift = max_shift
         self.min_len = 1
 
     # -- input checks --------------------------------------------------------------------------
@@ -231,6 +254,8 @@ class SequenceModel(nn.Module):
 
     def forward(self, x, *args, **kwargs):
         x = self.check_input(x)
+        if self.max_shift and self.training:
+            x = random_shift(x, self.max_shift)
         if self.strand == "forward" or (self.strand == "augment" and not self.training):
             return self.forward_strand(x, *args, **kwargs)
         rc = reverse_complement(x, self.input_kind)

@@ -133,3 +133,18 @@ test_that("labels that do not fit the model are errors saying so", {
   expect_error(trainModel(mlpModel(), data$x, data$y[1:10]), "y has 10 labels but there are 20")
   expect_error(trainModel(mlpModel(), cluster_sce(20), "celltype"), "not a colData column")
 })
+
+test_that("max_shift trains on randomly shifted sequences and predicts on them as given", {
+  skip_if_no_backend()
+  data <- planted_motif()
+  model <- trainModel(
+    seqModel("deepbind", filters = 8, filter_size = 10, hidden = 0, max_shift = 3),
+    data$x[1:300], data$y[1:300], epochs = 12, lr = 0.01, seed = 0
+  )
+  expect_equal(model@config$max_shift, 3)
+  held_out <- data$x[301:400]
+  expect_identical(predict(model, held_out), predict(model, held_out))
+  metrics <- evaluateModel(model, held_out, data$y[301:400])
+  expect_gt(metrics$value[metrics$metric == "auroc"], 0.9)
+  expect_error(seqModel("deeploc", max_shift = 2), "unknown key 'max_shift'")
+})
