@@ -381,7 +381,6 @@ def test_strand_needs_a_nucleotide_alphabet():
                          "strand": "average"}).key == "strand"
 
 
-
 # ---- random shifts -----------------------------------------------------------------------------
 
 SHIFTABLE = ("deepbind", "promoter_cnn", "basset", "deepsea", "danq")
@@ -431,6 +430,7 @@ def test_max_shift_is_a_setting_of_the_fixed_window_architectures_only():
         assert models.parameters(arch)["max_shift"].default == 0
     assert error_of({"arch": "danq", "max_shift": -1}).key == "max_shift"
     assert "max_shift" in str(error_of({"arch": "deeploc", "max_shift": 2}))
+
 
 # ---- recurrent models and padding --------------------------------------------------------------
 

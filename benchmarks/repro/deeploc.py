@@ -65,8 +65,10 @@ def composition(sequences: list[str]) -> np.ndarray:
 
 
 def accuracy(probability: np.ndarray, truth) -> float:
-    """Accuracy of class probabilities: (N,) binary, or (N, K) over the categories of ``truth``."""
-    codes = np.asarray(truth.codes if hasattr(truth, "codes") else truth)
+    """Accuracy of class probabilities: (N,) binary, or (N, K) over the categories of ``truth``.
+    A test label the training file lacks (code -1) counts as an error, where the metrics of
+    ``deepomics.train.metrics`` would give NaN for the whole set."""
+    codes = np.asarray(getattr(truth, "codes", truth))
     predicted = probability.argmax(1) if probability.ndim == 2 else (probability >= 0.5)
     return float((predicted == codes).mean())
 
@@ -112,7 +114,7 @@ def main() -> None:
     rows.append([f"deepomics deeploc (attention), {SEEDS}-seed mean", acc, f"{minutes:.1f}"])
     print(f"  deeploc: {acc:.3f} (each seed: {', '.join(f'{a:.3f}' for a in each)})", flush=True)
     comp_acc, minutes, _ = fit_and_score(COMPOSITION, composition(train_seqs), y_train,
-                                      composition(test_seqs), y_test, args.seed, args.quick)
+                                         composition(test_seqs), y_test, args.seed, args.quick)
     rows.append(["amino-acid composition (logistic regression)", comp_acc, f"{minutes:.1f}"])
     print(f"\n### 10 locations, setHARD accuracy\n")
     table(["model", "accuracy", "min"], rows)
@@ -132,8 +134,8 @@ def main() -> None:
                                       SEEDS)
     rows.append([f"deepomics deeploc (attention), {SEEDS}-seed mean", acc_m, f"{minutes:.1f}"])
     comp = composition(train_seqs)
-    acc_c, minutes, _ = fit_and_score(COMPOSITION, comp[tr], mem[tr], comp[te], mem[te], args.seed,
-                                   args.quick)
+    acc_c, minutes, _ = fit_and_score(COMPOSITION, comp[tr], mem[tr], comp[te], mem[te],
+                                      args.seed, args.quick)
     rows.append(["amino-acid composition (logistic regression)", acc_c, f"{minutes:.1f}"])
     print(f"### membrane-bound vs soluble, held-out 20% of the training file's {len(labelled):,} "
           f"M / S proteins ({len(te)} proteins)\n")

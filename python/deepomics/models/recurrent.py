@@ -126,9 +126,8 @@ class DanQ(SequenceModel):
     def __init__(self, alphabet: str = "dna", seq_len: int | None = 1000,
                  strand: str = "forward", max_shift: int = 0, n_filters: int = 320,
                  filter_size: int = 26, pool_size: int = 13, conv_dropout: float = 0.2,
-                 lstm_size: int = 320,
-                 lstm_dropout: float = 0.5, pooling: str = "flatten", hidden: int = 925,
-                 n_outputs: int = 1):
+                 lstm_size: int = 320, lstm_dropout: float = 0.5, pooling: str = "flatten",
+                 hidden: int = 925, n_outputs: int = 1):
         super().__init__(alphabet, seq_len, strand, max_shift)
         out_len = lambda n: pool_len(max(conv_len(n, filter_size), 0), pool_size)  # noqa: E731
         self.min_len = min_length(out_len)
