@@ -93,6 +93,48 @@ def test_search_errors(motif_data):
         select.grid_search({"arch": "deepbind"}, seqs)
 
 
+def _separable(n: int = 300, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 10)).astype(np.float32)
+    return x, (x[:, 0] + x[:, 1] > 0).astype(np.int64)
+
+
+def test_tpe_search_draws_ranges_and_ranks_the_learning_rates_that_learn_first():
+    # in 5 epochs a learning rate of 1e-6 learns nothing and 1e-2 learns the rule: the best
+    # trial must have a large rate, every draw must stay inside the (log) range
+    x, y = _separable()
+    search = select.grid_search(
+        {"arch": "mlp", "hidden": [[8]], "lr": {"low": 1e-6, "high": 1e-1, "log": True}},
+        (x, y), strategy="tpe", n_trials=10, cv=3, prune=False, fit_args={"epochs": 5}, seed=0)
+    board = search.leaderboard()
+    trials = board[board.kind == "trial"]
+    rates = trials["params"].map(lambda p: json.loads(p)["lr"])
+    assert len(trials) == 10 and rates.between(1e-6, 1e-1).all()
+    assert rates.min() < 1e-4 and rates.max() > 1e-2     # the range is explored, log-uniformly
+    assert rates.iloc[0] > 1e-3 and rates.iloc[-1] < 1e-3, rates.tolist()
+    assert trials["mean"].iloc[0] > 0.9 > trials["mean"].iloc[-1]
+    assert search.best_config[1]["lr"] == rates.iloc[0]
+
+
+@pytest.mark.filterwarnings("error::UserWarning")  # one split: epochs alone report (no clash)
+@pytest.mark.parametrize("cv", [3, None])
+def test_pruning_stops_the_hopeless_trials_early(cv):
+    # the first trials set the median; a learning rate of 1e-7 then falls below it and is pruned:
+    # after its first fold (cv = 3) or its first epoch (one validation split)
+    x, y = _separable()
+    search = select.grid_search(
+        {"arch": "mlp", "hidden": [[8]], "lr": [1e-2, 1e-7]}, (x, y), strategy="random",
+        n_trials=10, cv=cv, prune=True, fit_args={"epochs": 5}, baselines=False, seed=0)
+    board = search.leaderboard()
+    rate = board["params"].map(lambda p: json.loads(p)["lr"])
+    pruned = board[board.state == "pruned"]
+    assert len(pruned) >= 1 and (rate[board.state == "pruned"] == 1e-7).all()
+    assert (pruned["folds"] < (3 if cv else 1)).all()
+    assert (board.loc[board.state == "complete", "folds"] == (3 if cv else 1)).all()
+    assert list(board["state"]).index("pruned") > (board.state == "complete").sum() - 1
+    assert rate.iloc[0] == 1e-2 and board["mean"].iloc[0] > 0.85
+
+
 WORKER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {tests!r})

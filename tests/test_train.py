@@ -447,6 +447,30 @@ def test_class_weight_options():
         fit(config, (x, x[:, 0]), class_weight="balanced", epochs=1)
 
 
+def test_class_weight_moves_the_decision_toward_the_weighted_class():
+    # overlapping classes with a rare one: weight 5 on it must make the model call it far more
+    # often (binary and multiclass); "balanced" must be exactly n / (n_classes * count)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 10)).astype(np.float32)
+    y = (x[:, 0] + rng.normal(scale=1.5, size=400) > 1.3).astype(np.int64)   # ~22% positive
+    config = {"arch": "mlp", "hidden": [8]}
+    plain = (predict(fit(config, (x, y), epochs=20), x) > 0.5).mean()
+    weighted = (predict(fit(config, (x, y), epochs=20, class_weight={1: 5.0}), x) > 0.5).mean()
+    assert weighted > plain + 0.3, (plain, weighted)
+
+    w = len(y) / (2 * np.bincount(y))
+    balanced = fit(config, (x, y), epochs=3, class_weight="balanced")
+    explicit = fit(config, (x, y), epochs=3, class_weight={0: w[0], 1: w[1]})
+    for a, b in zip(balanced.state_dict().values(), explicit.state_dict().values()):
+        assert torch.equal(a, b)
+
+    three = np.digitize(x[:, 0] + rng.normal(size=400), [-1.0, 1.2])    # class 2 is ~20%
+    plain = (predict(fit(config, (x, three), epochs=20), x).argmax(1) == 2).mean()
+    weighted = (predict(fit(config, (x, three), epochs=20, class_weight={2: 5.0}), x)
+                .argmax(1) == 2).mean()
+    assert weighted > plain + 0.3, (plain, weighted)
+
+
 def test_fit_is_quiet_under_tests(capfd):
     x, y = features(100)
     fit({"arch": "mlp", "hidden": [4]}, (x, y), epochs=2, valid_fraction=0.2)

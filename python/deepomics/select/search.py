@@ -124,8 +124,10 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
         start = time.perf_counter()
 
         def report(i, scores):
+            if len(splits) == 1:  # one split: the epoch callback reports (steps are epochs)
+                return
             trial.report(float(np.mean(scores)), step=i)
-            if len(splits) > 1 and i < len(splits) - 1 and trial.should_prune():
+            if i < len(splits) - 1 and trial.should_prune():
                 trial.set_user_attr("fold_scores", list(map(float, scores)))
                 raise optuna.TrialPruned()
 
