@@ -41,6 +41,23 @@ def test_train_predict_evaluate(fasta_files, capsys):
     lines = out.read_text().splitlines()
     assert lines[0] == "name\tprediction" and len(lines) == 301
     assert np.mean([float(line.split("\t")[1]) for line in lines[1:]]) > 0.8
+    # nothing the user has is overwritten: not the input FASTA, not an old table (unless asked)
+    fasta = (fasta_files / "pos.fa").read_bytes()
+    assert cli.main(["predict", str(fasta_files / "model"), str(fasta_files / "pos.fa"),
+                     "--out", str(fasta_files / "pos.fa"), "--overwrite"]) == 2
+    assert "is one of the inputs" in capsys.readouterr().err
+    assert (fasta_files / "pos.fa").read_bytes() == fasta
+    out.write_text("my notes\n")
+    assert cli.main(["predict", str(fasta_files / "model"), str(fasta_files / "pos.fa"),
+                     "--out", str(out)]) == 2
+    assert "pred.tsv exists; pass --overwrite" in capsys.readouterr().err
+    assert out.read_text() == "my notes\n"
+    assert cli.main(["predict", str(fasta_files / "model"), str(fasta_files / "pos.fa"),
+                     "--out", str(out), "--overwrite"]) == 0
+    assert out.read_text().splitlines() == lines
+    assert cli.main(["predict", str(fasta_files / "model"), str(fasta_files)]) == 2
+    assert "is a folder, not a FASTA file" in capsys.readouterr().err
+    assert [p.name for p in fasta_files.iterdir() if p.name.startswith(".deepomics-")] == []
 
     capsys.readouterr()
     assert cli.main(["evaluate", str(fasta_files / "model"), "--fasta", str(fasta_files / "pos.fa"),
@@ -55,6 +72,9 @@ def test_labels_file_matched_by_name(fasta_files, tmp_path):
     labels.write_text("name\tlabel\n" + "".join(f"pos{i}\t{i % 3}\n" for i in range(300)))
     seqs, y, names = cli.labelled_data({"fasta": str(fasta_files / "pos.fa"), "labels": str(labels)}, "t")
     assert len(seqs) == 300 and list(y[:4]) == [0, 1, 2, 0] and names[2] == "pos2"
+    labels.write_text("name\tlabel\npos0\t1\npos1\t0\npos0\t0\n")
+    with pytest.raises(ValueError, match=r"gives 1 names more than once \(e.g. \['pos0'\]\)"):
+        cli.labelled_data({"fasta": str(fasta_files / "pos.fa"), "labels": str(labels)}, "t")
     labels.write_text("name\tlabel\npos0\t1\n")
     with pytest.raises(ValueError, match="no label for 299 records"):
         cli.labelled_data({"fasta": str(fasta_files / "pos.fa"), "labels": str(labels)}, "t")
@@ -71,3 +91,9 @@ def test_failures_exit_non_zero_with_a_message(fasta_files, tmp_path, capsys):
     assert "deepbind" in capsys.readouterr().err  # the registry suggests the right name
     assert cli.main(["predict", str(tmp_path / "missing"), str(fasta_files / "pos.fa")]) == 2
     assert "not a deepomics model folder" in capsys.readouterr().err
+    bad.write_text("model: {arch: deepbind\n")
+    assert cli.main(["train", str(bad)]) == 2
+    assert "is not valid YAML" in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"one label per FASTA file \(2 files, 1 labels given\)"):
+        cli.labelled_data({"fasta": [str(fasta_files / "pos.fa"), str(fasta_files / "neg.fa")],
+                           "labels": [1]}, "data")

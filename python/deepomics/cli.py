@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     predict.add_argument("model")
     predict.add_argument("fasta")
     predict.add_argument("--out", help="TSV file to write (default: standard output)")
+    predict.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
 
     evaluate = commands.add_parser("evaluate", help="metrics of a model on labelled data")
     evaluate.add_argument("model")
@@ -80,7 +81,10 @@ def read_config(path: str) -> dict:
     else:
         import yaml
 
-        config = yaml.safe_load(text)
+        try:
+            config = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise ValueError(f"{path} is not valid YAML: {err}") from None
     if not isinstance(config, dict):
         raise ValueError(f"{path}: the config must be a mapping (key: value lines)")
     return config
@@ -103,11 +107,13 @@ def labelled_data(spec: dict, where: str) -> tuple[list[str], object, list[str]]
     if isinstance(labels, list) and len(labels) == len(files) and not (
             len(files) == 1 and isinstance(labels[0], str) and os.path.exists(labels[0])):
         y = np.repeat(np.asarray(labels), per_file)
-    elif isinstance(labels, str) or (isinstance(labels, list) and len(labels) == 1):
+    elif (isinstance(labels, str) or (isinstance(labels, list) and len(labels) == 1)) and \
+            os.path.isfile(str(labels if isinstance(labels, str) else labels[0])):
         y = _labels_file(labels if isinstance(labels, str) else labels[0], names)
     else:
-        raise ValueError(f"{where}: 'labels' must be one label per FASTA file ({len(files)} files) "
-                         "or a labels file with columns name and label")
+        raise ValueError(f"{where}: 'labels' must be one label per FASTA file ({len(files)} files, "
+                         f"{len(labels) if isinstance(labels, list) else 1} labels given) or an "
+                         "existing labels file with columns name and label")
     return sequences, y, names
 
 
@@ -118,6 +124,11 @@ def _labels_file(path: str, names: list[str]) -> np.ndarray:
     if not {"name", "label"} <= set(table.columns):
         raise ValueError(f"{path}: a labels file needs columns 'name' and 'label' (it has "
                          f"{', '.join(map(str, table.columns))})")
+    repeated = table["name"].astype(str)
+    repeated = sorted(set(repeated[repeated.duplicated()]))
+    if repeated:
+        raise ValueError(f"{path} gives {len(repeated)} names more than once (e.g. "
+                         f"{repeated[:3]}); keep one label per name")
     by_name = dict(zip(table["name"].astype(str), table["label"]))
     missing = [n for n in names if n not in by_name]
     if missing:
@@ -169,15 +180,43 @@ def _predict(args) -> int:
                else [f"output_{j}" for j in range(probs.shape[1])] if probs.ndim == 2
                else ["prediction"])
     rows = probs.reshape(len(probs), -1)
-    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
-    try:
-        out.write("name\t" + "\t".join(columns) + "\n")
-        for name, row in zip(records.names, rows):
-            out.write(name + "\t" + "\t".join(f"{v:.6g}" for v in row) + "\n")
-    finally:
-        if args.out:
-            out.close()
+    lines = ["name\t" + "\t".join(columns) + "\n"]
+    lines += [name + "\t" + "\t".join(f"{v:.6g}" for v in row) + "\n"
+              for name, row in zip(records.names, rows)]
+    if args.out:
+        _write_new(args.out, "".join(lines), args.overwrite, inputs=(args.model, args.fasta))
+    else:
+        sys.stdout.write("".join(lines))
     return 0
+
+
+def _write_new(path: str, text: str, overwrite: bool, inputs=()) -> None:
+    """Writes ``text`` to ``path`` through a temporary file in the same folder (so a failure
+    leaves any old file whole); refuses an input file always and an existing file unless
+    ``overwrite``."""
+    import tempfile
+
+    target = os.path.abspath(path)
+    if any(os.path.exists(i) and os.path.samefile(target, i) for i in inputs
+           if os.path.exists(target)):
+        raise FileExistsError(f"--out {path} is one of the inputs; write the predictions to "
+                              "another file")
+    if os.path.isdir(target):
+        raise FileExistsError(f"--out {path} is a folder; give a file name (e.g. {path}/predictions.tsv)")
+    if os.path.exists(target) and not overwrite:
+        raise FileExistsError(f"{path} exists; pass --overwrite to replace it, or choose another --out")
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".deepomics-", suffix=".tsv")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
 
 
 def _evaluate(args) -> int:

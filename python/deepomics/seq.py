@@ -102,6 +102,8 @@ def read_fasta(path: str | os.PathLike) -> FastaRecords:
     record with no sequence, binary data and characters that are not sequence letters.
     """
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise FastaFormatError(f"{path} is a folder, not a FASTA file; give the file's path")
     with open(path, "rb") as handle:
         head = handle.read(6)
         if head[:2] == b"\x1f\x8b" or len(head) == 0:
