@@ -125,7 +125,7 @@ def fitted(kind: str):
         s, y = binary_motif(150, 30, seed=3)
         model = fit({"arch": "promoter_cnn", "n_filters": 4, "filter_size": 5, "hidden": 4},
                     (s, y), epochs=1, seed=0)
-        return model, [t[:22] for t in s[:10]] + [t + "ACGTAC" for t in s[10:20]]
+        return model, [t[:22] for t in s[:10]] + s[10:20]
     if kind == "deeploc_protein":
         s, y = binary_motif(120, 20, motif="WHCMKY", seed=4, letters=PROTEIN)
         model = fit({"arch": "deeploc", "filter_sizes": [3], "n_filters": 3, "conv2_filters": 4,

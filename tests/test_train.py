@@ -410,6 +410,42 @@ def test_anndata_sparse_x_is_densified_by_batch(densified):
     assert model.config["n_features"] == 12
 
 
+def test_labels_indexed_by_other_samples_or_order_are_refused_not_matched_by_position():
+    adata, _ = anndata_object(n=60)
+    config = {"arch": "mlp", "hidden": [4]}
+    shuffled = adata.obs["cell_type"].sample(frac=1, random_state=0)
+    with pytest.raises(ValueError, match="not adata.obs_names in order.*y.loc"):
+        fit(config, (adata, shuffled), epochs=1)
+    assert fit(config, (adata, shuffled.loc[adata.obs_names]), epochs=1).task == "multiclass"
+    assert fit(config, (adata, shuffled.to_numpy()), epochs=1).task == "multiclass"  # as given
+    frame = adata.to_df()
+    with pytest.raises(ValueError, match="the data's index.*other samples"):
+        fit(config, (frame, pd.Series(np.arange(60) % 2, index=[f"x{i}" for i in range(60)])),
+            epochs=1)
+
+
+def test_values_training_cannot_use_are_refused_before_training():
+    x, y = features(60)
+    config = {"arch": "mlp", "hidden": [4]}
+    for big in (np.inf, 1e39):   # 1e39 is infinity in float32
+        target = x[:, 0].astype(np.float64)
+        target[3] = big
+        with pytest.raises(ValueError, match="label 3 is infinite or too large for float32"):
+            fit(config, (x, target), epochs=1)
+    holed = x.copy()
+    holed[2, 1] = np.nan
+    with pytest.raises(ValueError, match="at index \\(2, 1\\)"):
+        fit(config, (torch.as_tensor(holed), y), epochs=1)      # a tensor is checked too
+    with pytest.raises(ValueError, match="too large for float32"):
+        fit(config, (x.astype(np.float64) * 1e300, y), epochs=1)
+    with pytest.raises(ValueError, match=r"levels \['c'\] have no samples.*droplevels"):
+        fit(config, (x, pd.Categorical(np.where(y == 1, "a", "b"), categories=["a", "b", "c"])),
+            epochs=1)
+    counts = np.rint(np.abs(x) * 3).astype(np.int64)      # an integer count matrix is features
+    model = fit(config, (counts, y), epochs=1)
+    assert model.encoding.input_kind == "features" and predict(model, counts).shape == (60,)
+
+
 def test_anndata_errors_name_what_is_there():
     adata, _ = anndata_object(60)
     with pytest.raises(KeyError, match="cell_typ.*(cell_type|it has)"):
@@ -985,10 +1021,12 @@ def test_predict_encodes_raw_sequences_as_in_training():
     config = {"arch": "promoter_cnn", "n_filters": 4, "filter_size": 5, "hidden": 4}
     model = fit(config, (seqs, y), epochs=1)
     assert model.encoding.length == 30 and model.encoding.pad == "right"
-    queries = [seqs[0][:18], seqs[1], seqs[2] + "ACGTACGTAC"]  # shorter, equal, longer
+    queries = [seqs[0][:18], seqs[1]]  # shorter (padded with N, as in training), equal
     with torch.no_grad():
         expected = torch.sigmoid(model(torch.from_numpy(seq.one_hot(queries, length=30))))
     np.testing.assert_allclose(predict(model, queries), expected.numpy()[:, 0], rtol=1e-6)
+    with pytest.raises(ValueError, match="sequence 2 has 40 letters but the model reads 30"):
+        predict(model, queries + [seqs[2] + "ACGTACGTAC"])   # longer: not cut silently
 
 
 def test_predict_of_a_sequence_does_not_depend_on_its_batch_mates():
@@ -1075,7 +1113,7 @@ def test_single_class_labels_are_an_error():
 def test_nan_in_dense_features():
     x, y = features(100)
     x[4, 2] = np.nan
-    with pytest.raises(ValueError, match=r"NaN or infinite values \(1 of them, the first at index \(4, 2\)\)"):
+    with pytest.raises(ValueError, match=r"NaN or infinite values, or values too large for float32 \(1 of them, the first at index \(4, 2\)\)"):
         fit({"arch": "mlp"}, (x, y), epochs=1)
     clean, _ = features(100)
     model = fit({"arch": "mlp"}, (clean, y), epochs=1)
@@ -1129,6 +1167,40 @@ def test_protein_sequences_to_a_fitted_dna_model_at_predict_time():
     protein = random_seqs(5, 30, np.random.default_rng(2), PROTEIN)
     with pytest.raises(ValueError, match="alphabet"):
         predict(model, protein)
+
+
+def test_letters_a_model_cannot_read_are_errors_naming_sequence_position_and_letter():
+    model, seqs, _ = fitted_binary()
+    ambiguous = "acgtnnnnRYacgtacgtacgtacgtacgt"   # soft-masked, N and IUPAC codes: fine
+    np.testing.assert_allclose(predict(model, [ambiguous, "N" * 18 + seqs[0][:12]]).shape, (2,))
+    for bad, message in ((["ACGU" * 7 + "AC"], "sequence 0 has 'U' at position 3.*replace U with T"),
+                         ([seqs[0], "AC1GT" * 6], "sequence 1 has '1' at position 2"),
+                         ([seqs[0][:-1] + "*"], f"has '\\*' at position {len(seqs[0]) - 1}")):
+        with pytest.raises(ValueError, match=message):
+            predict(model, bad)
+    rng = np.random.default_rng(3)
+    protein = random_seqs(40, 50, rng, PROTEIN)
+    pmodel = fit({**DB_SMALL, "alphabet": "protein"}, (protein, rng.integers(0, 2, 40)), epochs=1)
+    with pytest.raises(ValueError, match="look like DNA or RNA"):
+        predict(pmodel, seqs[:10])
+    with pytest.raises(ValueError, match="'\\*' at position 50.*'protein' alphabet"):
+        predict(pmodel, [protein[0] + "*"])
+
+
+def test_sequences_longer_than_a_fixed_length_model_reads_are_an_error_not_cut():
+    seqs, y = small_binary(n=60)
+    fixed = fit({"arch": "promoter_cnn", "seq_len": 30, "n_filters": 4, "filter_size": 5,
+                 "hidden": 4}, (seqs, y), epochs=1)
+    with pytest.raises(ValueError, match="sequence 1 has 31 letters but the model reads 30"):
+        predict(fixed, [seqs[0], seqs[1] + "A"])
+    # shorter is padded with N, as in training
+    np.testing.assert_allclose(predict(fixed, [seqs[0][:20]]), predict(fixed, [seqs[0][:20] + "N" * 10]))
+    # an any-length model reads a longer sequence whole (not cut to the training length)
+    anylen = fit(DB_SMALL, (seqs, y), epochs=1)
+    long = seqs[0] + seqs[1]
+    with torch.no_grad():
+        whole = torch.sigmoid(anylen(torch.as_tensor(seq.one_hot([long])))).item()
+    assert predict(anylen, [long])[0] == pytest.approx(whole, rel=1e-6)
 
 
 def test_valid_data_with_the_wrong_number_of_features():

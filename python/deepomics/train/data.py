@@ -175,7 +175,8 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
     if isinstance(x, (str, os.PathLike)) and _looks_like_path(x):
         x = seq.read_fasta(x).sequences
     if isinstance(x, torch.Tensor):
-        return x, Encoding(_kind_of_array(x))
+        kind = _kind_of_array(x, model, encoding)
+        return (check_finite(x) if kind == "features" else x), Encoding(kind)
     if isinstance(x, RowReader):
         return x, Encoding("features")
     if _is_genome_intervals(x):
@@ -195,29 +196,37 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
                         "not an array of Python objects")
     if arr.size == 0:
         raise ValueError("the data is empty: no samples to train on or predict for")
-    return check_finite(arr), Encoding(_kind_of_array(arr))
+    return check_finite(arr), Encoding(_kind_of_array(arr, model, encoding))
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def check_finite(x):
-    """x, after checking it holds no NaN or infinity (a sparse matrix: its stored values)."""
+    """x, after checking it holds no NaN or infinity, nor a value too large for float32 (which
+    training would turn into infinity); a sparse matrix: its stored values."""
     values = x.data if hasattr(x, "tocsr") else x
-    values = np.asarray(values)
-    if values.dtype.kind == "f" and not np.isfinite(values).all():
-        bad = ~np.isfinite(values)
+    values = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+    if values.dtype.kind == "f" and not (np.isfinite(values) & (np.abs(values) <= FLOAT32_MAX)).all():
+        bad = ~(np.isfinite(values) & (np.abs(values) <= FLOAT32_MAX))
         if hasattr(x, "tocsr"):
             row = int(np.searchsorted(x.tocsr().indptr, np.flatnonzero(bad)[0], side="right") - 1)
             where = f"row {row}"
         else:
             where = f"index {tuple(int(i) for i in np.argwhere(bad)[0])}"
-        raise ValueError(f"inputs hold NaN or infinite values ({int(bad.sum())} of them, the first "
-                         f"at {where}); impute or drop missing values first")
+        raise ValueError(f"inputs hold NaN or infinite values, or values too large for float32 "
+                         f"({int(bad.sum())} of them, the first at {where}); impute or drop "
+                         "missing values (and rescale huge ones) first")
     return x
 
 
-def _kind_of_array(arr) -> str:
+def _kind_of_array(arr, model=None, encoding: Encoding | None = None) -> str:
+    """onehot (3-D), tokens (2-D int64, unless the model reads features) or features (2-D)."""
     if arr.ndim == 3:
         return "onehot"
-    if arr.ndim == 2 and arr.dtype in (np.int64, torch.int64):
+    wants_features = "features" in (getattr(model, "input_kind", None),
+                                     getattr(encoding, "input_kind", None))
+    if arr.ndim == 2 and arr.dtype in (np.int64, torch.int64) and not wants_features:
         return "tokens"
     if arr.ndim == 2:
         return "features"
@@ -246,9 +255,19 @@ def encode_sequences(sequences, model=None, encoding: Encoding | None = None):
         sequences = sequences.tolist()  # pandas Series
     encoding = encoding or model_encoding(model)
     _check_alphabet(sequences, encoding.alphabet)
-    if encoding.length is None:  # set at training: predict pads or trims to the same length
-        lengths = seq._core.lengths(seq._as_sequence_list(sequences))
-        encoding = dataclasses.replace(encoding, length=int(lengths.max()))
+    lengths = np.asarray(seq._core.lengths(seq._as_sequence_list(sequences)))
+    longest = int(lengths.max()) if lengths.size else 0
+    fixed = getattr(model, "seq_len", None)  # an architecture that reads this many positions
+    if fixed is not None and longest > fixed:
+        i = int(np.argmax(lengths > fixed))
+        raise ValueError(
+            f"sequence {i} has {int(lengths[i])} letters but the model reads {fixed} "
+            f"({int((lengths > fixed).sum())} of {len(lengths)} sequences are longer); cut them to "
+            f"{fixed} letters around the region of interest (shorter ones are padded with N)")
+    if encoding.length is None or (fixed is None and longest > encoding.length):
+        # the longest sequence sets the length (any-length models are never cut; shorter
+        # sequences are padded with N)
+        encoding = dataclasses.replace(encoding, length=longest)
     return encode_with(encoding, sequences), encoding
 
 
@@ -302,20 +321,53 @@ class IntervalReader:
         return encode_with(self.encoding, G.fetch(self._fasta, self.intervals.subset(wanted)))
 
 
+NUCLEOTIDE_AMBIGUITY = "NRYSWKMBDHV"  # IUPAC codes: read as unknown (all-zero) positions
+PROTEIN_AMBIGUITY = "XBZJUO"  # any, D/N, E/Q, I/L, selenocysteine, pyrrolysine
+
+
 def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
-    """Refuses sequences whose letters are mostly outside the model's alphabet (protein given to
-    a DNA model, say); a few N's are fine."""
-    seq_list = seq._as_sequence_list(sequences)[:sample]
-    letters = set(seq.alphabet_letters(alphabet))
-    text = "".join(s if isinstance(s, str) else s.decode("ascii", "replace") for s in seq_list).upper()
-    if not text:
+    """Refuses sequences a model cannot read: letters that are neither in the model's alphabet
+    nor an IUPAC ambiguity code (digits, '*', U for a DNA model, ...), protein given to a
+    nucleotide model and DNA given to a protein model. Soft-masked (lower-case) letters and
+    N's are fine. Every sequence is checked for foreign letters; the first ``sample`` decide
+    whether the sequences are of the other kind."""
+    seq_list = seq._as_sequence_list(sequences)
+    letters = "".join(seq.alphabet_letters(alphabet))
+    nucleotide = alphabet in ("dna", "rna")
+    allowed = letters + (NUCLEOTIDE_AMBIGUITY if nucleotide else
+                         PROTEIN_AMBIGUITY if alphabet == "protein" else "")
+    head = "".join(_text(s) for s in seq_list[:sample]).upper()
+    if not head:
         return
-    inside = sum(text.count(letter) for letter in letters) / len(text)
-    if inside < 0.5:
+    inside = sum(head.count(letter) for letter in letters + ("N" if nucleotide else "")) / len(head)
+    if nucleotide and inside < 0.5:
         raise ValueError(
             f"{1 - inside:.0%} of the letters are not in the model's {alphabet!r} alphabet "
-            f"({''.join(sorted(letters))}); are these the right sequences (protein for a DNA "
-            "model?) or the right model?")
+            f"({letters}); are these the right sequences (protein for a DNA model?) or the right "
+            "model?")
+    if alphabet == "protein" and len(head) >= 100 and \
+            sum(head.count(c) for c in "ACGTUN") / len(head) >= 0.9:
+        raise ValueError("these look like DNA or RNA (90% or more of the letters are A, C, G, T, "
+                         "U, N) but the model reads protein; translate them first, or use a "
+                         "model trained on nucleotides")
+    drop = str.maketrans("", "", allowed + allowed.lower())
+    for i, s in enumerate(seq_list):
+        foreign = _text(s).translate(drop)
+        if foreign:
+            letter = foreign[0]
+            position = _text(s).index(letter)
+            hint = {("dna", "U"): "; these look like RNA: replace U with T, or train with "
+                                  "alphabet='rna'",
+                    ("rna", "T"): "; these look like DNA: replace T with U, or train with "
+                                  "alphabet='dna'"}.get((alphabet, letter.upper()), "")
+            raise ValueError(
+                f"sequence {i} has {letter!r} at position {position}, which is not a letter of the "
+                f"model's {alphabet!r} alphabet ({letters}) nor an ambiguity code "
+                f"({allowed[len(letters):] or 'none'}){hint}; remove or replace such letters")
+
+
+def _text(s) -> str:
+    return s if isinstance(s, str) else s.decode("ascii", "replace")
 
 
 def _is_genome_intervals(x) -> bool:
@@ -429,15 +481,33 @@ def labels_from(y, x) -> object:
 
 def check_lengths(x, y) -> None:
     """Refuses labels whose number differs from the number of samples (where both are known
-    without reading the data)."""
+    without reading the data), and pandas labels whose index is not the samples' names in order
+    (an AnnData's obs_names, a DataFrame's index): they would be matched by position."""
     if y is None or isinstance(x, (str, bytes, os.PathLike)):
         return
+    _check_label_index(x, y)
     n = x.n_obs if is_anndata(x) else (x.shape[0] if hasattr(x, "shape") else
                                         len(x) if hasattr(x, "__len__") else None)
     m = y.shape[0] if hasattr(y, "shape") else (len(y) if hasattr(y, "__len__") else None)
     if n is not None and m is not None and n != m:
         raise ValueError(f"labels have {m} entries but there are {n} samples; give one label per "
                          "sample, in the same order")
+
+
+def _check_label_index(x, y) -> None:
+    import pandas as pd
+
+    names = x.obs_names if is_anndata(x) else x.index if _is_data_frame(x) else None
+    index = getattr(y, "index", None)
+    if names is None or not isinstance(index, pd.Index) or isinstance(index, pd.RangeIndex) \
+            or len(index) != len(names) or index.equals(pd.Index(names)):
+        return
+    what = "adata.obs_names" if is_anndata(x) else "the data's index"
+    same = set(map(str, index)) == set(map(str, names))
+    raise ValueError(
+        f"the labels' index is not {what} in order (first differing: label {index[0]!r} vs sample "
+        f"{names[0]!r}); {'reorder them with y.loc[names]' if same else 'they name other samples'}"
+        ", or pass y.to_numpy() if they are already in the samples' order")
 
 
 def infer_task(y) -> str:
@@ -467,7 +537,12 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
     if task in ("regression", "multilabel"):
         if arr.dtype.kind not in "fiub":
             raise ValueError(f"{task} labels must be numbers, got values such as {arr.flat[0]!r}")
-        targets = arr.astype(np.float32).reshape(len(arr), -1)
+        with np.errstate(over="ignore"):  # too large for float32: said just below
+            targets = arr.astype(np.float32).reshape(len(arr), -1)
+        if not np.isfinite(targets).all():
+            first = int(np.flatnonzero(~np.isfinite(targets).all(axis=1))[0])
+            raise ValueError(f"label {first} is infinite or too large for float32 (beyond "
+                             f"{FLOAT32_MAX:.3g}); drop it, or rescale the labels (e.g. log1p)")
         if task == "multilabel" and not set(np.unique(targets).tolist()) <= {0.0, 1.0}:
             raise ValueError("multilabel labels must be a 0/1 matrix (samples x labels)")
         names = list(map(str, y.columns)) if hasattr(y, "columns") else None
@@ -482,6 +557,12 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
             categories = getattr(y, "categories", None)
         classes = list(categories) if categories is not None else _unique(arr)
         classes = [c.item() if hasattr(c, "item") else c for c in classes]
+        present = set(_unique(arr))
+        empty = [c for c in classes if c not in present]
+        if empty:
+            raise ValueError(f"the label levels {empty[:10]} have no samples; a classifier cannot "
+                             "learn a class it never sees: drop the unused levels (R: "
+                             "droplevels(y); pandas: y.cat.remove_unused_categories())")
     index = {c: i for i, c in enumerate(classes)}
     unknown = [v for v in _unique(arr) if v not in index]
     if unknown:
