@@ -582,3 +582,23 @@ def test_mutation_map_shows_every_substitution_and_the_losses(planted):
     with pytest.raises(ValueError, match="one sequence's effects"):
         I.plot_mutation_map(effects[None], sequence)
     plt.close("all")
+
+
+def test_the_readme_interpretation_example_runs_and_finds_the_planted_site():
+    import os
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    block = re.search(r"Interpretation, on a model.*?```python\n(.*?)```", readme, re.S).group(1)
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)
+    effects, seqs = scope["effects"], scope["seqs"]
+    site = effects[0][:, 10:18].min(axis=0)          # the worst substitution at each site letter
+    elsewhere = effects[0][:, 25:].min(axis=0)
+    assert site.mean() < -1.0 and site.mean() < 10 * elsewhere.mean()
+    broken = I.variant_effect(scope["model"], seqs[1:2], [seqs[1][:13] + "A" + seqs[1][14:]])
+    assert broken["difference"].iloc[0] < -0.1
+    assert {"filter", "jaspar_id", "p_value"} <= set(scope["matches"].columns)

@@ -35,7 +35,8 @@ ATTRIBUTION_METHODS <- c("saliency", "input_x_gradient", "integrated_gradients",
 #' x <- vapply(1:200, function(i) paste(sample(c("A", "C", "G", "T"), 40, TRUE), collapse = ""), "")
 #' y <- factor(rep(c("no", "yes"), 100), levels = c("no", "yes"))
 #' substr(x[y == "yes"], 10, 17) <- "TGACTCAG"
-#' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 10), x, y, epochs = 5)
+#' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 10), x, y, epochs = 10,
+#'                     lr = 0.01)
 #' effects <- mutagenesis(model, x[2])
 #' effects[1, , 10:17]
 mutagenesis <- function(model, x, target = NULL, batch_size = 1024, genome = NULL) {
@@ -68,6 +69,17 @@ mutagenesis <- function(model, x, target = NULL, batch_size = 1024, genome = NUL
 #' @return A double array of dim `c(N, C, L)`, dimnames `list(names(x), letters, NULL)`.
 #' @seealso [plotAttribution()], [mutagenesis()]
 #' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' x <- vapply(1:200, function(i) paste(sample(c("A", "C", "G", "T"), 40, TRUE), collapse = ""), "")
+#' y <- factor(rep(c("no", "yes"), 100), levels = c("no", "yes"))
+#' substr(x[y == "yes"], 10, 17) <- "TGACTCAG"
+#' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 10), x, y, epochs = 10,
+#'                     lr = 0.01)
+#' saliency <- attribution(model, x[2])
+#' round(saliency[1, , 8:19], 3)  # the planted TGACTCAG sits at 10-17
+#' deepshap <- attribution(model, x[2], method = "deepshap", n_references = 5)
+#' plotAttribution(deepshap, start = 5, end = 22)
 attribution <- function(model, x, method = "saliency", target = NULL, n_references = NULL,
                         n_steps = 50, hypothetical = FALSE, batch_size = 128, seed = 0,
                         genome = NULL) {
@@ -114,6 +126,16 @@ attribution <- function(model, x, method = "saliency", target = NULL, n_referenc
 #'   `letters`. It prints a summary; [plotFilterMotifs()] draws the logos.
 #' @seealso [plotFilterMotifs()]
 #' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' x <- vapply(1:200, function(i) paste(sample(c("A", "C", "G", "T"), 40, TRUE), collapse = ""), "")
+#' y <- factor(rep(c("no", "yes"), 100), levels = c("no", "yes"))
+#' substr(x[y == "yes"], 10, 17) <- "TGACTCAG"
+#' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 10), x, y, epochs = 10,
+#'                     lr = 0.01)
+#' motifs <- filterMotifs(model, x[y == "yes"], match = FALSE)
+#' motifs
+#' plotFilterMotifs(motifs, filters = motifs$filters$filter[which.max(motifs$filters$influence)])
 filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = TRUE,
                          n_matches = 1, min_sites = 10, collection = "CORE",
                          tax_group = "vertebrates", target = NULL, batch_size = 256,
@@ -188,6 +210,16 @@ print.DeepomicsFilterMotifs <- function(x, n = 10, ...) {
 #' @return A data.frame, one row per variant (per ALT allele of a VCF line; then with the
 #'   columns `chrom`, `pos`, `id`, `ref`, `alt`, `line` first), row names from `names(ref)`.
 #' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' x <- vapply(1:200, function(i) paste(sample(c("A", "C", "G", "T"), 40, TRUE), collapse = ""), "")
+#' y <- factor(rep(c("no", "yes"), 100), levels = c("no", "yes"))
+#' substr(x[y == "yes"], 10, 17) <- "TGACTCAG"
+#' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 10), x, y, epochs = 10,
+#'                     lr = 0.01)
+#' broken <- x[2]
+#' substr(broken, 13, 13) <- "A"  # TGACTCAG -> TGAATCAG
+#' variantEffect(model, ref = x[2], alt = broken)
 variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
                           batch_size = 256) {
   check_model(model, fitted = TRUE)
@@ -240,6 +272,14 @@ variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
 #' @param ncol Logos per row.
 #' @return A ggplot.
 #' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' x <- vapply(1:200, function(i) paste(sample(c("A", "C", "G", "T"), 40, TRUE), collapse = ""), "")
+#' y <- factor(rep(c("no", "yes"), 100), levels = c("no", "yes"))
+#' substr(x[y == "yes"], 10, 17) <- "TGACTCAG"
+#' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 10), x, y, epochs = 10,
+#'                     lr = 0.01)
+#' plotFilterMotifs(filterMotifs(model, x[y == "yes"], match = FALSE), method = "probability")
 plotFilterMotifs <- function(motifs, filters = NULL, method = c("bits", "probability"),
                              ncol = 2) {
   if (!inherits(motifs, "DeepomicsFilterMotifs")) {
@@ -283,6 +323,14 @@ plotFilterMotifs <- function(motifs, filters = NULL, method = c("bits", "probabi
 #' @param start,end The positions to draw (from 1).
 #' @return A ggplot: letters above the axis raise the output, below it lower it.
 #' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' x <- vapply(1:200, function(i) paste(sample(c("A", "C", "G", "T"), 40, TRUE), collapse = ""), "")
+#' y <- factor(rep(c("no", "yes"), 100), levels = c("no", "yes"))
+#' substr(x[y == "yes"], 10, 17) <- "TGACTCAG"
+#' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 10), x, y, epochs = 10,
+#'                     lr = 0.01)
+#' plotAttribution(attribution(model, x[2], method = "input_x_gradient"), start = 5, end = 22)
 plotAttribution <- function(attributions, i = 1, start = 1, end = NULL) {
   m <- one_sequence(attributions, i, "attributions")
   end <- end %||% ncol(m)
@@ -307,6 +355,14 @@ plotAttribution <- function(attributions, i = 1, start = 1, end = NULL) {
 #' @param start,end The positions to draw (from 1).
 #' @return A ggplot.
 #' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' x <- vapply(1:200, function(i) paste(sample(c("A", "C", "G", "T"), 40, TRUE), collapse = ""), "")
+#' y <- factor(rep(c("no", "yes"), 100), levels = c("no", "yes"))
+#' substr(x[y == "yes"], 10, 17) <- "TGACTCAG"
+#' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 10), x, y, epochs = 10,
+#'                     lr = 0.01)
+#' plotMutationMap(mutagenesis(model, x[2]), x[2], start = 5, end = 22)
 plotMutationMap <- function(effects, x = NULL, i = 1, start = 1, end = NULL) {
   m <- one_sequence(effects, i, "effects")
   letters <- rownames(m)

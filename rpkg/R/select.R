@@ -114,6 +114,17 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
 #'   `config` (the model's config, JSON).
 #' @seealso [gridSearch()], [bestModel()]
 #' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' random <- function(n, len) vapply(seq_len(n), function(i)
+#'   paste(sample(c("A", "C", "G", "T"), len, TRUE), collapse = ""), "")
+#' x <- random(200, 30)
+#' y <- factor(rep(c("no", "yes"), 100))
+#' substr(x[y == "yes"], 5, 12) <- "TGACTCAG"
+#' grid <- gridSearch(x, y, hyper_params = list(arch = "deepbind", filters = c(4, 8)),
+#'                    nfolds = 2, epochs = 5)
+#' board <- leaderboard(grid)
+#' board[, c("rank", "model", "kind", "mean", "sd", "state")]
 leaderboard <- function(grid) {
   check_grid(grid, python = FALSE)
   grid$leaderboard
@@ -127,6 +138,19 @@ leaderboard <- function(grid) {
 #' @return The trained [DeepomicsModel-class] with the best trial's settings.
 #' @seealso [gridSearch()], [leaderboard()]
 #' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' random <- function(n, len) vapply(seq_len(n), function(i)
+#'   paste(sample(c("A", "C", "G", "T"), len, TRUE), collapse = ""), "")
+#' x <- random(200, 30)
+#' y <- factor(rep(c("no", "yes"), 100))
+#' substr(x[y == "yes"], 5, 12) <- "TGACTCAG"
+#' grid <- gridSearch(x, y, hyper_params = list(arch = "deepbind",
+#'                                              lr = list(low = 1e-3, high = 3e-2, log = TRUE)),
+#'                    search_criteria = list(strategy = "TPE", max_models = 4, seed = 1),
+#'                    nfolds = 2, epochs = 5)
+#' model <- bestModel(grid)
+#' evaluateModel(model, x, y)
 bestModel <- function(grid, x = NULL, y = NULL, ...) {
   check_grid(grid)
   best <- reticulate::py_to_r(py_call(function() grid$search$best_config))

@@ -45,7 +45,11 @@
 #' @param y The labels (see Labels); `NULL` for an autoencoder.
 #' @param ... Further arguments of Python's `train.fit()`, named: `optimizer` (`"adam"`,
 #'   `"adamw"`, `"sgd"`, `"rmsprop"`), `weight_decay`, `class_weight` (`"balanced"` or a named
-#'   vector of weights per class), `device` (`"auto"`, `"cpu"`, `"cuda"`), `deterministic`, ...
+#'   vector of weights per class), `device` (`"auto"`, `"cpu"`, `"cuda"`), `deterministic`;
+#'   `checkpoint_dir` (a folder where each epoch's Lightning checkpoint `last.ckpt` is kept) and
+#'   `resume_from` (such a checkpoint: training continues from its epoch up to `epochs`, e.g.
+#'   after the job was killed); `strategy = "ddp"` with `devices` (processes or GPUs) and
+#'   `num_nodes` for data-parallel training, ...
 #' @param epochs The most epochs to train.
 #' @param batch_size Samples per batch.
 #' @param lr The learning rate.

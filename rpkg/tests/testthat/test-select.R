@@ -59,3 +59,24 @@ test_that("gridSearch() says what is wrong with its arguments", {
                class = "deepomics_python_error")
   expect_error(leaderboard(list()), "must be a DeepomicsGrid")
 })
+
+test_that("a TPE search draws a learning-rate range and ranks the rates that learn first", {
+  skip_if_no_backend()
+  withr::local_seed(4)
+  x <- matrix(stats::rnorm(3000), 300, 10)
+  y <- factor(ifelse(x[, 1] + x[, 2] > 0, "up", "down"))
+  grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = 8,
+                                               lr = list(low = 1e-6, high = 0.1, log = TRUE)),
+                     search_criteria = list(strategy = "TPE", max_models = 10, seed = 0),
+                     nfolds = 3, epochs = 5, stopping_rounds = 0)
+  board <- leaderboard(grid)
+  trials <- board[board$kind == "trial", ]
+  rates <- as.numeric(sub('.*"lr": ([0-9.e-]+).*', "\\1", trials$params))
+  expect_identical(nrow(trials), 10L)
+  expect_true(all(rates >= 1e-6 & rates <= 0.1))
+  expect_lt(min(rates), 1e-4)
+  expect_gt(rates[[1L]], 1e-3)
+  expect_lt(rates[[length(rates)]], 1e-3)
+  expect_gt(trials$mean[[1L]], 0.9)
+  expect_output(print(grid), "tpe search, 10 trials")
+})

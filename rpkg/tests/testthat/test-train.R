@@ -148,3 +148,44 @@ test_that("max_shift trains on randomly shifted sequences and predicts on them a
   expect_gt(metrics$value[metrics$metric == "auroc"], 0.9)
   expect_error(seqModel("deeploc", max_shift = 2), "unknown key 'max_shift'")
 })
+
+test_that("class weights make the model call the weighted (rare) class far more often", {
+  skip_if_no_backend()
+  withr::local_seed(3)
+  x <- matrix(stats::rnorm(4000), 400, 10)
+  y <- factor(ifelse(x[, 1] + stats::rnorm(400, sd = 1.5) > 1.3, "rare", "common"),
+              levels = c("common", "rare"))
+  calls <- function(...) {
+    m <- trainModel(mlpModel(hidden = 8), x, y, epochs = 20, ...)
+    mean(predict(m, x)[, "rare"] > 0.5)
+  }
+  plain <- calls()
+  weighted <- calls(class_weight = c(rare = 5))
+  expect_gt(weighted, plain + 0.3)
+  expect_error(calls(class_weight = c(unknown = 5)), "names classes \\['unknown'\\]",
+               class = "deepomics_python_error")
+})
+
+test_that("checkpoint_dir keeps last.ckpt and resume_from continues from its epoch", {
+  skip_if_no_backend()
+  data <- planted_motif(n = 120, length = 30)
+  dir <- withr::local_tempdir()
+  model <- seqModel("deepbind", filters = 2, filter_size = 4, dropout = 0)
+  first <- trainModel(model, data$x, data$y, epochs = 2, validation_split = 0.2,
+                      checkpoint_dir = dir)
+  expect_true(file.exists(file.path(dir, "last.ckpt")))
+  resumed <- trainModel(model, data$x, data$y, epochs = 4, validation_split = 0.2,
+                        resume_from = file.path(dir, "last.ckpt"))
+  history <- as.data.frame(trainingHistory(resumed))
+  expect_identical(history$epoch, 1:4)
+  expect_equal(history[1:2, ], as.data.frame(trainingHistory(first)), ignore_attr = TRUE)
+})
+
+test_that("a factor level without samples is an error that says to drop it", {
+  skip_if_no_backend()
+  data <- planted_motif(n = 40, length = 30)
+  y <- factor(as.character(data$y), levels = c("absent", "present", "maybe"))
+  expect_error(trainModel(seqModel("deepbind", filters = 2, filter_size = 4), data$x, y,
+                          epochs = 1),
+               "levels \\['maybe'\\] have no samples.*droplevels", class = "deepomics_python_error")
+})

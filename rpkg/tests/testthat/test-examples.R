@@ -1,0 +1,32 @@
+# Every exported function has an example in its help page, and every example runs: the
+# documentation's code is code that works.
+
+rd_sections <- function(rd, tag) rd[vapply(rd, function(s) identical(attr(s, "Rd_tag"), tag), TRUE)]
+
+test_that("every exported function's help page has an example, and every example runs", {
+  skip_if_no_backend()
+  db <- tools::Rd_db("deepomics")
+  pages <- names(db)[vapply(db, function(rd) length(rd_sections(rd, "\\examples")) > 0L, TRUE)]
+  with_examples <- unlist(lapply(db[pages], function(rd)
+    vapply(rd_sections(rd, "\\alias"), function(a) as.character(a[[1L]]), "")))
+  exported <- getNamespaceExports("deepomics")
+  ours <- function(name) {  # a function of the package (not a generic it adds methods to)
+    f <- getExportedValue("deepomics", name)
+    is.function(f) && !(methods::is(f, "genericFunction") && f@package != "deepomics")
+  }
+  functions <- Filter(ours, exported)
+  expect_identical(sort(setdiff(functions, with_examples)), character(0),
+                   info = "exported functions whose help page has no example")
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off(), add = TRUE)
+  for (page in pages) {
+    code <- withr::local_tempfile(fileext = ".R")
+    tools::Rd2ex(db[[page]], code, commentDontrun = TRUE)
+    failure <- tryCatch({
+      withr::with_seed(1, suppressMessages(suppressWarnings(utils::capture.output(
+        source(code, local = new.env(parent = globalenv()))))))
+      NULL
+    }, error = conditionMessage)
+    expect_null(failure, label = paste("the examples of", page))
+  }
+})
