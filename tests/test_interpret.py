@@ -550,6 +550,10 @@ def test_logos_draw_one_letter_per_letter_and_position(planted):
     _, pwm = motifs.jaspar_pwm(CTCF)
     ax = I.plot_logo(pwm + 0.01)
     assert len(ax.patches) == 4 * pwm.shape[1]
+    holed = pwm.copy()
+    holed[2, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite values \\(first in column 3\\)"):
+        I.plot_logo(holed)
     assert ax.get_xlim() == (-0.5, pwm.shape[1] - 0.5)
     model = planted["model"]
     sequence = planted["sequences"][0]

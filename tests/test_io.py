@@ -314,6 +314,48 @@ def test_failed_overwrite_keeps_the_old_model(tmp_path, monkeypatch):
     assert_same_state(dio.load(path), old)
 
 
+def test_failed_swap_puts_the_old_model_back(tmp_path, monkeypatch):
+    old = models.build({"arch": "deepbind", **SMALL["deepbind"]}, seed=0)
+    path = dio.save(old, tmp_path / "m")
+    real_rename = os.rename
+
+    def rename(src, dst):   # the new model cannot be moved into place
+        if os.path.basename(src).startswith(".deepomics-save-"):
+            raise OSError("disk error")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(OSError, match="disk error"):
+        dio.save(models.build({"arch": "deepbind", **SMALL["deepbind"]}, seed=1), path,
+                 overwrite=True)
+    monkeypatch.setattr(os, "rename", real_rename)
+    assert_same_state(dio.load(path), old)
+    assert [n for n in os.listdir(tmp_path) if n.startswith(".deepomics-old-")] == []
+
+
+def test_saved_folder_follows_the_umask_and_a_file_in_the_way_is_named(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        path = dio.save(models.build({"arch": "deepbind", **SMALL["deepbind"]}), tmp_path / "m")
+    finally:
+        os.umask(previous)
+    assert os.stat(path).st_mode & 0o777 == 0o755    # others in the lab can read it
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="notes.txt is a file, not a folder"):
+        dio.save(models.build({"arch": "deepbind", **SMALL["deepbind"]}),
+                 tmp_path / "notes.txt" / "deeper" / "m")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_numpy_classes_and_infinite_history_values_are_saved(tmp_path):
+    model = models.build({"arch": "mlp", "n_features": 3, "n_outputs": 3})
+    model.task, model.classes = "multiclass", np.array(["a", "b", "c"])
+    model.history = pd.DataFrame({"epoch": [0, 1], "train_loss": [np.inf, 0.5]})
+    loaded = dio.load(dio.save(model, tmp_path / "m"))
+    assert loaded.classes == ["a", "b", "c"]
+    assert np.isnan(loaded.history["train_loss"][0]) and loaded.history["train_loss"][1] == 0.5
+
+
 def test_existing_model_is_not_replaced_without_overwrite(tmp_path):
     old = models.build({"arch": "deepbind", **SMALL["deepbind"]}, seed=0)
     path = dio.save(old, tmp_path / "m")
@@ -481,8 +523,13 @@ def test_load_file_from_a_newer_format(saved):
     lambda meta: meta.update(encoding={"input_kind": "onehot", "surprise": 1}),
     lambda meta: meta.update(encoding="onehot"),
     lambda meta: meta.update(history={"epoch": [0, 1], "train_loss": [0.5]}),
+    lambda meta: meta.update(task="bogus"),
+    lambda meta: meta.update(task="multiclass", classes=["a", "b", "c"]),
+    lambda meta: meta.update(task="binary", classes=["a"]),
+    lambda meta: meta.update(task="binary", classes="ab"),
 ], ids=["format_version a string", "encoding with an unknown key", "encoding a string",
-        "history columns of different lengths"])
+        "history columns of different lengths", "an unknown task",
+        "3 classes for 1 output", "a binary model with 1 class", "classes a string"])
 def test_load_config_with_malformed_fields_is_a_model_file_error(saved, change):
     """Any malformed field of config.json is a ModelFileError naming config.json, not a bare
     TypeError / ValueError from inside load."""

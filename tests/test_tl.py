@@ -50,8 +50,14 @@ def test_classify_transfers_labels_to_unlabelled_cells():
     assert list(proba.columns) == ["T", "B", "NK"] and list(proba.index) == list(adata.obs_names)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     assert adata.uns["cell_type_deepomics"]["params"]["n_labelled"] == int((~hidden).sum())
-    with pytest.raises(KeyError, match="label_key='celltype' is not in adata.obs"):
+    with pytest.raises(KeyError, match="label column 'celltype' is not in adata.obs"):
         tl.classify(adata, "celltype")
+    transposed = adata.T.copy()          # genes x cells: the labels are now in var
+    with pytest.raises(KeyError, match="it is in adata.var, so the AnnData looks transposed"):
+        tl.classify(transposed, "cell_type")
+    with pytest.raises(ValueError, match="needs a regression model from tl.dgex.*this is a "
+                                         "multiclass model: use tl.predict"):
+        tl.predict_targets(adata, model)
 
 
 def test_autoencoder_latent_under_the_documented_key_and_usable_by_scanpy():

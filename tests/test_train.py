@@ -446,6 +446,20 @@ def test_values_training_cannot_use_are_refused_before_training():
     assert model.encoding.input_kind == "features" and predict(model, counts).shape == (60,)
 
 
+def test_a_class_of_one_sample_with_valid_fraction_is_named():
+    seqs, _ = small_binary(n=40)
+    labels = ["a", "b"] * 19 + ["c", "d"]
+    with pytest.raises(ValueError, match=r"\['c', 'd'\] have 1; drop those samples, or give valid_data"):
+        fit(DB_SMALL, (seqs, labels), valid_fraction=0.2, epochs=1)
+
+
+def test_a_loss_that_overflows_stops_training_with_advice():
+    x, _ = features(100)
+    with pytest.raises(FloatingPointError, match="training loss became inf at epoch 0, batch 0; "
+                                                 "lower lr, scale the inputs"):
+        fit({"arch": "mlp", "hidden": [4]}, (x, x[:, 0] * 1e20), epochs=2)
+
+
 def test_anndata_errors_name_what_is_there():
     adata, _ = anndata_object(60)
     with pytest.raises(KeyError, match="cell_typ.*(cell_type|it has)"):
@@ -1239,6 +1253,11 @@ def test_a_feature_matrix_given_to_a_sequence_model():
     with pytest.raises((ValueError, TypeError), match="(?i)sequence|one-hot") as info:
         fit(DB_SMALL, (x, y), epochs=1)
     assert "unsqueeze" not in str(info.value)
+    model = models.build(DB_SMALL)
+    with pytest.raises(ValueError, match="2-D input is tokens or features.*seq.one_hot"):
+        model(torch.zeros(5, 30))
+    with pytest.raises(ValueError, match="for one sequence add the batch dimension: x\\[None\\]"):
+        model(torch.zeros(4, 30))
 
 
 def test_n_outputs_that_do_not_match_the_labels():

@@ -68,11 +68,8 @@ def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | 
     (default: an MLP with hidden layers 128 and 64, dropout 0.2). Returns the model."""
     from .train import fit
 
-    if label_key not in adata.obs.columns:
-        raise KeyError(f"label_key={label_key!r} is not in adata.obs (it has: "
-                       f"{', '.join(map(str, adata.obs.columns))})")
+    labels = D.labels_from(label_key, adata)
     _check_genes(adata, layer, use_rep)
-    labels = adata.obs[label_key]
     labelled = np.asarray(labels.notna())
     if labelled.sum() < 2:
         raise ValueError(f"obs[{label_key!r}] has {int(labelled.sum())} labelled cells; a "
@@ -140,8 +137,10 @@ def predict_targets(adata, model, *, layer: str | None = None, batch_size: int =
     from .train import predict as predict_array
 
     landmarks = getattr(model, "feature_names", None)
-    if not landmarks:
-        raise ValueError("predict_targets needs a model from tl.dgex (it knows its landmark genes)")
+    if not landmarks or getattr(model, "task", None) != "regression":
+        raise ValueError("predict_targets needs a regression model from tl.dgex (it knows its "
+                         f"landmark genes); this is a {getattr(model, 'task', None)} model: use "
+                         "tl.predict for it")
     x = _columns(adata, _var_names(adata, landmarks, "the model's landmarks"), layer)
     values = predict_array(model, x, batch_size=batch_size)
     values = values.reshape(len(values), -1)

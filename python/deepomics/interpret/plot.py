@@ -23,6 +23,11 @@ def plot_logo(matrix, *, letters: str = "ACGT", kind: str = "information", ax=No
     if values.ndim != 2 or values.shape[0] != len(letters):
         raise ValueError(f"a logo takes a ({len(letters)}, W) matrix for letters {letters!r}; "
                          f"got shape {values.shape} (one sequence: attributions[i])")
+    if not np.isfinite(values).all():
+        column = int(np.flatnonzero(~np.isfinite(values).all(axis=0))[0])
+        raise ValueError(f"the logo's matrix holds NaN or infinite values (first in column "
+                         f"{column}); a model whose weights became NaN gives such attributions: "
+                         "retrain it, or draw a finite matrix")
     if kind == "information":
         totals = values.sum(axis=0, keepdims=True)
         probs = values / np.where(totals > 0, totals, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -47,6 +48,10 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
         raise FileExistsError(f"{path} exists and is not a deepomics model; overwrite=True replaces "
                               "only a saved model, so choose another path")
     parent = os.path.dirname(path)
+    blocking = _file_above(parent)
+    if blocking:
+        raise FileExistsError(f"cannot save to {path}: {blocking} is a file, not a folder; "
+                              "choose a path under a folder")
     os.makedirs(parent, exist_ok=True)
     encoding = getattr(model, "encoding", None)
     history = getattr(model, "history", None)
@@ -71,10 +76,18 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
         }
         with open(os.path.join(tmp, CONFIG), "w") as handle:
             json.dump(meta, handle, indent=2, allow_nan=False)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # as os.makedirs would (mkdtemp makes it private, 0700)
         if os.path.exists(path):
             old = tempfile.mkdtemp(prefix=".deepomics-old-", dir=parent)
             os.rename(path, os.path.join(old, "model"))
-            os.rename(tmp, path)
+            try:
+                os.rename(tmp, path)
+            except BaseException:
+                os.rename(os.path.join(old, "model"), path)  # put the old model back
+                os.rmdir(old)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(tmp, path)
@@ -130,11 +143,46 @@ def load(path: str | os.PathLike):
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"{config_path} is corrupt: its encoding or history does not read "
                              f"({err})") from None
+    _check_fitted_meta(meta, model, config_path)
     model.task = meta.get("task")
     model.classes = meta.get("classes")
     model.feature_names = meta.get("feature_names")
     model.best_epoch = meta.get("best_epoch")
     return model.eval()
+
+
+def _check_fitted_meta(meta: dict, model, config_path: str) -> None:
+    """The task and classes in config.json must be ones the model can have: a hand-edited or
+    damaged file would otherwise give raw logits or index errors at predict time."""
+    from ..train.data import TASKS
+
+    task, classes = meta.get("task"), meta.get("classes")
+    if task is not None and task not in TASKS:
+        raise ModelFileError(f"{config_path} is corrupt: task {task!r} is not one of "
+                             f"{', '.join(TASKS)}")
+    if classes is not None and not isinstance(classes, list):
+        raise ModelFileError(f"{config_path} is corrupt: classes must be a list")
+    n_outputs = getattr(model, "n_outputs", None) or meta["model"].get("n_outputs")
+    expected = {"binary": 1}.get(task, len(classes) if classes else None)
+    if task in ("binary", "multiclass", "multilabel") and classes is not None and \
+            n_outputs is not None and expected != n_outputs:
+        raise ModelFileError(f"{config_path} is corrupt: {len(classes)} classes for a {task} model "
+                             f"with {n_outputs} outputs")
+    if task == "binary" and classes is not None and len(classes) != 2:
+        raise ModelFileError(f"{config_path} is corrupt: a binary model needs 2 classes, "
+                             f"it lists {len(classes)}")
+
+
+def _file_above(folder: str) -> str | None:
+    """The first existing file among ``folder`` and its parents (it blocks making the folder)."""
+    while folder and not os.path.isdir(folder):
+        if os.path.exists(folder):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return None
 
 
 def _is_model_folder(path: str) -> bool:
@@ -146,10 +194,11 @@ def _is_model_folder(path: str) -> bool:
 
 
 def _history_json(history) -> dict | None:
-    """The history as {column: values}, NaN written as null (JSON has no NaN)."""
+    """The history as {column: values}, NaN and infinity written as null (JSON has neither)."""
     if not isinstance(history, pd.DataFrame):
         return None
-    return {column: [None if isinstance(v, float) and v != v else _jsonable(v) for v in values]
+    return {column: [None if isinstance(v, float) and not math.isfinite(v) else _jsonable(v)
+                     for v in values]
             for column, values in history.to_dict(orient="list").items()}
 
 
@@ -164,6 +213,8 @@ def _sha256(path: str) -> str:
 def _jsonable(value):
     if value is None:
         return None
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0:  # NumPy arrays, Index
+        value = value.tolist()
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value.item() if hasattr(value, "item") else value

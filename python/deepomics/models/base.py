@@ -233,8 +233,11 @@ class SequenceModel(nn.Module):
                 hint = ""
                 if x.dim() == 3 and x.shape[2] == self.n_channels:
                     hint = "; it looks channels-last: pass x.transpose(1, 2)"
+                elif x.dim() == 2 and x.shape[0] == self.n_channels:
+                    hint = "; for one sequence add the batch dimension: x[None]"
                 elif x.dim() == 2:
-                    hint = "; add the batch dimension with x.unsqueeze(0)"
+                    hint = ("; 2-D input is tokens or features: encode the sequences with "
+                            "deepomics.seq.one_hot")
                 raise ValueError(
                     f"{name} takes one-hot input of shape (N, {self.n_channels}, L) for alphabet "
                     f"{self.alphabet!r} (deepomics.seq.one_hot); got shape {tuple(x.shape)}{hint}")

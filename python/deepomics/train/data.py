@@ -473,8 +473,10 @@ def labels_from(y, x) -> object:
     """Labels as given, or an AnnData obs column when ``y`` names one."""
     if isinstance(y, str) and is_anndata(x):
         if y not in x.obs.columns:
+            hint = (f"; it is in adata.var, so the AnnData looks transposed (genes x cells): "
+                    "pass adata.T" if y in x.var.columns else "")
             raise KeyError(f"label column {y!r} is not in adata.obs (it has: "
-                           f"{', '.join(map(str, x.obs.columns))})")
+                           f"{', '.join(map(str, x.obs.columns)) or 'no columns'}){hint}")
         return x.obs[y]
     return y
 

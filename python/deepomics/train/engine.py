@@ -78,6 +78,11 @@ class TaskModule(L.LightningModule):
         optimizer = self.optimizers()
         out = self.net(batch[0])
         loss = self.loss(out, self._targets(batch))
+        if not torch.isfinite(loss):  # one bad step makes every later weight NaN: stop here
+            raise FloatingPointError(
+                f"the training loss became {float(loss.detach())} at epoch {self.current_epoch}, batch "
+                f"{batch_idx}; lower lr, scale the inputs (or labels) to ordinary ranges, or "
+                "check them for extreme values")
         optimizer.zero_grad()
         self.manual_backward(loss)
         optimizer.step()
@@ -281,6 +286,13 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         valid = D.BatchData(vx, vy)
     elif valid_fraction:
         stratify = targets.reshape(len(targets), -1)[:, 0] if task in ("binary", "multiclass") else None
+        if stratify is not None and groups is None:
+            counts = np.bincount(stratify.astype(np.int64), minlength=len(classes))
+            if (counts < 2).any():
+                alone = [classes[i] for i in np.flatnonzero(counts < 2)]
+                raise ValueError(f"valid_fraction holds out a stratified split, which needs 2 or "
+                                 f"more samples of every class; {alone[:5]} have 1; drop those "
+                                 "samples, or give valid_data yourself")
         tr, va = D.split(len(train), valid_fraction=valid_fraction, stratify=stratify,
                          groups=groups, seed=seed)
         valid = D.BatchData(_take(x, va), None if targets is None else targets[va])
