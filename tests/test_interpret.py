@@ -345,6 +345,9 @@ def test_attention_weights_of_a_deeploc_model():
     assert weights.shape == (2, 16)
     np.testing.assert_allclose(weights.sum(axis=1), 1, atol=1e-5)
     assert np.all(weights[1, 6:] == 0) and np.all(weights[1, :6] > 0)
+    # raw sequences of several lengths: padded to the longest, the same weights as the array
+    np.testing.assert_allclose(I.attention(model, ["ACGTACGTACGTAAAC", "GGGTAC"]), weights,
+                               rtol=1e-6)
     with pytest.raises(ValueError, match="needs a model with an attention layer"):
         I.attention(models.build({"arch": "deepbind"}), x)
 

@@ -18,12 +18,17 @@
 #' * [readFasta()]: read a FASTA file (plain or gzip).
 #' * [oneHot()]: one-hot arrays, sequences x channels x positions.
 #' * [kmerCounts()]: k-mer count matrices, dense or sparse.
+#' * [sequenceTokens()]: integer tokens for embeddings; [dinucleotideShuffle()]: shuffles that
+#'   keep dinucleotide counts.
 #' * [intervalSequences()]: the sequences of a `GRanges` in a genome FASTA file.
 #' * [seqModel()], [mlpModel()], [autoencoderModel()], [dgexModel()], [deepomicsModel()]:
 #'   models; [modelParameters()] lists their settings.
 #' * [trainModel()]: train a model; [trainingHistory()] its history.
 #' * [predict()][predict.DeepomicsModel], [evaluateModel()], [embedModel()]: use it.
 #' * [saveModel()], [loadModel()]: model files shared with Python; [modelInfo()].
+#' * [gridSearch()], [leaderboard()], [bestModel()]: H2O-style model selection.
+#' * [mutagenesis()], [attribution()], [filterMotifs()], [variantEffect()],
+#'   [attentionWeights()] and their plots: what a model learned.
 #' * [runDemo()]: the main job.
 #' * [install_deepomics()]: set up the Python backend.
 #'

@@ -259,6 +259,36 @@ variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
   out
 }
 
+#' Attention weights of a DeepLoc model
+#'
+#' Where a model with an attention layer (`seqModel("deeploc")`) looks along each sequence: one
+#' weight per position, summing to 1 over the sequence's letters, 0 on padding.
+#'
+#' @inheritParams mutagenesis
+#' @param batch_size Sequences per batch.
+#' @return A double matrix `[sequence, position]`, rownames `names(x)`.
+#' @seealso [attribution()] for models without attention.
+#' @export
+#' @examplesIf deepomics:::backend_available()
+#' set.seed(1)
+#' aa <- strsplit("ACDEFGHIKLMNPQRSTVWY", "")[[1]]
+#' x <- vapply(1:120, function(i) paste(sample(aa, 30, TRUE), collapse = ""), "")
+#' y <- factor(rep(c("cytoplasm", "membrane"), 60))
+#' substr(x[y == "membrane"], 5, 10) <- "WHCMKY"
+#' model <- trainModel(seqModel("deeploc", alphabet = "protein", filter_sizes = c(3, 5),
+#'                              filters = 8), x, y, epochs = 10, lr = 0.01)
+#' weights <- attentionWeights(model, x[2])
+#' which.max(weights[1, ])  # near the planted WHCMKY at 5-10
+attentionWeights <- function(model, x, batch_size = 256, genome = NULL) {
+  check_model(model, fitted = TRUE)
+  inputs <- sequence_inputs(model, x, genome)
+  out <- py_call(py_interpret()$attention, py_model(model), inputs$x,
+                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+  weights <- array_from_py(out)
+  rownames(weights) <- inputs$names
+  weights
+}
+
 # ---- plots -------------------------------------------------------------------------------------
 
 #' Logos of the filters' motifs

@@ -6,6 +6,7 @@ import inspect
 import numpy as np
 import torch
 
+from ..train import data as D
 from . import _utils as U
 
 __all__ = ["attention"]
@@ -14,14 +15,22 @@ __all__ = ["attention"]
 def attention(model, X, *, batch_size: int = 256, device: str = "auto") -> np.ndarray:
     """Per-position attention weights ``(N, L)`` float32 of a model whose forward takes
     ``return_attention=True`` (``deeploc``): each row sums to 1 over the sequence's letters and
-    is 0 on padding. ``X``: sequences or one-hot ``(N, C, L)``."""
+    is 0 on padding. ``X``: sequences (of any lengths, for a model without a fixed
+    ``seq_len``: padded to the longest, or to the training length) or one-hot ``(N, C, L)``."""
     if "return_attention" not in inspect.signature(model.forward).parameters:
         arch = getattr(model, "arch", None) or type(model).__name__
         raise ValueError(f"attention() needs a model with an attention layer (deeploc); this "
                          f"{arch} model has none. Use ism() or attribute() to see which "
                          "positions matter")
     batch_size = U.check_batch_size(batch_size)
-    x = U.one_hot_inputs(model, X)
+    if D._is_sequences(X) and getattr(model, "seq_len", None) is None:
+        # weights are per position, so sequences of several lengths can share one padded array
+        encoding = getattr(model, "encoding", None)
+        x, _ = D.as_inputs([X] if isinstance(X, (str, bytes)) else X, model,
+                             encoding if encoding is not None and encoding.alphabet else None)
+        x = np.asarray(x, dtype=np.float32)
+    else:
+        x = U.one_hot_inputs(model, X)
     out = np.empty((x.shape[0], x.shape[2]), dtype=np.float32)
     with U.on_device(model, device) as dev, torch.inference_mode():
         for start in range(0, len(x), batch_size):

@@ -178,3 +178,29 @@ test_that("plots: logos with one glyph per drawn letter, a heatmap of every subs
   expect_identical(length(unique(layers[[2]]$group)), sum(loss > 0.004 * max(loss)))
   expect_error(plotMutationMap(effects, x, i = 2), "i must be a sequence number from 1 to 1")
 })
+
+test_that("attentionWeights shows where a deeploc model looks; other models are refused", {
+  skip_if_no_backend()
+  withr::local_seed(5)
+  aa <- strsplit("ACDEFGHIKLMNPQRSTVWY", "")[[1]]
+  x <- vapply(1:200, function(i) paste(sample(aa, 30, TRUE), collapse = ""), "")
+  names(x) <- sprintf("p%03d", seq_along(x))
+  y <- factor(rep(c("cytoplasm", "membrane"), 100))
+  substr(x[y == "membrane"], 5, 10) <- "WHCMKY"
+  model <- trainModel(seqModel("deeploc", alphabet = "protein", filter_sizes = c(3, 5),
+                               filters = 8), x, y, epochs = 10, lr = 0.01)
+  short <- substr(x[2:3], 1, 20)
+  names(short) <- c("short1", "short2")
+  weights <- attentionWeights(model, c(x[2:3], short))   # lengths may differ: padded
+  expect_identical(dim(weights), c(4L, 30L))
+  expect_identical(rownames(weights), names(c(x[2:3], short)))
+  expect_equal(unname(rowSums(weights)), rep(1, 4), tolerance = 1e-5)
+  expect_identical(unname(weights[3:4, 21:30] == 0), matrix(TRUE, 2, 10))   # padding
+  site <- vapply(which(y == "membrane")[1:20], function(i)
+    sum(attentionWeights(model, x[i])[1, 5:10]), 0)
+  expect_gt(mean(site), 6 / 30 * 1.5)        # more than its share of the attention
+  expect_error(attentionWeights(trainModel(seqModel("deepbind", filters = 2, filter_size = 4),
+                                           planted_motif(40, 30)$x, planted_motif(40, 30)$y,
+                                           epochs = 1), planted_motif(4, 30)$x),
+               "needs a model with an attention layer", class = "deepomics_python_error")
+})

@@ -134,3 +134,59 @@ test_that("every architecture trains from R and fills in the sizes that follow f
   ae <- trainModel(autoencoderModel(hidden = 4, latent = 2), x, epochs = 1)
   expect_identical(dim(embedModel(ae, x)), c(24L, 2L))
 })
+
+test_that("every activation, a VAE, GRU and token RNNs and strand averaging train from R", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 240, p = 10)
+  for (activation in c("relu", "leaky_relu", "thresholded_relu", "sigmoid", "softmax", "tanh",
+                       "elu", "selu")) {
+    m <- trainModel(mlpModel(hidden = 16, activation = activation), data$x, data$y, epochs = 15,
+                    lr = 0.01)
+    expect_identical(m@config$activation, activation)
+    called <- colnames(predict(m, data$x))[max.col(predict(m, data$x))]
+    expect_gt(mean(called == data$y), 0.9, label = paste("training accuracy with", activation))
+  }
+  vae <- trainModel(autoencoderModel(hidden = 16, latent = 2, variational = TRUE), data$x,
+                    epochs = 30, lr = 0.01)
+  latent <- embedModel(vae, data$x)
+  expect_identical(dim(latent), c(240L, 2L))
+  centres <- apply(latent, 2, function(v) tapply(v, data$y, mean))   # cluster x latent
+  nearest <- apply(latent, 1, function(z) which.min(colSums((t(centres) - z)^2)))
+  expect_gt(mean(rownames(centres)[nearest] == data$y), 0.9)   # the clusters stay apart
+
+  motif <- planted_motif(n = 300, length = 30)
+  for (model in list(seqModel("rnn", cell = "gru", hidden = 16),
+                     seqModel("rnn", cell = "lstm", hidden = 16, embedding = 8),
+                     seqModel("deepbind", filters = 8, filter_size = 8, strand = "average"))) {
+    m <- trainModel(model, motif$x, motif$y, epochs = 25, lr = 0.01)
+    auc <- evaluateModel(m, motif$x, motif$y)
+    expect_gt(auc$value[auc$metric == "auroc" & auc$output == "all"], 0.85,
+              label = paste(m@config$arch, m@config$cell %||% m@config$strand))
+  }
+  expect_identical(m@config$strand, "average")
+})
+
+test_that("sequenceTokens and dinucleotideShuffle are Python's tokens and shuffles", {
+  skip_if_no_backend()
+  tokens <- sequenceTokens(c(a = "ACGTN", b = "GG"), length = 5)
+  expect_identical(tokens, matrix(c(1L, 3L, 2L, 3L, 3L, 0L, 4L, 0L, 5L, 0L), 2,
+                                  dimnames = list(c("a", "b"), NULL)))
+  expect_identical(sequenceTokens(Biostrings::RNAStringSet("ACGU"))[1, ], 1:4)
+  seqs <- planted_motif(n = 6, length = 40)$x
+  seqs[[3L]] <- substr(seqs[[3L]], 1, 25)                 # lengths may differ
+  shuffled <- dinucleotideShuffle(seqs, n = 3, seed = 2)
+  expect_length(shuffled, 18L)
+  expect_identical(names(shuffled)[1:3], paste0(names(seqs)[1], "_shuffle", 1:3))
+  for (i in seq_along(seqs)) {
+    for (j in 1:3) {
+      s <- shuffled[[(i - 1L) * 3L + j]]
+      expect_identical(kmerCounts(s, k = 2)[1, ], kmerCounts(seqs[[i]], k = 2)[1, ])
+      expect_identical(substr(s, 1, 1), substr(seqs[[i]], 1, 1))   # the ends are kept
+    }
+  }
+  expect_false(any(shuffled == rep(seqs, each = 3)))
+  expect_identical(dinucleotideShuffle(seqs, n = 3, seed = 2), shuffled)
+  dna <- dinucleotideShuffle(Biostrings::DNAStringSet(seqs[1:2]))
+  expect_s4_class(dna, "DNAStringSet")
+  expect_error(dinucleotideShuffle(c("ACGT", "")), "sequence 2 is empty")
+})
