@@ -210,3 +210,28 @@ def test_two_workers_share_one_study(tmp_path):
     workers_seen = {t.user_attrs["worker"] for t in study.trials
                     if t.state == optuna.trial.TrialState.COMPLETE}
     assert len(workers_seen) == 2
+
+
+def test_folds_partition_the_samples_and_cross_validate_scores_each_held_out_fold(motif_data):
+    from deepomics.select import cv as CV
+
+    seqs, y = motif_data
+    splits = CV.folds((seqs, y), cv=3, valid_fraction=0.2, task=None, seed=0)
+    held = np.concatenate([h for _, h in splits])
+    assert sorted(held.tolist()) == list(range(len(seqs)))        # every sample held out once
+    for train_part, held_out in splits:
+        assert not set(train_part) & set(held_out)
+        assert abs(y[held_out].mean() - y.mean()) < 0.02             # stratified
+    groups = np.arange(len(seqs)) % 10
+    for train_part, held_out in CV.folds((seqs, y), cv=3, valid_fraction=0.2, task=None,
+                                         groups=groups, seed=0):
+        assert not set(groups[train_part]) & set(groups[held_out])   # a group stays together
+    (one,) = CV.folds((seqs, y), cv=None, valid_fraction=0.25, task=None, seed=0)
+    assert len(one[1]) == 75
+    with pytest.raises(ValueError, match="cv must be 2 folds or more"):
+        CV.folds((seqs, y), cv=1, valid_fraction=0.2, task=None)
+    scores = CV.cross_validate({"arch": "deepbind", "n_filters": 8}, (seqs, y), splits,
+                               metric="auroc", fit_args={"epochs": 6, "lr": 1e-2}, seed=0)
+    baseline = CV.cross_validate({"arch": "kmer_linear", "k": 3}, (seqs, y), splits,
+                                 metric="auroc", fit_args={"epochs": 6, "lr": 1e-2}, seed=0)
+    assert len(scores) == 3 and min(scores) > 0.9 and np.mean(scores) > np.mean(baseline)

@@ -184,3 +184,19 @@ def test_plots_draw_what_they_say(tmp_path):
     assert ax.collections[0].get_offsets().shape == (50, 2)
     with pytest.raises(ValueError, match="predicted has 3 values but observed 2"):
         pl.predicted_vs_observed([1, 2, 3], [1, 2])
+
+
+def test_predict_writes_a_regressors_values_under_the_documented_keys():
+    adata = clusters(n=300, p=10)
+    x = np.asarray(adata.X)
+    one = train.fit({"arch": "mlp", "hidden": [16]}, (x, x[:, 0] * 2 + 1), epochs=60, lr=0.01)
+    tl.predict(adata, one, key_added="score")
+    assert adata.obs["score"].dtype.kind == "f"
+    assert np.corrcoef(adata.obs["score"], x[:, 0])[0, 1] > 0.95
+    targets = pd.DataFrame({"double": x[:, 1] * 2, "negated": -x[:, 2]})
+    two = train.fit({"arch": "mlp", "hidden": [16]}, (x, targets), epochs=60, lr=0.01)
+    tl.predict(adata, two, key_added="targets")
+    out = adata.obsm["targets"]
+    assert list(out.columns) == ["double", "negated"] and list(out.index) == list(adata.obs_names)
+    assert np.corrcoef(out["double"], x[:, 1])[0, 1] > 0.95
+    assert np.corrcoef(out["negated"], x[:, 2])[0, 1] < -0.95
