@@ -916,6 +916,14 @@ def test_metrics_emit_no_runtime_warnings():
         metrics.compute("regression", np.ones(10, np.float32), np.arange(10.0))
 
 
+def test_evaluate_on_one_class_warns_that_auroc_is_undefined():
+    model, seqs, y = fitted_binary()
+    positives = [s for s, label in zip(seqs, y) if label == 1][:20]
+    with pytest.warns(UserWarning, match="one class only, so AUROC and AUPRC are undefined"):
+        table = evaluate(model, (positives, np.ones(20, dtype=int)))
+    assert np.isnan(table.query("metric == 'auroc'")["value"].iloc[0])
+
+
 def test_evaluate_multiclass_per_class_matches_sklearn():
     x, labels = gaussian_clusters(400, 8, 3, seed=3, spread=0.6)
     names = np.array(["x", "y", "z"])[labels]

@@ -5,6 +5,8 @@ sequences included (encoded as the model was trained: same alphabet, length and 
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import torch
@@ -52,6 +54,9 @@ def evaluate(model, data, *, batch_size: int = 256, device: str = "auto", layer=
     raw = _run(model, x, lambda m, b: m(b), batch_size, device, layer, use_rep)
     if len(raw) != len(targets):
         raise ValueError(f"labels have {len(targets)} entries but there are {len(raw)} samples")
+    if task in ("binary", "multiclass") and len(np.unique(targets)) < 2:
+        warnings.warn("the labels hold one class only, so AUROC and AUPRC are undefined (NaN); "
+                      "evaluate on data with examples of both kinds", UserWarning, stacklevel=2)
     return M.compute(task, activate(task, raw), targets, getattr(model, "classes", None))
 
 
