@@ -501,15 +501,22 @@ def _check_label_index(x, y) -> None:
 
     names = x.obs_names if is_anndata(x) else x.index if _is_data_frame(x) else None
     index = getattr(y, "index", None)
-    if names is None or not isinstance(index, pd.Index) or isinstance(index, pd.RangeIndex) \
-            or len(index) != len(names) or index.equals(pd.Index(names)):
+    if names is None or not isinstance(index, pd.Index) or len(index) != len(names):
         return
+    if isinstance(index, pd.RangeIndex) or (index.dtype.kind in "iu" and
+                                            np.array_equal(index, np.arange(len(index)))):
+        return  # positions, not names
+    labels, samples = [str(i) for i in index], [str(n) for n in names]
+    if labels == samples:
+        return
+    first = next(i for i, (a, b) in enumerate(zip(labels, samples)) if a != b)
     what = "adata.obs_names" if is_anndata(x) else "the data's index"
-    same = set(map(str, index)) == set(map(str, names))
+    fix = "reorder them with y.loc[names]" if set(labels) == set(samples) else \
+        "they name other samples"
     raise ValueError(
-        f"the labels' index is not {what} in order (first differing: label {index[0]!r} vs sample "
-        f"{names[0]!r}); {'reorder them with y.loc[names]' if same else 'they name other samples'}"
-        ", or pass y.to_numpy() if they are already in the samples' order")
+        f"the labels' index is not {what} in order (at position {first}: label {labels[first]!r}, "
+        f"sample {samples[first]!r}); {fix}, or pass y.to_numpy() if they are already in the "
+        "samples' order")
 
 
 def infer_task(y) -> str:
