@@ -30,3 +30,21 @@ test_that("every exported function's help page has an example, and every example
     expect_null(failure, label = paste("the examples of", page))
   }
 })
+
+test_that("the vignette's code runs (and its search and motifs find the planted GATA site)", {
+  skip_if_no_backend()
+  source_rmd <- test_path("..", "..", "vignettes", "deepomics.Rmd")
+  skip_if_not(file.exists(source_rmd), "the vignette's source is not beside the tests")
+  code <- withr::local_tempfile(fileext = ".R")
+  knitr::purl(source_rmd, output = code, quiet = TRUE)
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off(), add = TRUE)
+  env <- new.env(parent = globalenv())
+  withr::with_dir(withr::local_tempdir(), suppressMessages(utils::capture.output(
+    source(code, local = env))))
+  expect_true("GATA" %in% substr(env$motifs$matches$name, 1, 4))
+  board <- leaderboard(env$grid)
+  expect_identical(board$kind[[1L]], "trial")
+  auc <- evaluateModel(env$fitted, env$windows[env$test], env$label[env$test])
+  expect_gt(auc$value[auc$metric == "auroc" & auc$output == "all"], 0.95)
+})
