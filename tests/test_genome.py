@@ -150,6 +150,14 @@ def test_fit_and_predict_stream_intervals_from_the_genome(tmp_path):
     assert streamed.history["valid_auroc"].max() >= 0.95
     np.testing.assert_array_equal(train.predict(streamed, regions),
                                   train.predict(in_memory, genome.fetch(path, windows)))
+    # longer regions: an any-length model reads them whole, as it reads the same strings
+    wide = windows.assign(end=windows["end"] + 30)[:20]
+    np.testing.assert_allclose(train.predict(streamed, genome.GenomeIntervals(path, wide)),
+                               train.predict(streamed, genome.fetch(path, wide)), rtol=1e-6)
+    fixed = train.fit({"arch": "promoter_cnn", "n_filters": 4, "filter_size": 5, "hidden": 4},
+                      (regions, y), epochs=1)
+    with pytest.raises(ValueError, match="sequence 0 has 80 letters but the model reads 50"):
+        train.predict(fixed, genome.GenomeIntervals(path, wide))
     with pytest.raises(genome.GenomeError, match="interval 1 .*outside chrA"):
         genome.GenomeIntervals(path, {"chrom": ["chrA", "chrA"], "start": [0, 10**7],
                                       "end": [50, 10**7 + 50]})

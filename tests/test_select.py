@@ -230,6 +230,9 @@ def test_folds_partition_the_samples_and_cross_validate_scores_each_held_out_fol
     assert len(one[1]) == 75
     with pytest.raises(ValueError, match="cv must be 2 folds or more"):
         CV.folds((seqs, y), cv=1, valid_fraction=0.2, task=None)
+    lonely = np.where(np.arange(len(seqs)) == 0, "rare", np.where(y == 1, "yes", "no"))
+    with pytest.raises(ValueError, match=r"\['rare'\] have 1: drop those samples"):
+        CV.folds((seqs, lonely), cv=None, valid_fraction=0.2, task=None)
     scores = CV.cross_validate({"arch": "deepbind", "n_filters": 8}, (seqs, y), splits,
                                metric="auroc", fit_args={"epochs": 6, "lr": 1e-2}, seed=0)
     baseline = CV.cross_validate({"arch": "kmer_linear", "k": 3}, (seqs, y), splits,

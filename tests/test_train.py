@@ -438,9 +438,15 @@ def test_values_training_cannot_use_are_refused_before_training():
         fit(config, (torch.as_tensor(holed), y), epochs=1)      # a tensor is checked too
     with pytest.raises(ValueError, match="too large for float32"):
         fit(config, (x.astype(np.float64) * 1e300, y), epochs=1)
-    with pytest.raises(ValueError, match=r"levels \['c'\] have no samples.*droplevels"):
-        fit(config, (x, pd.Categorical(np.where(y == 1, "a", "b"), categories=["a", "b", "c"])),
-            epochs=1)
+    # an unused factor level: left out of a binary model, kept (never learned) in a multiclass
+    # one, as in a fold of a grouped cross-validation; a warning either way
+    two = pd.Categorical(np.where(y == 1, "a", "b"), categories=["a", "b", "c"])
+    with pytest.warns(UserWarning, match=r"levels \['c'\] have no samples and are left out.*droplevels"):
+        assert fit(config, (x, two), epochs=1).classes == ["a", "b"]
+    three = pd.Categorical(np.array(["a", "b", "d"])[np.arange(60) % 3], categories=["a", "b", "c", "d"])
+    with pytest.warns(UserWarning, match="outputs for them that it never learns"):
+        model = fit(config, (x, three), epochs=1)
+    assert model.classes == ["a", "b", "c", "d"] and predict(model, x).shape == (60, 4)
     counts = np.rint(np.abs(x) * 3).astype(np.int64)      # an integer count matrix is features
     model = fit(config, (counts, y), epochs=1)
     assert model.encoding.input_kind == "features" and predict(model, counts).shape == (60,)
@@ -449,7 +455,7 @@ def test_values_training_cannot_use_are_refused_before_training():
 def test_a_class_of_one_sample_with_valid_fraction_is_named():
     seqs, _ = small_binary(n=40)
     labels = ["a", "b"] * 19 + ["c", "d"]
-    with pytest.raises(ValueError, match=r"\['c', 'd'\] have 1; drop those samples, or give valid_data"):
+    with pytest.raises(ValueError, match=r"\['c', 'd'\] have 1: drop those samples, or give valid_data"):
         fit(DB_SMALL, (seqs, labels), valid_fraction=0.2, epochs=1)
 
 
@@ -1192,12 +1198,14 @@ def test_protein_sequences_to_a_fitted_dna_model_at_predict_time():
 
 
 def test_letters_a_model_cannot_read_are_errors_naming_sequence_position_and_letter():
-    model, seqs, _ = fitted_binary()
-    ambiguous = "acgtnnnnRYacgtacgtacgtacgtacgt"   # soft-masked, N and IUPAC codes: fine
-    np.testing.assert_allclose(predict(model, [ambiguous, "N" * 18 + seqs[0][:12]]).shape, (2,))
+    model, seqs, labels = fitted_binary()
+    # soft-masked letters read as upper case; N, IUPAC codes, gaps and stops as unknown (zero)
+    np.testing.assert_array_equal(predict(model, [seqs[0].lower()]), predict(model, [seqs[0]]))
+    np.testing.assert_array_equal(predict(model, ["RY*-." + seqs[0][5:], "N" * 18 + seqs[0][18:]]),
+                                  predict(model, ["NNNNN" + seqs[0][5:], "N" * 18 + seqs[0][18:]]))
     for bad, message in ((["ACGU" * 7 + "AC"], "sequence 0 has 'U' at position 3.*replace U with T"),
                          ([seqs[0], "AC1GT" * 6], "sequence 1 has '1' at position 2"),
-                         ([seqs[0][:-1] + "*"], f"has '\\*' at position {len(seqs[0]) - 1}")):
+                         ([seqs[0][:-1] + "@"], f"has '@' at position {len(seqs[0]) - 1}")):
         with pytest.raises(ValueError, match=message):
             predict(model, bad)
     rng = np.random.default_rng(3)
@@ -1205,8 +1213,14 @@ def test_letters_a_model_cannot_read_are_errors_naming_sequence_position_and_let
     pmodel = fit({**DB_SMALL, "alphabet": "protein"}, (protein, rng.integers(0, 2, 40)), epochs=1)
     with pytest.raises(ValueError, match="look like DNA or RNA"):
         predict(pmodel, seqs[:10])
-    with pytest.raises(ValueError, match="'\\*' at position 50.*'protein' alphabet"):
-        predict(pmodel, [protein[0] + "*"])
+    assert predict(pmodel, [protein[0] + "*", "MKX" + protein[1][3:]]).shape == (2,)
+    with pytest.raises(ValueError, match="'3' at position 50.*'protein' alphabet"):
+        predict(pmodel, [protein[0] + "3"])
+    # alphabet names are case-insensitive; a custom nucleotide alphabet takes N too
+    for alphabet in ("DNA", "ACGT"):
+        custom = fit({**DB_SMALL, "alphabet": alphabet}, (["N" + s[1:] for s in seqs], labels),
+                     epochs=1)
+        assert predict(custom, ["N" + seqs[0][1:]]).shape == (1,)
 
 
 def test_sequences_longer_than_a_fixed_length_model_reads_are_an_error_not_cut():
@@ -1217,8 +1231,10 @@ def test_sequences_longer_than_a_fixed_length_model_reads_are_an_error_not_cut()
         predict(fixed, [seqs[0], seqs[1] + "A"])
     # shorter is padded with N, as in training
     np.testing.assert_allclose(predict(fixed, [seqs[0][:20]]), predict(fixed, [seqs[0][:20] + "N" * 10]))
-    # an any-length model reads a longer sequence whole (not cut to the training length)
-    anylen = fit(DB_SMALL, (seqs, y), epochs=1)
+    # an any-length model reads a longer sequence whole (not cut to the training length), and
+    # may be validated on longer sequences
+    anylen = fit(DB_SMALL, (seqs, y), ([s + "ACGTA" for s in seqs[:20]], y[:20]), epochs=1)
+    assert len(anylen.history) == 1 and anylen.encoding.length == 30
     long = seqs[0] + seqs[1]
     with torch.no_grad():
         whole = torch.sigmoid(anylen(torch.as_tensor(seq.one_hot([long])))).item()

@@ -110,6 +110,13 @@ def labelled_data(spec: dict, where: str) -> tuple[list[str], object, list[str]]
     elif (isinstance(labels, str) or (isinstance(labels, list) and len(labels) == 1)) and \
             os.path.isfile(str(labels if isinstance(labels, str) else labels[0])):
         y = _labels_file(labels if isinstance(labels, str) else labels[0], names)
+    elif labels is None:
+        raise ValueError(f"{where} needs 'labels': one label per FASTA file, or a labels file")
+    elif isinstance(labels, str) or (isinstance(labels, list) and len(labels) == 1 and
+                                     len(files) > 1 and isinstance(labels[0], str) and
+                                     os.sep in labels[0]):
+        raise FileNotFoundError(f"{where}: the labels file "
+                                f"{labels if isinstance(labels, str) else labels[0]} does not exist")
     else:
         raise ValueError(f"{where}: 'labels' must be one label per FASTA file ({len(files)} files, "
                          f"{len(labels) if isinstance(labels, list) else 1} labels given) or an "
@@ -196,7 +203,12 @@ def _write_new(path: str, text: str, overwrite: bool, inputs=()) -> None:
     ``overwrite``."""
     import tempfile
 
+    from .io.models import chmod_as_created
+
     target = os.path.abspath(path)
+    if not os.path.isdir(os.path.dirname(target)):
+        raise FileNotFoundError(f"--out {path}: the folder {os.path.dirname(target)} does not "
+                                "exist; create it first")
     if any(os.path.exists(i) and os.path.samefile(target, i) for i in inputs
            if os.path.exists(target)):
         raise FileExistsError(f"--out {path} is one of the inputs; write the predictions to "
@@ -209,9 +221,7 @@ def _write_new(path: str, text: str, overwrite: bool, inputs=()) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
+        chmod_as_created(temporary)
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):

@@ -42,10 +42,12 @@ def letters_of(model) -> str:
     return seq.alphabet_letters(alphabet)
 
 
-def one_hot_inputs(model, X, what: str = "X") -> np.ndarray:
+def one_hot_inputs(model, X, what: str = "X", any_length: bool = False) -> np.ndarray:
     """``X`` as a float32 one-hot array ``(N, C, L)`` for ``model``, checked: the model takes
     one-hot input, ``C`` is its alphabet's size and ``L`` its length. A float32 array is
-    returned as it is (a view, never written into); sequences are encoded."""
+    returned as it is (a view, never written into); sequences are encoded. ``any_length``:
+    sequences of several lengths are padded to the longest when the model has no fixed
+    ``seq_len`` (for per-position outputs such as attention)."""
     kind = getattr(model, "input_kind", "onehot")
     if kind != "onehot":
         raise ValueError(f"{_arch(model)} takes {kind}, but interpretation works on one-hot "
@@ -59,7 +61,8 @@ def one_hot_inputs(model, X, what: str = "X") -> np.ndarray:
         X = fetch(X.fasta, X.intervals)
     if D._is_sequences(X):
         sequences = [X] if isinstance(X, (str, bytes)) else X
-        _check_sequence_lengths(model, sequences, length, what)
+        if not (any_length and getattr(model, "seq_len", None) is None):
+            _check_sequence_lengths(model, sequences, length, what)
         encoding = getattr(model, "encoding", None)
         x, _ = D.as_inputs(sequences, model,
                            encoding if encoding is not None and encoding.alphabet else None)

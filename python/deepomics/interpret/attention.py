@@ -6,7 +6,6 @@ import inspect
 import numpy as np
 import torch
 
-from ..train import data as D
 from . import _utils as U
 
 __all__ = ["attention"]
@@ -23,14 +22,7 @@ def attention(model, X, *, batch_size: int = 256, device: str = "auto") -> np.nd
                          f"{arch} model has none. Use ism() or attribute() to see which "
                          "positions matter")
     batch_size = U.check_batch_size(batch_size)
-    if D._is_sequences(X) and getattr(model, "seq_len", None) is None:
-        # weights are per position, so sequences of several lengths can share one padded array
-        encoding = getattr(model, "encoding", None)
-        x, _ = D.as_inputs([X] if isinstance(X, (str, bytes)) else X, model,
-                             encoding if encoding is not None and encoding.alphabet else None)
-        x = np.asarray(x, dtype=np.float32)
-    else:
-        x = U.one_hot_inputs(model, X)
+    x = U.one_hot_inputs(model, X, any_length=True)
     out = np.empty((x.shape[0], x.shape[2]), dtype=np.float32)
     with U.on_device(model, device) as dev, torch.inference_mode():
         for start in range(0, len(x), batch_size):

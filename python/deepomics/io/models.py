@@ -76,9 +76,7 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
         }
         with open(os.path.join(tmp, CONFIG), "w") as handle:
             json.dump(meta, handle, indent=2, allow_nan=False)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # as os.makedirs would (mkdtemp makes it private, 0700)
+        chmod_as_created(tmp)  # mkdtemp makes it private (0700)
         if os.path.exists(path):
             old = tempfile.mkdtemp(prefix=".deepomics-old-", dir=parent)
             os.rename(path, os.path.join(old, "model"))
@@ -149,6 +147,26 @@ def load(path: str | os.PathLike):
     model.feature_names = meta.get("feature_names")
     model.best_epoch = meta.get("best_epoch")
     return model.eval()
+
+
+def chmod_as_created(path: str) -> None:
+    """Gives a file or folder made by ``tempfile`` (private: 0600 / 0700) the permissions that
+    ``open`` / ``os.makedirs`` would have given it: 0666 / 0777 less the umask."""
+    umask = _umask()
+    os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~umask)
+
+
+def _umask() -> int:
+    try:  # read it without changing it (Linux)
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def _check_fitted_meta(meta: dict, model, config_path: str) -> None:

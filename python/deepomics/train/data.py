@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,9 +181,7 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
     if isinstance(x, RowReader):
         return x, Encoding("features")
     if _is_genome_intervals(x):
-        encoding = encoding or model_encoding(model)
-        if encoding.length is None:
-            encoding = dataclasses.replace(encoding, length=int(x.lengths.max()))
+        encoding = fit_length(encoding or model_encoding(model), model, np.asarray(x.lengths))
         return IntervalReader(x, encoding), encoding
     if hasattr(x, "tocsr") and hasattr(x, "shape"):  # scipy sparse
         if len(x.shape) != 2:
@@ -204,20 +203,29 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 def check_finite(x):
     """x, after checking it holds no NaN or infinity, nor a value too large for float32 (which
-    training would turn into infinity); a sparse matrix: its stored values."""
+    training would turn into infinity); a sparse matrix: its stored values. Copies nothing
+    unless a bad value is there to be found."""
     values = x.data if hasattr(x, "tocsr") else x
-    values = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
-    if values.dtype.kind == "f" and not (np.isfinite(values) & (np.abs(values) <= FLOAT32_MAX)).all():
-        bad = ~(np.isfinite(values) & (np.abs(values) <= FLOAT32_MAX))
-        if hasattr(x, "tocsr"):
-            row = int(np.searchsorted(x.tocsr().indptr, np.flatnonzero(bad)[0], side="right") - 1)
-            where = f"row {row}"
-        else:
-            where = f"index {tuple(int(i) for i in np.argwhere(bad)[0])}"
-        raise ValueError(f"inputs hold NaN or infinite values, or values too large for float32 "
-                         f"({int(bad.sum())} of them, the first at {where}); impute or drop "
-                         "missing values (and rescale huge ones) first")
-    return x
+    if isinstance(values, torch.Tensor):
+        if not values.is_floating_point() or (torch.isfinite(values).all() and (
+                values.dtype != torch.float64 or values.abs().max() <= FLOAT32_MAX)):
+            return x
+        values = values.detach().cpu().double().numpy()
+    values = np.asarray(values)
+    if values.dtype.kind != "f" or values.size == 0:
+        return x
+    if np.isfinite(values).all() and (values.dtype.itemsize <= 4 or (
+            values.max() <= FLOAT32_MAX and values.min() >= -FLOAT32_MAX)):
+        return x
+    bad = ~(np.isfinite(values) & (np.abs(values) <= FLOAT32_MAX))
+    if hasattr(x, "tocsr"):
+        row = int(np.searchsorted(x.tocsr().indptr, np.flatnonzero(bad)[0], side="right") - 1)
+        where = f"row {row}"
+    else:
+        where = f"index {tuple(int(i) for i in np.argwhere(bad)[0])}"
+    raise ValueError(f"inputs hold NaN or infinite values, or values too large for float32 "
+                     f"({int(bad.sum())} of them, the first at {where}); impute or drop "
+                     "missing values (and rescale huge ones) first")
 
 
 def _kind_of_array(arr, model=None, encoding: Encoding | None = None) -> str:
@@ -256,7 +264,16 @@ def encode_sequences(sequences, model=None, encoding: Encoding | None = None):
     encoding = encoding or model_encoding(model)
     _check_alphabet(sequences, encoding.alphabet)
     lengths = np.asarray(seq._core.lengths(seq._as_sequence_list(sequences)))
-    longest = int(lengths.max()) if lengths.size else 0
+    encoding = fit_length(encoding, model, lengths)
+    return encode_with(encoding, sequences), encoding
+
+
+def fit_length(encoding: Encoding, model, lengths: np.ndarray) -> Encoding:
+    """The encoding with the length these sequences are read at: a fixed-length model's
+    ``seq_len`` (longer sequences are an error, never cut silently; shorter ones are padded with
+    N), else the longest of the sequences and the training length (any-length models read
+    every sequence whole)."""
+    longest = int(lengths.max()) if len(lengths) else 0
     fixed = getattr(model, "seq_len", None)  # an architecture that reads this many positions
     if fixed is not None and longest > fixed:
         i = int(np.argmax(lengths > fixed))
@@ -265,10 +282,8 @@ def encode_sequences(sequences, model=None, encoding: Encoding | None = None):
             f"({int((lengths > fixed).sum())} of {len(lengths)} sequences are longer); cut them to "
             f"{fixed} letters around the region of interest (shorter ones are padded with N)")
     if encoding.length is None or (fixed is None and longest > encoding.length):
-        # the longest sequence sets the length (any-length models are never cut; shorter
-        # sequences are padded with N)
         encoding = dataclasses.replace(encoding, length=longest)
-    return encode_with(encoding, sequences), encoding
+    return encoding
 
 
 def model_encoding(model) -> Encoding:
@@ -323,29 +338,30 @@ class IntervalReader:
 
 NUCLEOTIDE_AMBIGUITY = "NRYSWKMBDHV"  # IUPAC codes: read as unknown (all-zero) positions
 PROTEIN_AMBIGUITY = "XBZJUO"  # any, D/N, E/Q, I/L, selenocysteine, pyrrolysine
+GAPS_AND_STOPS = "*-."  # a stop codon, alignment gaps: unknown (all-zero) positions too
 
 
 def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
     """Refuses sequences a model cannot read: letters that are neither in the model's alphabet
-    nor an IUPAC ambiguity code (digits, '*', U for a DNA model, ...), protein given to a
-    nucleotide model and DNA given to a protein model. Soft-masked (lower-case) letters and
-    N's are fine. Every sequence is checked for foreign letters; the first ``sample`` decide
-    whether the sequences are of the other kind."""
+    nor an IUPAC ambiguity code, a gap or a stop ('*', '-', '.'), e.g. digits or U for a DNA
+    model; protein given to a nucleotide model and DNA given to a protein model. Soft-masked
+    (lower-case) letters and N's are fine. Every sequence is checked for foreign letters; the
+    first ``sample`` decide whether the sequences are of the other kind."""
+    name, letters = seq._alphabet(alphabet)
+    nucleotide = name in ("dna", "rna") or (name is None and set(letters) <= set("ACGTUN"))
+    allowed = letters + (NUCLEOTIDE_AMBIGUITY if nucleotide else PROTEIN_AMBIGUITY) + GAPS_AND_STOPS
     seq_list = seq._as_sequence_list(sequences)
-    letters = "".join(seq.alphabet_letters(alphabet))
-    nucleotide = alphabet in ("dna", "rna")
-    allowed = letters + (NUCLEOTIDE_AMBIGUITY if nucleotide else
-                         PROTEIN_AMBIGUITY if alphabet == "protein" else "")
     head = "".join(_text(s) for s in seq_list[:sample]).upper()
     if not head:
         return
-    inside = sum(head.count(letter) for letter in letters + ("N" if nucleotide else "")) / len(head)
+    kind = name or "custom"
+    inside = sum(head.count(c) for c in letters + ("N" if nucleotide else "")) / len(head)
     if nucleotide and inside < 0.5:
         raise ValueError(
-            f"{1 - inside:.0%} of the letters are not in the model's {alphabet!r} alphabet "
+            f"{1 - inside:.0%} of the letters are not in the model's {kind!r} alphabet "
             f"({letters}); are these the right sequences (protein for a DNA model?) or the right "
             "model?")
-    if alphabet == "protein" and len(head) >= 100 and \
+    if name == "protein" and len(head) >= 100 and \
             sum(head.count(c) for c in "ACGTUN") / len(head) >= 0.9:
         raise ValueError("these look like DNA or RNA (90% or more of the letters are A, C, G, T, "
                          "U, N) but the model reads protein; translate them first, or use a "
@@ -359,11 +375,11 @@ def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
             hint = {("dna", "U"): "; these look like RNA: replace U with T, or train with "
                                   "alphabet='rna'",
                     ("rna", "T"): "; these look like DNA: replace T with U, or train with "
-                                  "alphabet='dna'"}.get((alphabet, letter.upper()), "")
+                                  "alphabet='dna'"}.get((name, letter.upper()), "")
             raise ValueError(
                 f"sequence {i} has {letter!r} at position {position}, which is not a letter of the "
-                f"model's {alphabet!r} alphabet ({letters}) nor an ambiguity code "
-                f"({allowed[len(letters):] or 'none'}){hint}; remove or replace such letters")
+                f"model's {kind!r} alphabet ({letters}), an ambiguity code, a gap or a stop "
+                f"({allowed[len(letters):]}){hint}; remove or replace such letters")
 
 
 def _text(s) -> str:
@@ -442,11 +458,13 @@ class RowReader:
         block = np.asarray(block)
         if self.cols is not None:
             block = block[:, self.cols]
-        if block.dtype.kind == "f" and not np.isfinite(block).all():
-            row = int(wanted[np.flatnonzero(~np.isfinite(block).all(axis=1))[0]])
-            raise ValueError(f"inputs hold NaN or infinite values (row {row}); impute or drop "
-                             "missing values first")
-        return block
+        try:
+            return check_finite(block)
+        except ValueError as err:  # name the row of the whole matrix, not of the batch
+            bad = ~(np.isfinite(block) & (np.abs(block) <= FLOAT32_MAX)).all(axis=1)
+            row = int(wanted[np.flatnonzero(bad)[0]])
+            raise ValueError(f"{str(err).split(' (')[0]} (row {row}); impute or drop missing "
+                             "values (and rescale huge ones) first") from None
 
 
 def anndata_matrix(adata, *, layer=None, use_rep=None):
@@ -481,7 +499,7 @@ def labels_from(y, x) -> object:
     return y
 
 
-def check_lengths(x, y) -> None:
+def check_lengths(x, y, what: str = "labels") -> None:
     """Refuses labels whose number differs from the number of samples (where both are known
     without reading the data), and pandas labels whose index is not the samples' names in order
     (an AnnData's obs_names, a DataFrame's index): they would be matched by position."""
@@ -492,7 +510,7 @@ def check_lengths(x, y) -> None:
                                         len(x) if hasattr(x, "__len__") else None)
     m = y.shape[0] if hasattr(y, "shape") else (len(y) if hasattr(y, "__len__") else None)
     if n is not None and m is not None and n != m:
-        raise ValueError(f"labels have {m} entries but there are {n} samples; give one label per "
+        raise ValueError(f"{what} have {m} entries but there are {n} samples; give one label per "
                          "sample, in the same order")
 
 
@@ -511,7 +529,8 @@ def _check_label_index(x, y) -> None:
         return
     first = next(i for i, (a, b) in enumerate(zip(labels, samples)) if a != b)
     what = "adata.obs_names" if is_anndata(x) else "the data's index"
-    fix = "reorder them with y.loc[names]" if set(labels) == set(samples) else \
+    names_of = "adata.obs_names" if is_anndata(x) else "x.index"
+    fix = f"reorder them with y.loc[{names_of}]" if set(labels) == set(samples) else \
         "they name other samples"
     raise ValueError(
         f"the labels' index is not {what} in order (at position {first}: label {labels[first]!r}, "
@@ -568,10 +587,15 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
         classes = [c.item() if hasattr(c, "item") else c for c in classes]
         present = set(_unique(arr))
         empty = [c for c in classes if c not in present]
-        if empty:
-            raise ValueError(f"the label levels {empty[:10]} have no samples; a classifier cannot "
-                             "learn a class it never sees: drop the unused levels (R: "
-                             "droplevels(y); pandas: y.cat.remove_unused_categories())")
+        if empty:  # kept for a multiclass model (every fold of a search has the same outputs)
+            if task == "binary" and len(classes) - len(empty) == 2:
+                classes = [c for c in classes if c in present]
+            warnings.warn(
+                f"the label levels {empty[:10]} have no samples"
+                + (" and are left out" if task == "binary" else
+                   ": the model gets outputs for them that it never learns")
+                + "; drop unused levels to silence this (R: droplevels(y); pandas: "
+                "y.cat.remove_unused_categories())", UserWarning, stacklevel=3)
     index = {c: i for i, c in enumerate(classes)}
     unknown = [v for v in _unique(arr) if v not in index]
     if unknown:
@@ -628,9 +652,10 @@ def _unique(arr: np.ndarray) -> list:
 
 
 def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
-          seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+          seed: int = 0, class_names=None) -> tuple[np.ndarray, np.ndarray]:
     """(train, valid) indices: random, stratified by a label vector, or by group (e.g. the
-    chromosome, so that no group is on both sides). Seeded."""
+    chromosome, so that no group is on both sides). Seeded. ``class_names``: the names of
+    integer-coded ``stratify`` labels, for the error when a class has one sample."""
     from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
 
     if not 0 < valid_fraction < 1:
@@ -641,8 +666,16 @@ def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
         splitter = GroupShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
         return next(splitter.split(index, groups=_label_array(groups)))
     if stratify is not None:
+        labels = _label_array(stratify)
+        values, counts = np.unique(labels, return_counts=True)
+        if (counts < 2).any():
+            alone = [class_names[int(v)] if class_names is not None else
+                     (v.item() if hasattr(v, "item") else v) for v in values[counts < 2]]
+            raise ValueError(f"a stratified validation split needs 2 or more samples of every "
+                             f"class; {alone[:5]} have 1: drop those samples, or give valid_data "
+                             "yourself")
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
-        return next(splitter.split(index, _label_array(stratify)))
+        return next(splitter.split(index, labels))
     return next(ShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed).split(index))
 
 

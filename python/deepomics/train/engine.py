@@ -274,9 +274,13 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     if valid_data is not None:
         vx_raw, vy_raw = _unpack(valid_data)
         vy_raw = D.labels_from(vy_raw, vx_raw)
+        D.check_lengths(vx_raw, vy_raw, "valid_data's labels")
         vx, _ = D.as_inputs(vx_raw, model, encoding if encoding.alphabet else None,
                             layer=layer, use_rep=use_rep, features=features)
-        if tuple(vx.shape[1:]) != tuple(x.shape[1:]):
+        any_length = encoding.input_kind in ("onehot", "tokens") and \
+            getattr(model, "seq_len", None) is None  # lengths may differ between the two
+        same = vx.shape[1:-1] == x.shape[1:-1] if any_length else vx.shape[1:] == x.shape[1:]
+        if not same:
             raise ValueError(f"valid_data has inputs of shape {tuple(vx.shape[1:])} per sample but "
                              f"the training data has {tuple(x.shape[1:])}; give both the same features")
         vy = None if autoencoder else D.encode_labels(vy_raw, task, classes)[0]
@@ -286,15 +290,8 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         valid = D.BatchData(vx, vy)
     elif valid_fraction:
         stratify = targets.reshape(len(targets), -1)[:, 0] if task in ("binary", "multiclass") else None
-        if stratify is not None and groups is None:
-            counts = np.bincount(stratify.astype(np.int64), minlength=len(classes))
-            if (counts < 2).any():
-                alone = [classes[i] for i in np.flatnonzero(counts < 2)]
-                raise ValueError(f"valid_fraction holds out a stratified split, which needs 2 or "
-                                 f"more samples of every class; {alone[:5]} have 1; drop those "
-                                 "samples, or give valid_data yourself")
         tr, va = D.split(len(train), valid_fraction=valid_fraction, stratify=stratify,
-                         groups=groups, seed=seed)
+                         groups=groups, seed=seed, class_names=classes)
         valid = D.BatchData(_take(x, va), None if targets is None else targets[va])
         train = D.BatchData(_take(x, tr), None if targets is None else targets[tr])
 

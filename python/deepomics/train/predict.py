@@ -50,13 +50,15 @@ def evaluate(model, data, *, batch_size: int = 256, device: str = "auto", layer=
         raise ValueError("evaluate takes data as (x, y)")
     x, y = data
     y = D.labels_from(y, x)
+    D.check_lengths(x, y)
     targets, _ = D.encode_labels(y, task, getattr(model, "classes", None))
     raw = _run(model, x, lambda m, b: m(b), batch_size, device, layer, use_rep)
     if len(raw) != len(targets):
         raise ValueError(f"labels have {len(targets)} entries but there are {len(raw)} samples")
     if task in ("binary", "multiclass") and len(np.unique(targets)) < 2:
         warnings.warn("the labels hold one class only, so AUROC and AUPRC are undefined (NaN); "
-                      "evaluate on data with examples of both kinds", UserWarning, stacklevel=2)
+                      "evaluate on data with examples of two classes or more", UserWarning,
+                      stacklevel=2)
     return M.compute(task, activate(task, raw), targets, getattr(model, "classes", None))
 
 

@@ -188,5 +188,17 @@ test_that("sequenceTokens and dinucleotideShuffle are Python's tokens and shuffl
   expect_identical(dinucleotideShuffle(seqs, n = 3, seed = 2), shuffled)
   dna <- dinucleotideShuffle(Biostrings::DNAStringSet(seqs[1:2]))
   expect_s4_class(dna, "DNAStringSet")
+  # unknown letters (also at the ends), RNA and protein keep their letters and lengths
+  odd <- c(n_ends = "NACGTNNACGTAN", rna = "ACGUUAGCUAGUCC")
+  mixed <- dinucleotideShuffle(odd[1], n = 4, seed = 3)
+  expect_true(all(nchar(mixed) == 13L))
+  expect_true(all(vapply(strsplit(mixed, ""), function(l) sum(l == "N"), 0) == 4))
+  rna <- dinucleotideShuffle(odd[2], n = 2, alphabet = "rna")
+  expect_true(all(nchar(rna) == 14L) && !any(grepl("[NT]", rna)))
+  expect_identical(dinucleotideShuffle(Biostrings::RNAStringSet(odd[2]), n = 2)[[1L]],
+                   Biostrings::RNAString(rna[[1L]]))
+  protein <- dinucleotideShuffle(Biostrings::AAStringSet(c(p = "MKVLAWHCMKVLAWHC")))
+  expect_identical(sort(strsplit(as.character(protein), "")[[1L]]),
+                   sort(strsplit("MKVLAWHCMKVLAWHC", "")[[1L]]))
   expect_error(dinucleotideShuffle(c("ACGT", "")), "sequence 2 is empty")
 })
