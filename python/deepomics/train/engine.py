@@ -78,7 +78,10 @@ class TaskModule(L.LightningModule):
         optimizer = self.optimizers()
         out = self.net(batch[0])
         loss = self.loss(out, self._targets(batch))
-        if not torch.isfinite(loss):  # one bad step makes every later weight NaN: stop here
+        finite = torch.isfinite(loss.detach())
+        if self.trainer.world_size > 1:  # every process stops together (none waits on the others)
+            finite = self.trainer.strategy.reduce(finite.float(), reduce_op="min") > 0
+        if not finite:  # one bad step makes every later weight NaN: stop here
             raise FloatingPointError(
                 f"the training loss became {float(loss.detach())} at epoch {self.current_epoch}, batch "
                 f"{batch_idx}; lower lr, scale the inputs (or labels) to ordinary ranges, or "
