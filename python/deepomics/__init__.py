@@ -9,6 +9,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import seq
 
+
+class DeepomicsWarning(UserWarning):
+    """Something the user should know about their data or results (the R package turns these
+    into R warnings)."""
+
+
 try:
     __version__ = version("deepomics")
 except PackageNotFoundError:  # running from a source tree that is not installed

@@ -217,6 +217,8 @@ py_call <- function(fun, ..., call = sys.call(-1L)) {
   force(fun)
   force(call)
   reticulate::py_clear_last_error()
+  caught <- python_warnings_caught()
+  on.exit(python_warnings_raised(caught, call), add = TRUE)
   tryCatch(fun(...), error = function(e) {
     err <- reticulate::py_last_error()
     if (is.null(err)) {
@@ -229,6 +231,32 @@ py_call <- function(fun, ..., call = sys.call(-1L)) {
            python_traceback = err$traceback)
     ))
   })
+}
+
+# Python's warnings during a call: deepomics' own (DeepomicsWarning: about the user's data or
+# results) become R warnings of class deepomics_python_warning; the others are shown as Python
+# shows them.
+python_warnings_caught <- function() {
+  warnings <- reticulate::import("warnings", convert = FALSE)
+  context <- warnings$catch_warnings(record = TRUE)
+  list(module = warnings, context = context, log = context$`__enter__`())
+}
+
+python_warnings_raised <- function(caught, call) {
+  caught$context$`__exit__`(NULL, NULL, NULL)
+  builtins <- reticulate::import_builtins(convert = FALSE)
+  records <- reticulate::py_to_r(builtins$list(caught$log))
+  if (!length(records)) return(invisible())
+  # the loaded module only: looking deepomics up here must never fail or mask an error
+  ours <- if (!is.null(.backend$module)) .backend$module$DeepomicsWarning
+  for (w in records) {
+    if (!is.null(ours) && reticulate::py_to_r(builtins$issubclass(w$category, ours))) {
+      warning(structure(class = c("deepomics_python_warning", "warning", "condition"),
+                        list(message = reticulate::py_to_r(builtins$str(w$message)), call = call)))
+    } else {
+      caught$module$showwarning(w$message, w$category, w$filename, w$lineno)
+    }
+  }
 }
 
 `%||%` <- function(x, y) if (is.null(x)) y else x

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .. import seq
+from .. import DeepomicsWarning, seq
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
 
@@ -595,7 +595,7 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
                 + (" and are left out" if task == "binary" else
                    ": the model gets outputs for them that it never learns")
                 + "; drop unused levels to silence this (R: droplevels(y); pandas: "
-                "y.cat.remove_unused_categories())", UserWarning, stacklevel=3)
+                "y.cat.remove_unused_categories())", DeepomicsWarning, stacklevel=3)
     index = {c: i for i, c in enumerate(classes)}
     unknown = [v for v in _unique(arr) if v not in index]
     if unknown:

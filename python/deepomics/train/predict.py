@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from . import data as D
+from .. import DeepomicsWarning
 from . import metrics as M
 from .engine import activate
 
@@ -57,7 +58,7 @@ def evaluate(model, data, *, batch_size: int = 256, device: str = "auto", layer=
         raise ValueError(f"labels have {len(targets)} entries but there are {len(raw)} samples")
     if task in ("binary", "multiclass") and len(np.unique(targets)) < 2:
         warnings.warn("the labels hold one class only, so AUROC and AUPRC are undefined (NaN); "
-                      "evaluate on data with examples of two classes or more", UserWarning,
+                      "evaluate on data with examples of two classes or more", DeepomicsWarning,
                       stacklevel=2)
     return M.compute(task, activate(task, raw), targets, getattr(model, "classes", None))
 

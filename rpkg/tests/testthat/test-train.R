@@ -185,7 +185,12 @@ test_that("a factor level without samples is left out of a binary model", {
   skip_if_no_backend()
   data <- planted_motif(n = 40, length = 30)
   y <- factor(as.character(data$y), levels = c("absent", "present", "maybe"))
-  model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 4), data$x, y, epochs = 1)
+  expect_warning(
+    model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 4), data$x, y, epochs = 1),
+    "levels \\['maybe'\\] have no samples and are left out.*droplevels",
+    class = "deepomics_python_warning")
   expect_identical(unlist(model@classes), c("absent", "present"))
+  expect_warning(evaluateModel(model, data$x[data$y == "present"], data$y[data$y == "present"]),
+                 "one class only, so AUROC and AUPRC are undefined", class = "deepomics_python_warning")
   expect_identical(colnames(predict(model, data$x)), c("absent", "present"))
 })
