@@ -1147,6 +1147,11 @@ def test_nan_in_dense_features():
     model = fit({"arch": "mlp"}, (clean, y), epochs=1)
     with pytest.raises(ValueError, match="NaN"):
         predict(model, x)
+    # read a batch at a time (a backed AnnData): the error names the row of the whole matrix
+    reader = train_data.RowReader(x)
+    assert reader[[0, 1]].shape == (2, 10)
+    with pytest.raises(ValueError, match=r"\(1 of them, the first at row 4\)"):
+        reader[[7, 4, 9]]
 
 
 def test_infinite_values_in_features():

@@ -104,19 +104,17 @@ def labelled_data(spec: dict, where: str) -> tuple[list[str], object, list[str]]
         names += records.names
         sequences += records.sequences
         per_file.append(len(records))
-    if isinstance(labels, list) and len(labels) == len(files) and not (
-            len(files) == 1 and isinstance(labels[0], str) and os.path.exists(labels[0])):
+    one = labels if isinstance(labels, str) else \
+        labels[0] if isinstance(labels, list) and len(labels) == 1 else None
+    labels_file = isinstance(one, str) and os.path.isfile(one)
+    if isinstance(labels, list) and len(labels) == len(files) and not labels_file:
         y = np.repeat(np.asarray(labels), per_file)
-    elif (isinstance(labels, str) or (isinstance(labels, list) and len(labels) == 1)) and \
-            os.path.isfile(str(labels if isinstance(labels, str) else labels[0])):
-        y = _labels_file(labels if isinstance(labels, str) else labels[0], names)
+    elif labels_file:
+        y = _labels_file(one, names)
     elif labels is None:
         raise ValueError(f"{where} needs 'labels': one label per FASTA file, or a labels file")
-    elif isinstance(labels, str) or (isinstance(labels, list) and len(labels) == 1 and
-                                     len(files) > 1 and isinstance(labels[0], str) and
-                                     os.sep in labels[0]):
-        raise FileNotFoundError(f"{where}: the labels file "
-                                f"{labels if isinstance(labels, str) else labels[0]} does not exist")
+    elif isinstance(labels, str) or (len(files) > 1 and isinstance(one, str) and os.sep in one):
+        raise FileNotFoundError(f"{where}: the labels file {one} does not exist")
     else:
         raise ValueError(f"{where}: 'labels' must be one label per FASTA file ({len(files)} files, "
                          f"{len(labels) if isinstance(labels, list) else 1} labels given) or an "

@@ -76,11 +76,10 @@ dinucleotideShuffle <- function(x, n = 1, seed = 0, alphabet = NULL) {
                                       seed = py_count(seed, "seed", null_ok = FALSE)))
     # [sequence, shuffle, letter, position] -> one string per (sequence, shuffle); an all-zero
     # column is the unknown letter (decoded here: seq.decode would drop it at the ends)
-    codes <- apply(shuffled, c(1L, 2L, 4L), function(column)
-      if (any(column > 0)) which.max(column) else 0L)
-    dim(codes) <- c(base::length(which_w), n, w)
-    symbols <- c(unknown, letters)
-    strings <- apply(codes, c(1L, 2L), function(k) paste(symbols[k + 1L], collapse = ""))
+    columns <- matrix(aperm(shuffled, c(1L, 2L, 4L, 3L)), ncol = base::length(letters))
+    codes <- ifelse(rowSums(columns) > 0, max.col(columns, ties.method = "first"), 0L)
+    symbols <- array(c(unknown, letters)[codes + 1L], c(base::length(which_w), n, w))
+    strings <- apply(symbols, c(1L, 2L), paste, collapse = "")
     slots <- as.vector(t(outer((which_w - 1L) * n, seq_len(n), "+")))
     out[slots] <- as.vector(t(strings))
   }

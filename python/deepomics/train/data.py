@@ -201,10 +201,11 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def check_finite(x):
+def check_finite(x, rows=None):
     """x, after checking it holds no NaN or infinity, nor a value too large for float32 (which
     training would turn into infinity); a sparse matrix: its stored values. Copies nothing
-    unless a bad value is there to be found."""
+    unless a bad value is there to be found. ``rows``: the row numbers of a block of a larger
+    matrix, which the error names."""
     values = x.data if hasattr(x, "tocsr") else x
     if isinstance(values, torch.Tensor):
         if not values.is_floating_point() or (torch.isfinite(values).all() and (
@@ -221,6 +222,8 @@ def check_finite(x):
     if hasattr(x, "tocsr"):
         row = int(np.searchsorted(x.tocsr().indptr, np.flatnonzero(bad)[0], side="right") - 1)
         where = f"row {row}"
+    elif rows is not None:
+        where = f"row {int(rows[np.argwhere(bad)[0][0]])}"
     else:
         where = f"index {tuple(int(i) for i in np.argwhere(bad)[0])}"
     raise ValueError(f"inputs hold NaN or infinite values, or values too large for float32 "
@@ -262,10 +265,10 @@ def encode_sequences(sequences, model=None, encoding: Encoding | None = None):
     if hasattr(sequences, "tolist") and not isinstance(sequences, np.ndarray):
         sequences = sequences.tolist()  # pandas Series
     encoding = encoding or model_encoding(model)
-    _check_alphabet(sequences, encoding.alphabet)
-    lengths = np.asarray(seq._core.lengths(seq._as_sequence_list(sequences)))
-    encoding = fit_length(encoding, model, lengths)
-    return encode_with(encoding, sequences), encoding
+    seq_list = seq._as_sequence_list(sequences)
+    _check_alphabet(seq_list, encoding.alphabet)
+    encoding = fit_length(encoding, model, np.asarray(seq._core.lengths(seq_list)))
+    return encode_with(encoding, seq_list), encoding
 
 
 def fit_length(encoding: Encoding, model, lengths: np.ndarray) -> Encoding:
@@ -350,7 +353,7 @@ def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
     name, letters = seq._alphabet(alphabet)
     nucleotide = name in ("dna", "rna") or (name is None and set(letters) <= set("ACGTUN"))
     allowed = letters + (NUCLEOTIDE_AMBIGUITY if nucleotide else PROTEIN_AMBIGUITY) + GAPS_AND_STOPS
-    seq_list = seq._as_sequence_list(sequences)
+    seq_list = seq._as_sequence_list(sequences)  # a list stays as it is: no copy
     head = "".join(_text(s) for s in seq_list[:sample]).upper()
     if not head:
         return
@@ -366,20 +369,19 @@ def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
         raise ValueError("these look like DNA or RNA (90% or more of the letters are A, C, G, T, "
                          "U, N) but the model reads protein; translate them first, or use a "
                          "model trained on nucleotides")
-    drop = str.maketrans("", "", allowed + allowed.lower())
-    for i, s in enumerate(seq_list):
-        foreign = _text(s).translate(drop)
-        if foreign:
-            letter = foreign[0]
-            position = _text(s).index(letter)
-            hint = {("dna", "U"): "; these look like RNA: replace U with T, or train with "
-                                  "alphabet='rna'",
-                    ("rna", "T"): "; these look like DNA: replace T with U, or train with "
-                                  "alphabet='dna'"}.get((name, letter.upper()), "")
-            raise ValueError(
-                f"sequence {i} has {letter!r} at position {position}, which is not a letter of the "
-                f"model's {kind!r} alphabet ({letters}), an ambiguity code, a gap or a stop "
-                f"({allowed[len(letters):]}){hint}; remove or replace such letters")
+    table = np.zeros(256, dtype=bool)
+    table[[ord(c) for c in allowed + allowed.lower()]] = True
+    bad = seq._core.first_bad_byte(seq_list, table, seq._threads(None))
+    if bad is not None:
+        i, position, byte = bad
+        hint = {("dna", "U"): "; these look like RNA: replace U with T, or train with "
+                              "alphabet='rna'",
+                ("rna", "T"): "; these look like DNA: replace T with U, or train with "
+                              "alphabet='dna'"}.get((name, chr(byte).upper()), "")
+        raise ValueError(
+            f"sequence {i} has {seq._show_byte(byte)} at position {position}, which is not a "
+            f"letter of the model's {kind!r} alphabet ({letters}), an ambiguity code, a gap or a "
+            f"stop ({allowed[len(letters):]}){hint}; remove or replace such letters")
 
 
 def _text(s) -> str:
@@ -458,13 +460,7 @@ class RowReader:
         block = np.asarray(block)
         if self.cols is not None:
             block = block[:, self.cols]
-        try:
-            return check_finite(block)
-        except ValueError as err:  # name the row of the whole matrix, not of the batch
-            bad = ~(np.isfinite(block) & (np.abs(block) <= FLOAT32_MAX)).all(axis=1)
-            row = int(wanted[np.flatnonzero(bad)[0]])
-            raise ValueError(f"{str(err).split(' (')[0]} (row {row}); impute or drop missing "
-                             "values (and rescale huge ones) first") from None
+        return check_finite(block, rows=wanted)
 
 
 def anndata_matrix(adata, *, layer=None, use_rep=None):
