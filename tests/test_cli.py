@@ -78,6 +78,10 @@ def test_labels_file_matched_by_name(fasta_files, tmp_path):
     labels.write_text("name\tlabel\npos0\t1\n")
     with pytest.raises(ValueError, match="no label for 299 records"):
         cli.labelled_data({"fasta": str(fasta_files / "pos.fa"), "labels": str(labels)}, "t")
+    # a name given twice across the FASTA files cannot be matched to one label
+    labels.write_text("name\tlabel\n" + "".join(f"pos{i}\t1\n" for i in range(300)))
+    with pytest.raises(ValueError, match=r"300 record names occur more than once \(e.g. \['pos0', "):
+        cli.labelled_data({"fasta": [str(fasta_files / "pos.fa")] * 2, "labels": str(labels)}, "t")
 
 
 def test_failures_exit_non_zero_with_a_message(fasta_files, tmp_path, capsys):

@@ -18,6 +18,7 @@ import pytest
 import torch
 from torch import nn
 
+from deepomics import DeepomicsWarning
 from deepomics import interpret as I
 from deepomics import models, motifs, seq, train
 
@@ -271,7 +272,7 @@ def test_deeplift_attributions_add_up_to_the_output_difference(config):
     x = seq.one_hot(random_sequences(5, 60, np.random.default_rng(2)))
     references = I.dinucleotide_shuffle(x, n=3, seed=1)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)  # no "does not add up" warning
+        warnings.simplefilter("error", DeepomicsWarning)  # no "does not add up" warning
         assert deeplift_total_error(model, x, references) < 1e-3
 
 
@@ -280,7 +281,7 @@ def test_deeplift_warns_when_an_operation_has_no_rule():
     model = models.build({"arch": "danq", "seq_len": 40, "n_filters": 8, "filter_size": 9,
                           "lstm_size": 8, "hidden": 8}).eval()
     x = seq.one_hot(random_sequences(3, 40, np.random.default_rng(0)))
-    with pytest.warns(RuntimeWarning, match="without a DeepLIFT rule"):
+    with pytest.warns(DeepomicsWarning, match="without a DeepLIFT rule"):
         I.attribute(model, x, method="deeplift")
 
 

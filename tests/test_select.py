@@ -1,8 +1,10 @@
 """deepomics.select: search spaces, cross-validation, Optuna searches (grid, resumed after a kill,
 two workers on one study), the leaderboard with baselines, refit."""
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -161,6 +163,12 @@ def _finished(storage):
     return study, sum(s == optuna.trial.TrialState.COMPLETE for s in states)
 
 
+def _has_heartbeat(storage, trial_id):
+    with contextlib.closing(sqlite3.connect(storage)) as db:
+        return db.execute("SELECT 1 FROM trial_heartbeats WHERE trial_id = ?",
+                          (trial_id,)).fetchone() is not None
+
+
 def test_a_search_resumes_after_its_process_is_killed(tmp_path, monkeypatch):
     storage = str(tmp_path / "search.db")
     worker = _worker(tmp_path, storage, n_trials=6, epochs=60, name="killed")
@@ -169,8 +177,10 @@ def test_a_search_resumes_after_its_process_is_killed(tmp_path, monkeypatch):
         if os.path.exists(storage):
             try:
                 study, done = _finished(storage)
-                running = [t for t in study.trials if t.state == optuna.trial.TrialState.RUNNING]
-                if done >= 1 and running:
+                running = [t._trial_id for t in study.trials
+                           if t.state == optuna.trial.TrialState.RUNNING]
+                # Optuna fails a dead trial only once it has beaten its heartbeat at least once
+                if done >= 1 and running and _has_heartbeat(storage, running[0]):
                     break
             except Exception:  # the database is still being created
                 pass

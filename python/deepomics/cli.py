@@ -134,6 +134,12 @@ def _labels_file(path: str, names: list[str]) -> np.ndarray:
     if repeated:
         raise ValueError(f"{path} gives {len(repeated)} names more than once (e.g. "
                          f"{repeated[:3]}); keep one label per name")
+    twice = pd.Series(names, dtype=str)
+    twice = sorted(set(twice[twice.duplicated()]))
+    if twice:
+        raise ValueError(f"labels in {path} are matched to the FASTA records by name, but "
+                         f"{len(twice)} record names occur more than once (e.g. {twice[:3]}); "
+                         "give each record its own name, or give one label per FASTA file")
     by_name = dict(zip(table["name"].astype(str), table["label"]))
     missing = [n for n in names if n not in by_name]
     if missing:

@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 import torch
 
+from .. import DeepomicsWarning
 from . import _utils as U
 from ._deeplift import DeepLiftable, check_not_reused, corrected_maxpool_rule, orientations
 from .dinuc_shuffle import shuffles_of
@@ -194,7 +195,7 @@ def _check_completeness(totals: np.ndarray, differences: np.ndarray, method: str
                 "an operation without a DeepLIFT rule (an LSTM, attention, a product) is "
                 "treated as linear; integrated_gradients needs no rules")
         warnings.warn(f"{method}: the attributions add up to the output's difference from the "
-                      f"references only within {off:.1%} on average; {hint}", RuntimeWarning,
+                      f"references only within {off:.1%} on average; {hint}", DeepomicsWarning,
                       stacklevel=4)
 
 

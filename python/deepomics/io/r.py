@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .. import DeepomicsWarning
+
 __all__ = ["RObjectError", "read_r", "write_r"]
 
 R_CLASSES = ("SingleCellExperiment", "SummarizedExperiment", "ExpressionSet")
@@ -284,7 +286,7 @@ def _plain_metadata(ro, metadata) -> dict:
         plain = _from_r_plain(ro, value)
         if plain is None:
             warnings.warn(f"metadata entry {key!r} ({', '.join(ro.r['class'](value))}) is not a "
-                          "plain value and was left out of uns", stacklevel=3)
+                          "plain value and was left out of uns", DeepomicsWarning, stacklevel=3)
         else:
             out[str(key)] = plain
     return out

@@ -61,6 +61,16 @@ test_that("attribution: integrated gradients put the strongest position inside t
   expect_true(all(shap[oneHot(pos$x[1:4]) == 0] == 0))
 })
 
+test_that("attribution: DeepLIFT through an LSTM warns in R that the sums do not add up", {
+  skip_if_no_backend()
+  data <- planted_motif()
+  model <- trainModel(seqModel("danq", filters = 8, filter_size = 9, lstm_size = 8, hidden = 8),
+                      data$x[1:100], data$y[1:100], epochs = 1, seed = 0)
+  expect_warning(a <- attribution(model, data$x[301:303], method = "deeplift", target = "present"),
+                 "without a DeepLIFT rule", class = "deepomics_python_warning")
+  expect_identical(dim(a), c(3L, 4L, 50L))
+})
+
 test_that("bad input: an unknown method, another length, a feature model, a bad target", {
   skip_if_no_backend()
   model <- motif_model()
