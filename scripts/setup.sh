@@ -45,13 +45,19 @@ match_motifs(np.eye(4)[:, [0, 1, 2, 3, 0, 1, 2, 3]][None] * 0.9 + 0.025)" >/dev/
   echo "$digest" > "$stamp"
 fi
 
-# The R package, into R's site library when writable, else the user's library.
+# The R package, into R's site library when writable, else the user's library. Built first
+# (R CMD build, about 30 s) so that the vignette is knitted, with .venv's Python, and installed:
+# vignette("deepomics") then opens it.
 if [ -f rpkg/NAMESPACE ]; then
   rdigest=$(find DESCRIPTION rpkg -type f -not -path '*/tests/*' | sort | xargs cat | sha256sum | cut -d' ' -f1)
   rstamp=.venv/.deepomics-rpkg
   if [ ! -f "$rstamp" ] || [ "$(cat "$rstamp")" != "$rdigest" ]; then
-    echo "setup: installing the R package"
-    R CMD INSTALL --no-test-load rpkg >/dev/null
+    echo "setup: building and installing the R package"
+    build=$(mktemp -d)
+    (cd "$build" && DEEPOMICS_PYTHON=${DEEPOMICS_PYTHON:-$OLDPWD/.venv/bin/python} \
+       R CMD build "$OLDPWD/rpkg" >build.log 2>&1) || { cat "$build/build.log" >&2; exit 1; }
+    R CMD INSTALL --no-test-load "$build"/deepomics_*.tar.gz >/dev/null
+    rm -rf "$build"
     echo "$rdigest" > "$rstamp"
   fi
 fi

@@ -67,6 +67,14 @@ struct Sequences {
 
 std::string type_name(PyObject* o) { return Py_TYPE(o)->tp_name; }
 
+// A 0-based index as the user counts it in messages: plus deepomics.messages.INDEX_BASE (0 in
+// Python, 1 when the R package loaded deepomics). Only called on the way to an error.
+std::string nth(std::size_t i) {
+  py::gil_scoped_acquire gil;
+  const long base = py::module_::import("deepomics.messages").attr("INDEX_BASE").cast<long>();
+  return std::to_string(static_cast<long long>(i) + base);
+}
+
 void collect(const py::list& seqs, Sequences& out) {
   const std::size_t n = static_cast<std::size_t>(PyList_GET_SIZE(seqs.ptr()));
   if (n == 0) throw py::value_error("no sequences given: pass at least one sequence");
@@ -83,8 +91,8 @@ void collect(const py::list& seqs, Sequences& out) {
         while (PyUnicode_READ_CHAR(o, pos) < 128) ++pos;
         PyObject* ch = PyUnicode_Substring(o, pos, pos + 1);
         const std::string shown = ch ? py::reinterpret_steal<py::str>(ch).cast<std::string>() : "?";
-        throw py::value_error("sequence " + std::to_string(i) + ", position " +
-                              std::to_string(pos) + ": '" + shown +
+        throw py::value_error("sequence " + nth(i) + ", position " +
+                              nth(static_cast<std::size_t>(pos)) + ": '" + shown +
                               "' is a non-ASCII character; sequences are ASCII letters such as A, C, G, T");
       }
       v.data = static_cast<const unsigned char*>(PyUnicode_DATA(o));
@@ -93,14 +101,14 @@ void collect(const py::list& seqs, Sequences& out) {
       v.data = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(o));
       v.size = static_cast<std::size_t>(PyBytes_GET_SIZE(o));
     } else if (o == Py_None) {
-      throw py::value_error("sequence " + std::to_string(i) +
+      throw py::value_error("sequence " + nth(i) +
                             " is missing (None, or NA in R); remove it or fill it in");
     } else {
-      throw py::type_error("sequence " + std::to_string(i) + " is a " + type_name(o) +
+      throw py::type_error("sequence " + nth(i) + " is a " + type_name(o) +
                            ", expected str or bytes");
     }
     if (v.size == 0)
-      throw py::value_error("sequence " + std::to_string(i) +
+      throw py::value_error("sequence " + nth(i) +
                             " is empty; remove empty sequences first");
     Py_INCREF(o);
     out.items.push_back(o);
@@ -115,8 +123,8 @@ std::size_t resolve_length(const std::vector<SeqView>& views, long long length) 
   const std::size_t first = views[0].size;
   for (std::size_t i = 1; i < views.size(); ++i)
     if (views[i].size != first)
-      throw py::value_error("sequences differ in length: sequence 0 has " +
-                            std::to_string(first) + " letters but sequence " + std::to_string(i) +
+      throw py::value_error("sequences differ in length: sequence " + nth(0) + " has " +
+                            std::to_string(first) + " letters but sequence " + nth(i) +
                             " has " + std::to_string(views[i].size) +
                             "; pass length= to pad or trim them all to one length");
   return first;

@@ -184,7 +184,7 @@ def test_config_json_contents(tmp_path):
     assert sorted(os.listdir(path)) == ["config.json", "weights.safetensors"]
     with open(os.path.join(path, "config.json"), encoding="utf-8") as handle:
         meta = json.load(handle)
-    assert meta["format"] == "deepomics-model" and meta["format_version"] == 1
+    assert meta["format"] == "deepomics-model" and meta["format_version"] == 2
     assert meta["model"] == model.config and meta["model"]["arch"] == "deepbind"
     assert models.build(meta["model"]).config == model.config
     assert meta["task"] == "binary"
@@ -195,6 +195,8 @@ def test_config_json_contents(tmp_path):
                                 "python": platform.python_version()}
     assert meta["weights_sha256"] == sha256(os.path.join(path, "weights.safetensors"))
     assert meta["best_epoch"] == model.best_epoch
+    assert meta["monitor"] == model.monitor == "valid_loss"   # what chose best_epoch
+    assert dio.load(path).monitor == "valid_loss"
     assert meta["history"]["epoch"] == [0, 1]
     assert set(meta["history"]) == set(model.history.columns)
     # the weights are a plain safetensors file with the model's tensors
@@ -410,10 +412,14 @@ def config_of(path):
     return os.path.join(path, "config.json")
 
 
-def rewrite_config(path, change):
+def rewrite_config(path, change, sign=True):
+    """Edits config.json; ``sign`` updates its checksum too (a file crafted to pass it, so that
+    the checks behind the checksum are reached)."""
     with open(config_of(path)) as handle:
         meta = json.load(handle)
     change(meta)
+    if sign and "config_sha256" in meta:
+        meta["config_sha256"] = dio.models._config_sha256(meta)
     with open(config_of(path), "w") as handle:
         json.dump(meta, handle)
 
@@ -512,8 +518,30 @@ def test_load_weights_with_extra_or_missing_tensors(saved):
             dio.load(saved)
 
 
+@pytest.mark.parametrize("change", [
+    lambda meta: meta["model"].update(activation="tanh"),
+    lambda meta: meta.update(classes=[5, 6]),
+    lambda meta: meta["model"].update(dropout=0.9),
+], ids=["activation", "classes", "dropout"])
+def test_an_edited_config_fails_its_checksum(saved, change):
+    rewrite_config(saved, change, sign=False)
+    with pytest.raises(ModelFileError, match="config.json was changed after saving"):
+        dio.load(saved)
+
+
+def test_a_model_saved_before_config_checksums_still_loads(saved):
+    before = dio.load(saved)
+    rewrite_config(saved, lambda meta: (meta.pop("config_sha256"), meta.pop("monitor"),
+                                        meta.update(format_version=1)), sign=False)
+    again = dio.load(saved)
+    assert again.config == before.config and again.monitor is None
+    rewrite_config(saved, lambda meta: meta.update(format_version=2), sign=False)
+    with pytest.raises(ModelFileError, match="does not match its checksum"):
+        dio.load(saved)   # a current file without its checksum
+
+
 def test_load_file_from_a_newer_format(saved):
-    rewrite_config(saved, lambda meta: meta.update(format_version=2))
+    rewrite_config(saved, lambda meta: meta.update(format_version=dio.models.FORMAT_VERSION + 1))
     with pytest.raises(ModelFileError, match="newer deepomics"):
         dio.load(saved)
 

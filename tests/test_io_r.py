@@ -97,6 +97,18 @@ def test_write_then_read_in_r_is_exact(sce_file, tmp_path):
     np.testing.assert_array_equal(again.layers["counts"].toarray(), adata.layers["counts"].toarray())
 
 
+def test_an_anndata_without_obs_or_var_columns_writes_and_reads_back(tmp_path):
+    import anndata as ad
+
+    x = np.arange(12, dtype=np.float64).reshape(3, 4)
+    adata = ad.AnnData(x, obs=pd.DataFrame(index=["c1", "c2", "c3"]),
+                       var=pd.DataFrame(index=[f"g{i}" for i in range(4)]))
+    again = io.read_r(io.write_r(adata, tmp_path / "bare.rds"))
+    assert list(again.obs_names) == ["c1", "c2", "c3"] and list(again.var_names) == list(adata.var_names)
+    assert again.obs.shape == (3, 0) and again.var.shape == (4, 0)
+    np.testing.assert_array_equal(again.X, x)
+
+
 def test_expression_set_from_an_rda_file():
     path = ro.r('system.file("data", "ALL.rda", package = "ALL")')[0]
     if not path:

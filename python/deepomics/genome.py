@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .messages import nth, span
 from .seq import reverse_complement
 
 __all__ = ["GenomeError", "GenomeIntervals", "Intervals", "open_genome", "as_intervals", "fetch",
@@ -85,7 +86,7 @@ class GenomeIntervals:
 def _check_inside(lengths: dict, intervals: Intervals) -> None:
     for i in range(len(intervals)):
         chrom, start, end = intervals.chrom[i], int(intervals.start[i]), int(intervals.end[i])
-        where = f"interval {i} ({chrom}:{start}-{end}, 0-based)"
+        where = f"interval {nth(i)} ({span(chrom, start, end)})"
         if chrom not in lengths:
             known = ", ".join(list(lengths)[:5])
             raise GenomeError(f"{where}: the genome has no sequence {chrom!r} (it has {known}"
@@ -186,7 +187,7 @@ def _positions(values, what: str, n: int) -> np.ndarray:
         bad = ~np.isfinite(arr) | (arr != np.round(arr))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise GenomeError(f"intervals: {what} of interval {i} is {arr[i]!r}, not a whole number")
+            raise GenomeError(f"intervals: {what} of interval {nth(i)} is {arr[i]!r}, not a whole number")
     elif arr.dtype.kind not in "iu":
         raise GenomeError(f"intervals: {what} must be whole numbers, not {arr.dtype}")
     return arr.astype(np.int64)
@@ -199,7 +200,7 @@ def _strands(values, n: int) -> np.ndarray:
     out = np.empty(n, dtype="<U1")
     for i, s in enumerate(arr):
         if s not in STRANDS:
-            raise GenomeError(f"intervals: strand of interval {i} is {s!r}; use '+', '-' or '.'")
+            raise GenomeError(f"intervals: strand of interval {nth(i)} is {s!r}; use '+', '-' or '.'")
         out[i] = STRANDS[s]
     return out
 

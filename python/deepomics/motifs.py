@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .messages import nth
+
 
 def jaspar_pwm(matrix_id: str) -> tuple[str, np.ndarray]:
     """(name, PWM (4, W)) of a JASPAR matrix, e.g. ``"MA0139.1"`` (CTCF), from pyjaspar's
@@ -48,7 +50,7 @@ def plant(sequences: list[str], sites: list[str], *, seed: int = 0) -> tuple[lis
     planted, starts = [], np.empty(len(sequences), dtype=np.int64)
     for i, (sequence, site) in enumerate(zip(sequences, sites)):
         if len(site) > len(sequence):
-            raise ValueError(f"site {i} ({len(site)} bp) is longer than sequence {i} ({len(sequence)} bp)")
+            raise ValueError(f"site {nth(i)} ({len(site)} bp) is longer than sequence {nth(i)} ({len(sequence)} bp)")
         start = int(rng.integers(0, len(sequence) - len(site) + 1))
         planted.append(sequence[:start] + site + sequence[start + len(site):])
         starts[i] = start

@@ -21,6 +21,7 @@ from itertools import product
 import numpy as np
 
 from . import _core
+from .messages import nth
 
 __all__ = [
     "ALPHABETS",
@@ -274,7 +275,7 @@ def decode(encoded, alphabet: str = "dna") -> list[str] | str:
         if bad.any():
             n, j = np.argwhere(bad)[0]
             raise ValueError(
-                f"token {tokens[n, j]} at sequence {n}, position {j} is outside 0..{unknown_token}"
+                f"token {tokens[n, j]} at sequence {nth(n)}, position {nth(j)} is outside 0..{unknown_token}"
                 f" for the {alphabet!r} alphabet; pass the alphabet it was tokenized with"
             )
     else:
@@ -327,7 +328,7 @@ def reverse_complement(seqs, alphabet: str = "dna"):
         hint = (f"; for {chr(byte).upper()} pass alphabet={'rna' if alphabet == 'dna' else 'dna'!r}"
                 if chr(byte).upper() == other else "")
         raise ValueError(
-            f"sequence {index}, position {position}: {_show_byte(byte)} is not a letter of the "
+            f"sequence {nth(index)}, position {nth(position)}: {_show_byte(byte)} is not a letter of the "
             f"{alphabet!r} alphabet (IUPAC codes included), so it has no complement{hint}"
         )
     out = _core.reverse_complement(seq_list, complement, _threads(None))
@@ -455,7 +456,7 @@ def _raise_on_unknown(seq_list, allowed, alphabet, letters, threads, hint) -> No
     if bad is not None:
         index, position, byte = bad
         raise ValueError(
-            f"sequence {index}, position {position}: {_show_byte(byte)} is not in the "
+            f"sequence {nth(index)}, position {nth(position)}: {_show_byte(byte)} is not in the "
             f"{alphabet!r} alphabet ({letters}); {hint}"
         )
 

@@ -87,6 +87,9 @@ py_deepomics <- function(torch = FALSE) {
     error = function(e) stop(backend_error(e, choice))
   )
   check_backend(module, choice)
+  # Python's messages then count sequences, positions, rows and intervals from 1, as R does
+  reticulate::py_set_attr(reticulate::import("deepomics.messages", convert = FALSE),
+                          "INDEX_BASE", 1L)
   .backend$module <- module
   if (torch) {
     import_torch()
@@ -224,7 +227,7 @@ py_call <- function(fun, ..., call = sys.call(-1L)) {
     if (is.null(err)) {
       stop(e)
     }
-    message <- if (nzchar(err$value)) err$value else err$type
+    message <- r_spelling(if (nzchar(err$value)) err$value else err$type)
     stop(structure(
       class = c("deepomics_python_error", "deepomics_error", "error", "condition"),
       list(message = message, call = call, python_type = err$type,
@@ -251,8 +254,9 @@ python_warnings_raised <- function(caught, call) {
   ours <- if (!is.null(.backend$module)) .backend$module$DeepomicsWarning
   for (w in records) {
     if (!is.null(ours) && reticulate::py_to_r(builtins$issubclass(w$category, ours))) {
+      message <- r_spelling(reticulate::py_to_r(builtins$str(w$message)))
       warning(structure(class = c("deepomics_python_warning", "warning", "condition"),
-                        list(message = reticulate::py_to_r(builtins$str(w$message)), call = call)))
+                        list(message = message, call = call)))
     } else {
       caught$module$showwarning(w$message, w$category, w$filename, w$lineno)
     }
@@ -260,6 +264,25 @@ python_warnings_raised <- function(caught, call) {
 }
 
 `%||%` <- function(x, y) if (is.null(x)) y else x
+
+# A Python message's hints as R spells them: "pass overwrite=True" becomes "pass overwrite =
+# TRUE" (the R functions take the same argument names). Numbers in messages already count from 1
+# (deepomics.messages.INDEX_BASE, set when the backend loads).
+r_spelling <- function(message) {
+  words <- c(True = "TRUE", False = "FALSE", None = "NULL")
+  for (python in names(words)) {
+    message <- gsub(sprintf("(\\w)=%s\\b", python), paste0("\\1 = ", words[[python]]),
+                    message, perl = TRUE)
+  }
+  message
+}
+
+# Whether `x` is a Python object of this R session. After readRDS() in a new session nothing of
+# deepomics' Python is loaded yet: asking reticulate about the pointer would start its default
+# Python instead of deepomics' choice, so the answer is FALSE without asking.
+py_alive <- function(x) {
+  !is.null(x) && !is.null(.backend$module) && !reticulate::py_is_null_xptr(x)
+}
 
 #' Install the deepomics Python backend
 #'

@@ -177,6 +177,7 @@ matrix_from_py <- function(m, dimnames) {
 # them in another order is reordered to match, one missing some of them is an error.
 as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome = NULL,
                          arg = "x") {
+  py_deepomics()  # deepomics' Python, before reticulate converts anything (or starts its own)
   if (is(x, "SummarizedExperiment")) {
     return(se_inputs(x, assay, dimred, features, arg))
   }
@@ -443,6 +444,7 @@ config_to_py <- function(config) {
     if (is.atomic(value) && length(value) == 1L && is.na(value)) NULL else value
   })
   # list(a = NULL) keeps the key; lapply's NULL results are kept as list elements.
+  py_deepomics()
   reticulate::r_to_py(config)
 }
 
@@ -505,6 +507,7 @@ model_info_from_py <- function(py) {
       data.frame()
     },
     best_epoch = if (is.null(best)) NA_integer_ else as.integer(best) + 1L,
+    monitor = get("monitor") %||% NA_character_,  # the metric that chose best_epoch
     n_params = as.numeric(n_params)
   )
 }

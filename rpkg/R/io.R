@@ -4,10 +4,10 @@
 #'
 #' `saveModel()` writes a trained model to a folder in the Python package's format:
 #' `config.json` (architecture, task, classes, encoding, history, versions, the weights'
-#' checksum) and `weights.safetensors`. `loadModel()` reads such a folder, written by R or by
+#' checksum and its own) and `weights.safetensors`. `loadModel()` reads such a folder, written by R or by
 #' Python (`deepomics.io.save`); Python's `deepomics.io.load` reads what `saveModel()` wrote.
 #' The folder is written atomically (a temporary folder, then a rename), and loading never
-#' unpickles: a truncated or altered file fails its checksum.
+#' unpickles: a truncated or altered file, weights or `config.json`, fails its checksum.
 #'
 #' A trained model also survives [saveRDS()] / [readRDS()], into another R session: it holds
 #' these files and rebuilds the Python model when it is first used.

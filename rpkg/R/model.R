@@ -311,7 +311,7 @@ check_model <- function(model, fitted = FALSE, arg = "model") {
 # The Python model: the cached one, or rebuilt from the saved files (after readRDS()).
 py_model <- function(model) {
   cached <- model@cache$py
-  if (!is.null(cached) && !reticulate::py_is_null_xptr(cached)) {
+  if (py_alive(cached)) {
     return(cached)
   }
   check_model(model, fitted = TRUE)
@@ -347,8 +347,7 @@ read_model_files <- function(dir) {
 }
 
 # A fitted DeepomicsModel around a Python model.
-model_from_py <- function(py, input = list(), features = NULL, monitor = NA_character_,
-                          files = NULL) {
+model_from_py <- function(py, input = list(), features = NULL, files = NULL) {
   if (!is.null(features)) {
     # saved with the model, so that predict matches features by name after loadModel()
     reticulate::py_set_attr(py, "feature_names", reticulate::r_to_py(as.list(features)))
@@ -356,7 +355,7 @@ model_from_py <- function(py, input = list(), features = NULL, monitor = NA_char
   info <- model_info_from_py(py)
   features <- features %||% info$features
   history <- methods::new("DeepomicsHistory", metrics = info$history,
-                          best_epoch = info$best_epoch, monitor = monitor)
+                          best_epoch = info$best_epoch, monitor = info$monitor)
   new_model(config = info$config, task = info$task, classes = info$classes,
             encoding = info$encoding, input = input, features = features, history = history,
             n_params = info$n_params, files = files %||% files_from_py(py), py = py)

@@ -188,7 +188,7 @@ check_grid <- function(grid, python = TRUE) {
   if (!inherits(grid, "DeepomicsGrid")) {
     stop("grid must be a DeepomicsGrid from gridSearch(), not ", class_label(grid), call. = FALSE)
   }
-  if (python && reticulate::py_is_null_xptr(grid$search)) {
+  if (python && !py_alive(grid$search)) {
     stop("this grid's Python search is gone (a new R session); run gridSearch() again with the ",
          "same storage to reload it", call. = FALSE)
   }

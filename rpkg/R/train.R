@@ -157,10 +157,8 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
   )
   fit <- py_deepomics(torch = TRUE)$train$fit
   fitted <- py_call(function() do.call(fit, fit_args), call = sys.call())
-  monitor <- if (!is.null(stopping)) reticulate::py_to_r(stopping)$monitor else
-    if (has_valid) "valid_loss" else NA_character_
   model_from_py(fitted, input = c(list(kind = inputs$kind), inputs$source),
-                features = inputs$features, monitor = monitor)
+                features = inputs$features)
 }
 
 # The config with what R knows of the data and Python's fit does not: the alphabet an

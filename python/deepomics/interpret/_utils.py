@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..train import data as D
+from ..messages import nth
 from ..train.predict import _device as resolve_device
 
 __all__ = ["Output", "model_length", "one_hot_inputs", "on_device",
@@ -107,9 +108,9 @@ def _check_sequence_lengths(model, sequences, length: int | None, what: str) -> 
     bad = np.flatnonzero(lengths != expected)
     if bad.size:
         i = int(bad[0])
-        source = "the model was trained on" if length is not None else "sequence 0 has"
+        source = "the model was trained on" if length is not None else f"sequence {nth(0)} has"
         raise ValueError(
-            f"{what}: sequence {i} has {int(lengths[i])} letters but {source} {expected} "
+            f"{what}: sequence {nth(i)} has {int(lengths[i])} letters but {source} {expected} "
             f"({bad.size} of {len(lengths)} sequences differ); give sequences of {expected} "
             f"letters (cut or extend them around the region of interest)")
 

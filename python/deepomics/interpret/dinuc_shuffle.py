@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..messages import nth
+
 __all__ = ["dinucleotide_shuffle", "shuffle_codes", "shuffles_of"]
 
 
@@ -64,7 +66,7 @@ def _codes(x: np.ndarray, first: int = 0) -> np.ndarray:
     clean = (is_letter & (totals == 1)) | (totals == 0)
     if not clean.all():
         i, pos = (int(v) for v in np.argwhere(~clean)[0])
-        raise ValueError(f"sequence {first + i}, position {pos} is not a one-hot letter (its "
+        raise ValueError(f"sequence {nth(first + i)}, position {nth(pos)} is not a one-hot letter (its "
                          f"column is {x[i, :, pos].tolist()}); dinucleotide shuffles need hard one-hot "
                          "input (0/1, at most one letter per position)")
     codes = x.argmax(axis=1).astype(np.int64)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..messages import nth
 from . import _utils as U
 
 __all__ = ["variant_effect", "read_vcf", "variant_windows"]
@@ -170,7 +171,7 @@ def variant_windows(variants: pd.DataFrame, genome, length: int):
     sizes = dict(zip(fasta.references, fasta.lengths))
     ref_windows, alt_windows = [], []
     for i, row in enumerate(variants.itertuples(index=False)):
-        where = f"variant {i} ({row.chrom}:{row.pos} {row.ref}>{row.alt}" + (
+        where = f"variant {nth(i)} ({row.chrom}:{row.pos} {row.ref}>{row.alt}" + (
             f", line {row.line})" if hasattr(row, "line") else ")")
         if row.chrom not in sizes:
             raise G.GenomeError(f"{where}: the genome has no sequence {row.chrom!r}; check the "

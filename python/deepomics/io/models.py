@@ -1,10 +1,10 @@
 """Model files: a folder holding ``config.json`` (architecture dict, task, classes, input feature
-names, encoding, history, versions, the weights' SHA-256) and ``weights.safetensors``.
+names, encoding, history, versions, the weights' SHA-256 and its own) and ``weights.safetensors``.
 
 Written atomically: everything goes to a temporary folder beside the target, which is then
 renamed into place, so a crash never leaves half a model and an existing model is replaced only
 when ``overwrite=True``. Loading never unpickles: the weights are safetensors, the rest JSON, and
-a truncated or altered file fails its checksum with an error saying so.
+a truncated or altered file, weights or config, fails its checksum with an error saying so.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import tempfile
 import pandas as pd
 
 FORMAT = "deepomics-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: config.json carries its own checksum (config_sha256)
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
 
 
@@ -69,11 +69,13 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
             "feature_names": _jsonable(getattr(model, "feature_names", None)),
             "encoding": encoding.to_dict() if isinstance(encoding, Encoding) else None,
             "best_epoch": _jsonable(getattr(model, "best_epoch", None)),
+            "monitor": getattr(model, "monitor", None),
             "history": _history_json(history),
             "versions": {"deepomics": __version__, "torch": torch.__version__,
                          "python": platform.python_version()},
             "weights_sha256": _sha256(weights_path),
         }
+        meta["config_sha256"] = _config_sha256(meta)
         with open(os.path.join(tmp, CONFIG), "w") as handle:
             json.dump(meta, handle, indent=2, allow_nan=False)
         chmod_as_created(tmp)  # mkdtemp makes it private (0700)
@@ -123,6 +125,10 @@ def load(path: str | os.PathLike):
     if version > FORMAT_VERSION:
         raise ModelFileError(f"{path} was saved by a newer deepomics (format "
                              f"{meta['format_version']}); upgrade deepomics to load it")
+    if version >= 2 and _config_sha256(meta) != meta.get("config_sha256"):
+        raise ModelFileError(f"{config_path} was changed after saving (it does not match its "
+                             "checksum); load the saved model, change it in Python or R and save "
+                             "it again, rather than editing config.json")
     if _sha256(weights_path) != meta.get("weights_sha256"):
         raise ModelFileError(f"{weights_path} does not match the checksum in config.json: the file "
                              "is truncated or was changed after saving; save the model again")
@@ -146,6 +152,7 @@ def load(path: str | os.PathLike):
     model.classes = meta.get("classes")
     model.feature_names = meta.get("feature_names")
     model.best_epoch = meta.get("best_epoch")
+    model.monitor = meta.get("monitor")
     return model.eval()
 
 
@@ -218,6 +225,14 @@ def _history_json(history) -> dict | None:
     return {column: [None if isinstance(v, float) and not math.isfinite(v) else _jsonable(v)
                      for v in values]
             for column, values in history.to_dict(orient="list").items()}
+
+
+def _config_sha256(meta: dict) -> str:
+    """The SHA-256 of config.json's content but its own checksum, as canonical JSON (sorted keys,
+    no spaces): the same after a load, whatever the file's layout."""
+    content = {k: v for k, v in meta.items() if k != "config_sha256"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _sha256(path: str) -> str:

@@ -85,8 +85,9 @@ _R_HELPERS = r"""
 }
 .deepomics_sce <- function(assays, rownames, colnames, coldata, rowdata, reduced, metadata) {
   for (n in names(assays)) dimnames(assays[[n]]) <- list(rownames, colnames)
-  rownames(coldata) <- colnames
-  rownames(rowdata) <- rownames
+  # a table without columns arrives with no rows: give it one row per cell / gene
+  coldata <- if (ncol(coldata)) `rownames<-`(coldata, colnames) else data.frame(row.names = colnames)
+  rowdata <- if (ncol(rowdata)) `rownames<-`(rowdata, rownames) else data.frame(row.names = rownames)
   SingleCellExperiment::SingleCellExperiment(
     assays = assays, colData = S4Vectors::DataFrame(coldata, check.names = FALSE),
     rowData = S4Vectors::DataFrame(rowdata, check.names = FALSE),

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from .. import DeepomicsWarning, seq
+from ..messages import nth
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
 
@@ -221,11 +222,11 @@ def check_finite(x, rows=None):
     bad = ~(np.isfinite(values) & (np.abs(values) <= FLOAT32_MAX))
     if hasattr(x, "tocsr"):
         row = int(np.searchsorted(x.tocsr().indptr, np.flatnonzero(bad)[0], side="right") - 1)
-        where = f"row {row}"
+        where = f"row {nth(row)}"
     elif rows is not None:
-        where = f"row {int(rows[np.argwhere(bad)[0][0]])}"
+        where = f"row {nth(rows[np.argwhere(bad)[0][0]])}"
     else:
-        where = f"index {tuple(int(i) for i in np.argwhere(bad)[0])}"
+        where = f"index {tuple(nth(i) for i in np.argwhere(bad)[0])}"
     raise ValueError(f"inputs hold NaN or infinite values, or values too large for float32 "
                      f"({int(bad.sum())} of them, the first at {where}); impute or drop "
                      "missing values (and rescale huge ones) first")
@@ -281,7 +282,7 @@ def fit_length(encoding: Encoding, model, lengths: np.ndarray) -> Encoding:
     if fixed is not None and longest > fixed:
         i = int(np.argmax(lengths > fixed))
         raise ValueError(
-            f"sequence {i} has {int(lengths[i])} letters but the model reads {fixed} "
+            f"sequence {nth(i)} has {int(lengths[i])} letters but the model reads {fixed} "
             f"({int((lengths > fixed).sum())} of {len(lengths)} sequences are longer); cut them to "
             f"{fixed} letters around the region of interest (shorter ones are padded with N)")
     if encoding.length is None or (fixed is None and longest > encoding.length):
@@ -379,7 +380,7 @@ def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
                 ("rna", "T"): "; these look like DNA: replace T with U, or train with "
                               "alphabet='dna'"}.get((name, chr(byte).upper()), "")
         raise ValueError(
-            f"sequence {i} has {seq._show_byte(byte)} at position {position}, which is not a "
+            f"sequence {nth(i)} has {seq._show_byte(byte)} at position {nth(position)}, which is not a "
             f"letter of the model's {kind!r} alphabet ({letters}), an ambiguity code, a gap or a "
             f"stop ({allowed[len(letters):]}){hint}; remove or replace such letters")
 
@@ -529,7 +530,7 @@ def _check_label_index(x, y) -> None:
     fix = f"reorder them with y.loc[{names_of}]" if set(labels) == set(samples) else \
         "they name other samples"
     raise ValueError(
-        f"the labels' index is not {what} in order (at position {first}: label {labels[first]!r}, "
+        f"the labels' index is not {what} in order (at position {nth(first)}: label {labels[first]!r}, "
         f"sample {samples[first]!r}); {fix}, or pass y.to_numpy() if they are already in the "
         "samples' order")
 
@@ -565,7 +566,7 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
             targets = arr.astype(np.float32).reshape(len(arr), -1)
         if not np.isfinite(targets).all():
             first = int(np.flatnonzero(~np.isfinite(targets).all(axis=1))[0])
-            raise ValueError(f"label {first} is infinite or too large for float32 (beyond "
+            raise ValueError(f"label {nth(first)} is infinite or too large for float32 (beyond "
                              f"{FLOAT32_MAX:.3g}); drop it, or rescale the labels (e.g. log1p)")
         if task == "multilabel" and not set(np.unique(targets).tolist()) <= {0.0, 1.0}:
             raise ValueError("multilabel labels must be a 0/1 matrix (samples x labels)")
@@ -632,7 +633,7 @@ def _check_missing(arr: np.ndarray) -> None:
         return
     if missing.any():
         first = int(np.flatnonzero(missing.ravel())[0])
-        raise ValueError(f"label {first} is missing (NaN / NA); {int(missing.sum())} labels are "
+        raise ValueError(f"label {nth(first)} is missing (NaN / NA); {int(missing.sum())} labels are "
                          "missing in all: drop those samples or fill their labels in")
 
 

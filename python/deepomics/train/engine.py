@@ -336,6 +336,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     model.feature_names = features
     model.history = pd.DataFrame(module.rows)
     model.best_epoch = module.best_epoch if module.best_epoch is not None else len(module.rows) - 1
+    model.monitor = monitor if valid is not None else None  # what chose best_epoch
     return model
 
 

@@ -147,7 +147,7 @@ test_that("Python errors become R errors with Python's message and no traceback"
   skip_if_no_backend()
   err <- expect_error(oneHot(c("ACG", "AC")), class = "deepomics_python_error")
   expect_match(conditionMessage(err),
-               "^sequences differ in length: sequence 0 has 3 letters but sequence 1 has 2")
+               "^sequences differ in length: sequence 1 has 3 letters but sequence 2 has 2")  # counted from 1
   expect_no_match(conditionMessage(err), "Traceback|File \"")
   expect_identical(err$python_type, "ValueError")
   expect_match(err$python_traceback, "one_hot")

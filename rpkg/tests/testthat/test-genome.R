@@ -80,9 +80,11 @@ test_that("GRanges errors say what is missing or wrong", {
                "\"bound\" is not a metadata column of the GRanges")
   expect_error(oneHot(GenomicRanges::GRanges("1", IRanges::IRanges(1, 10)), genome = genome$path),
                "no sequence '1'", class = "deepomics_python_error")
-  expect_error(oneHot(GenomicRanges::GRanges("chr2", IRanges::IRanges(200, 300)),
+  # the interval as GRanges shows it (1-based, end included), counted from 1
+  expect_error(oneHot(GenomicRanges::GRanges(c("chr1", "chr2"), IRanges::IRanges(c(1, 200), c(10, 300))),
                       genome = genome$path),
-               "outside chr2, which has 250 bases", class = "deepomics_python_error")
+               "interval 2 \\(chr2:200-300\\) lies outside chr2, which has 250 bases",
+               class = "deepomics_python_error")
   expect_error(oneHot(ranges, genome = file.path(tempdir(), "no-such.fa")), "does not exist")
   expect_error(deepomics:::as_py_inputs("ACGT", genome = genome$path),
                "genome applies to genomic intervals")

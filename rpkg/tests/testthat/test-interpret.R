@@ -78,9 +78,9 @@ test_that("bad input: an unknown method, another length, a feature model, a bad 
   expect_error(attribution(model, x, method = "gradcam"),
                "unknown attribution method 'gradcam'; choose one of saliency, input_x_gradient")
   short <- c(x, short = "ACGTACGTAC")
-  expect_error(mutagenesis(model, short), "sequence 3 has 10 letters but the model was trained on 50")
-  expect_error(attribution(model, short), "sequence 3 has 10 letters")
-  expect_error(variantEffect(model, short, short), "sequence 3 has 10 letters")
+  expect_error(mutagenesis(model, short), "sequence 4 has 10 letters but the model was trained on 50")
+  expect_error(attribution(model, short), "sequence 4 has 10 letters")
+  expect_error(variantEffect(model, short, short), "sequence 4 has 10 letters")
   expect_error(mutagenesis(model, x, target = "maybe"), "'maybe' is not one of the model's classes")
   expect_error(mutagenesis(model, x, target = 0), "target must be NULL, a class name or an output number")
   expect_error(mutagenesis(cluster_model(), separable_clusters()$x),

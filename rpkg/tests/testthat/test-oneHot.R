@@ -72,14 +72,15 @@ test_that("unknown letters: zero, uniform, or an error naming the place", {
   expect_equal(unname(oneHot("N")[1, , 1]), c(0, 0, 0, 0))
   expect_equal(unname(oneHot("N", unknown = "uniform")[1, , 1]), rep(0.25, 4))
   expect_equal(unname(oneHot("R", iupac = TRUE)[1, , 1]), c(0.5, 0, 0.5, 0))
+  # counted as R counts: the second sequence's third letter; the hint in R's spelling
   expect_error(oneHot(c("ACGT", "ACNT"), unknown = "error"),
-               "sequence 1, position 2: 'N' is not in the 'dna' alphabet",
+               "sequence 2, position 3: 'N' is not in the 'dna' alphabet.*iupac = TRUE",
                class = "deepomics_python_error")
 })
 
 test_that("bad arguments are errors that name them", {
   skip_if_no_backend()
-  expect_error(oneHot(c("ACG", "AC")), "sequences differ in length: sequence 0 has 3 letters",
+  expect_error(oneHot(c("ACG", "AC")), "sequences differ in length: sequence 1 has 3 letters",
                class = "deepomics_python_error")
   expect_error(oneHot("ACGT", pad = "middle"), "pad must be 'right', 'left' or 'center'")
   expect_error(oneHot("ACGT", length = 0), "length must be a positive whole number")

@@ -1,0 +1,20 @@
+"""How messages number things: sequences, positions, rows and intervals are counted from
+``INDEX_BASE``, 0 in Python. The R package sets it to 1 when it loads deepomics, so that R users
+read the numbers R uses (``x[[4]]`` is "sequence 4", the first letter is "position 1") and
+intervals as GRanges shows them (1-based, end included).
+"""
+from __future__ import annotations
+
+INDEX_BASE = 0
+
+
+def nth(i) -> int:
+    """The 0-based index ``i`` as the user counts."""
+    return int(i) + INDEX_BASE
+
+
+def span(chrom: str, start, end) -> str:
+    """A BED interval (0-based start, end exclusive) as the user writes it."""
+    if INDEX_BASE:
+        return f"{chrom}:{int(start) + 1}-{int(end)}"
+    return f"{chrom}:{int(start)}-{int(end)}, 0-based, end exclusive"
