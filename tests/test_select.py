@@ -55,6 +55,25 @@ def test_space_checks_and_conditional_draws():
     assert config["hidden"] == [64, 32]
 
 
+def test_whole_numbers_given_as_floats_are_drawn_as_ints():
+    """R's numbers are doubles and YAML's 16.0 is a float: a range 4.0..12.0 of filters must draw
+    whole numbers (it drew 6.195 and failed), and choices read 16, not 16.0."""
+    space = S.check_space({"arch": ["deepbind", "mlp"], "n_filters": {"low": 4.0, "high": 12.0},
+                           "hidden": [[16.0], 32.0], "epochs": [2.0], "dropout": [0.0, 1.0 / 4],
+                           "lr": {"low": 1e-3, "high": 1.0}})
+    assert space["n_filters"] == {"low": 4, "high": 12} and space["epochs"] == [2]
+    assert space["hidden"] == [[16], 32] and space["dropout"] == [0.0, 0.25]   # hidden: int / int list
+    assert space["lr"] == {"low": 1e-3, "high": 1.0}                         # a float setting stays
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(8):
+        trial = study.ask()
+        config, fit_args = S.suggest(trial, space)
+        if config["arch"] == "deepbind":
+            assert type(config["n_filters"]) is int and 4 <= config["n_filters"] <= 12
+        assert type(fit_args["epochs"]) is int and type(fit_args["lr"]) is float
+        study.tell(trial, 0.5)
+
+
 def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_data, tmp_path):
     seqs, y = motif_data
     search = select.grid_search(

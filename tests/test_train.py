@@ -1337,3 +1337,10 @@ def test_bad_data_tuples_and_inputs():
         fit({"arch": "mlp"}, (x, y), optimizer="adamx", epochs=1)
     with pytest.raises(ValueError, match="device"):
         fit({"arch": "mlp"}, (x, y), device="tpu", epochs=1)
+    # R sends 2 as 2.0, which is taken; a fraction, zero or a bool is not (Lightning asserted)
+    assert len(fit({"arch": "mlp"}, (x, y), epochs=2.0, batch_size=32.0).history) == 2
+    for bad in (2.5, 0, True):
+        with pytest.raises((ValueError, TypeError), match="epochs must be a positive whole number"):
+            fit({"arch": "mlp"}, (x, y), epochs=bad)
+    with pytest.raises(ValueError, match="batch_size must be a positive whole number, not 0"):
+        fit({"arch": "mlp"}, (x, y), epochs=1, batch_size=0)

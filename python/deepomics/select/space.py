@@ -36,6 +36,7 @@ def check_space(space: dict, default_arch: str | None = None) -> dict:
     for arch in archs:
         models.input_kind(arch)  # an unknown arch is an error naming the known ones
     known = {key for arch in archs for key in models.parameters(arch)}
+    whole = _whole_keys(archs)
     for key, value in space.items():
         if key != "arch" and key not in FIT_KEYS and key not in known:
             raise ValueError(
@@ -45,7 +46,32 @@ def check_space(space: dict, default_arch: str | None = None) -> dict:
             raise ValueError(f"search space key {key!r} has no choices")
         if isinstance(value, dict):
             _check_range(key, value)
+        if key in whole:
+            space[key] = _as_whole(value)
     return space
+
+
+def _whole_keys(archs: list[str]) -> set[str]:
+    """Keys that take whole numbers: settings that are ints (or int lists) in every architecture
+    that has them, and fit's epochs and batch size."""
+    types: dict[str, set] = {}
+    for arch in archs:
+        for key, param in models.parameters(arch).items():
+            types.setdefault(key, set()).add(param.type)
+    return {k for k, t in types.items() if t <= {"int", "int_list"}} | {"epochs", "batch_size"}
+
+
+def _as_whole(value):
+    """A value, list of choices or range with whole floats as ints: R's numbers are doubles and
+    YAML's 16.0 is a float, but a range of ints must be drawn as ints (8.0..64.0 would draw
+    23.7 filters) and the leaderboard should read 16, not 16.0."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_as_whole(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_whole(v) if k in ("low", "high", "step") else v for k, v in value.items()}
+    return value
 
 
 def _check_range(key: str, spec: dict) -> None:

@@ -80,3 +80,18 @@ test_that("a TPE search draws a learning-rate range and ranks the rates that lea
   expect_gt(trials$mean[[1L]], 0.9)
   expect_output(print(grid), "tpe search, 10 trials")
 })
+
+test_that("a range of a whole-number setting draws whole numbers from R's doubles", {
+  skip_if_no_backend()
+  withr::local_seed(5)
+  x <- matrix(stats::rnorm(1000), 100, 10)
+  y <- factor(ifelse(x[, 1] > 0, "up", "down"))
+  # R's 4 and 16 are doubles: the widths must still be drawn as ints (they failed as 9.37)
+  grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = list(low = 4, high = 16)),
+                     search_criteria = list(strategy = "RandomDiscrete", max_models = 3, seed = 0),
+                     epochs = 1, validation_split = 0.2, stopping_rounds = 0)
+  trials <- leaderboard(grid)
+  trials <- trials[trials$kind == "trial", ]
+  expect_identical(trials$state, rep("complete", 3))
+  expect_match(trials$params, '^\\{"hidden": ([4-9]|1[0-6])\\}$')
+})
