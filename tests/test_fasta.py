@@ -239,7 +239,8 @@ def test_damaged_gzip(tmp_path, data):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match=r"FASTA file .*missing.fa does not exist \(the "
+                                                 r"working directory is .*\); check the path"):
         read_fasta(tmp_path / "missing.fa")
 
 

@@ -349,7 +349,7 @@ def test_attention_weights_of_a_deeploc_model():
     # raw sequences of several lengths: padded to the longest, the same weights as the array
     np.testing.assert_allclose(I.attention(model, ["ACGTACGTACGTAAAC", "GGGTAC"]), weights,
                                rtol=1e-6)
-    with pytest.raises(ValueError, match="needs a model with an attention layer"):
+    with pytest.raises(ValueError, match="attention weights need a model with an attention layer"):
         I.attention(models.build({"arch": "deepbind"}), x)
 
 
@@ -504,8 +504,10 @@ def test_unknown_method_and_bad_targets_are_clear_errors(planted):
     with pytest.raises(ValueError, match="unknown attribution method 'gradcam'; choose one of "
                                          "saliency, input_x_gradient"):
         I.attribute(model, x, method="gradcam")
-    with pytest.raises(ValueError, match="target=3 is out of range"):
+    with pytest.raises(ValueError, match=r"target=3 is out of range: the model has 1 output\(s\), 0 to 0"):
         I.ism(model, x, target=3)
+    with pytest.raises(ValueError, match="n_steps must be a positive whole number, not 0"):
+        I.attribute(model, x, method="integrated_gradients", n_steps=0)   # captum asserted
     multi = models.build({"arch": "deepbind", "n_outputs": 3, "seq_len": 100})
     with pytest.raises(ValueError, match="has 3 outputs; choose one with target="):
         I.ism(multi, x)

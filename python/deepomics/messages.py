@@ -18,3 +18,11 @@ def span(chrom: str, start, end) -> str:
     if INDEX_BASE:
         return f"{chrom}:{int(start) + 1}-{int(end)}"
     return f"{chrom}:{int(start)}-{int(end)}, 0-based, end exclusive"
+
+
+def listing(values, limit: int = 10) -> str:
+    """Names for a message, plainly: ``a, b, c`` (not Python's ``['a', 'b', 'c']``, which R users
+    do not write), the first ``limit`` of them."""
+    values = list(values)
+    shown = ", ".join(str(v) for v in values[:limit])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")

@@ -105,6 +105,9 @@ def read_fasta(path: str | os.PathLike) -> FastaRecords:
     path = os.fspath(path)
     if os.path.isdir(path):
         raise FastaFormatError(f"{path} is a folder, not a FASTA file; give the file's path")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"FASTA file {path} does not exist (the working directory is "
+                                f"{os.getcwd()}); check the path")
     with open(path, "rb") as handle:
         head = handle.read(6)
         if head[:2] == b"\x1f\x8b" or len(head) == 0:

@@ -266,15 +266,18 @@ python_warnings_raised <- function(caught, call) {
 `%||%` <- function(x, y) if (is.null(x)) y else x
 
 # A Python message's hints as R spells them: "pass overwrite=True" becomes "pass overwrite =
-# TRUE" (the R functions take the same argument names). Numbers in messages already count from 1
-# (deepomics.messages.INDEX_BASE, set when the backend loads).
+# TRUE", "use task='multiclass'" becomes 'use task = "multiclass"' (the R functions take the
+# same argument names), and fit's names for validation data become trainModel()'s. Numbers in
+# messages already count from 1 (deepomics.messages.INDEX_BASE, set when the backend loads).
 r_spelling <- function(message) {
   words <- c(True = "TRUE", False = "FALSE", None = "NULL")
   for (python in names(words)) {
     message <- gsub(sprintf("(\\w)=%s\\b", python), paste0("\\1 = ", words[[python]]),
                     message, perl = TRUE)
   }
-  message
+  message <- gsub("(\\w)='([^']*)'", '\\1 = "\\2"', message, perl = TRUE)
+  message <- gsub("\\bvalid_fraction\\b", "validation_split", message, perl = TRUE)
+  gsub("\\bvalid_data\\b", "validation_data", message, perl = TRUE)
 }
 
 # Whether `x` is a Python object of this R session. After readRDS() in a new session nothing of

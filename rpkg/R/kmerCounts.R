@@ -40,6 +40,10 @@ kmer_counts_method <- function(x, k, canonical = FALSE, normalize = FALSE, spars
                                threads = NULL, ...) {
   check_dots_empty(...)
   seqs <- as_py_sequences(x)
+  if (identical(seqs$alphabet, "protein")) {  # its A, C, G, T would be counted as DNA
+    stop("kmerCounts() counts DNA / RNA k-mers, but x is an AAStringSet (protein); for ",
+         "amino-acid composition use Biostrings::alphabetFrequency()", call. = FALSE)
+  }
   k <- py_count(k, "k", null_ok = FALSE)
   if (!is.null(sparse)) {
     sparse <- py_flag(sparse, "sparse")

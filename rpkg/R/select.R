@@ -214,8 +214,12 @@ search_criteria_to_py <- function(criteria, hyper_params) {
   strategy <- strategies[[strategy]]
   size <- prod(vapply(hyper_params, function(v) if (is.list(v) && !is.null(v$low)) NA_real_ else
     as.numeric(length(v)), numeric(1)))
-  n <- criteria$max_models %||% (if (strategy == "grid" && !is.na(size)) size else 20)
-  list(strategy = strategy, n_trials = py_count(n, "search_criteria$max_models", null_ok = FALSE),
+  n <- py_count(criteria$max_models %||% (if (strategy == "grid" && !is.na(size)) size else 20),
+                "search_criteria$max_models", null_ok = FALSE)
+  if (n < 1L) {  # 0 trials would return an empty grid without a word
+    stop("search_criteria$max_models must be 1 or more, not ", n, call. = FALSE)
+  }
+  list(strategy = strategy, n_trials = n,
        seed = py_count(criteria$seed %||% 0, "search_criteria$seed", null_ok = FALSE))
 }
 

@@ -153,7 +153,7 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
          valid_fraction = valid_fraction,
          seed = py_count(seed, "seed", null_ok = FALSE),
          verbose = resolve_verbose(verbose)),
-    fit_extras(...)
+    fit_extras(..., model = model)
   )
   fit <- py_deepomics(torch = TRUE)$train$fit
   fitted <- py_call(function() do.call(fit, fit_args), call = sys.call())
@@ -223,7 +223,7 @@ early_stopping <- function(rounds, metric, tolerance, epochs, has_valid) {
 }
 
 # Further arguments of Python's fit, named; class_weight as a dict.
-fit_extras <- function(...) {
+fit_extras <- function(..., model) {
   extras <- list(...)
   if (!length(extras)) {
     return(list())
@@ -237,6 +237,23 @@ fit_extras <- function(...) {
   clash <- intersect(names(extras), names(taken))
   if (length(clash)) {
     stop(sprintf("%s: use %s instead", clash[[1L]], taken[[clash[[1L]]]]), call. = FALSE)
+  }
+  # a misspelt argument or a model setting would reach Python as a raw TypeError
+  signature <- reticulate::import("inspect", convert = FALSE)$signature(
+    py_deepomics(torch = TRUE)$train$fit)
+  python <- reticulate::py_to_r(reticulate::import_builtins(convert = FALSE)$list(
+    signature$parameters))
+  unknown <- setdiff(names(extras), python)
+  if (length(unknown)) {
+    name <- unknown[[1L]]
+    arch <- model@config$arch
+    hint <- if (name %in% arch_keys(arch)) {
+      sprintf("; it is a setting of the %s model: give it to seqModel() or deepomicsModel()", arch)
+    } else {
+      near <- closest(name, c(setdiff(python, names(taken)), names(formals(trainModel))))
+      if (!is.null(near)) sprintf("; did you mean %s?", near) else ""
+    }
+    stop(sprintf("trainModel() has no argument %s%s", name, hint), call. = FALSE)
   }
   if (!is.null(extras$class_weight) && !is.character(extras$class_weight)) {
     extras$class_weight <- as.list(extras$class_weight)
@@ -259,4 +276,13 @@ resolve_verbose <- function(verbose) {
   }
   interactive() && !identical(Sys.getenv("TESTTHAT"), "true") &&
     !isTRUE(getOption("knitr.in.progress")) && !nzchar(Sys.getenv("CI"))
+}
+
+# The closest of `candidates` to `name` (a few letters apart at most), or NULL.
+closest <- function(name, candidates) {
+  candidates <- setdiff(unique(candidates), c("...", name))
+  distance <- utils::adist(name, candidates)[1L, ]
+  if (length(distance) && min(distance) <= max(2L, nchar(name) %/% 3L)) {
+    candidates[[which.min(distance)]]
+  }
 }

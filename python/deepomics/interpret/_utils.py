@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..train import data as D
 from ..messages import nth
+from ..train import data as D
 from ..train.predict import _device as resolve_device
 
 __all__ = ["Output", "model_length", "one_hot_inputs", "on_device",
@@ -43,7 +43,7 @@ def letters_of(model) -> str:
     return seq.alphabet_letters(alphabet)
 
 
-def one_hot_inputs(model, X, what: str = "X", any_length: bool = False) -> np.ndarray:
+def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) -> np.ndarray:
     """``X`` as a float32 one-hot array ``(N, C, L)`` for ``model``, checked: the model takes
     one-hot input, ``C`` is its alphabet's size and ``L`` its length. A float32 array is
     returned as it is (a view, never written into); sequences are encoded. ``any_length``:
@@ -158,7 +158,7 @@ def output_column(model, target) -> Output:
             return Output(0)
         names = f" (classes: {', '.join(map(str, classes))})" if classes else ""
         raise ValueError(f"the model has {n_outputs} outputs{names}; choose one with target= "
-                         "(an index or a class name)")
+                         f"(an output number, counted from {nth(0)}, or a class name)")
     if classes is not None and not isinstance(target, (int, np.integer)):
         names = [str(c) for c in classes]
         if str(target) in names:
@@ -171,8 +171,8 @@ def output_column(model, target) -> Output:
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
         if 0 <= int(target) < n_outputs:
             return Output(int(target))
-        raise ValueError(f"target={int(target)} is out of range: the model has {n_outputs} "
-                         f"output(s), 0 to {n_outputs - 1}")
+        raise ValueError(f"target={nth(target)} is out of range: the model has {n_outputs} "
+                         f"output(s), {nth(0)} to {nth(n_outputs - 1)}")
     raise TypeError(f"target must be None, an output index or a class name, not {target!r}")
 
 

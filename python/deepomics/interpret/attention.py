@@ -18,9 +18,9 @@ def attention(model, X, *, batch_size: int = 256, device: str = "auto") -> np.nd
     ``seq_len``: padded to the longest, or to the training length) or one-hot ``(N, C, L)``."""
     if "return_attention" not in inspect.signature(model.forward).parameters:
         arch = getattr(model, "arch", None) or type(model).__name__
-        raise ValueError(f"attention() needs a model with an attention layer (deeploc); this "
-                         f"{arch} model has none. Use ism() or attribute() to see which "
-                         "positions matter")
+        raise ValueError(f"attention weights need a model with an attention layer (deeploc); "
+                         f"this {arch} model has none: in-silico mutagenesis or attributions "
+                         "show which positions matter")
     batch_size = U.check_batch_size(batch_size)
     x = U.one_hot_inputs(model, X, any_length=True)
     out = np.empty((x.shape[0], x.shape[2]), dtype=np.float32)

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from .. import DeepomicsWarning
+from ..seq import _count_arg
 from . import _utils as U
 from ._deeplift import DeepLiftable, check_not_reused, corrected_maxpool_rule, orientations
 from .dinuc_shuffle import shuffles_of
@@ -49,6 +50,7 @@ def attribute(model, X, *, method: str = "saliency", target=None, n_references: 
         raise ValueError(f"unknown attribution method {method!r}; choose one of "
                          f"{', '.join(METHODS)}")
     batch_size = U.check_batch_size(batch_size)
+    n_steps = _count_arg(n_steps, "n_steps")  # captum asserts on 0
     x = U.one_hot_inputs(model, X)
     output = U.output_column(model, target)
     with U.on_device(model, device) as dev:

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .. import DeepomicsWarning, seq
-from ..messages import nth
+from ..messages import listing, nth
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
 
@@ -588,7 +588,7 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
             if task == "binary" and len(classes) - len(empty) == 2:
                 classes = [c for c in classes if c in present]
             warnings.warn(
-                f"the label levels {empty[:10]} have no samples"
+                f"the label levels {listing(empty)} have no samples"
                 + (" and are left out" if task == "binary" else
                    ": the model gets outputs for them that it never learns")
                 + "; drop unused levels to silence this (R: droplevels(y); pandas: "
@@ -596,13 +596,14 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
     index = {c: i for i, c in enumerate(classes)}
     unknown = [v for v in _unique(arr) if v not in index]
     if unknown:
-        raise ValueError(f"labels {unknown[:5]} are not among the classes {classes[:20]}")
+        raise ValueError(f"labels {listing(unknown, 5)} are not among the classes "
+                         f"({listing(classes, 20)})")
     if len(classes) < 2 and task in ("binary", "multiclass"):
-        raise ValueError(f"the labels hold one class only ({classes}); a classifier needs "
+        raise ValueError(f"the labels hold one class only ({listing(classes)}); a classifier needs "
                          "examples of at least two")
     if task == "binary" and len(classes) > 2:
         raise ValueError(f"binary task but the labels hold {len(classes)} classes "
-                         f"({classes[:10]}); use task='multiclass'")
+                         f"({listing(classes)}); use task='multiclass'")
     codes = np.fromiter((index[v.item() if hasattr(v, "item") else v] for v in arr),
                         dtype=np.int64, count=len(arr))
     if task == "binary":
@@ -669,7 +670,7 @@ def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
             alone = [class_names[int(v)] if class_names is not None else
                      (v.item() if hasattr(v, "item") else v) for v in values[counts < 2]]
             raise ValueError(f"a stratified validation split needs 2 or more samples of every "
-                             f"class; {alone[:5]} have 1: drop those samples, or give valid_data "
+                             f"class; {listing(alone, 5)} have 1: drop those samples, or give valid_data "
                              "yourself")
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
         return next(splitter.split(index, labels))

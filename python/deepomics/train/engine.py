@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ..messages import listing
 from ..seq import _count_arg
 from . import data as D
 from . import metrics as M
@@ -467,11 +468,12 @@ def _class_weight(option, task: str, classes, targets) -> torch.Tensor | None:
     elif isinstance(option, dict):
         unknown = [c for c in option if c not in classes]
         if unknown:
-            raise ValueError(f"class_weight names classes {unknown} that the labels do not have "
-                             f"(classes: {classes})")
+            raise ValueError(f"class_weight names classes the labels do not have: "
+                             f"{listing(unknown)} (the classes are {listing(classes)})")
         weights = np.array([float(option.get(c, 1.0)) for c in classes])
     else:
-        raise ValueError("class_weight must be 'balanced' or a dict {class: weight}")
+        raise ValueError("class_weight must be 'balanced' or weights named by class (a dict "
+                         "{class: weight}; in R a named vector)")
     return torch.tensor(weights, dtype=torch.float32)
 
 

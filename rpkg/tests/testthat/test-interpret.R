@@ -81,8 +81,11 @@ test_that("bad input: an unknown method, another length, a feature model, a bad 
   expect_error(mutagenesis(model, short), "sequence 4 has 10 letters but the model was trained on 50")
   expect_error(attribution(model, short), "sequence 4 has 10 letters")
   expect_error(variantEffect(model, short, short), "sequence 4 has 10 letters")
-  expect_error(mutagenesis(model, x, target = "maybe"), "'maybe' is not one of the model's classes")
+  expect_error(mutagenesis(model, x, target = "maybe"),
+               "target = \"maybe\" is not one of the model's classes \\(present, absent\\)")
   expect_error(mutagenesis(model, x, target = 0), "target must be NULL, a class name or an output number")
+  # output numbers as R counts them
+  expect_error(mutagenesis(model, x, target = 2), "target=2 is out of range: the model has 1 output\\(s\\), 1 to 1")
   expect_error(mutagenesis(cluster_model(), separable_clusters()$x),
                "takes a feature matrix; interpretation reads sequence models")
 })
@@ -212,5 +215,5 @@ test_that("attentionWeights shows where a deeploc model looks; other models are 
   expect_error(attentionWeights(trainModel(seqModel("deepbind", filters = 2, filter_size = 4),
                                            planted_motif(40, 30)$x, planted_motif(40, 30)$y,
                                            epochs = 1), planted_motif(4, 30)$x),
-               "needs a model with an attention layer", class = "deepomics_python_error")
+               "attention weights need a model with an attention layer", class = "deepomics_python_error")
 })

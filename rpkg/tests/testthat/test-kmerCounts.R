@@ -60,6 +60,8 @@ test_that("a DNAStringSet gives what its character vector gives", {
   expect_identical(kmerCounts(Biostrings::DNAStringSet(seqs), k = 2), kmerCounts(seqs, k = 2))
   expect_identical(kmerCounts(Biostrings::RNAStringSet(c(r = "ACGU")), k = 2),
                    kmerCounts(c(r = "ACGT"), k = 2))
+  # a protein's A, C, G and T are not nucleotides
+  expect_error(kmerCounts(Biostrings::AAStringSet("MKVLACGT"), k = 2), "x is an AAStringSet")
 })
 
 test_that("bad k is an error naming k", {

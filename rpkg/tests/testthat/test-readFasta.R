@@ -52,6 +52,6 @@ test_that("a malformed file or a missing one is an error saying where", {
   expect_match(conditionMessage(err), basename(bad), fixed = TRUE)
   expect_match(conditionMessage(err), "line 1")
   expect_identical(err$python_type, "FastaFormatError")
-  expect_error(readFasta(file.path(tempdir(), "no-such-file.fa")), "No such file or directory")
+  expect_error(readFasta(file.path(tempdir(), "no-such-file.fa")), "no-such-file.fa does not exist.*check the path")
   expect_error(readFasta(c("a.fa", "b.fa")), "path must be a single string")
 })

@@ -54,6 +54,9 @@ test_that("gridSearch() says what is wrong with its arguments", {
   expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"),
                           search_criteria = list(strategy = "Cartesian", budget = 3)),
                "unknown entries: budget")
+  expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"),
+                          search_criteria = list(strategy = "RandomDiscrete", max_models = 0)),
+               "max_models must be 1 or more, not 0")
   expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind", filterz = 3)),
                "'filterz' is neither a setting of deepbind nor a fit argument",
                class = "deepomics_python_error")

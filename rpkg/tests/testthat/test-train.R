@@ -121,8 +121,13 @@ test_that("one-hot arrays, RNA and protein sets, and Python's own fit arguments"
   expect_error(trainModel(seqModel(), data$x, data$y, epochs = 1, valid_fraction = 0.2),
                "valid_fraction: use validation_split instead")
   expect_error(trainModel(seqModel(), data$x, data$y, epochs = 1, 0.2), "must be named")
+  # a misspelt argument, or a model setting given to trainModel(), is named before Python
   expect_error(trainModel(seqModel(), data$x, data$y, epochs = 1, optimiser = "sgd"),
-               "unexpected keyword argument 'optimiser'", class = "deepomics_python_error")
+               "trainModel\\(\\) has no argument optimiser; did you mean optimizer\\?")
+  expect_error(trainModel(seqModel(), data$x, data$y, epochs = 1, batchsize = 8),
+               "has no argument batchsize; did you mean batch_size\\?")
+  expect_error(trainModel("deepbind", data$x, data$y, epochs = 1, n_filters = 2),
+               "has no argument n_filters; it is a setting of the deepbind model: give it to seqModel")
 })
 
 test_that("labels that do not fit the model are errors saying so", {
@@ -162,7 +167,7 @@ test_that("class weights make the model call the weighted (rare) class far more 
   plain <- calls()
   weighted <- calls(class_weight = c(rare = 5))
   expect_gt(weighted, plain + 0.3)
-  expect_error(calls(class_weight = c(unknown = 5)), "names classes \\['unknown'\\]",
+  expect_error(calls(class_weight = c(unknown = 5)), "names classes the labels do not have: unknown \\(the classes are ",
                class = "deepomics_python_error")
 })
 
@@ -187,7 +192,7 @@ test_that("a factor level without samples is left out of a binary model", {
   y <- factor(as.character(data$y), levels = c("absent", "present", "maybe"))
   expect_warning(
     model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 4), data$x, y, epochs = 1),
-    "levels \\['maybe'\\] have no samples and are left out.*droplevels",
+    "levels maybe have no samples and are left out.*droplevels",
     class = "deepomics_python_warning")
   expect_identical(unlist(model@classes), c("absent", "present"))
   expect_warning(evaluateModel(model, data$x[data$y == "present"], data$y[data$y == "present"]),
