@@ -114,6 +114,8 @@ def test_search_errors(motif_data):
         select.grid_search({"arch": "deepbind"}, seqs)
     with pytest.raises(ValueError, match="n_trials must be a positive whole number, not 0"):
         select.grid_search({"arch": "deepbind"}, (seqs, y), n_trials=0)
+    with pytest.raises(FileNotFoundError, match="the folder .*nowhere does not exist; create it"):
+        select.grid_search({"arch": "deepbind"}, (seqs, y), storage="/nowhere/search.db")
 
 
 def _separable(n: int = 300, seed: int = 0):

@@ -84,6 +84,14 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
   if (rounds > 0L) fit_args$early_stopping <- list(patience = rounds)
   nfolds <- if (is.null(nfolds) || identical(as.numeric(nfolds), 0)) NULL else
     py_count(nfolds, "nfolds", null_ok = FALSE)
+  if (!is.null(nfolds) && nfolds < 2L) {
+    stop("nfolds must be 2 or more (or 0 / NULL for one validation split), not ", nfolds,
+         call. = FALSE)
+  }
+  if (is.null(nfolds) && is.null(validation_fraction(validation_split))) {
+    stop("with nfolds = 0 / NULL the trials are scored on one split: give validation_split in ",
+         "(0, 1)", call. = FALSE)
+  }
   select <- reticulate::import("deepomics.select", convert = FALSE)
   py_deepomics(torch = TRUE)
   search <- py_call(select$grid_search, space, reticulate::tuple(inputs$x, labels),

@@ -240,14 +240,15 @@ class SequenceModel(nn.Module):
                             "deepomics.seq.one_hot")
                 raise ValueError(
                     f"{name} takes one-hot input of shape (N, {self.n_channels}, L) for alphabet "
-                    f"{self.alphabet!r} (deepomics.seq.one_hot); got shape {tuple(x.shape)}{hint}")
+                    f"{self.alphabet!r} (seq.one_hot in Python, oneHot in R); got shape "
+                    f"{tuple(x.shape)}{hint}")
             x = x.to(_param_dtype(self))
             length = x.shape[2]
         if self.seq_len is not None and length != self.seq_len:
             raise ValueError(
                 f"{name} was built for sequences of length {self.seq_len} but the input has "
-                f"length {length}; pad or trim to {self.seq_len} (one_hot(..., length="
-                f"{self.seq_len})) or build the model with seq_len={length}")
+                f"length {length}; pad or trim to {self.seq_len} (one-hot encode with length="
+                f"{self.seq_len}) or build the model with seq_len={length}")
         if length < self.min_len:
             raise ValueError(f"{name} needs sequences of at least {self.min_len} positions with "
                              f"these layer sizes; the input has length {length}")

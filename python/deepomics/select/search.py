@@ -217,6 +217,10 @@ def _storage(storage):
 
     url = os.fspath(storage)
     if "://" not in url:
+        folder = os.path.dirname(os.path.abspath(url))
+        if not os.path.isdir(folder):  # sqlite's own error is "unable to open database file"
+            raise FileNotFoundError(f"search storage {url}: the folder {folder} does not exist; "
+                                    "create it or give another path")
         url = "sqlite:///" + os.path.abspath(url)
     with warnings.catch_warnings():  # heartbeats and retries are marked experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

@@ -57,6 +57,13 @@ test_that("gridSearch() says what is wrong with its arguments", {
   expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"),
                           search_criteria = list(strategy = "RandomDiscrete", max_models = 0)),
                "max_models must be 1 or more, not 0")
+  expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"), nfolds = 1),
+               "nfolds must be 2 or more")
+  expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"), nfolds = 0,
+                          validation_split = 2), "validation_split must be a number in \\[0, 1\\)")
+  expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"),
+                          storage = file.path(tempdir(), "no-such-folder", "grid.db")),
+               "no-such-folder does not exist; create it", class = "deepomics_python_error")
   expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind", filterz = 3)),
                "'filterz' is neither a setting of deepbind nor a fit argument",
                class = "deepomics_python_error")
