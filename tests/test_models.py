@@ -187,6 +187,7 @@ def test_out_of_range_and_choices():
 def test_unknown_and_missing_arch():
     err = error_of({"arch": "deepsee"})
     assert err.key == "arch" and "did you mean 'deepsea'" in str(err) and "danq" in str(err)
+    assert str(error_of({"arch": "resnet"})).startswith("unknown arch 'resnet'. Known architectures: ")
     err = error_of({"n_filters": 3})
     assert err.key == "arch" and "deepbind" in str(err)
     with pytest.raises(TypeError):

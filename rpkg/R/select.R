@@ -222,6 +222,10 @@ search_criteria_to_py <- function(criteria, hyper_params) {
   strategy <- strategies[[strategy]]
   size <- prod(vapply(hyper_params, function(v) if (is.list(v) && !is.null(v$low)) NA_real_ else
     as.numeric(length(v)), numeric(1)))
+  if (strategy == "grid" && is.na(size)) {
+    stop("a Cartesian search takes every hyper-parameter as a vector of values; for a range ",
+         "(list(low = , high = )) use strategy = \"RandomDiscrete\" or \"TPE\"", call. = FALSE)
+  }
   n <- py_count(criteria$max_models %||% (if (strategy == "grid" && !is.na(size)) size else 20),
                 "search_criteria$max_models", null_ok = FALSE)
   if (n < 1L) {  # 0 trials would return an empty grid without a word

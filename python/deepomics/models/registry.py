@@ -396,7 +396,7 @@ def _entry(arch: Any) -> _Entry:
         close = difflib.get_close_matches(arch, ARCHITECTURES, n=1)
         if not close:
             close = [a for a in ARCHITECTURES if a.lower() == arch.lower()]
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = f"; did you mean {close[0]!r}?" if close else "."
         raise ConfigError(f"unknown arch {arch!r}{hint} Known architectures: "
                           f"{', '.join(ARCHITECTURES)}", "arch")
     return _REGISTRY[arch]
@@ -441,7 +441,7 @@ def check_config(config: dict | str) -> dict:
             continue
         if key not in entry.params:
             close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = f"; did you mean {close[0]!r}?" if close else "."
             raise ConfigError(f"{arch} config: unknown key {key!r}{hint} Valid keys: "
                               f"{', '.join(valid)}", str(key))
     for key, p in entry.params.items():

@@ -57,6 +57,9 @@ test_that("gridSearch() says what is wrong with its arguments", {
   expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"),
                           search_criteria = list(strategy = "RandomDiscrete", max_models = 0)),
                "max_models must be 1 or more, not 0")
+  expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind",
+                                                             lr = list(low = 1e-3, high = 0.1))),
+               "for a range \\(list\\(low = , high = \\)\\) use strategy = \"RandomDiscrete\" or \"TPE\"")
   expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"), nfolds = 1),
                "nfolds must be 2 or more")
   expect_error(gridSearch(data$x, data$y, hyper_params = list(arch = "deepbind"), nfolds = 0,
