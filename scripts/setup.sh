@@ -54,11 +54,16 @@ if [ -f rpkg/NAMESPACE ]; then
   if [ ! -f "$rstamp" ] || [ "$(cat "$rstamp")" != "$rdigest" ]; then
     echo "setup: building and installing the R package"
     build=$(mktemp -d)
-    (cd "$build" && DEEPOMICS_PYTHON=${DEEPOMICS_PYTHON:-$OLDPWD/.venv/bin/python} \
-       R CMD build "$OLDPWD/rpkg" >build.log 2>&1) || { cat "$build/build.log" >&2; exit 1; }
-    R CMD INSTALL --no-test-load "$build"/deepomics_*.tar.gz >/dev/null
-    rm -rf "$build"
-    echo "$rdigest" > "$rstamp"
+    trap 'rm -rf "$build"' EXIT
+    if (cd "$build" && DEEPOMICS_PYTHON=${DEEPOMICS_PYTHON:-$OLDPWD/.venv/bin/python} \
+          R CMD build "$OLDPWD/rpkg" >build.log 2>&1); then
+      R CMD INSTALL --no-test-load "$build"/deepomics_*.tar.gz >/dev/null
+      echo "$rdigest" > "$rstamp"
+    else  # the package still installs, without the knitted vignette (tried again next time)
+      tail -n 20 "$build/build.log" >&2
+      echo "setup: warning: the vignette did not build (above); installing without it" >&2
+      R CMD INSTALL --no-test-load rpkg >/dev/null
+    fi
   fi
 fi
 echo "setup: ready (Python: .venv/bin/python; R package: deepomics)"

@@ -71,7 +71,12 @@ std::string type_name(PyObject* o) { return Py_TYPE(o)->tp_name; }
 // Python, 1 when the R package loaded deepomics). Only called on the way to an error.
 std::string nth(std::size_t i) {
   py::gil_scoped_acquire gil;
-  const long base = py::module_::import("deepomics.messages").attr("INDEX_BASE").cast<long>();
+  long base = 0;
+  try {  // never let the numbering replace the error it is part of
+    base = py::module_::import("deepomics.messages").attr("INDEX_BASE").cast<long>();
+  } catch (const py::error_already_set&) {
+  } catch (const py::cast_error&) {
+  }
   return std::to_string(static_cast<long long>(i) + base);
 }
 

@@ -184,7 +184,7 @@ def test_config_json_contents(tmp_path):
     assert sorted(os.listdir(path)) == ["config.json", "weights.safetensors"]
     with open(os.path.join(path, "config.json"), encoding="utf-8") as handle:
         meta = json.load(handle)
-    assert meta["format"] == "deepomics-model" and meta["format_version"] == 2
+    assert meta["format"] == "deepomics-model" and meta["format_version"] == 1
     assert meta["model"] == model.config and meta["model"]["arch"] == "deepbind"
     assert models.build(meta["model"]).config == model.config
     assert meta["task"] == "binary"
@@ -530,14 +530,13 @@ def test_an_edited_config_fails_its_checksum(saved, change):
 
 
 def test_a_model_saved_before_config_checksums_still_loads(saved):
+    """Format 1 throughout: older deepomics ignores the new keys, and files written before them
+    (no config_sha256, no monitor) load."""
     before = dio.load(saved)
-    rewrite_config(saved, lambda meta: (meta.pop("config_sha256"), meta.pop("monitor"),
-                                        meta.update(format_version=1)), sign=False)
+    rewrite_config(saved, lambda meta: (meta.pop("config_sha256"), meta.pop("monitor")),
+                   sign=False)
     again = dio.load(saved)
     assert again.config == before.config and again.monitor is None
-    rewrite_config(saved, lambda meta: meta.update(format_version=2), sign=False)
-    with pytest.raises(ModelFileError, match="does not match its checksum"):
-        dio.load(saved)   # a current file without its checksum
 
 
 def test_load_file_from_a_newer_format(saved):

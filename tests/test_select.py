@@ -65,13 +65,16 @@ def test_whole_numbers_given_as_floats_are_drawn_as_ints():
     assert space["hidden"] == [[16], 32] and space["dropout"] == [0.0, 0.25]   # hidden: int / int list
     assert space["lr"] == {"low": 1e-3, "high": 1.0}                         # a float setting stays
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    archs = []
     for _ in range(8):
         trial = study.ask()
         config, fit_args = S.suggest(trial, space)
+        archs.append(config["arch"])
         if config["arch"] == "deepbind":
             assert type(config["n_filters"]) is int and 4 <= config["n_filters"] <= 12
         assert type(fit_args["epochs"]) is int and type(fit_args["lr"]) is float
         study.tell(trial, 0.5)
+    assert "deepbind" in archs
 
 
 def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_data, tmp_path):

@@ -129,13 +129,11 @@ def _labels_file(path: str, names: list[str]) -> np.ndarray:
     if not {"name", "label"} <= set(table.columns):
         raise ValueError(f"{path}: a labels file needs columns 'name' and 'label' (it has "
                          f"{', '.join(map(str, table.columns))})")
-    repeated = table["name"].astype(str)
-    repeated = sorted(set(repeated[repeated.duplicated()]))
+    repeated = _repeated(table["name"])
     if repeated:
         raise ValueError(f"{path} gives {len(repeated)} names more than once (e.g. "
                          f"{repeated[:3]}); keep one label per name")
-    twice = pd.Series(names, dtype=str)
-    twice = sorted(set(twice[twice.duplicated()]))
+    twice = _repeated(names)
     if twice:
         raise ValueError(f"labels in {path} are matched to the FASTA records by name, but "
                          f"{len(twice)} record names occur more than once (e.g. {twice[:3]}); "
@@ -145,6 +143,14 @@ def _labels_file(path: str, names: list[str]) -> np.ndarray:
     if missing:
         raise ValueError(f"{path} has no label for {len(missing)} records, e.g. {missing[:3]}")
     return np.asarray([by_name[n] for n in names])
+
+
+def _repeated(names) -> list[str]:
+    """The names that occur more than once, sorted."""
+    import pandas as pd
+
+    names = pd.Series(list(names), dtype=str)
+    return sorted(set(names[names.duplicated()]))
 
 
 def _train(args) -> int:

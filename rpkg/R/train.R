@@ -247,7 +247,9 @@ fit_extras <- function(..., model) {
   if (length(unknown)) {
     name <- unknown[[1L]]
     arch <- model@config$arch
-    hint <- if (name %in% arch_keys(arch)) {
+    keys <- arch_keys(arch)
+    aliases <- names(KEY_ALIASES)[vapply(KEY_ALIASES, function(k) any(k %in% keys), logical(1))]
+    hint <- if (name %in% c(keys, aliases)) {
       sprintf("; it is a setting of the %s model: give it to seqModel() or deepomicsModel()", arch)
     } else {
       near <- closest(name, c(setdiff(python, names(taken)), names(formals(trainModel))))
@@ -282,7 +284,7 @@ resolve_verbose <- function(verbose) {
 closest <- function(name, candidates) {
   candidates <- setdiff(unique(candidates), c("...", name))
   distance <- utils::adist(name, candidates)[1L, ]
-  if (length(distance) && min(distance) <= max(2L, nchar(name) %/% 3L)) {
+  if (length(distance) && min(distance) <= max(1L, nchar(name) %/% 3L)) {
     candidates[[which.min(distance)]]
   }
 }

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..messages import nth
+from ..seq import _count_arg
 from ..train import data as D
 from ..train.predict import _device as resolve_device
 
@@ -209,6 +210,4 @@ def batched_outputs(model, x: np.ndarray, output: Output, batch_size: int, dev) 
 
 
 def check_batch_size(batch_size) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive whole number, not {batch_size!r}")
-    return int(batch_size)
+    return _count_arg(batch_size, "batch_size")  # as fit checks it (R's 64.0 is taken)

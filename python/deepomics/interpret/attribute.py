@@ -188,6 +188,11 @@ def _deeplift(model, x, output, batch_size, dev):
     return multipliers
 
 
+class CompletenessWarning(DeepomicsWarning, RuntimeWarning):
+    """Attributions that do not add up to the output's difference from the references (a
+    RuntimeWarning before; R shows it as an R warning)."""
+
+
 def _check_completeness(totals: np.ndarray, differences: np.ndarray, method: str) -> None:
     """Warns when the attributions do not add up to the output differences."""
     scale = max(float(np.abs(differences).mean()), 1e-6)
@@ -197,7 +202,7 @@ def _check_completeness(totals: np.ndarray, differences: np.ndarray, method: str
                 "an operation without a DeepLIFT rule (an LSTM, attention, a product) is "
                 "treated as linear; integrated_gradients needs no rules")
         warnings.warn(f"{method}: the attributions add up to the output's difference from the "
-                      f"references only within {off:.1%} on average; {hint}", DeepomicsWarning,
+                      f"references only within {off:.1%} on average; {hint}", CompletenessWarning,
                       stacklevel=4)
 
 

@@ -19,7 +19,7 @@ import tempfile
 import pandas as pd
 
 FORMAT = "deepomics-model"
-FORMAT_VERSION = 2  # 2: config.json carries its own checksum (config_sha256)
+FORMAT_VERSION = 1
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
 
 
@@ -125,7 +125,8 @@ def load(path: str | os.PathLike):
     if version > FORMAT_VERSION:
         raise ModelFileError(f"{path} was saved by a newer deepomics (format "
                              f"{meta['format_version']}); upgrade deepomics to load it")
-    if version >= 2 and _config_sha256(meta) != meta.get("config_sha256"):
+    # files of deepomics before the config checksum have none (older versions ignore the key)
+    if "config_sha256" in meta and _config_sha256(meta) != meta["config_sha256"]:
         raise ModelFileError(f"{config_path} was changed after saving (it does not match its "
                              "checksum); load the saved model, change it in Python or R and save "
                              "it again, rather than editing config.json")

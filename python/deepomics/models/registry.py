@@ -32,6 +32,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..messages import nth
+
 __all__ = [
     "ARCHITECTURES",
     "INPUT_KINDS",
@@ -165,11 +167,11 @@ class Param:
         out = []
         for i, item in enumerate(items):
             try:
-                checked = _scalar(f"{name}[{i}]", item, item_type)
+                checked = _scalar(f"{name}[{nth(i)}]", item, item_type)
             except ConfigError as err:
                 raise ConfigError(
                     f"{name} must be {_TYPE_WORDS[self.type]}; {err}", name) from None
-            self._check_value(f"{name}[{i}]", checked, key=name)
+            self._check_value(f"{name}[{nth(i)}]", checked, key=name)
             out.append(checked)
         if len(out) < self.min_items:
             raise ConfigError(
@@ -243,7 +245,7 @@ def _json_value(name: str, value: Any) -> Any:
             raise ConfigError(f"{name} must be a finite number, got {value!r}", name)
         return value
     if isinstance(value, (list, tuple)):
-        return [_json_value(f"{name}[{i}]", v) for i, v in enumerate(value)]
+        return [_json_value(f"{name}[{nth(i)}]", v) for i, v in enumerate(value)]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {k: _json_value(f"{name}.{k}", v) for k, v in value.items()}
     raise ConfigError(

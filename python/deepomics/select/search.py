@@ -237,7 +237,7 @@ def _check_same_search(study, space: dict, metric: str, cv, seed: int) -> None:
     saved = study.user_attrs.get("search")
     if saved is None:
         study.set_user_attr("search", key)
-    elif saved != key:
+    elif json.loads(saved) != json.loads(key):  # parsed: a study saved with 16.0 matches 16
         raise ValueError(f"the study {study.study_name!r} in this storage was run with another "
                          f"search (space, metric, cv or seed); use a new study_name or storage. "
                          f"It was: {saved}")

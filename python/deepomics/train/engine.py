@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..messages import listing
+from ..messages import listing, nth
 from ..seq import _count_arg
 from . import data as D
 from . import metrics as M
@@ -85,8 +85,8 @@ class TaskModule(L.LightningModule):
             finite = self.trainer.strategy.reduce(finite.float(), reduce_op="min") > 0
         if not finite:  # one bad step makes every later weight NaN: stop here
             raise FloatingPointError(
-                f"the training loss became {float(loss.detach())} at epoch {self.current_epoch}, batch "
-                f"{batch_idx}; lower lr, scale the inputs (or labels) to ordinary ranges, or "
+                f"the training loss became {float(loss.detach())} at epoch {nth(self.current_epoch)}, "
+                f"batch {nth(batch_idx)}; lower lr, scale the inputs (or labels) to ordinary ranges, or "
                 "check them for extreme values")
         optimizer.zero_grad()
         self.manual_backward(loss)

@@ -128,6 +128,9 @@ test_that("one-hot arrays, RNA and protein sets, and Python's own fit arguments"
                "has no argument batchsize; did you mean batch_size\\?")
   expect_error(trainModel("deepbind", data$x, data$y, epochs = 1, n_filters = 2),
                "has no argument n_filters; it is a setting of the deepbind model: give it to seqModel")
+  expect_error(trainModel(seqModel(), data$x, data$y, epochs = 1, filters = 2),
+               "has no argument filters; it is a setting of the deepbind model")  # R's alias
+  expect_error(trainModel(seqModel(), data$x, data$y, ep = 1), "has no argument ep$")  # no guess
 })
 
 test_that("labels that do not fit the model are errors saying so", {
