@@ -75,6 +75,14 @@ def test_whole_numbers_given_as_floats_are_drawn_as_ints():
         assert type(fit_args["epochs"]) is int and type(fit_args["lr"]) is float
         study.tell(trial, 0.5)
     assert "deepbind" in archs
+    # a study stored before this normalisation (R's 16.0) is still the same search
+    study = optuna.create_study()
+    study.set_user_attr("search", json.dumps({"space": {"arch": "deepbind", "n_filters": [16.0]},
+                                              "metric": "auroc", "cv": 3, "seed": 0}))
+    search_module._check_same_search(study, S.check_space({"arch": "deepbind", "n_filters": [16.0]}),
+                                     "auroc", 3, 0)
+    with pytest.raises(ValueError, match="was run with another search"):
+        search_module._check_same_search(study, {"arch": "deepbind", "n_filters": [32]}, "auroc", 3, 0)
 
 
 def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_data, tmp_path):
