@@ -1344,3 +1344,7 @@ def test_bad_data_tuples_and_inputs():
             fit({"arch": "mlp"}, (x, y), epochs=bad)
     with pytest.raises(ValueError, match="batch_size must be a positive whole number, not 0"):
         fit({"arch": "mlp"}, (x, y), epochs=1, batch_size=0)
+    with pytest.raises(ValueError, match="early stopping cannot watch 'r2': a binary task measures "
+                                         "loss, auroc, .* on the validation data"):
+        fit({"arch": "mlp"}, (x, y), epochs=1, valid_fraction=0.2,
+            early_stopping={"monitor": "valid_r2"})

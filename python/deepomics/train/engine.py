@@ -448,10 +448,12 @@ def _early_stopping(option, has_valid: bool, task: str, autoencoder: bool) -> di
         settings["monitor"] = "valid_" + settings["monitor"]
     if not has_valid:
         raise ValueError("early stopping needs validation data: pass valid_data or valid_fraction")
-    monitors = ["valid_loss"] + ([] if autoencoder else [f"valid_{m}" for m in M.SUMMARY[task]])
-    if settings["monitor"] not in monitors:
-        raise ValueError(f"early_stopping monitor {settings['monitor']!r} is not measured for a "
-                         f"{task} task; choose one of {', '.join(monitors)}")
+    measured = ["loss"] + ([] if autoencoder else list(M.SUMMARY[task]))
+    if settings["monitor"] not in [f"valid_{m}" for m in measured]:
+        # the names without "valid_": what Python's monitor and R's stopping_metric both take
+        raise ValueError(f"early stopping cannot watch {settings['monitor'][6:]!r}: "
+                         f"{'an autoencoder' if autoencoder else f'a {task} task'} measures "
+                         f"{', '.join(measured)} on the validation data")
     return settings
 
 

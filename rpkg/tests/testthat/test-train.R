@@ -43,6 +43,12 @@ test_that("H2O-style stopping arguments become Python's early_stopping", {
                "stopping_metric \"auc_roc\" is not a metric")
   expect_error(deepomics:::early_stopping(-1, NULL, 0, 10, TRUE), "stopping_rounds must be 0")
   expect_error(deepomics:::early_stopping(1, NULL, -1, 10, TRUE), "stopping_tolerance must be")
+  # a metric the task does not measure: the names stopping_metric takes
+  data <- planted_motif(n = 40, length = 30)
+  expect_error(trainModel(seqModel("deepbind", filters = 2), data$x, data$y, epochs = 1,
+                          validation_split = 0.25, stopping_rounds = 1, stopping_metric = "r2"),
+               "early stopping cannot watch 'r2': a binary task measures loss, auroc",
+               class = "deepomics_python_error")
 })
 
 test_that("training stops after stopping_rounds epochs without improvement", {
