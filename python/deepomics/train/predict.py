@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import data as D
 from .. import DeepomicsWarning
+from . import data as D
 from . import metrics as M
 from .engine import activate
 
