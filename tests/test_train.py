@@ -476,6 +476,53 @@ def test_anndata_errors_name_what_is_there():
         fit({"arch": "mlp"}, (adata, "cell_type"), use_rep="X_umap", epochs=1)
 
 
+def test_transposed_anndata_is_named_in_a_warning():
+    """An AnnData built genes x cells (its obs named like Ensembl genes, its var like cell
+    barcodes) trains an autoencoder without complaint unless its names are read: a warning says
+    it looks transposed and how to turn it; the right way round trains silently."""
+    import warnings
+
+    import anndata as ad
+    from deepomics import DeepomicsWarning
+
+    rng = np.random.default_rng(0)
+    genes = [f"ENSG{i:011d}" for i in range(40)]
+    cells = ["".join(rng.choice(list("ACGT"), 16)) + "-1" for _ in range(12)]
+    counts = rng.poisson(2.0, (40, 12)).astype(np.float32)
+    config = {"arch": "autoencoder", "hidden": [4], "latent_dim": 2}
+    transposed = ad.AnnData(X=counts, obs=pd.DataFrame(index=genes), var=pd.DataFrame(index=cells))
+    with pytest.warns(DeepomicsWarning, match=r"AnnData looks transposed: its samples are named "
+                      r"like Ensembl genes \(ENSG00000000000, \.\.\.\).*pass adata\.T"):
+        fit(config, transposed, epochs=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeepomicsWarning)
+        fit(config, transposed.T, epochs=1)  # cells x genes: nothing to say
+        # gene symbols as samples are not judged (they cannot be told from other names)
+        fit(config, ad.AnnData(X=counts, obs=pd.DataFrame(index=[f"GENE{i}" for i in range(40)])),
+            epochs=1)
+    frame = pd.DataFrame(counts[:12, :].T, columns=cells)  # 12 x 12, barcodes as features
+    with pytest.warns(DeepomicsWarning, match=r"DataFrame looks transposed: its features are "
+                      r"named like cell barcodes.*pass x\.T"):
+        fit(config, frame, epochs=1)
+
+
+def test_orientation_hint_needs_most_names_to_agree():
+    hint = train_data.orientation_hint
+    genes = [f"ENSMUSG{i:011d}.2" for i in range(10)]
+    assert "Ensembl" in hint(genes, None)
+    assert hint(genes[:8] + ["cell1", "cell2"], None) is None  # 80% is not most
+    assert hint(None, ["sampleA_AAACCTGAGAAACCAT"] * 10) is not None
+    assert hint(["cell1"], ["CD3E", "ACTB", "ACGTACGTACG"]) is None  # 11 letters of ACGT
+    assert hint([], []) is None
+
+
+def test_labels_as_many_as_the_columns_suggest_a_transposed_matrix():
+    x = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"labels have 30 entries but there are 8 samples.*"
+                                         r"the data has 30 columns: .* pass x\.T"):
+        fit({"arch": "mlp"}, (x.T, np.arange(30) % 2), epochs=1)
+
+
 def test_label_forms_and_task_inference():
     x, y = features(200)
     config = {"arch": "mlp", "hidden": [4]}

@@ -240,6 +240,23 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
     call. = FALSE)
 }
 
+# A warning when the names of `x` (as_py_inputs()'s `inputs`) say it is transposed: sample
+# names like Ensembl genes, or feature names like cell barcodes. Python's check_orientation()
+# judges; the fix is said as R does it. Genes can be the samples on purpose, hence a warning.
+check_orientation <- function(x, inputs, arg = "x") {
+  if (!identical(inputs$kind, "features") || !is.null(inputs$source$dimred)) {
+    return(invisible())
+  }
+  fix <- if (is(x, "SummarizedExperiment")) {
+    "a SummarizedExperiment is genes x cells (one column per cell): build it from the transposed assay"
+  } else {
+    "a matrix is samples x features (one row per cell): pass t(x)"
+  }
+  check <- py_deepomics(torch = TRUE)$train$data$check_orientation
+  py_call(check, as.list(inputs$names), as.list(inputs$features), fix, arg)
+  invisible()
+}
+
 se_inputs <- function(x, assay, dimred, features, arg) {
   if (!is.null(assay) && !is.null(dimred)) {
     stop("give assay or dimred, not both", call. = FALSE)
@@ -398,7 +415,8 @@ as_py_labels <- function(y, x, n, arg = "y") {
       stop(sprintf("%s as a matrix must be numeric (samples x outputs)", arg), call. = FALSE)
     }
     if (nrow(y) != n) {
-      stop(sprintf("%s has %d rows but there are %d samples", arg, nrow(y), n), call. = FALSE)
+      stop(sprintf("%s has %d rows but there are %d samples%s", arg, nrow(y), n,
+                   transposed_hint(x, nrow(y))), call. = FALSE)
     }
     check_no_na(y, arg)
     storage.mode(y) <- "double"
@@ -418,8 +436,8 @@ as_py_labels <- function(y, x, n, arg = "y") {
       class_label(y)), call. = FALSE)
   }
   if (length(y) != n) {
-    stop(sprintf("%s has %d labels but there are %d samples; give one label per sample, in order",
-                 arg, length(y), n), call. = FALSE)
+    stop(sprintf("%s has %d labels but there are %d samples; give one label per sample, in order%s",
+                 arg, length(y), n, transposed_hint(x, length(y))), call. = FALSE)
   }
   if (anyNA(y)) {
     stop(sprintf("%s[%d] is NA; drop the unlabelled samples or fill their labels in", arg,
@@ -431,6 +449,18 @@ as_py_labels <- function(y, x, n, arg = "y") {
                                      categories = as.list(levels(y)), ordered = is.ordered(y)))
   }
   as_py_vector(y)
+}
+
+# When the labels' count `m` is the data's other dimension, the data is likely transposed: say so.
+transposed_hint <- function(x, m) {
+  if (is(x, "SummarizedExperiment") && nrow(x) == m) {
+    sprintf("; the data has %d rows: a SummarizedExperiment is genes x samples (one column per sample)", m)
+  } else if ((is.matrix(x) || is.data.frame(x) || is(x, "Matrix")) && length(dim(x)) == 2L &&
+             ncol(x) == m) {
+    sprintf("; the data has %d columns: if it is features x samples, pass t(x)", m)
+  } else {
+    ""
+  }
 }
 
 # ---- model configs (R -> Python) -------------------------------------------------------------

@@ -15,7 +15,9 @@
 #' * A `SummarizedExperiment` or `SingleCellExperiment`, features x samples as Bioconductor
 #'   has it (it is transposed, without a copy, on the way in): the assay `assay` (by default
 #'   `"logcounts"` when a SingleCellExperiment has it, else the first assay), or with `dimred`
-#'   a reducedDim (e.g. `"PCA"`). Sparse assays stay sparse.
+#'   a reducedDim (e.g. `"PCA"`). Sparse assays stay sparse. Data whose names say it is the
+#'   wrong way round (samples named like Ensembl genes, features like cell barcodes) trains
+#'   with a warning that says so.
 #'
 #' * Genomic intervals: a `GRanges` with `genome =` the genome's FASTA file (indexed; plain or
 #'   bgzip); the ranges' sequences are read from it a batch at a time while the model trains,
@@ -92,6 +94,7 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
   model <- as_model(model)
   autoencoder <- identical(model@config$arch, "autoencoder")
   inputs <- as_py_inputs(x, assay = assay, dimred = dimred, genome = genome)
+  check_orientation(x, inputs)
   if (autoencoder && !is.null(y)) {
     stop("an autoencoder learns from x alone: leave y out", call. = FALSE)
   }

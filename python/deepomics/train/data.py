@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -481,6 +482,53 @@ def anndata_matrix(adata, *, layer=None, use_rep=None):
     return adata.X
 
 
+# ---- orientation ---------------------------------------------------------------------------------
+
+_ENSEMBL_GENE = re.compile(r"ENS[A-Z]*G\d{6,}(\.\d+)?")  # ENSG00000139618, ENSMUSG00000064370.1
+_CELL_BARCODE = re.compile(r".*[ACGT]{12,}.*")            # AAACCTGAGAAACCAT-1, sample1_ACGT...
+
+
+def orientation_hint(samples, features, checked: int = 1000) -> str | None:
+    """Why samples x features data looks transposed, judged from its names: most sample names
+    are Ensembl gene IDs, or most feature names are cell barcodes (12 or more letters of ACGT
+    in a row). None when nothing says so: no names, or ordinary ones. Only the first
+    ``checked`` names of each are looked at."""
+    def most(names, pattern) -> str | None:
+        names = [str(v) for v in list(names if names is not None else [])[:checked]]
+        hits = [v for v in names if pattern.fullmatch(v)]
+        return hits[0] if names and len(hits) >= 0.9 * len(names) else None
+
+    gene = most(samples, _ENSEMBL_GENE)
+    if gene is not None:
+        return f"its samples are named like Ensembl genes ({gene}, ...)"
+    barcode = most(features, _CELL_BARCODE)
+    if barcode is not None:
+        return f"its features are named like cell barcodes ({barcode}, ...)"
+    return None
+
+
+def check_orientation(samples, features, fix: str, what: str = "the data") -> None:
+    """Warns (``DeepomicsWarning``) when ``orientation_hint`` finds the data transposed; ``fix``
+    says how to turn it, as the caller's language and class write it. A warning, not an error:
+    genes can be the samples on purpose (an embedding of genes across cells)."""
+    hint = orientation_hint(samples, features)
+    if hint is not None:
+        warnings.warn(f"{what} looks transposed: {hint}; {fix}. If the genes are meant to be "
+                      "the samples, ignore this warning", DeepomicsWarning, stacklevel=3)
+
+
+def python_orientation(x) -> None:
+    """``check_orientation`` for an AnnData (cells x genes) or a DataFrame (samples x features):
+    the Python containers that carry names. The R package checks its own objects."""
+    if is_anndata(x):
+        check_orientation(x.obs_names, x.var_names,
+                          "an AnnData is cells x genes (one row per cell): pass adata.T", "the AnnData")
+    elif _is_data_frame(x):
+        check_orientation(x.index, x.columns,
+                          "a DataFrame is samples x features (one row per sample): pass x.T",
+                          "the DataFrame")
+
+
 # ---- labels ------------------------------------------------------------------------------------
 
 
@@ -507,8 +555,13 @@ def check_lengths(x, y, what: str = "labels") -> None:
                                         len(x) if hasattr(x, "__len__") else None)
     m = y.shape[0] if hasattr(y, "shape") else (len(y) if hasattr(y, "__len__") else None)
     if n is not None and m is not None and n != m:
+        columns = x.n_vars if is_anndata(x) else (x.shape[1] if len(getattr(x, "shape", ())) == 2
+                                                  else None)
+        turn = "adata.T" if is_anndata(x) else "x.T"
+        hint = (f"; the data has {m} columns: if it is features x samples, pass {turn}"
+                if columns == m else "")
         raise ValueError(f"{what} have {m} entries but there are {n} samples; give one label per "
-                         "sample, in the same order")
+                         f"sample, in the same order{hint}")
 
 
 def _check_label_index(x, y) -> None:

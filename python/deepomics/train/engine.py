@@ -274,6 +274,8 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     x, encoding = D.as_inputs(x_raw, model, layer=layer, use_rep=use_rep)
     _check_input_kind(model, encoding, x)
     features = D.feature_names(x_raw, use_rep=use_rep) if encoding.input_kind == "features" else None
+    if encoding.input_kind == "features" and use_rep is None:
+        D.python_orientation(x_raw)
     train = D.BatchData(x, targets)
 
     valid = None

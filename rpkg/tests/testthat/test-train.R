@@ -148,6 +148,36 @@ test_that("labels that do not fit the model are errors saying so", {
   expect_error(trainModel(mlpModel(), cluster_sce(20), "celltype"), "not a colData column")
 })
 
+test_that("data that looks transposed is named in a warning or in the labels' error", {
+  skip_if_no_backend()
+  set.seed(3)
+  cells <- vapply(1:12, function(i) paste(c(sample(c("A", "C", "G", "T"), 16, TRUE), "-1"),
+                                          collapse = ""), "")
+  genes <- sprintf("ENSG%011d", 1:30)
+  counts <- matrix(rpois(30 * 12, 2), 30, 12, dimnames = list(genes, cells))  # genes x cells
+  ae <- autoencoderModel(hidden = 4, latent = 2)
+  # an SCE built cells x genes: nothing else could tell, an autoencoder has no labels to count
+  wrong <- SingleCellExperiment::SingleCellExperiment(assays = list(counts = t(counts)))
+  expect_warning(trainModel(ae, wrong, epochs = 1), paste0(
+    "x looks transposed: its samples are named like Ensembl genes \\(ENSG00000000001, ...\\); ",
+    "a SummarizedExperiment is genes x cells"))
+  right <- SingleCellExperiment::SingleCellExperiment(assays = list(counts = counts))
+  expect_no_warning(trainModel(ae, right, epochs = 1))
+  # a matrix is samples x features; genes by symbol: the cells' barcodes as features say it
+  symbols <- counts
+  rownames(symbols) <- paste0("GENE", 1:30)
+  expect_warning(trainModel(ae, symbols, epochs = 1),
+                 "x looks transposed: its features are named like cell barcodes .*pass t\\(x\\)")
+  expect_no_warning(trainModel(ae, t(symbols), epochs = 1))
+  # labels one per column of a matrix, or one per row of an SE
+  y <- factor(rep(c("a", "b"), 6))
+  unnamed <- unname(counts)
+  expect_error(trainModel(mlpModel(), unnamed, y),
+               "y has 12 labels but there are 30 samples.*the data has 12 columns: .*pass t\\(x\\)")
+  expect_error(trainModel(mlpModel(), SummarizedExperiment::SummarizedExperiment(t(unnamed)), y),
+               "the data has 12 rows: a SummarizedExperiment is genes x samples")
+})
+
 test_that("max_shift trains on randomly shifted sequences and predicts on them as given", {
   skip_if_no_backend()
   data <- planted_motif()
