@@ -133,6 +133,21 @@ def test_dinucleotide_shuffle_refuses_soft_encodings():
         I.dinucleotide_shuffle(x)
 
 
+def test_shuffle_and_reference_counts_take_r_doubles_and_refuse_zero(planted):
+    """R passes 2 as 2.0: the same shuffles as 2; 0 is an error naming the argument."""
+    x = seq.one_hot(["ACGTTGCAAC" * 3])
+    np.testing.assert_array_equal(I.dinucleotide_shuffle(x, n=2.0, seed=1),
+                                  I.dinucleotide_shuffle(x, n=2, seed=1))
+    with pytest.raises(ValueError, match=r"n \(the number of shuffles\) must be a positive whole"):
+        I.dinucleotide_shuffle(x, n=0)
+    model, sequences = planted["model"], planted["sequences"][:2]
+    np.testing.assert_array_equal(
+        I.attribute(model, sequences, method="deepshap", n_references=3.0, seed=0),
+        I.attribute(model, sequences, method="deepshap", n_references=3, seed=0))
+    with pytest.raises(ValueError, match="n_references must be a positive whole number, not 0"):
+        I.attribute(model, sequences, method="deepshap", n_references=0)
+
+
 # ---- ISM ---------------------------------------------------------------------------------------
 
 

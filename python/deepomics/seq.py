@@ -21,6 +21,7 @@ from itertools import product
 import numpy as np
 
 from . import _core
+from .args import count
 from .messages import nth
 
 __all__ = [
@@ -486,17 +487,8 @@ def _one_hot_dtype(dtype):
     return _DTYPES[key]
 
 
-def _count_arg(value, name: str) -> int:
-    """A positive whole number; R passes 200 as 200.0, which is accepted."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a positive whole number, not {value!r}")
-    if not np.isfinite(value) or value != int(value) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, not {value!r}")
-    return int(value)
-
-
 def _kmer_k(k) -> int:
-    k = _count_arg(k, "k")
+    k = count(k, "k")
     if k > _core.max_k:
         raise ValueError(f"k must be between 1 and {_core.max_k}, not {k}")
     return k
@@ -508,7 +500,7 @@ def _is_one_hot(arr: np.ndarray) -> bool:
 
 
 def _length_arg(length) -> int:
-    return -1 if length is None else _count_arg(length, "length")
+    return -1 if length is None else count(length, "length")
 
 
 def _pad_arg(pad: str) -> str:
@@ -518,4 +510,4 @@ def _pad_arg(pad: str) -> str:
 
 
 def _threads(threads) -> int:
-    return 0 if threads is None else _count_arg(threads, "threads")
+    return 0 if threads is None else count(threads, "threads")

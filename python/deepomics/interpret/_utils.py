@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..args import count
 from ..messages import nth
-from ..seq import _count_arg
 from ..train import data as D
 from ..train.predict import _device as resolve_device
 
@@ -210,4 +210,4 @@ def batched_outputs(model, x: np.ndarray, output: Output, batch_size: int, dev) 
 
 
 def check_batch_size(batch_size) -> int:
-    return _count_arg(batch_size, "batch_size")  # as fit checks it (R's 64.0 is taken)
+    return count(batch_size, "batch_size")  # as fit checks it (R's 64.0 is taken)

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from .. import DeepomicsWarning
-from ..seq import _count_arg
+from ..args import count
 from . import _utils as U
 from ._deeplift import DeepLiftable, check_not_reused, corrected_maxpool_rule, orientations
 from .dinuc_shuffle import shuffles_of
@@ -50,7 +50,7 @@ def attribute(model, X, *, method: str = "saliency", target=None, n_references: 
         raise ValueError(f"unknown attribution method {method!r}; choose one of "
                          f"{', '.join(METHODS)}")
     batch_size = U.check_batch_size(batch_size)
-    n_steps = _count_arg(n_steps, "n_steps")  # captum asserts on 0
+    n_steps = count(n_steps, "n_steps")  # captum asserts on 0
     x = U.one_hot_inputs(model, X)
     output = U.output_column(model, target)
     with U.on_device(model, device) as dev:
@@ -111,10 +111,8 @@ def _references(x, method, n_references, references, seed):
                              f"{x.shape[1]}, {x.shape[2]}), R per sequence; got shape "
                              f"{refs.shape}")
         return _Given(refs)
-    n = _DEFAULT_REFERENCES[method] if n_references is None else n_references
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n_references must be a positive whole number, not {n_references!r}")
-    return _Shuffles(int(n), seed)
+    n = _DEFAULT_REFERENCES[method] if n_references is None else count(n_references, "n_references")
+    return _Shuffles(n, seed)
 
 
 def _baseline_method(model, x, references, output, method, n_steps, hypothetical, batch_size,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..args import count
 from ..messages import nth
 
 __all__ = ["dinucleotide_shuffle", "shuffle_codes", "shuffles_of"]
@@ -35,9 +36,7 @@ def dinucleotide_shuffle(X, *, n: int = 1, seed: int = 0) -> np.ndarray:
         x = x[None]
     if x.ndim != 3:
         raise ValueError(f"X must be one-hot (N, C, L) or (C, L); got shape {x.shape}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive whole number of shuffles, not {n!r}")
-    out = shuffles_of(x, int(n), seed, 0)
+    out = shuffles_of(x, count(n, "n (the number of shuffles)"), seed, 0)
     return out[0] if single else out
 
 

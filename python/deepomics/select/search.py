@@ -30,7 +30,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from ..seq import _count_arg
+from ..args import count
 from ..train import data as D
 from ..train import metrics as M
 from . import cv as CV
@@ -91,7 +91,7 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
 
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
-    n_trials = _count_arg(n_trials, "n_trials")  # 0 would return an empty search silently
+    n_trials = count(n_trials, "n_trials")  # 0 would return an empty search silently
     if not isinstance(data, tuple) or len(data) != 2:
         raise ValueError("data must be (x, y): a search compares models on labelled data")
     space = S.check_space(space)

@@ -19,8 +19,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ..args import count
 from ..messages import listing, nth
-from ..seq import _count_arg
 from . import data as D
 from . import metrics as M
 
@@ -243,7 +243,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
          strategy, devices, num_nodes):
     L.seed_everything(seed, workers=True, verbose=False)
     verbose = _watching() if verbose is None else bool(verbose)
-    epochs, batch_size = _count_arg(epochs, "epochs"), _count_arg(batch_size, "batch_size")
+    epochs, batch_size = count(epochs, "epochs"), count(batch_size, "batch_size")
     x_raw, y_raw = _unpack(train_data)
     y_raw = D.labels_from(y_raw, x_raw)
     D.check_lengths(x_raw, y_raw)
