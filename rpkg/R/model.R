@@ -55,6 +55,7 @@ make_config <- function(arch, args, caller) {
   }
   keys <- arch_keys(arch)
   config <- list(arch = arch)
+  spelled <- character()  # Python key -> the R name the user gave it under
   for (name in names(args)) {
     key <- name
     if (!name %in% keys && name %in% names(KEY_ALIASES)) {
@@ -65,14 +66,16 @@ make_config <- function(arch, args, caller) {
       stop(sprintf("%s(): %s is given twice (as %s and %s)", caller, key, name, key), call. = FALSE)
     }
     config[key] <- list(args[[name]])
+    if (key != name) spelled[[key]] <- name
   }
-  check_config(config)
+  check_config(config, spelled)
   config
 }
 
 # Checks a (partial) config with Python's registry; the data-dependent required keys get a
-# placeholder for the check only.
-check_config <- function(config) {
+# placeholder for the check only. `spelled` (Python key -> R name) names the settings in an
+# error as the user wrote them (`latent`, not `latent_dim`).
+check_config <- function(config, spelled = character()) {
   call <- sys.call(-2L)  # the constructor the user called
   models <- py_deepomics(torch = TRUE)$models
   probe <- config
@@ -80,7 +83,15 @@ check_config <- function(config) {
   for (key in c("n_features", "n_outputs")) {
     if (key %in% names(defaults) && is.null(probe[[key]])) probe[[key]] <- 1L
   }
-  py_call(models$check_config, config_to_py(probe), call = call)
+  tryCatch(
+    py_call(models$check_config, config_to_py(probe), call = call),
+    deepomics_python_error = function(e) {
+      for (key in names(spelled)) {
+        e$message <- gsub(sprintf("\\b%s\\b", key), spelled[[key]], e$message, perl = TRUE)
+      }
+      stop(e)
+    }
+  )
   invisible(config)
 }
 
@@ -171,7 +182,7 @@ mlpModel <- function(hidden = NULL, activation = NULL, dropout = NULL, batch_nor
 #' @export
 autoencoderModel <- function(hidden = NULL, latent = NULL, activation = NULL, dropout = NULL,
                              variational = NULL, batch_norm = NULL, ...) {
-  args <- c(list(hidden = hidden, latent_dim = latent, activation = activation, dropout = dropout,
+  args <- c(list(hidden = hidden, latent = latent, activation = activation, dropout = dropout,
                  variational = variational, batch_norm = batch_norm), list(...))
   config <- make_config("autoencoder", args, "autoencoderModel")
   new_model(config)

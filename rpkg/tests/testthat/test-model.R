@@ -51,7 +51,10 @@ test_that("a bad setting is an error naming it, before any training", {
   expect_error(mlpModel(activation = "rleu"), "did you mean 'relu'")
   expect_error(seqModel("deepbind", filters = 8, n_filters = 4), "n_filters is given twice")
   # a list setting's items are numbered as R numbers them
-  expect_error(seqModel("basset", filters = c(64, 0, 64)), "n_filters\\[2\\] must be >= 1, got 0")
+  expect_error(seqModel("basset", filters = c(64, 0, 64)), "config: filters\\[2\\] must be >= 1, got 0")
+  # a setting given under its R name is named so (Python's key otherwise)
+  expect_error(autoencoderModel(latent = 0), "latent must be >= 1")
+  expect_error(autoencoderModel(latent_dim = 0), "latent_dim must be >= 1")
   expect_error(seqModel("deepbind", 8), "every model setting must be named")
   expect_error(seqModel("transformer"), "should be one of")
 })
