@@ -39,9 +39,9 @@ KEY_ALIASES <- list(
 SEQUENCE_ARCHS <- c("deepbind", "promoter_cnn", "basset", "deepsea", "rnn", "danq", "deeploc",
                     "kmer_linear")
 
-# The Python keys of an architecture.
-arch_keys <- function(arch) {
-  params <- py_call(py_deepomics(torch = TRUE)$models$parameters, arch)
+# The Python keys of an architecture; an unknown one is an error of `call`.
+arch_keys <- function(arch, call = sys.call(-1L)) {
+  params <- py_call(py_deepomics(torch = TRUE)$models$parameters, arch, call = call)
   names(reticulate::py_to_r(params))
 }
 
@@ -53,7 +53,7 @@ make_config <- function(arch, args, caller) {
   if (length(args) && (is.null(names(args)) || any(!nzchar(names(args))))) {
     stop(caller, "(): every model setting must be named, e.g. dropout = 0.2", call. = FALSE)
   }
-  keys <- arch_keys(arch)
+  keys <- arch_keys(arch, call = sys.call(-1L))  # the constructor the user called
   config <- list(arch = arch)
   spelled <- character()  # Python key -> the R name the user gave it under
   for (name in names(args)) {

@@ -191,7 +191,7 @@ class Param:
             ok = ((self.ge is None or value >= self.ge) and (self.gt is None or value > self.gt)
                   and (self.le is None or value <= self.le) and (self.lt is None or value < self.lt))
             if not ok:
-                raise ConfigError(f"{where} must be {self._limits()}, got {value!r}", key)
+                raise ConfigError(f"{where} must be {self._limits()}, got {_fmt(value)}", key)
 
     def _doc_suffix(self) -> str:
         return f" ({self.doc})" if self.doc else ""

@@ -38,8 +38,9 @@ test_that("deepomicsModel takes a config list or a name, as Python's models.buil
   expect_identical(deepomicsModel("deepsea", filters = c(8, 8, 8))@config,
                    list(arch = "deepsea", n_filters = c(8, 8, 8)))
   expect_error(deepomicsModel(list(n_filters = 3)), "named list with 'arch'")
-  expect_error(deepomicsModel("deepbnd"), "unknown arch 'deepbnd'; did you mean 'deepbind'",
-               class = "deepomics_python_error")
+  err <- expect_error(deepomicsModel("deepbnd"), "unknown arch 'deepbnd'; did you mean 'deepbind'",
+                      class = "deepomics_python_error")
+  expect_identical(err$call[[1L]], as.name("deepomicsModel"))  # the user's call, not an internal one
 })
 
 test_that("a bad setting is an error naming it, before any training", {
@@ -48,6 +49,7 @@ test_that("a bad setting is an error naming it, before any training", {
   expect_match(conditionMessage(err), "unknown key 'filterz'")
   expect_identical(err$call[[1L]], as.name("seqModel"))
   expect_error(mlpModel(dropout = 1.5), "dropout must be >= 0 and < 1, got 1.5")
+  expect_error(mlpModel(dropout = 2), "dropout must be >= 0 and < 1, got 2$")  # not 2.0
   expect_error(mlpModel(activation = "rleu"), "did you mean 'relu'")
   expect_error(seqModel("deepbind", filters = 8, n_filters = 4), "n_filters is given twice")
   # a list setting's items are numbered as R numbers them
