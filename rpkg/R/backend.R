@@ -267,7 +267,8 @@ python_warnings_raised <- function(caught, call) {
 
 # A Python message's hints as R spells them: "pass overwrite=True" becomes "pass overwrite =
 # TRUE", "use task='multiclass'" becomes 'use task = "multiclass"' (the R functions take the
-# same argument names), and fit's names for validation data become trainModel()'s. Numbers in
+# same argument names), fit's names for validation data become trainModel()'s, and a
+# channels-last array is turned with aperm(). Numbers in
 # messages already count from 1 (deepomics.messages.INDEX_BASE, set when the backend loads).
 r_spelling <- function(message) {
   words <- c(True = "TRUE", False = "FALSE", None = "NULL")
@@ -277,6 +278,7 @@ r_spelling <- function(message) {
   }
   message <- gsub("(\\w)='([^']*)'", '\\1 = "\\2"', message, perl = TRUE)
   message <- gsub("\\bvalid_fraction\\b", "validation_split", message, perl = TRUE)
+  message <- gsub("\\bx\\.swapaxes\\(1, 2\\)", "aperm(x, c(1, 3, 2))", message, perl = TRUE)
   gsub("\\bvalid_data\\b", "validation_data", message, perl = TRUE)
 }
 

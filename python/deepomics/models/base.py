@@ -232,7 +232,7 @@ class SequenceModel(nn.Module):
             if x.dim() != 3 or x.shape[1] != self.n_channels:
                 hint = ""
                 if x.dim() == 3 and x.shape[2] == self.n_channels:
-                    hint = "; it looks channels-last: pass x.transpose(1, 2)"
+                    hint = "; it looks channels-last: pass x.swapaxes(1, 2)"  # NumPy and torch
                 elif x.dim() == 2 and x.shape[0] == self.n_channels:
                     hint = "; for one sequence add the batch dimension: x[None]"
                 elif x.dim() == 2:

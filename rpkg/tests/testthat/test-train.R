@@ -178,6 +178,17 @@ test_that("data that looks transposed is named in a warning or in the labels' er
                "the data has 12 rows: a SummarizedExperiment is genes x samples")
 })
 
+test_that("a channels-last one-hot array is an error saying how R turns it", {
+  skip_if_no_backend()
+  x <- oneHot(rep(c("ACGTACGTAC", "TTTTACGTAA"), 10))
+  y <- factor(rep(c("a", "b"), 10))
+  model <- seqModel("deepbind", filters = 2, filter_size = 3)
+  expect_error(trainModel(model, aperm(x, c(1, 3, 2)), y, epochs = 1),
+               "got shape \\(20, 10, 4\\); it looks channels-last: pass aperm\\(x, c\\(1, 3, 2\\)\\)")
+  expect_s4_class(trainModel(model, aperm(aperm(x, c(1, 3, 2)), c(1, 3, 2)), y, epochs = 1),
+                  "DeepomicsModel")  # the hint, followed, trains
+})
+
 test_that("max_shift trains on randomly shifted sequences and predicts on them as given", {
   skip_if_no_backend()
   data <- planted_motif()
