@@ -509,8 +509,11 @@ def test_sequences_of_another_length_are_a_clear_error(planted):
     with pytest.raises(ValueError, match="length 80 but the deepbind model was trained on "
                                          "sequences of length 100"):
         I.ism(model, seq.one_hot(["ACGT" * 20]))
-    with pytest.raises(ValueError, match="channels-last"):
-        I.ism(model, seq.one_hot(good).transpose(0, 2, 1))
+    turned = seq.one_hot(good).transpose(0, 2, 1)
+    with pytest.raises(ValueError, match=r"channels-last \(N, L, C\): pass x\.swapaxes\(1, 2\)"):
+        I.ism(model, turned)
+    np.testing.assert_array_equal(I.ism(model, turned.swapaxes(1, 2)),  # the hint, followed
+                                  I.ism(model, seq.one_hot(good)))
 
 
 def test_unknown_method_and_bad_targets_are_clear_errors(planted):

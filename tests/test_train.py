@@ -491,8 +491,15 @@ def test_transposed_anndata_is_named_in_a_warning():
     counts = rng.poisson(2.0, (40, 12)).astype(np.float32)
     config = {"arch": "autoencoder", "hidden": [4], "latent_dim": 2}
     transposed = ad.AnnData(X=counts, obs=pd.DataFrame(index=genes), var=pd.DataFrame(index=cells))
-    with pytest.warns(DeepomicsWarning, match=r"AnnData looks transposed: its samples are named "
-                      r"like Ensembl genes \(ENSG00000000000, \.\.\.\).*pass adata\.T"):
+    with pytest.warns(train_data.OrientationWarning,
+                      match=r"AnnData looks transposed: its samples are named like Ensembl genes "
+                            r"\(ENSG00000000000, \.\.\.\).*pass adata\.T.*category OrientationWarning"):
+        fit(config, transposed, epochs=1)
+    assert issubclass(train_data.OrientationWarning, DeepomicsWarning)  # R shows it as a warning
+    with warnings.catch_warnings():  # genes as samples on purpose: the category silences it
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=train_data.OrientationWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
         fit(config, transposed, epochs=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeepomicsWarning)
@@ -510,16 +517,21 @@ def test_orientation_hint_needs_most_names_to_agree():
     hint = train_data.orientation_hint
     genes = [f"ENSMUSG{i:011d}.2" for i in range(10)]
     assert "Ensembl" in hint(genes, None)
+    assert "Ensembl" in hint([f"ENSG{i:011d}_TP53" for i in range(10)], None)  # ID_symbol
     assert hint(genes[:8] + ["cell1", "cell2"], None) is None  # 80% is not most
-    assert hint(None, ["sampleA_AAACCTGAGAAACCAT"] * 10) is not None
-    assert hint(["cell1"], ["CD3E", "ACTB", "ACGTACGTACG"]) is None  # 11 letters of ACGT
+    for barcode in ("AAACCTGAGAAACCAT-1", "sampleA_AAACCTGAGAAACCAT", "AAAGCCTGGCTAAC-1"):
+        assert "cell barcodes" in hint(None, [barcode] * 10)
+    assert hint(["cell1"], ["CD3E", "ACTB", "ACGTACGTACG"]) is None  # 11 letters is no barcode
+    # sequences as features on purpose (sgRNA spacers, 20 nt; chromatin peaks) are not judged
+    assert hint(["screen1"], ["GACCGGAACGATCTCGCGTA", "TTGCTCAAGTCGACAGCTAC"]) is None
+    assert hint(["cell1"], ["chr1:100-200", "chr2:5-90"]) is None
     assert hint([], []) is None
 
 
 def test_labels_as_many_as_the_columns_suggest_a_transposed_matrix():
     x = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
     with pytest.raises(ValueError, match=r"labels have 30 entries but there are 8 samples.*"
-                                         r"the data has 30 columns: .* pass x\.T"):
+                                         r"the data has 30 columns: .* transpose it \(x\.T\)"):
         fit({"arch": "mlp"}, (x.T, np.arange(30) % 2), epochs=1)
 
 

@@ -26,3 +26,9 @@ def listing(values, limit: int = 10) -> str:
     values = list(values)
     shown = ", ".join(str(v) for v in values[:limit])
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def channels_last(name: str = "x") -> str:
+    """The hint for a one-hot array given as (N, L, C): how to turn it into (N, C, L). NumPy
+    arrays and torch tensors both have ``swapaxes``; R reads it as ``aperm(x, c(1, 3, 2))``."""
+    return f"it looks channels-last (N, L, C): pass {name}.swapaxes(1, 2)"

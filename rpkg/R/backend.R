@@ -255,7 +255,9 @@ python_warnings_raised <- function(caught, call) {
   for (w in records) {
     if (!is.null(ours) && reticulate::py_to_r(builtins$issubclass(w$category, ours))) {
       message <- r_spelling(reticulate::py_to_r(builtins$str(w$message)))
-      warning(structure(class = c("deepomics_python_warning", "warning", "condition"),
+      category <- reticulate::py_to_r(builtins$getattr(w$category, "__name__"))
+      own <- if (category != "DeepomicsWarning") warning_class(category)
+      warning(structure(class = c(own, "deepomics_python_warning", "warning", "condition"),
                         list(message = message, call = call)))
     } else {
       caught$module$showwarning(w$message, w$category, w$filename, w$lineno)
@@ -263,13 +265,19 @@ python_warnings_raised <- function(caught, call) {
   }
 }
 
+# The R condition class of a Python warning category: OrientationWarning becomes
+# deepomics_orientation_warning (what suppressWarnings(classes =) and withCallingHandlers() take).
+warning_class <- function(category) {
+  paste0("deepomics_", tolower(gsub("(?<=[a-z])(?=[A-Z])", "_", category, perl = TRUE)))
+}
+
 `%||%` <- function(x, y) if (is.null(x)) y else x
 
 # A Python message's hints as R spells them: "pass overwrite=True" becomes "pass overwrite =
 # TRUE", "use task='multiclass'" becomes 'use task = "multiclass"' (the R functions take the
-# same argument names), fit's names for validation data become trainModel()'s, and a
-# channels-last array is turned with aperm(). Numbers in
-# messages already count from 1 (deepomics.messages.INDEX_BASE, set when the backend loads).
+# same argument names), fit's names for validation data become trainModel()'s, a channels-last
+# array is turned with aperm(), and a warning's Python category is named by its R class. Numbers
+# in messages already count from 1 (deepomics.messages.INDEX_BASE, set when the backend loads).
 r_spelling <- function(message) {
   words <- c(True = "TRUE", False = "FALSE", None = "NULL")
   for (python in names(words)) {
@@ -279,6 +287,12 @@ r_spelling <- function(message) {
   message <- gsub("(\\w)='([^']*)'", '\\1 = "\\2"', message, perl = TRUE)
   message <- gsub("\\bvalid_fraction\\b", "validation_split", message, perl = TRUE)
   message <- gsub("\\bx\\.swapaxes\\(1, 2\\)", "aperm(x, c(1, 3, 2))", message, perl = TRUE)
+  category <- regmatches(message, regexpr("\\(category \\w+Warning\\)", message))
+  if (length(category)) {
+    class <- warning_class(gsub("^\\(category |\\)$", "", category))
+    message <- sub(category, sprintf("(suppressWarnings(..., classes = \"%s\"))", class), message,
+                   fixed = TRUE)
+  }
   gsub("\\bvalid_data\\b", "validation_data", message, perl = TRUE)
 }
 

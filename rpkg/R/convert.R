@@ -250,10 +250,11 @@ check_orientation <- function(x, inputs, arg = "x") {
   fix <- if (is(x, "SummarizedExperiment")) {
     "a SummarizedExperiment is genes x cells (one column per cell): build it from the transposed assay"
   } else {
-    "a matrix is samples x features (one row per cell): pass t(x)"
+    "a matrix is samples x features (one row per sample): pass t(x)"
   }
   check <- py_deepomics(torch = TRUE)$train$data$check_orientation
-  py_call(check, as.list(inputs$names), as.list(inputs$features), fix, arg)
+  first <- function(names) as.list(utils::head(names, 1000L))  # all it looks at; a list, even of one
+  py_call(check, first(inputs$names), first(inputs$features), fix, arg)
   invisible()
 }
 
@@ -457,7 +458,7 @@ transposed_hint <- function(x, m) {
     sprintf("; the data has %d rows: a SummarizedExperiment is genes x samples (one column per sample)", m)
   } else if ((is.matrix(x) || is.data.frame(x) || is(x, "Matrix")) && length(dim(x)) == 2L &&
              ncol(x) == m) {
-    sprintf("; the data has %d columns: if it is features x samples, pass t(x)", m)
+    sprintf("; the data has %d columns: if it is features x samples, transpose it with t()", m)
   } else {
     ""
   }

@@ -136,7 +136,7 @@ seqModel <- function(arch = c("deepbind", "promoter_cnn", "basset", "deepsea", "
                               "deeploc", "kmer_linear"),
                      ..., alphabet = NULL, length = NULL, strand = NULL) {
   arch <- match.arg(arch)
-  args <- c(list(...), list(alphabet = alphabet, seq_len = length, strand = strand))
+  args <- c(list(...), list(alphabet = alphabet, length = length, strand = strand))
   config <- make_config(arch, args, "seqModel")
   new_model(config)
 }

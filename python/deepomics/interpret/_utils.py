@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..args import count
-from ..messages import nth
+from ..messages import channels_last, nth
 from ..train import data as D
 from ..train.predict import _device as resolve_device
 
@@ -78,8 +78,7 @@ def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) 
                          f"sequence axis with X[None] for one sequence")
     n_channels = getattr(model, "n_channels", 4)
     if x.ndim != 3 or x.shape[1] != n_channels:
-        hint = "; it looks channels-last: pass X.transpose(0, 2, 1)" if (
-            x.ndim == 3 and x.shape[2] == n_channels) else ""
+        hint = "; " + channels_last() if x.ndim == 3 and x.shape[2] == n_channels else ""
         raise ValueError(f"{what} must be one-hot (N, {n_channels}, L) for this "
                          f"{_arch(model)} model's {n_channels}-letter alphabet; got shape "
                          f"{tuple(x.shape)}{hint}")

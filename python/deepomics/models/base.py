@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from .. import seq as _seq
+from ..messages import channels_last
 from .registry import ConfigError, Param
 
 __all__ = [
@@ -232,7 +233,7 @@ class SequenceModel(nn.Module):
             if x.dim() != 3 or x.shape[1] != self.n_channels:
                 hint = ""
                 if x.dim() == 3 and x.shape[2] == self.n_channels:
-                    hint = "; it looks channels-last: pass x.swapaxes(1, 2)"  # NumPy and torch
+                    hint = "; " + channels_last()
                 elif x.dim() == 2 and x.shape[0] == self.n_channels:
                     hint = "; for one sequence add the batch dimension: x[None]"
                 elif x.dim() == 2:

@@ -198,7 +198,8 @@ class Param:
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+    """A number as a person writes it: 2, not 2.0 (huge whole floats stay in floating notation)."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else str(x)
 
 
 def _show(value: Any) -> str:

@@ -484,17 +484,25 @@ def anndata_matrix(adata, *, layer=None, use_rep=None):
 
 # ---- orientation ---------------------------------------------------------------------------------
 
-_ENSEMBL_GENE = re.compile(r"ENS[A-Z]*G\d{6,}(\.\d+)?")  # ENSG00000139618, ENSMUSG00000064370.1
-_CELL_BARCODE = re.compile(r".*[ACGT]{12,}.*")            # AAACCTGAGAAACCAT-1, sample1_ACGT...
+# ENSG00000139618, ENSMUSG00000064370.1, ENSG00000141510_TP53
+_ENSEMBL_GENE = re.compile(r"ENS[A-Z]*G\d{6,}(\.\d+)?([_|:-].*)?")
+# AAACCTGAGAAACCAT-1 (10x, 16 letters; 14 in v1, 12 in Drop-seq), sample1_AAACCTGAGAAACCAT;
+# not a 20-letter sgRNA spacer or a longer sequence feature
+_CELL_BARCODE = re.compile(r"(.*[_:])?[ACGT]{12,16}(-\d+)?")
+
+
+class OrientationWarning(DeepomicsWarning):
+    """The data looks transposed (genes as samples); filter this category to silence it where
+    genes are the samples on purpose."""
 
 
 def orientation_hint(samples, features, checked: int = 1000) -> str | None:
     """Why samples x features data looks transposed, judged from its names: most sample names
-    are Ensembl gene IDs, or most feature names are cell barcodes (12 or more letters of ACGT
-    in a row). None when nothing says so: no names, or ordinary ones. Only the first
-    ``checked`` names of each are looked at."""
+    are Ensembl gene IDs, or most feature names are cell barcodes (12 to 16 letters of ACGT,
+    with an optional prefix and -1 suffix). None when nothing says so: no names, or ordinary
+    ones. Only the first ``checked`` names of each are looked at."""
     def most(names, pattern) -> str | None:
-        names = [str(v) for v in list(names if names is not None else [])[:checked]]
+        names = [] if names is None else [str(v) for v in names[:checked]]  # Index, list, array
         hits = [v for v in names if pattern.fullmatch(v)]
         return hits[0] if names and len(hits) >= 0.9 * len(names) else None
 
@@ -508,13 +516,14 @@ def orientation_hint(samples, features, checked: int = 1000) -> str | None:
 
 
 def check_orientation(samples, features, fix: str, what: str = "the data") -> None:
-    """Warns (``DeepomicsWarning``) when ``orientation_hint`` finds the data transposed; ``fix``
-    says how to turn it, as the caller's language and class write it. A warning, not an error:
-    genes can be the samples on purpose (an embedding of genes across cells)."""
+    """Warns (``OrientationWarning``) when ``orientation_hint`` finds the data transposed;
+    ``fix`` says how to turn it, as the caller's language and class write it. A warning, not an
+    error: genes can be the samples on purpose (an embedding of genes across cells)."""
     hint = orientation_hint(samples, features)
     if hint is not None:
         warnings.warn(f"{what} looks transposed: {hint}; {fix}. If the genes are meant to be "
-                      "the samples, ignore this warning", DeepomicsWarning, stacklevel=3)
+                      "the samples, silence this warning (category OrientationWarning)",
+                      OrientationWarning, stacklevel=3)
 
 
 def python_orientation(x) -> None:
@@ -557,8 +566,8 @@ def check_lengths(x, y, what: str = "labels") -> None:
     if n is not None and m is not None and n != m:
         columns = x.n_vars if is_anndata(x) else (x.shape[1] if len(getattr(x, "shape", ())) == 2
                                                   else None)
-        turn = "adata.T" if is_anndata(x) else "x.T"
-        hint = (f"; the data has {m} columns: if it is features x samples, pass {turn}"
+        turn = " (adata.T)" if is_anndata(x) else " (x.T)" if what == "labels" else ""
+        hint = (f"; the data has {m} columns: if it is features x samples, transpose it{turn}"
                 if columns == m else "")
         raise ValueError(f"{what} have {m} entries but there are {n} samples; give one label per "
                          f"sample, in the same order{hint}")

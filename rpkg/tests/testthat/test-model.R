@@ -57,6 +57,8 @@ test_that("a bad setting is an error naming it, before any training", {
   # a setting given under its R name is named so (Python's key otherwise)
   expect_error(autoencoderModel(latent = 0), "latent must be >= 1")
   expect_error(autoencoderModel(latent_dim = 0), "latent_dim must be >= 1")
+  expect_error(seqModel("deepbind", length = 0), "deepbind config: length must be >= 1")
+  expect_error(seqModel("deepbind", length = 10, seq_len = 20), "given twice \\(as length and seq_len\\)")
   expect_error(seqModel("deepbind", 8), "every model setting must be named")
   expect_error(seqModel("transformer"), "should be one of")
 })

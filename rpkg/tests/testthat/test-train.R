@@ -160,7 +160,11 @@ test_that("data that looks transposed is named in a warning or in the labels' er
   wrong <- SingleCellExperiment::SingleCellExperiment(assays = list(counts = t(counts)))
   expect_warning(trainModel(ae, wrong, epochs = 1), paste0(
     "x looks transposed: its samples are named like Ensembl genes \\(ENSG00000000001, ...\\); ",
-    "a SummarizedExperiment is genes x cells"))
+    "a SummarizedExperiment is genes x cells.*silence this warning \\(suppressWarnings\\(..., ",
+    "classes = \"deepomics_orientation_warning\"\\)\\)"), class = "deepomics_orientation_warning")
+  # genes as samples on purpose: the class the message names silences it, and only it
+  expect_no_warning(suppressWarnings(trainModel(ae, wrong, epochs = 1),
+                                     classes = "deepomics_orientation_warning"))
   right <- SingleCellExperiment::SingleCellExperiment(assays = list(counts = counts))
   expect_no_warning(trainModel(ae, right, epochs = 1))
   # a matrix is samples x features; genes by symbol: the cells' barcodes as features say it
@@ -173,7 +177,7 @@ test_that("data that looks transposed is named in a warning or in the labels' er
   y <- factor(rep(c("a", "b"), 6))
   unnamed <- unname(counts)
   expect_error(trainModel(mlpModel(), unnamed, y),
-               "y has 12 labels but there are 30 samples.*the data has 12 columns: .*pass t\\(x\\)")
+               "y has 12 labels but there are 30 samples.*the data has 12 columns: .*transpose it with t\\(\\)")
   expect_error(trainModel(mlpModel(), SummarizedExperiment::SummarizedExperiment(t(unnamed)), y),
                "the data has 12 rows: a SummarizedExperiment is genes x samples")
 })
@@ -184,9 +188,12 @@ test_that("a channels-last one-hot array is an error saying how R turns it", {
   y <- factor(rep(c("a", "b"), 10))
   model <- seqModel("deepbind", filters = 2, filter_size = 3)
   expect_error(trainModel(model, aperm(x, c(1, 3, 2)), y, epochs = 1),
-               "got shape \\(20, 10, 4\\); it looks channels-last: pass aperm\\(x, c\\(1, 3, 2\\)\\)")
-  expect_s4_class(trainModel(model, aperm(aperm(x, c(1, 3, 2)), c(1, 3, 2)), y, epochs = 1),
-                  "DeepomicsModel")  # the hint, followed, trains
+               "got shape \\(20, 10, 4\\); it looks channels-last \\(N, L, C\\): pass aperm\\(x, c\\(1, 3, 2\\)\\)")
+  fitted <- trainModel(model, aperm(aperm(x, c(1, 3, 2)), c(1, 3, 2)), y, epochs = 1)
+  expect_s4_class(fitted, "DeepomicsModel")  # the hint, followed, trains
+  # interpretation says it the same way
+  expect_error(attribution(fitted, aperm(x[1:2, , ], c(1, 3, 2))),
+               "channels-last \\(N, L, C\\): pass aperm\\(x, c\\(1, 3, 2\\)\\)")
 })
 
 test_that("max_shift trains on randomly shifted sequences and predicts on them as given", {
