@@ -200,3 +200,46 @@ def test_predict_writes_a_regressors_values_under_the_documented_keys():
     assert list(out.columns) == ["double", "negated"] and list(out.index) == list(adata.obs_names)
     assert np.corrcoef(out["double"], x[:, 1])[0, 1] > 0.95
     assert np.corrcoef(out["negated"], x[:, 2])[0, 1] < -0.95
+
+
+def test_what_the_user_had_is_not_overwritten_unless_asked(tmp_path):
+    """A key_added that names the user's own data (the labels, scanpy's X_pca, the raw counts'
+    layer) is refused before any training; overwrite=True replaces it; what deepomics wrote
+    itself it replaces when run again, also after a round trip through h5ad."""
+    adata = clusters(n=120, p=10)
+    labels = adata.obs["cell_type"].copy()
+    pca = np.ones((adata.n_obs, 2))
+    adata.obsm["X_pca"] = pca.copy()
+    adata.uns["pca"] = {"variance_ratio": np.array([0.5, 0.2])}
+    adata.layers["counts"] = np.asarray(adata.X).copy()
+    counts = adata.layers["counts"].copy()
+    with pytest.raises(ValueError, match=r"adata.obs\['cell_type'\] already holds data that "
+                                         r"deepomics did not write; choose another key_added, or "
+                                         r"pass overwrite=True"):
+        tl.classify(adata, "cell_type", key_added="cell_type", epochs=1)
+    pd.testing.assert_series_equal(adata.obs["cell_type"], labels)
+    with pytest.raises(ValueError, match=r"adata.obsm\['X_pca'\] already holds"):
+        tl.autoencoder(adata, key_added="X_pca", epochs=1)
+    with pytest.raises(ValueError, match=r"adata.layers\['counts'\] already holds .* another "
+                                         r"reconstruction_layer"):
+        tl.autoencoder(adata, reconstruction_layer="counts", epochs=1)
+    assert "X_deepomics" not in adata.obsm  # refused before anything was written
+    np.testing.assert_array_equal(adata.obsm["X_pca"], pca)
+    np.testing.assert_array_equal(adata.uns["pca"]["variance_ratio"], [0.5, 0.2])
+    np.testing.assert_array_equal(adata.layers["counts"], counts)
+
+    tl.autoencoder(adata, latent_dim=2, hidden=(4,), epochs=1)
+    first = adata.obsm["X_deepomics"].copy()
+    tl.autoencoder(adata, latent_dim=3, hidden=(4,), epochs=1)  # its own key: replaced
+    assert adata.obsm["X_deepomics"].shape == (adata.n_obs, 3) and first.shape[1] == 2
+    path = tmp_path / "cells.h5ad"
+    adata.write_h5ad(path)
+    again = ad.read_h5ad(path)
+    tl.autoencoder(again, latent_dim=2, hidden=(4,), epochs=1)
+    assert again.obsm["X_deepomics"].shape == (again.n_obs, 2)
+
+    tl.autoencoder(adata, latent_dim=2, hidden=(4,), epochs=1, key_added="X_pca", overwrite=True)
+    assert adata.obsm["X_pca"].shape == (adata.n_obs, 2) and not np.array_equal(adata.obsm["X_pca"], pca)
+    model = train.fit({"arch": "mlp", "hidden": [4]}, (adata, "cell_type"), epochs=1)
+    with pytest.raises(ValueError, match=r"adata.obs\['cell_type'\] already holds"):
+        tl.predict(adata, model, key_added="cell_type")

@@ -10,7 +10,10 @@ under a documented key, says where, and returns the fitted model.
   ``predict_targets`` gives the targets of new profiles as an AnnData (cells x targets).
 - ``predict``: any fitted model on an AnnData, written the way the functions above write.
 
-Each also records its settings and training history in ``uns[...]``. The matrix is ``X``,
+Each also records its settings and training history in ``uns[...]``. A key that already holds
+something deepomics did not write (the labels themselves, scanpy's ``X_pca``, the raw counts'
+layer) is refused before any training unless ``overwrite=True``; what deepomics wrote, it
+replaces when run again (listed in ``uns["deepomics_written"]``). The matrix is ``X``,
 ``layer=`` or ``use_rep=`` (an ``obsm`` key); sparse matrices are densified a batch at a time,
 and a backed AnnData (``anndata.read_h5ad(path, backed="r")``) is read from disk batch by batch.
 Preprocessing is scanpy's (``sc.pp.normalize_total``, ``sc.pp.log1p``,
@@ -34,34 +37,41 @@ def autoencoder(adata, *, layer: str | None = None, use_rep: str | None = None,
                 dropout: float = 0.0, key_added: str = "X_deepomics",
                 reconstruction_layer: str | None = None, epochs: int = 100,
                 batch_size: int = 128, lr: float = 1e-3, valid_fraction: float = 0.1,
-                patience: int = 10, seed: int = 0, verbose: bool | None = None, **fit_kwargs):
+                patience: int = 10, seed: int = 0, verbose: bool | None = None,
+                overwrite: bool = False, **fit_kwargs):
     """Trains an autoencoder on the cells' profiles; writes the latent ``(n_obs, latent_dim)`` to
     ``adata.obsm[key_added]`` and, with ``reconstruction_layer``, the reconstructions
     ``(n_obs, n_vars)`` to ``adata.layers[reconstruction_layer]``. Returns the model."""
     from .train import fit
 
     _check_genes(adata, layer, use_rep)
+    if reconstruction_layer is not None and use_rep is not None:
+        raise ValueError("reconstruction_layer needs the model to learn from X or a layer, "
+                         "not use_rep (an obsm entry has no layer shape)")
+    slots = [("obsm", key_added), ("uns", key_added.removeprefix("X_"))]
+    if reconstruction_layer is not None:
+        slots.append(("layers", reconstruction_layer))
+    _claim(adata, slots, overwrite)
     config = {"arch": "autoencoder", "hidden": list(hidden), "latent_dim": latent_dim,
               "variational": variational, "dropout": dropout}
     model = fit(config, (adata, None), **_fit_args(epochs, batch_size, lr, valid_fraction, patience,
                                                    seed, verbose, layer, use_rep, fit_kwargs))
-    predict(adata, model, layer=layer, use_rep=use_rep, key_added=key_added)
+    predict(adata, model, layer=layer, use_rep=use_rep, key_added=key_added, overwrite=True)
     if reconstruction_layer is not None:
-        if use_rep is not None:
-            raise ValueError("reconstruction_layer needs the model to learn from X or a layer, "
-                             "not use_rep (an obsm entry has no layer shape)")
         from .train import predict as predict_array
 
         adata.layers[reconstruction_layer] = predict_array(model, adata, layer=layer)
     _record(adata, key_added.removeprefix("X_"), model, layer, use_rep,
             {"latent_dim": latent_dim, "hidden": list(hidden), "variational": variational})
+    _mark(adata, slots)
     return model
 
 
 def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | None = None,
              model=None, key_added: str | None = None, epochs: int = 100, batch_size: int = 64,
              lr: float = 1e-3, valid_fraction: float = 0.1, patience: int = 10,
-             class_weight=None, seed: int = 0, verbose: bool | None = None, **fit_kwargs):
+             class_weight=None, seed: int = 0, verbose: bool | None = None,
+             overwrite: bool = False, **fit_kwargs):
     """Trains a classifier of ``obs[label_key]`` on the labelled cells and predicts every cell:
     labels to ``obs[key_added]`` (default ``label_key + "_deepomics"``), probabilities
     (n_obs x classes, a DataFrame) to ``obsm[key_added + "_proba"]``. ``model`` is a config dict
@@ -70,6 +80,9 @@ def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | 
 
     labels = D.labels_from(label_key, adata)
     _check_genes(adata, layer, use_rep)
+    key_added = key_added or f"{label_key}_deepomics"
+    slots = [("obs", key_added), ("obsm", key_added + "_proba"), ("uns", key_added)]
+    _claim(adata, slots, overwrite)
     labelled = np.asarray(labels.notna())
     if labelled.sum() < 2:
         raise ValueError(f"obs[{label_key!r}] has {int(labelled.sum())} labelled cells; a "
@@ -91,18 +104,19 @@ def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | 
                  class_weight=class_weight,
                  **_fit_args(epochs, batch_size, lr, valid_fraction, patience, seed, verbose, layer,
                              use_rep, fit_kwargs))
-    key_added = key_added or f"{label_key}_deepomics"
-    predict(adata, fitted, layer=layer, use_rep=use_rep, key_added=key_added)
+    predict(adata, fitted, layer=layer, use_rep=use_rep, key_added=key_added, overwrite=True)
     _record(adata, key_added, fitted, layer, use_rep,
             {"label_key": label_key, "n_labelled": int(labelled.sum()),
              "model": json.dumps(fitted.config)})
+    _mark(adata, slots)
     return fitted
 
 
 def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1000),
          activation: str = "tanh", dropout: float = 0.1, epochs: int = 200,
          batch_size: int = 64, lr: float = 1e-3, valid_fraction: float = 0.1, patience: int = 20,
-         seed: int = 0, verbose: bool | None = None, key_added: str = "dgex", **fit_kwargs):
+         seed: int = 0, verbose: bool | None = None, key_added: str = "dgex",
+         overwrite: bool = False, **fit_kwargs):
     """Trains D-GEX (Chen et al. 2016): the expression of ``targets`` (var names) from that of
     ``landmarks`` (var names), on every cell or sample of ``adata``. Returns the model; its
     ``feature_names`` are the landmarks and its ``classes`` the targets, so ``predict_targets``
@@ -115,6 +129,7 @@ def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1
         raise ValueError(f"{len(overlap)} genes are both landmarks and targets (e.g. "
                          f"{', '.join(sorted(overlap)[:5])}); a target must not be an input")
     _check_genes(adata, layer, None, genes=landmarks + targets)
+    _claim(adata, [("uns", key_added)], overwrite)
     x = _columns(adata, landmarks, layer)
     y = pd.DataFrame(_dense(_columns(adata, targets, layer)), columns=targets,
                      index=adata.obs_names)
@@ -125,6 +140,7 @@ def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1
     model.feature_names = landmarks
     _record(adata, key_added, model, layer, None,
             {"n_landmarks": len(landmarks), "n_targets": len(targets)})
+    _mark(adata, [("uns", key_added)])
     return model
 
 
@@ -149,20 +165,30 @@ def predict_targets(adata, model, *, layer: str | None = None, batch_size: int =
 
 
 def predict(adata, model, *, layer: str | None = None, use_rep: str | None = None,
-            key_added: str = "deepomics", batch_size: int = 256) -> None:
+            key_added: str = "deepomics", batch_size: int = 256, overwrite: bool = False) -> None:
     """Writes a fitted model's outputs for every cell into ``adata``: an autoencoder's latent to
     ``obsm[key_added]``; a classifier's labels to ``obs[key_added]`` and probabilities to
     ``obsm[key_added + "_proba"]``; a regressor's values to ``obs[key_added]`` (one target) or
     ``obsm[key_added]`` (a DataFrame, one column per target)."""
     from .train import embed, predict as predict_array
 
+    task, classes = getattr(model, "task", None), getattr(model, "classes", None)
+    if callable(getattr(model, "encode", None)):
+        slots = [("obsm", key_added)]
+    elif task in ("binary", "multiclass"):
+        slots = [("obs", key_added), ("obsm", key_added + "_proba")]
+    else:  # one target to obs, several to obsm: both are claimed, one is written
+        slots = [("obs", key_added), ("obsm", key_added)]
+    _claim(adata, slots, overwrite)
     if callable(getattr(model, "encode", None)):
         adata.obsm[key_added] = embed(model, adata, layer=layer, use_rep=use_rep,
                                       batch_size=batch_size)
+        _mark(adata, slots)
         _said(f"latent ({adata.obsm[key_added].shape[1]} dimensions) in obsm[{key_added!r}]")
         return
     out = predict_array(model, adata, layer=layer, use_rep=use_rep, batch_size=batch_size)
-    task, classes = getattr(model, "task", None), getattr(model, "classes", None)
+    slots = slots if task in ("binary", "multiclass") else [slots[0] if out.ndim == 1 else slots[1]]
+    _mark(adata, slots)
     if task in ("binary", "multiclass"):
         probs = np.column_stack([1 - out, out]) if task == "binary" else out
         labels = [str(c) for c in classes]
@@ -243,6 +269,30 @@ def _dense(m) -> np.ndarray:
     if isinstance(m, D.RowReader):
         return m[np.arange(m.shape[0])]
     return m.toarray() if hasattr(m, "toarray") else np.asarray(m)
+
+
+_WRITTEN = "deepomics_written"  # uns: the "slot/key" entries deepomics wrote, e.g. "obsm/X_deepomics"
+
+
+def _claim(adata, slots: list[tuple[str, str]], overwrite: bool) -> None:
+    """Refuses, before any work, to write where ``adata`` already holds something deepomics did
+    not write (``slots``: (``"obs"``, ``"obsm"``, ``"layers"`` or ``"uns"``, key)), unless
+    ``overwrite``: the user's labels, scanpy's ``X_pca`` or the raw counts are theirs."""
+    if overwrite:
+        return
+    ours = {str(v) for v in adata.uns.get(_WRITTEN, [])}
+    for slot, key in slots:
+        holder = getattr(adata, slot)
+        if key in (holder.columns if slot == "obs" else holder.keys()) and f"{slot}/{key}" not in ours:
+            what = "key_added" if slot != "layers" else "reconstruction_layer"
+            raise ValueError(f"adata.{slot}[{key!r}] already holds data that deepomics did not "
+                             f"write; choose another {what}, or pass overwrite=True to replace it")
+
+
+def _mark(adata, slots: list[tuple[str, str]]) -> None:
+    """Notes ``slots`` as deepomics' own, so that running again replaces them."""
+    ours = [str(v) for v in adata.uns.get(_WRITTEN, [])]
+    adata.uns[_WRITTEN] = ours + [f"{slot}/{key}" for slot, key in slots if f"{slot}/{key}" not in ours]
 
 
 def _record(adata, key: str, model, layer, use_rep, params: dict) -> None:
