@@ -243,3 +243,16 @@ def test_what_the_user_had_is_not_overwritten_unless_asked(tmp_path):
     model = train.fit({"arch": "mlp", "hidden": [4]}, (adata, "cell_type"), epochs=1)
     with pytest.raises(ValueError, match=r"adata.obs\['cell_type'\] already holds"):
         tl.predict(adata, model, key_added="cell_type")
+
+
+def test_classify_refuses_a_column_of_quantities():
+    adata = clusters(n=120, p=10)
+    adata.obs["n_genes"] = np.arange(adata.n_obs) + 100        # a count: 120 distinct numbers
+    adata.obs["score"] = np.linspace(0, 1, adata.n_obs)         # fractions
+    for key, distinct in (("n_genes", 120), ("score", 120)):
+        with pytest.raises(ValueError, match=rf"obs\['{key}'\] holds quantities \({distinct} "
+                                             r"distinct numbers\), not classes"):
+            tl.classify(adata, key, epochs=1)
+    adata.obs["cluster"] = np.arange(adata.n_obs) % 3          # clusters coded as numbers: fine
+    tl.classify(adata, "cluster", epochs=1)
+    assert set(adata.obs["cluster_deepomics"].cat.categories) == {"0", "1", "2"}

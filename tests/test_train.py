@@ -551,6 +551,54 @@ def test_label_forms_and_task_inference():
     assert fit(config, (x, y.astype(float)), task="regression", epochs=1).task == "regression"
 
 
+def test_labels_missing_mixed_or_of_the_other_type_are_said_so():
+    """Missing labels in a plain list (NumPy would read NaN as the text 'nan') or a pandas
+    string column (pd.NA), text mixed with numbers, missing values written as text, labels as
+    text against a model whose classes are numbers, and counts read as classes."""
+    import warnings
+
+    from deepomics import DeepomicsWarning
+
+    x, y = features(60)
+    config = {"arch": "mlp", "hidden": [4]}
+    names = np.where(y == 1, "pos", "neg").astype(object)
+    with_nan = list(names)
+    with_nan[3] = float("nan")
+    with pytest.raises(ValueError, match="label 3 is missing"):
+        fit(config, (x, with_nan), epochs=1)
+    series = pd.Series(names.copy(), dtype="string")  # (pandas may share the array)
+    series[5] = pd.NA
+    with pytest.raises(ValueError, match="label 5 is missing"):
+        fit(config, (x, series), epochs=1)
+    mixed = list(y)
+    mixed[0] = str(mixed[0])
+    with pytest.raises(ValueError, match=r"the labels mix text \('[01]'\) and numbers"):
+        fit(config, (x, mixed), epochs=1)
+    texts = list(names)
+    texts[1], texts[2] = "nan", "NA"
+    with pytest.warns(DeepomicsWarning, match="2 of the labels read 'NA', 'nan', which looks like "
+                                              "missing values written as text"):
+        assert fit(config, (x, texts), epochs=1).classes == ["NA", "nan", "neg", "pos"]
+
+    numeric = fit(config, (x, y), epochs=1)
+    assert numeric.classes == [0, 1]
+    with pytest.raises(ValueError, match="the labels are text but the classes are numbers: "
+                                         r"convert them, e.g. np.asarray\(y, dtype=int\)"):
+        evaluate(numeric, (x, y.astype(str)))
+    text = fit(config, (x, y.astype(str)), epochs=1)
+    with pytest.raises(ValueError, match="the labels are numbers but the classes are text"):
+        evaluate(text, (x, y))
+
+    counts = np.arange(60) % 20
+    with pytest.warns(DeepomicsWarning, match=r"20 distinct whole numbers, read as 20 classes; if "
+                                              r"they are quantities .* task='regression'"):
+        assert fit(config, (x, counts), epochs=1).task == "multiclass"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeepomicsWarning)
+        fit(config, (x, counts), task="multiclass", epochs=1)  # said: no warning
+        fit(config, (x, counts % 5), epochs=1)  # a few classes coded as numbers
+
+
 def test_class_weight_options():
     x, y = features(200)
     config = {"arch": "mlp", "hidden": [4]}

@@ -79,6 +79,7 @@ def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | 
     from .train import fit
 
     labels = D.labels_from(label_key, adata)
+    _check_classes(labels, label_key)
     _check_genes(adata, layer, use_rep)
     key_added = key_added or f"{label_key}_deepomics"
     slots = [("obs", key_added), ("obsm", key_added + "_proba"), ("uns", key_added)]
@@ -269,6 +270,19 @@ def _dense(m) -> np.ndarray:
     if isinstance(m, D.RowReader):
         return m[np.arange(m.shape[0])]
     return m.toarray() if hasattr(m, "toarray") else np.asarray(m)
+
+
+def _check_classes(labels: pd.Series, label_key: str) -> None:
+    """Refuses an obs column of quantities for a classifier: fractions, or more than 50 distinct
+    whole numbers (a count such as n_genes), which would each become a class."""
+    if labels.dtype.kind not in "fiu":
+        return
+    values = labels.dropna().to_numpy()
+    distinct = len(np.unique(values))
+    if not np.all(values == np.round(values)) or distinct > 50:
+        raise ValueError(f"obs[{label_key!r}] holds quantities ({distinct} distinct numbers), not "
+                         "classes; classify needs a categorical column (e.g. cell types or "
+                         "clusters); for a quantity train a regressor with deepomics.train.fit")
 
 
 _WRITTEN = "deepomics_written"  # uns: the "slot/key" entries deepomics wrote, e.g. "obsm/X_deepomics"

@@ -609,7 +609,16 @@ def infer_task(y) -> str:
     n_classes = len(_unique(flat))
     if n_classes <= 2:
         return "binary"
-    return "multiclass" if flat.dtype.kind in "OUSb" or n_classes <= 50 else "regression"
+    if flat.dtype.kind in "OUSb":
+        return "multiclass"
+    if n_classes > 50:
+        return "regression"
+    if n_classes > 10:
+        warnings.warn(f"the labels are {n_classes} distinct whole numbers, read as {n_classes} "
+                      "classes; if they are quantities (counts, ages, doses) pass "
+                      "task='regression', and pass task='multiclass' to keep them as classes "
+                      "without this warning", DeepomicsWarning, stacklevel=3)
+    return "multiclass"
 
 
 def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray, list | None]:
@@ -621,6 +630,7 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
     if arr.size == 0:
         raise ValueError("no labels given: the data is empty")
     _check_missing(arr)
+    _warn_missing_text(arr)
     if task in ("regression", "multilabel"):
         if arr.dtype.kind not in "fiub":
             raise ValueError(f"{task} labels must be numbers, got values such as {arr.flat[0]!r}")
@@ -659,7 +669,7 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
     unknown = [v for v in _unique(arr) if v not in index]
     if unknown:
         raise ValueError(f"labels {listing(unknown, 5)} are not among the classes "
-                         f"({listing(classes, 20)})")
+                         f"({listing(classes, 20)}){_type_hint(unknown, classes)}")
     if len(classes) < 2 and task in ("binary", "multiclass"):
         raise ValueError(f"the labels hold one class only ({listing(classes)}); a classifier needs "
                          "examples of at least two")
@@ -673,6 +683,17 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
     return codes, classes
 
 
+def _type_hint(unknown: list, classes: list) -> str:
+    """Why labels are not among the classes when they are the classes written as text (labels
+    read from a CSV) or as numbers (the classes came from text, e.g. an R factor)."""
+    text = {str(c) for c in classes}
+    if not all(str(v) in text for v in unknown):
+        return ""
+    if all(isinstance(v, str) for v in unknown):
+        return "; the labels are text but the classes are numbers: convert them, e.g. np.asarray(y, dtype=int)"
+    return "; the labels are numbers but the classes are text: convert them, e.g. np.asarray(y).astype(str)"
+
+
 def _label_array(y) -> np.ndarray:
     if y is None:
         raise ValueError("labels are missing: pass them as (x, y)")
@@ -681,23 +702,54 @@ def _label_array(y) -> np.ndarray:
     elif isinstance(y, torch.Tensor):
         arr = y.detach().cpu().numpy()
     else:
+        if isinstance(y, (list, tuple)):  # NumPy would turn ["a", nan] into ["a", "nan"]
+            _check_missing(np.asarray(y, dtype=object))
         arr = np.asarray(y)
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int64)
     return arr
 
 
+_MISSING_TEXT = {"nan", "na", "n/a", "none", "null", ""}
+
+
 def _check_missing(arr: np.ndarray) -> None:
+    """Refuses missing labels (NaN, None, pandas' NA) and labels that mix text and numbers."""
+    import pandas as pd
+
     if arr.dtype.kind == "f":
         missing = np.isnan(arr)
     elif arr.dtype == object:
-        missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in arr.ravel()])
+        missing = np.array([v is None or (not isinstance(v, (str, bytes)) and np.ndim(v) == 0
+                                           and bool(pd.isna(v))) for v in arr.ravel()])
     else:
-        return
+        missing = np.zeros(arr.size, dtype=bool)
     if missing.any():
         first = int(np.flatnonzero(missing.ravel())[0])
         raise ValueError(f"label {nth(first)} is missing (NaN / NA); {int(missing.sum())} labels are "
                          "missing in all: drop those samples or fill their labels in")
+    if arr.dtype == object:
+        kinds = {"text" if isinstance(v, str) else "number" for v in arr.ravel()
+                 if isinstance(v, (str, int, float, np.number)) and not isinstance(v, bool)}
+        if kinds == {"text", "number"}:
+            first_text = next(v for v in arr.ravel() if isinstance(v, str))
+            first_number = next(v for v in arr.ravel() if not isinstance(v, str))
+            raise ValueError(f"the labels mix text ({first_text!r}) and numbers ({first_number!r}), "
+                             "which would be different classes; convert them all to one type")
+
+
+def _warn_missing_text(arr: np.ndarray) -> None:
+    """Warns about text labels that read as missing ("nan", "NA", ...: missing values written out
+    as text, e.g. by astype(str)); they would be a class of their own."""
+    if arr.dtype.kind in "UO":
+        texts = [v for v in _unique(arr.ravel()) if isinstance(v, str) and v.strip().lower() in _MISSING_TEXT]
+        if texts:
+            n = int(sum(np.sum(arr == t) for t in texts))
+            warnings.warn(f"{n} of the labels read {listing(repr(t) for t in texts)}, which looks like "
+                          "missing values written as text; they are a class of their own here. "
+                          "If they are missing, drop those samples (or read the file with its "
+                          "missing-value marker, e.g. pandas.read_csv(na_values=...))",
+                          DeepomicsWarning, stacklevel=4)
 
 
 def _unique(arr: np.ndarray) -> list:
