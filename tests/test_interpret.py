@@ -522,8 +522,10 @@ def test_unknown_method_and_bad_targets_are_clear_errors(planted):
     with pytest.raises(ValueError, match="unknown attribution method 'gradcam'; choose one of "
                                          "saliency, input_x_gradient"):
         I.attribute(model, x, method="gradcam")
+    named = copy.copy(model)
+    named.classes = ["absent", "present"]
     with pytest.raises(ValueError, match=r"target=3 is out of range: the model has 1 output\(s\), 0 to 0"):
-        I.ism(model, x, target=3)
+        I.ism(named, x, target=3)
     with pytest.raises(ValueError, match="n_steps must be a positive whole number, not 0"):
         I.attribute(model, x, method="integrated_gradients", n_steps=0)   # captum asserted
     multi = models.build({"arch": "deepbind", "n_outputs": 3, "seq_len": 100})
@@ -547,6 +549,25 @@ def test_a_binary_models_classes_name_its_log_odds_either_way(planted):
     with pytest.raises(ValueError, match=r"target='maybe' is not one of the model's classes "
                                          r"\(absent, present\)"):
         I.attribute(model, x, target="maybe")
+
+
+def test_a_number_target_is_refused_where_the_classes_are_numbers(planted):
+    """The planted model's classes are 0 and 1: target=0 was its only output, class 1's
+    log-odds, when the user meant class 0. Such a target must be named as text."""
+    model, x = planted["model"], planted["sequences"][:2]
+    assert model.classes == [0, 1]
+    for target in (0, 1):
+        with pytest.raises(ValueError, match=r"target is a number but so are this model's classes"
+                                             r".*name the class as text \('0', '1'\)"):
+            I.ism(model, x, target=target)
+    np.testing.assert_array_equal(I.ism(model, x, target="0"), -I.ism(model, x, target="1"))
+    np.testing.assert_array_equal(I.ism(model, x, target="1"), I.ism(model, x))
+    multi = copy.copy(models.build({"arch": "deepbind", "n_outputs": 3, "seq_len": 100}))
+    multi.task, multi.classes = "multiclass", [0, 1, 2]     # outputs and classes coincide
+    np.testing.assert_array_equal(I.ism(multi, x, target=2), I.ism(multi, x, target="2"))
+    multi.classes = [5, 10, 15]
+    with pytest.raises(ValueError, match="name the class as text"):
+        I.ism(multi, x, target=1)
 
 
 def test_inputs_from_r_are_read_in_place_and_never_written(planted):

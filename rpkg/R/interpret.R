@@ -24,7 +24,7 @@ ATTRIBUTION_METHODS <- c("saliency", "input_x_gradient", "integrated_gradients",
 #' @param target The output to read: `NULL` for a model with one output (a binary model: the
 #'   log-odds of its second class, as `predict()`'s second column), a class name (for a binary
 #'   model either class; the first one's log-odds are minus the second's), or an output number
-#'   (from 1).
+#'   (from 1; where the classes are numbers themselves, name the class as text, e.g. `"0"`).
 #' @param batch_size Substitutions scored per batch.
 #' @param genome For a `GRanges` `x`: the genome FASTA file ([intervalSequences()]).
 #' @return A double array of dim `c(N, C, L)`, dimnames `list(names(x), letters, NULL)`.

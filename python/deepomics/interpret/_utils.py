@@ -169,6 +169,12 @@ def output_column(model, target) -> Output:
         raise ValueError(f"target={target!r} is not one of the model's classes "
                          f"({', '.join(names)})")
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        numbers = classes is not None and all(isinstance(c, (int, np.integer)) for c in classes)
+        if numbers and (task == "binary" or list(classes) != list(range(len(classes)))):
+            # classes 0, 1: is target=0 the output (class 1's log-odds) or the class 0?
+            names = ", ".join(repr(str(c)) for c in classes)
+            raise ValueError(f"target is a number but so are this model's classes, so it could "
+                             f"be an output or a class; name the class as text ({names})")
         if 0 <= int(target) < n_outputs:
             return Output(int(target))
         raise ValueError(f"target={nth(target)} is out of range: the model has {n_outputs} "
