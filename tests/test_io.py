@@ -258,6 +258,22 @@ def test_save_creates_missing_parent_folders(tmp_path):
     assert (target / "config.json").is_file()
 
 
+def test_a_home_path_is_expanded_and_an_empty_path_refused(tmp_path, monkeypatch):
+    """'~/model' is the home folder's model, not a folder named '~' in the working directory;
+    '' would name the working directory itself."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    model = models.build({"arch": "mlp", **SMALL["mlp"]})
+    saved = dio.save(model, "~/model")
+    assert saved == str(tmp_path / "home" / "model") and not (tmp_path / "~").exists()
+    assert dio.load("~/model").config == model.config
+    for path in ("", "  "):
+        with pytest.raises(ValueError, match="the model path is empty"):
+            dio.save(model, path)
+        with pytest.raises(ValueError, match="the model path is empty"):
+            dio.load(path)
+
+
 def test_save_needs_a_model_built_from_a_config(tmp_path):
     with pytest.raises(TypeError, match="models.build"):
         dio.save(torch.nn.Linear(3, 2), tmp_path / "m")

@@ -86,7 +86,8 @@ def test_whole_numbers_given_as_floats_are_drawn_as_ints():
         search_module._check_same_search(study, {"arch": "deepbind", "n_filters": [32]}, "auroc", 3, 0)
 
 
-def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_data, tmp_path):
+def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_data, tmp_path,
+                                                                       monkeypatch):
     seqs, y = motif_data
     search = select.grid_search(
         {"arch": ["deepbind", "danq"], "n_filters": [8, 16], "lr": [1e-2]}, (seqs, y),
@@ -109,6 +110,15 @@ def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_da
     model = search.refit((seqs, y), tmp_path / "best")
     assert io.load(tmp_path / "best").config == model.config
     assert train.evaluate(model, (seqs, y)).query("metric == 'auroc'")["value"].iloc[0] > 0.95
+    # the path is checked before training; overwrite goes to the save (it reached fit before)
+    calls = []
+    monkeypatch.setattr(train, "fit", lambda *a, **k: calls.append(1))
+    with pytest.raises(FileExistsError, match="best exists; pass overwrite=True"):
+        search.refit((seqs, y), tmp_path / "best")
+    assert not calls  # nothing was trained in vain
+    monkeypatch.undo()
+    again = search.refit((seqs, y), tmp_path / "best", overwrite=True, epochs=1)
+    assert len(io.load(tmp_path / "best").history) == len(again.history) == 1
 
 
 def test_search_errors(motif_data):

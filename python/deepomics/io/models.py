@@ -41,17 +41,8 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
             f"save needs a model built by deepomics.models.build; this {type(model).__name__} has no "
             "config to rebuild it from (save its state_dict with safetensors instead)"
         )
-    path = os.path.abspath(os.fspath(path))
-    if os.path.exists(path) and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or choose a new path")
-    if os.path.exists(path) and not _is_model_folder(path):
-        raise FileExistsError(f"{path} exists and is not a deepomics model; overwrite=True replaces "
-                              "only a saved model, so choose another path")
+    path = check_save_path(path, overwrite)
     parent = os.path.dirname(path)
-    blocking = _file_above(parent)
-    if blocking:
-        raise FileExistsError(f"cannot save to {path}: {blocking} is a file, not a folder; "
-                              "choose a path under a folder")
     os.makedirs(parent, exist_ok=True)
     encoding = getattr(model, "encoding", None)
     history = getattr(model, "history", None)
@@ -97,6 +88,31 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
     return path
 
 
+def check_save_path(path: str | os.PathLike, overwrite: bool = False) -> str:
+    """The absolute model folder ``save`` would write (``~`` expanded), or the error it would
+    raise: checked before work that ends in a save (a refit), so nothing is trained in vain."""
+    path = _model_path(path)
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or choose a new path")
+    if os.path.exists(path) and not _is_model_folder(path):
+        raise FileExistsError(f"{path} exists and is not a deepomics model; overwrite=True replaces "
+                              "only a saved model, so choose another path")
+    blocking = _file_above(os.path.dirname(path))
+    if blocking:
+        raise FileExistsError(f"cannot save to {path}: {blocking} is a file, not a folder; "
+                              "choose a path under a folder")
+    return path
+
+
+def _model_path(path) -> str:
+    """A model folder's path, absolute, with ``~`` expanded; an empty path is an error (it would
+    name the working directory)."""
+    text = os.fspath(path)
+    if not str(text).strip():
+        raise ValueError("the model path is empty; give the folder to save to or load from")
+    return os.path.abspath(os.path.expanduser(text))
+
+
 def load(path: str | os.PathLike):
     """Loads a model saved by ``save``: rebuilt from its config, weights checked and restored,
     fitted attributes (task, classes, encoding, history) set, in eval mode."""
@@ -105,7 +121,7 @@ def load(path: str | os.PathLike):
     from .. import models
     from ..train.data import Encoding
 
-    path = os.path.abspath(os.fspath(path))
+    path = _model_path(path)
     if not os.path.isdir(path):
         raise FileNotFoundError(f"{path} is not a deepomics model folder (it does not exist or is a file)")
     config_path, weights_path = os.path.join(path, CONFIG), os.path.join(path, WEIGHTS)

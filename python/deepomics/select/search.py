@@ -59,19 +59,24 @@ class Search:
         best = self.study.best_trial
         return best.user_attrs["config"], best.user_attrs["fit_args"]
 
-    def refit(self, data, path: str | os.PathLike | None = None, *, seed: int = 0, **fit_kwargs):
+    def refit(self, data, path: str | os.PathLike | None = None, *, seed: int = 0,
+              overwrite: bool = False, **fit_kwargs):
         """The best trial's model trained on all of ``data`` (early stopping on a seeded 10%
-        split when the search used it); saved to ``path`` when given. Returns the model."""
+        split when the search used it); saved to ``path`` when given (checked before training;
+        ``overwrite`` as ``io.save``). Returns the model."""
         from ..io import save
+        from ..io.models import check_save_path
         from ..train import fit
 
+        if path is not None:
+            check_save_path(path, overwrite)
         config, fit_args = self.best_config
         args = {**fit_args, **fit_kwargs}
         if args.get("early_stopping"):
             args.setdefault("valid_fraction", 0.1)
         model = fit(dict(config), data, seed=seed, **args)
         if path is not None:
-            save(model, path, overwrite=fit_kwargs.pop("overwrite", False))
+            save(model, path, overwrite=overwrite)
         return model
 
 
