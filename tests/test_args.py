@@ -20,3 +20,27 @@ def test_a_whole_number_in_any_numeric_type_is_an_int(value):
 def test_anything_else_is_an_error_naming_the_argument(value, error):
     with pytest.raises(error, match=f"n_steps must be a positive whole number, not {value!r}"):
         count(value, "n_steps")
+
+
+def test_a_device_is_checked_against_what_the_machine_has():
+    import torch
+
+    from deepomics.args import torch_device
+    from deepomics.train import fit, predict
+
+    assert torch_device("cpu") == torch.device("cpu")
+    assert torch_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    for bad in ("gpu", "cuda:x", "CPU", 0):
+        with pytest.raises(ValueError, match="device must be 'auto', 'cpu', 'cuda' or 'cuda:N'"):
+            torch_device(bad)
+    have = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    missing = f"cuda:{have}"  # one past the last GPU: "cuda:0" on a machine without one
+    with pytest.raises(ValueError, match=f"device='{missing}' but this machine has .*use "
+                                         "device='auto'"):
+        torch_device(missing)
+    x = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+    model = fit({"arch": "mlp", "hidden": [2]}, (x, x[:, 0] > 0), epochs=1)
+    with pytest.raises(ValueError, match=f"device='{missing}' but this machine has"):
+        fit({"arch": "mlp", "hidden": [2]}, (x, x[:, 0] > 0), epochs=1, device=missing)
+    with pytest.raises(ValueError, match=f"device='{missing}' but this machine has"):
+        predict(model, x, device=missing)

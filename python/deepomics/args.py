@@ -15,3 +15,25 @@ def count(value, name: str) -> int:
     if not np.isfinite(value) or value != int(value) or value < 1:
         raise ValueError(f"{name} must be a positive whole number, not {value!r}")
     return int(value)
+
+
+def torch_device(device):
+    """The torch device that ``device`` names: ``"auto"`` (or None) is CUDA when present, else
+    the CPU; ``"cpu"``, ``"cuda"``, ``"cuda:N"``. A CUDA device this machine lacks is an error
+    that says what it has (torch and Lightning would fail later, in their own words)."""
+    import re
+
+    import torch
+
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', not {device!r}")
+    if device.startswith("cuda"):
+        have = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(device.split(":")[1]) if ":" in device else 0
+        if index >= have:
+            gpus = "no CUDA GPU" if not have else f"{have} CUDA GPU(s), cuda:0 to cuda:{have - 1}"
+            raise ValueError(f"device={device!r} but this machine has {gpus}; use device='auto' "
+                             "(CUDA when present) or device='cpu'")
+    return torch.device(device)

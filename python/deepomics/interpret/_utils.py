@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..args import count
+from ..args import count, torch_device as resolve_device
 from ..messages import channels_last, nth
 from ..train import data as D
-from ..train.predict import _device as resolve_device
 
 __all__ = ["Output", "model_length", "one_hot_inputs", "on_device",
            "output_column", "resolve_device", "letters_of"]

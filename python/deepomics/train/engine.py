@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..args import count
+from ..args import count, torch_device
 from ..messages import listing, nth
 from . import data as D
 from . import metrics as M
@@ -482,14 +482,11 @@ def _class_weight(option, task: str, classes, targets) -> torch.Tensor | None:
 
 
 def _accelerator(device: str):
-    if device in (None, "auto"):
-        return ("gpu", 1) if torch.cuda.is_available() else ("cpu", 1)
-    if device == "cpu":
+    """Lightning's accelerator and devices for ``device`` (checked by ``args.torch_device``)."""
+    chosen = torch_device(device)
+    if chosen.type == "cpu":
         return "cpu", 1
-    if device.startswith("cuda"):
-        index = device.split(":", 1)[1] if ":" in device else None
-        return "gpu", [int(index)] if index is not None else 1
-    raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', not {device!r}")
+    return "gpu", [chosen.index] if device not in (None, "auto") and ":" in device else 1
 
 
 def _parallel(strategy, accelerator: str, devices, num_nodes: int) -> dict:

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from .. import DeepomicsWarning
+from ..args import torch_device
 from . import data as D
 from . import metrics as M
 from .engine import activate
@@ -63,18 +64,12 @@ def evaluate(model, data, *, batch_size: int = 256, device: str = "auto", layer=
     return M.compute(task, activate(task, raw), targets, getattr(model, "classes", None))
 
 
-def _device(device: str) -> torch.device:
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def _run(model, x, step, batch_size, device, layer, use_rep) -> torch.Tensor:
     encoding = getattr(model, "encoding", None)
     inputs, _ = D.as_inputs(x, model, encoding if encoding and encoding.alphabet else None,
                             layer=layer, use_rep=use_rep, features=getattr(model, "feature_names", None))
     data = D.BatchData(inputs)
-    dev = _device(device)
+    dev = torch_device(device)
     was_training = model.training
     model.eval().to(dev)
     outs = []
