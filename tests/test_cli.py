@@ -89,6 +89,10 @@ def test_failures_exit_non_zero_with_a_message(fasta_files, tmp_path, capsys):
     bad.write_text("model: {arch: deepbind}\ntrain: {fasta: nowhere.fa, labels: [1]}\noutput: x\nepochs: 3\n")
     assert cli.main(["train", str(bad)]) == 2
     assert "unknown keys ['epochs']" in capsys.readouterr().err
+    bad.write_text(f"model: {{arch: deepbind}}\ntrain: {{fasta: nowhere.fa, labels: [1]}}\n"
+                   f"output: {tmp_path / 'm'}\nfit: {{epoch: 3}}\n")
+    assert cli.main(["train", str(bad)]) == 2  # said before the data is read
+    assert "bad.yaml: fit: fit has no argument 'epoch'; did you mean 'epochs'?" in capsys.readouterr().err
     bad.write_text(f"model: {{arch: deepbnd}}\ntrain: {{fasta: {fasta_files / 'pos.fa'}, labels: [1]}}\n"
                    f"output: {tmp_path / 'm'}\n")
     assert cli.main(["train", str(bad)]) == 2

@@ -123,6 +123,8 @@ def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_da
 
 def test_search_errors(motif_data):
     seqs, y = motif_data
+    with pytest.raises(TypeError, match="fit_args: fit has no argument 'epoch'; did you mean 'epochs'"):
+        select.grid_search({"arch": "deepbind"}, (seqs, y), fit_args={"epoch": 1})  # before baselines
     with pytest.raises(ValueError, match="strategy must be one of grid, random, tpe"):
         select.grid_search({"arch": "deepbind"}, (seqs, y), strategy="bayes")
     with pytest.raises(ValueError, match="'grid' needs every searched key to be a list"):

@@ -156,6 +156,7 @@ def _repeated(names) -> list[str]:
 def _train(args) -> int:
     from . import io, models
     from .train import fit
+    from .train.engine import check_fit_arguments
 
     config = read_config(args.config)
     unknown = set(config) - {"model", "train", "valid", "valid_fraction", "fit", "output"}
@@ -169,6 +170,7 @@ def _train(args) -> int:
         raise ValueError("say where to save the model: 'output' in the config or --out")
     if os.path.exists(output) and not args.overwrite:
         raise FileExistsError(f"{output} exists; pass --overwrite to replace it")
+    check_fit_arguments(config.get("fit") or {}, f"{args.config}: fit")
     x, y, _ = labelled_data(config["train"], "train")
     valid = None
     if "valid" in config:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..args import count
 from ..train import data as D
+from ..train.engine import check_fit_arguments
 from ..train import metrics as M
 from . import cv as CV
 from . import space as S
@@ -108,6 +109,7 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
     if metric not in M.SUMMARY.get(task, []):
         raise ValueError(f"metric {metric!r} is not a {task} metric; use one of "
                          f"{', '.join(M.SUMMARY.get(task, []))}")
+    check_fit_arguments(fit_args or {}, "fit_args")
     fit_args = {"verbose": False, **(fit_args or {})}
     splits = CV.folds((x, y_values), cv=cv, valid_fraction=valid_fraction, task=task,
                       groups=groups, seed=seed)

@@ -237,6 +237,21 @@ def fit(
         return _fit(**locals())
 
 
+def check_fit_arguments(names, where: str) -> None:
+    """Refuses ``names`` that are not arguments of ``fit``, naming the closest: for arguments
+    gathered before any training (a search's ``fit_args``, the command line's ``fit:`` section),
+    which would otherwise fail only at the first fit, after other work."""
+    import difflib
+    import inspect
+
+    known = [p for p in inspect.signature(fit).parameters if p not in ("model", "train_data")]
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (it takes {listing(known, 40)})"
+            raise TypeError(f"{where}: fit has no argument {name!r}{hint}")
+
+
 def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimizer, weight_decay,
          class_weight, early_stopping, valid_fraction, groups, checkpoint_dir, resume_from, seed,
          deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks,
