@@ -958,6 +958,35 @@ def test_resume_from_a_missing_checkpoint_says_which_file(tmp_path):
         fit({"arch": "mlp"}, (x, y), epochs=2, resume_from=str(missing))
 
 
+def test_checkpoints_of_an_earlier_run_are_kept_and_resumed_only_when_asked(tmp_path):
+    """A checkpoint_dir that holds an earlier run's last.ckpt is refused unless that run is
+    resumed (Lightning wrote last-v1.ckpt beside it, and resume_from then took the old run);
+    resuming writes last.ckpt itself; a folder or another model's checkpoint is named."""
+    from deepomics import io
+
+    x, y = features(100)
+    config = {"arch": "mlp", "hidden": [4]}
+    run = tmp_path / "run"
+    fit(config, (x, y), epochs=2, checkpoint_dir=str(run))
+    before = (run / "last.ckpt").read_bytes()
+    with pytest.raises(FileExistsError, match=r"already holds an earlier run's last.ckpt; "
+                                              r"continue that run with resume_from="):
+        fit(config, (x, y), epochs=2, checkpoint_dir=str(run))
+    assert (run / "last.ckpt").read_bytes() == before
+    resumed = fit(config, (x, y), epochs=3, checkpoint_dir=str(run),
+                  resume_from=str(run / "last.ckpt"))
+    assert len(resumed.history) == 3 and sorted(p.name for p in run.iterdir()) == ["last.ckpt"]
+    with pytest.raises(ValueError, match=r"is a folder; pass resume_from=.*last.ckpt"):
+        fit(config, (x, y), epochs=4, resume_from=str(run))
+    io.save(resumed, tmp_path / "saved")
+    with pytest.raises(ValueError, match="a saved model is not a checkpoint: to train it further, "
+                                         r"pass deepomics.io.load\(path\) as the model"):
+        fit(config, (x, y), epochs=4, resume_from=str(tmp_path / "saved"))
+    with pytest.raises(ValueError, match="holds another model's weights; resume with the model "
+                                         "config"):
+        fit({"arch": "mlp", "hidden": [7]}, (x, y), epochs=4, resume_from=str(run / "last.ckpt"))
+
+
 # ---- evaluate ----------------------------------------------------------------------------------
 
 

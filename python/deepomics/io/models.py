@@ -94,7 +94,7 @@ def check_save_path(path: str | os.PathLike, overwrite: bool = False) -> str:
     path = _model_path(path)
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or choose a new path")
-    if os.path.exists(path) and not _is_model_folder(path):
+    if os.path.exists(path) and not is_model_folder(path):
         raise FileExistsError(f"{path} exists and is not a deepomics model; overwrite=True replaces "
                               "only a saved model, so choose another path")
     blocking = _file_above(os.path.dirname(path))
@@ -227,7 +227,8 @@ def _file_above(folder: str) -> str | None:
     return None
 
 
-def _is_model_folder(path: str) -> bool:
+def is_model_folder(path: str) -> bool:
+    """Whether ``path`` is a folder that ``save`` wrote (its config.json names the format)."""
     try:
         with open(os.path.join(path, CONFIG), encoding="utf-8") as handle:
             return json.load(handle).get("format") == FORMAT

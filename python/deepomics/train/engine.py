@@ -257,6 +257,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
          deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks,
          strategy, devices, num_nodes):
     L.seed_everything(seed, workers=True, verbose=False)
+    _check_checkpoints(checkpoint_dir, resume_from)
     verbose = _watching() if verbose is None else bool(verbose)
     epochs, batch_size = count(epochs, "epochs"), count(batch_size, "batch_size")
     x_raw, y_raw = _unpack(train_data)
@@ -330,9 +331,9 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         callbacks.append(L.pytorch.callbacks.EarlyStopping(
             monitor=monitor, patience=stopping["patience"], min_delta=stopping["min_delta"],
             mode="max" if module.higher_is_better else "min"))
-    if checkpoint_dir:
+    if checkpoint_dir:  # last.ckpt itself, replaced each epoch (checked: not an earlier run's)
         callbacks.append(L.pytorch.callbacks.ModelCheckpoint(
-            dirpath=checkpoint_dir, save_last=True, save_top_k=0))
+            dirpath=checkpoint_dir, save_last=True, save_top_k=0, enable_version_counter=False))
     accelerator, default_devices = _accelerator(device)
     parallel = _parallel(strategy, accelerator, devices, num_nodes)
     with _quiet(verbose):
@@ -343,12 +344,19 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
             enable_checkpointing=bool(checkpoint_dir), enable_progress_bar=verbose,
             enable_model_summary=verbose, num_sanity_val_steps=0, **parallel,
         )
-        trainer.fit(
-            module,
-            D.batches(train, batch_size, shuffle=True, seed=seed, workers=num_workers),
-            D.batches(valid, batch_size, shuffle=False, workers=num_workers) if valid else None,
-            ckpt_path=resume_from,
-        )
+        try:
+            trainer.fit(
+                module,
+                D.batches(train, batch_size, shuffle=True, seed=seed, workers=num_workers),
+                D.batches(valid, batch_size, shuffle=False, workers=num_workers) if valid else None,
+                ckpt_path=resume_from,
+            )
+        except RuntimeError as error:
+            if resume_from is not None and "loading state_dict" in str(error):
+                raise ValueError(f"resume_from={resume_from!r} holds another model's weights; "
+                                 "resume with the model config (and classes) of the run that "
+                                 "wrote it") from error
+            raise
     if module.best_state is not None:
         model.load_state_dict(module.best_state)
     model.cpu().eval()
@@ -358,6 +366,33 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     model.best_epoch = module.best_epoch if module.best_epoch is not None else len(module.rows) - 1
     model.monitor = monitor if valid is not None else None  # what chose best_epoch
     return model
+
+
+def _check_checkpoints(checkpoint_dir, resume_from) -> None:
+    """Before any work: ``resume_from`` is a checkpoint file (a folder is named for what it is),
+    and ``checkpoint_dir`` holds no earlier run's ``last.ckpt`` unless that is being resumed
+    (this run would replace it, and it may be all that is left of a long run)."""
+    from ..io.models import is_model_folder
+
+    if resume_from is not None:
+        resume_from = os.fspath(resume_from)
+        if os.path.isdir(resume_from):
+            inside = os.path.join(resume_from, "last.ckpt")
+            hint = (f"pass resume_from={inside!r}" if os.path.isfile(inside) else
+                    "a saved model is not a checkpoint: to train it further, pass "
+                    "deepomics.io.load(path) as the model" if is_model_folder(resume_from) else
+                    "give the checkpoint file (last.ckpt in the run's checkpoint_dir)")
+            raise ValueError(f"resume_from={resume_from!r} is a folder; {hint}")
+        if not os.path.isfile(resume_from):
+            raise FileNotFoundError(f"resume_from={resume_from!r} does not exist; give the "
+                                    "checkpoint file (last.ckpt in the run's checkpoint_dir)")
+    if checkpoint_dir:
+        last = os.path.join(os.fspath(checkpoint_dir), "last.ckpt")
+        resumed = resume_from is not None and os.path.abspath(resume_from) == os.path.abspath(last)
+        if os.path.exists(last) and not resumed:
+            raise FileExistsError(f"checkpoint_dir={os.fspath(checkpoint_dir)!r} already holds an "
+                                  f"earlier run's last.ckpt; continue that run with "
+                                  f"resume_from={last!r}, or give another checkpoint_dir")
 
 
 def _unpack(data):
