@@ -680,6 +680,34 @@ def test_split_rejects_bad_fractions():
             split(10, valid_fraction=bad)
 
 
+def test_kfold_and_split_say_what_their_folds_need():
+    labels = np.array(["a"] * 10 + ["rare"] * 2)
+    with pytest.raises(ValueError, match=r"5 stratified folds need 5 or more samples of every "
+                                         r"class; class 'rare' has 2: lower k \(or cv\) to 2"):
+        kfold(12, 5, stratify=labels)
+    with pytest.raises(ValueError, match="3 folds by group need 3 or more groups; there are 2"):
+        kfold(12, 3, groups=np.repeat([0, 1], 6))
+    with pytest.raises(ValueError, match="5 folds need 5 or more samples; there are 3"):
+        kfold(3, 5)
+    with pytest.raises(ValueError, match="k must be 2 or more folds, not 1"):
+        kfold(10, 1)
+    x = np.zeros((40, 3))
+    for function in (kfold, split):
+        with pytest.raises(TypeError, match=rf"{function.__name__} takes the number of samples, "
+                                            rf"e.g. {function.__name__}\(len\(y\)\), not the data"):
+            function(x)
+    assert len(kfold(12.0, 2)) == 2  # R's 12 is a double
+
+
+def test_learning_rate_is_checked_before_training():
+    x, y = features(40)
+    with pytest.raises(TypeError, match="lr must be a positive number, not '0.01'"):
+        fit({"arch": "mlp"}, (x, y), lr="0.01", epochs=1)
+    for bad in (0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="lr must be a positive number"):
+            fit({"arch": "mlp"}, (x, y), lr=bad, epochs=1)
+
+
 @pytest.mark.parametrize("how", ["plain", "stratified", "groups"])
 def test_kfold_partitions_and_is_seeded(how):
     n, k = 60, 3

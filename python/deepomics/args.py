@@ -17,6 +17,16 @@ def count(value, name: str) -> int:
     return int(value)
 
 
+
+def positive_number(value, name: str) -> float:
+    """``value`` as a positive finite float (a learning rate, a rate); anything else is an error
+    naming ``name`` (a string such as "0.01" from a config file included)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive number, not {value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, not {value!r}")
+    return float(value)
+
 def torch_device(device):
     """The torch device that ``device`` names: ``"auto"`` (or None) is CUDA when present, else
     the CPU; ``"cpu"``, ``"cuda"``, ``"cuda:N"``. A CUDA device this machine lacks is an error

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from .. import DeepomicsWarning, seq
+from ..args import count
 from ..messages import listing, nth
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
@@ -770,6 +771,7 @@ def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
     integer-coded ``stratify`` labels, for the error when a class has one sample."""
     from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
 
+    n = _sample_count(n, "split")
     if not 0 < valid_fraction < 1:
         raise ValueError(f"valid_fraction must be between 0 and 1, not {valid_fraction}")
     index = np.zeros(n)
@@ -795,15 +797,38 @@ def kfold(n: int, k: int = 5, *, stratify=None, groups=None, seed: int = 0):
     """k (train, valid) index pairs: plain, stratified by labels, or by group. Seeded."""
     from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
+    n, k = _sample_count(n, "kfold"), count(k, "k")
+    if k < 2:
+        raise ValueError(f"k must be 2 or more folds, not {k}")
     index = np.zeros(n)
     _check_groups(groups, n)
     if groups is not None:
+        distinct = len(_unique(_label_array(groups)))
+        if distinct < k:
+            raise ValueError(f"{k} folds by group need {k} or more groups; there are {distinct}: "
+                             "lower k")
         splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
         return list(splitter.split(index, groups=_label_array(groups)))
     if stratify is not None:
+        labels = _label_array(stratify)
+        values, counts = np.unique(labels, return_counts=True)
+        if counts.min() < k:
+            few = values[counts.argmin()]
+            raise ValueError(f"{k} stratified folds need {k} or more samples of every class; class "
+                             f"{few.item() if hasattr(few, 'item') else few!r} has {counts.min()}: "
+                             f"lower k (or cv) to {max(2, int(counts.min()))}, or drop that class")
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-        return list(splitter.split(index, _label_array(stratify)))
+        return list(splitter.split(index, labels))
+    if n < k:
+        raise ValueError(f"{k} folds need {k} or more samples; there are {n}")
     return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(index))
+
+
+def _sample_count(n, caller: str) -> int:
+    """The number of samples a split takes; data given instead says so."""
+    if hasattr(n, "__len__") or hasattr(n, "shape"):
+        raise TypeError(f"{caller} takes the number of samples, e.g. {caller}(len(y)), not the data")
+    return count(n, "n")
 
 
 def _check_groups(groups, n: int) -> None:
