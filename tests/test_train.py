@@ -699,6 +699,16 @@ def test_kfold_and_split_say_what_their_folds_need():
     assert len(kfold(12.0, 2)) == 2  # R's 12 is a double
 
 
+def test_sequences_too_short_for_the_layers_are_named_as_sequences():
+    """seq_len came from the data, so the message speaks of the sequences, not of a setting."""
+    seqs = ["ACGT" * 7 + "AC"] * 10
+    with pytest.raises(ValueError, match="danq needs sequences of 38 or more letters with these "
+                                         "layers, but the training sequences are 30 letters long"):
+        fit({"arch": "danq"}, (seqs, np.arange(10) % 2), epochs=1)
+    with pytest.raises(ValueError, match="seq_len=30 is too short"):  # the user's own setting
+        fit({"arch": "danq", "seq_len": 30}, (seqs, np.arange(10) % 2), epochs=1)
+
+
 def test_learning_rate_is_checked_before_training():
     x, y = features(40)
     with pytest.raises(TypeError, match="lr must be a positive number, not '0.01'"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import sys
 import warnings
 
@@ -283,8 +284,18 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     if fresh:
         from .. import models as model_library
 
-        model = model_library.build(_fill_config(model, x_raw, targets, task, classes,
-                                                 layer=layer, use_rep=use_rep))
+        filled = _fill_config(model, x_raw, targets, task, classes, layer=layer, use_rep=use_rep)
+        try:
+            model = model_library.build(filled)
+        except model_library.ConfigError as error:
+            need = re.search(r"seq_len >= (\d+)", str(error))
+            if error.key == "seq_len" and "seq_len" not in model and need:  # the data's length
+                raise model_library.ConfigError(
+                    f"{filled['arch']} needs sequences of {need.group(1)} or more letters with "
+                    f"these layers, but the training sequences are {filled['seq_len']} letters "
+                    "long (the longest); give longer sequences, or smaller filters / pools "
+                    "(filter_size, pool_size)", "seq_len") from error
+            raise
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch nn.Module or a config dict, not {type(model).__name__}")
     _check_outputs(model, task, targets, classes)
