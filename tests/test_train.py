@@ -589,6 +589,10 @@ def test_labels_missing_mixed_or_of_the_other_type_are_said_so():
     with pytest.raises(ValueError, match="the labels are numbers but the classes are text"):
         evaluate(text, (x, y))
 
+    with pytest.raises(ValueError, match="the labels are the text 'label': a column name needs "
+                                         "an AnnData"):
+        evaluate(numeric, (x, "label"))
+
     counts = np.arange(60) % 20
     with pytest.warns(DeepomicsWarning, match=r"20 distinct whole numbers, read as 20 classes; if "
                                               r"they are quantities .* task='regression'"):

@@ -544,6 +544,9 @@ def python_orientation(x) -> None:
 
 def labels_from(y, x) -> object:
     """Labels as given, or an AnnData obs column when ``y`` names one."""
+    if isinstance(y, str) and not is_anndata(x):
+        raise ValueError(f"the labels are the text {y!r}: a column name needs an AnnData (its "
+                         "obs); with other data pass the labels themselves, one per sample")
     if isinstance(y, str) and is_anndata(x):
         if y not in x.obs.columns:
             hint = (f"; it is in adata.var, so the AnnData looks transposed (genes x cells): "
