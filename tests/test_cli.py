@@ -105,3 +105,12 @@ def test_failures_exit_non_zero_with_a_message(fasta_files, tmp_path, capsys):
     with pytest.raises(ValueError, match=r"one label per FASTA file \(2 files, 1 labels given\)"):
         cli.labelled_data({"fasta": [str(fasta_files / "pos.fa"), str(fasta_files / "neg.fa")],
                            "labels": [1]}, "data")
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "deepomics", "train", "missing.yaml"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "missing.yaml" in out.stderr

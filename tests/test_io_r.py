@@ -148,4 +148,8 @@ def test_errors_say_what_is_wrong(sce_file, tmp_path):
     with pytest.raises(FileExistsError, match="overwrite=True"):
         io.write_r(io.read_r(sce_file), existing)
     assert existing.read_bytes() == b"keep me"   # nothing the user had is overwritten
+    with pytest.raises(io.RObjectError, match=r"write_r writes an R object file, .rds \(saveRDS\); "
+                                              r"name it so; an .h5ad file is adata.write_h5ad"):
+        io.write_r(io.read_r(sce_file), tmp_path / "cells.h5ad")  # it wrote RDS under that name
+    assert not (tmp_path / "cells.h5ad").exists()
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".deepomics-")]

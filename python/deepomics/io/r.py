@@ -158,10 +158,15 @@ def write_r(adata, path: str | os.PathLike, *, X_name: str | None = None,
     file is replaced only with ``overwrite=True``. X becomes the assay ``X_name`` (default: the
     name it had in R, from ``read_r``, else ``"X"``) unless a layer of that name exists; layers
     the other assays. Returns the absolute path."""
-    ro = _r()
-    path = os.path.abspath(os.fspath(path))
+    path = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    if not path.lower().endswith(".rds"):
+        hint = ("; an .h5ad file is adata.write_h5ad(path)" if path.lower().endswith(".h5ad")
+                else "")
+        raise RObjectError(f"{path}: write_r writes an R object file, .rds (saveRDS); name it "
+                           f"so{hint}")
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or choose a new path")
+    ro = _r()
     if adata.isbacked:
         raise RObjectError("write_r needs the AnnData in memory: adata.to_memory() first")
     X_name = X_name or adata.uns.get("deepomics_r", {}).get("X_name", "X")
