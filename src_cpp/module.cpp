@@ -4,6 +4,7 @@
 // types, missing values, non-ASCII text and empty sequences once, here), allocates its output,
 // then releases the GIL for the kernel. The Python layer (deepomics.seq) builds the lookup
 // tables and is the public API; these functions are not.
+#include <cmath>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -105,9 +106,10 @@ void collect(const py::list& seqs, Sequences& out) {
     } else if (PyBytes_Check(o)) {
       v.data = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(o));
       v.size = static_cast<std::size_t>(PyBytes_GET_SIZE(o));
-    } else if (o == Py_None) {
+    } else if (o == Py_None || (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) ||
+               type_name(o) == "NAType") {  // None, NaN (pandas' missing text), pandas.NA
       throw py::value_error("sequence " + nth(i) +
-                            " is missing (None, or NA in R); remove it or fill it in");
+                            " is missing (None, NaN or NA); remove it or fill it in");
     } else {
       throw py::type_error("sequence " + nth(i) + " is a " + type_name(o) +
                            ", expected str or bytes");

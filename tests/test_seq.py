@@ -11,6 +11,7 @@ import string
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse
 from hypothesis import HealthCheck, given, settings
@@ -346,6 +347,9 @@ def test_functions_never_write_into_their_input():
     ([], ValueError, ["no sequences"]),
     (None, TypeError, ["NoneType"]),
     (["ACGT", None], ValueError, ["sequence 1", "missing"]),
+    (["ACGT", float("nan")], ValueError, ["sequence 1", "missing"]),   # pandas' missing text
+    (pd.Series(["ACGT", pd.NA], dtype=object), ValueError, ["sequence 1", "missing"]),
+    ("promoters.fa", ValueError, ["'promoters.fa' is a file's path", "read_fasta(path)"]),
     (["ACGT", 7], TypeError, ["sequence 1", "int", "str or bytes"]),
     (["ACGT", "ACéT"], ValueError, ["sequence 1", "non-ASCII"]),
     (np.array([["AC", "GT"]]), ValueError, ["one-dimensional", "(1, 2)"]),

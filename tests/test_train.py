@@ -1198,6 +1198,15 @@ def test_predict_binary_probabilities():
     assert model.training is False
 
 
+def test_predict_with_an_untrained_model_warns_that_its_outputs_mean_nothing():
+    from deepomics import DeepomicsWarning
+
+    x, _ = features(20)
+    untrained = models.build({"arch": "mlp", "n_features": 10, "n_outputs": 1})
+    with pytest.warns(DeepomicsWarning, match="this model was never trained"):
+        assert predict(untrained, x).shape == (20, 1)
+
+
 def test_predict_respects_categorical_class_order():
     (tx, ty), (vx, vy) = dna_task("multiclass")
     order = ["class_2", "class_0", "class_1"]

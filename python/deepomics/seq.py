@@ -434,8 +434,19 @@ def _ambiguity_rows(name: str | None, letters: str) -> dict[str, np.ndarray]:
     return rows
 
 
+def looks_like_path(x) -> bool:
+    """Whether a str (or path) names a file rather than holding a sequence: it exists, or ends
+    like a FASTA file (.fa, .fasta, .fna, .faa, .gz)."""
+    text = os.fspath(x)
+    return os.path.exists(text) or text.lower().endswith((".fa", ".fasta", ".fna", ".faa", ".gz"))
+
+
 def _as_sequence_list(seqs) -> list:
-    """A list of str / bytes from what a user holds (items are checked in C++)."""
+    """A list of str / bytes from what a user holds (items are checked in C++). A file's path is
+    refused: its name would be read as letters."""
+    if isinstance(seqs, os.PathLike) or (isinstance(seqs, str) and looks_like_path(seqs)):
+        raise ValueError(f"{os.fspath(seqs)!r} is a file's path, not a sequence; read the file "
+                         "first: read_fasta(path).sequences")
     if isinstance(seqs, (str, bytes)):
         return [seqs]
     if isinstance(seqs, list):

@@ -176,7 +176,7 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
             if cols is None:
                 return matrix, Encoding("features")
         return RowReader(matrix, cols=cols), Encoding("features")
-    if isinstance(x, (str, os.PathLike)) and _looks_like_path(x):
+    if isinstance(x, (str, os.PathLike)) and seq.looks_like_path(x):
         x = seq.read_fasta(x).sequences
     if isinstance(x, torch.Tensor):
         kind = _kind_of_array(x, model, encoding)
@@ -246,11 +246,6 @@ def _kind_of_array(arr, model=None, encoding: Encoding | None = None) -> str:
         return "features"
     raise ValueError(f"inputs must be 2-D (samples x features, or tokens) or 3-D one-hot "
                      f"(samples x channels x positions); got shape {tuple(arr.shape)}")
-
-
-def _looks_like_path(x) -> bool:
-    text = os.fspath(x)
-    return os.path.exists(text) or text.lower().endswith((".fa", ".fasta", ".fna", ".faa", ".gz"))
 
 
 def _is_sequences(x) -> bool:

@@ -23,8 +23,12 @@ def predict(model, x, *, batch_size: int = 256, device: str = "auto", layer=None
     """Predictions, batched, in eval mode: probabilities for classification (binary: (N,), the
     probability of the second class; multiclass: (N, K) over ``model.classes``; multilabel:
     (N, K)), values for regression ((N,) or (N, K)), reconstructions for autoencoders."""
-    out = _run(model, x, lambda m, b: m(b), batch_size, device, layer, use_rep)
     task = getattr(model, "task", None)
+    if task is None:
+        warnings.warn("this model was never trained (fit sets its task), so its outputs are raw "
+                      "and mean nothing yet; train it with deepomics.train.fit first (for weights "
+                      "you loaded yourself, set model.task)", DeepomicsWarning, stacklevel=2)
+    out = _run(model, x, lambda m, b: m(b), batch_size, device, layer, use_rep)
     out = activate(task, out) if task else out
     out = out.numpy()
     if task in ("binary", "regression") and out.ndim == 2 and out.shape[1] == 1:
