@@ -18,13 +18,13 @@ def count(value, name: str) -> int:
 
 
 
-def positive_number(value, name: str) -> float:
-    """``value`` as a positive finite float (a learning rate, a rate); anything else is an error
-    naming ``name`` (a string such as "0.01" from a config file included)."""
+def non_negative_number(value, name: str) -> float:
+    """``value`` as a finite float >= 0 (a learning rate: 0 freezes the weights); anything else
+    is an error naming ``name`` (a string such as "0.01" from a config file included)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a positive number, not {value!r}")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, not {value!r}")
+        raise TypeError(f"{name} must be a number >= 0, not {value!r}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a number >= 0, not {value!r}")
     return float(value)
 
 def torch_device(device):

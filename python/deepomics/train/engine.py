@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..args import count, positive_number, torch_device
+from ..args import count, non_negative_number, torch_device
 from ..messages import listing, nth
 from . import data as D
 from . import metrics as M
@@ -261,7 +261,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     _check_checkpoints(checkpoint_dir, resume_from)
     verbose = _watching() if verbose is None else bool(verbose)
     epochs, batch_size = count(epochs, "epochs"), count(batch_size, "batch_size")
-    lr = positive_number(lr, "lr")
+    lr = non_negative_number(lr, "lr")
     x_raw, y_raw = _unpack(train_data)
     y_raw = D.labels_from(y_raw, x_raw)
     D.check_lengths(x_raw, y_raw)
