@@ -11,6 +11,7 @@ import textwrap
 import time
 
 import numpy as np
+import pandas as pd
 import optuna
 import pytest
 
@@ -140,6 +141,19 @@ def test_search_errors(motif_data):
         select.grid_search({"arch": "deepbind"}, (seqs, y), n_trials=0)
     with pytest.raises(FileNotFoundError, match="the folder .*nowhere does not exist; create it"):
         select.grid_search({"arch": "deepbind"}, (seqs, y), storage="/nowhere/search.db")
+    with pytest.raises(TypeError, match="leaderboard takes a Search"):
+        select.leaderboard([1, 2])
+
+
+def test_a_storage_that_is_another_file_is_refused_and_left_alone(tmp_path, motif_data):
+    seqs, y = motif_data
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    with pytest.raises(ValueError, match="notes.txt exists and is not a search database"):
+        select.grid_search({"arch": "deepbind"}, (seqs, y), storage=str(notes))
+    assert notes.read_text() == "my notes"
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        select.leaderboard(str(tmp_path / "none.db"))
 
 
 def _separable(n: int = 300, seed: int = 0):
@@ -259,6 +273,11 @@ def test_a_search_resumes_after_its_process_is_killed(tmp_path, monkeypatch):
     assert states.count(optuna.trial.TrialState.COMPLETE) == 3
     assert optuna.trial.TrialState.FAIL in states            # the killed trial, failed by heartbeat
     assert len(search.leaderboard()) == 3
+    # the board of a saved search, from its storage alone
+    pd.testing.assert_frame_equal(select.leaderboard(storage, study_name="shared"),
+                                  search.leaderboard())
+    with pytest.raises(KeyError, match="has no study 'deepomics' \\(it has: shared\\); pass study_name="):
+        select.leaderboard(storage)
     with pytest.raises(ValueError, match="was run with another search"):
         select.grid_search({"arch": "deepbind", "n_filters": [4, 8]}, (seqs, y), strategy="grid",
                            n_trials=3, cv=2, storage=storage, study_name="shared", seed=0)

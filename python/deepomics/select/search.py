@@ -26,6 +26,7 @@ import logging
 import os
 import socket
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -162,15 +163,21 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
     return Search(study, metric, task)
 
 
-def leaderboard(study) -> pd.DataFrame:
-    """Every finished trial and every baseline of a study (or a ``Search``), best first by the
-    study's metric: ``rank``, ``model`` (arch), ``kind`` (``trial`` / ``baseline``), ``trial``,
+def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
+    """Every finished trial and every baseline of a study (a ``Search``, an Optuna study, or the
+    ``storage`` a search was saved to, with its ``study_name``), best first by the study's
+    metric: ``rank``, ``model`` (arch), ``kind`` (``trial`` / ``baseline``), ``trial``,
     ``mean`` and ``sd`` of the metric over the folds, ``folds``, ``state`` (pruned trials list
     the folds they finished), ``seconds``, ``params`` (what the trial drew, as JSON) and
     ``config`` (the model dict)."""
     import optuna
 
+    if isinstance(study, (str, os.PathLike)):
+        study = _saved_study(study, study_name)
     study = getattr(study, "study", study)
+    if not hasattr(study, "trials"):
+        raise TypeError("leaderboard takes a Search (from grid_search), an Optuna study, or the "
+                        f"storage a search was saved to; not {type(study).__name__}")
     rows = []
     for t in study.trials:
         if t.state not in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED):
@@ -213,6 +220,22 @@ def _sampler(strategy: str, space: dict, seed: int):
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=5)
 
 
+def _saved_study(storage, study_name: str):
+    """The study ``study_name`` of a search's storage (a file path or database URL)."""
+    import optuna
+
+    url = os.fspath(storage)
+    if "://" not in url and not os.path.isfile(url):
+        raise FileNotFoundError(f"search storage {url} does not exist")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        names = optuna.study.get_all_study_names(storage=_storage(storage))
+        if study_name not in names:
+            raise KeyError(f"search storage {url} has no study {study_name!r} (it has: "
+                           f"{', '.join(names) or 'none'}); pass study_name=")
+        return optuna.load_study(study_name=study_name, storage=_storage(storage))
+
+
 def _storage(storage):
     """None (in memory), an Optuna storage, or an RDB storage for a path / URL with heartbeats,
     so that the trials of a killed process are failed and tried again."""
@@ -220,14 +243,17 @@ def _storage(storage):
 
     if storage is None or not isinstance(storage, (str, os.PathLike)):
         return storage
-    import warnings
-
     url = os.fspath(storage)
     if "://" not in url:
         folder = os.path.dirname(os.path.abspath(url))
         if not os.path.isdir(folder):  # sqlite's own error is "unable to open database file"
             raise FileNotFoundError(f"search storage {url}: the folder {folder} does not exist; "
                                     "create it or give another path")
+        if os.path.isfile(url) and os.path.getsize(url) > 0:
+            with open(url, "rb") as handle:
+                if handle.read(16) != b"SQLite format 3\x00":  # left as it is
+                    raise ValueError(f"search storage {url} exists and is not a search database "
+                                     "(SQLite); give a new path or the database of a search")
         url = "sqlite:///" + os.path.abspath(url)
     with warnings.catch_warnings():  # heartbeats and retries are marked experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
