@@ -105,7 +105,7 @@ def test_dgex_predicts_targets_of_profiles_that_hold_only_landmarks():
         tl.dgex(train_cells, genes[:5], genes[4:8])
     with pytest.raises(KeyError, match="1 of the 2 landmarks are not in adata.var_names.*nope"):
         tl.dgex(train_cells, ["L0", "nope"], ["T0"])
-    with pytest.raises(KeyError, match="the model's landmarks"):
+    with pytest.raises(KeyError, match=r"1 of the \d+ landmarks of the model are not in"):
         tl.predict_targets(test_cells[:, genes[1:]].copy(), model)
 
 
@@ -178,6 +178,12 @@ def test_plots_draw_what_they_say(tmp_path):
     assert ax.collections[0].get_offsets().shape == (200, 2)
     with pytest.raises(KeyError, match="run deepomics.tl.autoencoder first"):
         pl.latent(adata, "cell_type", key="X_missing")
+    with pytest.raises(KeyError, match="color 'celltype' is neither an obs column nor a gene "
+                                       r"\(obs has: cell_type"):
+        pl.latent(adata, "celltype")
+    with pytest.raises(ValueError, match=r"dims must be two latent dimensions between 0 and 1 "
+                                         r"\(obsm\['X_deepomics'\] has 2\), not \(0, 5\)"):
+        pl.latent(adata, "cell_type", dims=(0, 5))
     obs = np.linspace(0, 1, 50)
     ax = pl.predicted_vs_observed(obs * 2, obs)
     assert "r = 1.000" in ax.get_title()

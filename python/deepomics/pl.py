@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .messages import listing
+
 __all__ = ["history", "latent", "predicted_vs_observed"]
 
 
@@ -57,6 +59,15 @@ def latent(adata, color, *, key: str = "X_deepomics", dims=(0, 1), ax=None, **kw
     if key not in adata.obsm:
         raise KeyError(f"{key!r} is not in adata.obsm (it has: {', '.join(adata.obsm.keys())}); "
                        "run deepomics.tl.autoencoder first or pass key=")
+    width = np.shape(adata.obsm[key])[1]
+    if len(tuple(dims)) != 2 or not all(isinstance(d, (int, np.integer)) and 0 <= d < width
+                                        for d in dims):
+        raise ValueError(f"dims must be two latent dimensions between 0 and {width - 1} (obsm"
+                         f"[{key!r}] has {width}), not {dims!r}")
+    for name in [color] if isinstance(color, str) else list(color or []):
+        if name not in adata.obs.columns and name not in adata.var_names:
+            raise KeyError(f"color {name!r} is neither an obs column nor a gene (obs has: "
+                           f"{listing(adata.obs.columns)})")
     basis = key.removeprefix("X_")
     return sc.pl.embedding(adata, basis=basis, color=color, dimensions=tuple(dims), ax=ax,
                            show=False, **kwargs)

@@ -158,7 +158,7 @@ def predict_targets(adata, model, *, layer: str | None = None, batch_size: int =
         raise ValueError("predict_targets needs a regression model from tl.dgex (it knows its "
                          f"landmark genes); this is a {getattr(model, 'task', None)} model: use "
                          "tl.predict for it")
-    x = _columns(adata, _var_names(adata, landmarks, "the model's landmarks"), layer)
+    x = _columns(adata, _var_names(adata, landmarks, "landmarks of the model"), layer)
     values = predict_array(model, x, batch_size=batch_size)
     values = values.reshape(len(values), -1)
     var = pd.DataFrame(index=pd.Index(model.classes, name=None))
