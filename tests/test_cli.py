@@ -97,6 +97,11 @@ def test_failures_exit_non_zero_with_a_message(fasta_files, tmp_path, capsys):
                    f"output: {tmp_path / 'm'}\n")
     assert cli.main(["train", str(bad)]) == 2
     assert "deepbind" in capsys.readouterr().err  # the registry suggests the right name
+    bad.write_text(f"model: {{arch: deepbind}}\n"
+                   f"train: {{fasta: [{fasta_files / 'pos.fa'}, {fasta_files / 'neg.fa'}], labels: [1, 0]}}\n"
+                   f"output: {tmp_path / 'm'}\nfit: {{epochs: 1, early_stopping: true}}\n")
+    assert cli.main(["train", str(bad)]) == 2  # the hint in the config's words
+    assert "add 'valid_fraction:' or 'valid:' to " in capsys.readouterr().err
     assert cli.main(["predict", str(tmp_path / "missing"), str(fasta_files / "pos.fa")]) == 2
     assert "not a deepomics model folder" in capsys.readouterr().err
     bad.write_text("model: {arch: deepbind\n")
