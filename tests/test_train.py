@@ -687,7 +687,7 @@ def test_split_rejects_bad_fractions():
 def test_kfold_and_split_say_what_their_folds_need():
     labels = np.array(["a"] * 10 + ["rare"] * 2)
     with pytest.raises(ValueError, match=r"5 stratified folds need 5 or more samples of every "
-                                         r"class; class 'rare' has 2: lower k \(or cv\) to 2"):
+                                         r"class; class 'rare' has 2: use fewer folds \(at most 2\)"):
         kfold(12, 5, stratify=labels)
     with pytest.raises(ValueError, match="3 folds by group need 3 or more groups; there are 2"):
         kfold(12, 3, groups=np.repeat([0, 1], 6))

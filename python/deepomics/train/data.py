@@ -804,7 +804,7 @@ def kfold(n: int, k: int = 5, *, stratify=None, groups=None, seed: int = 0):
         distinct = len(_unique(_label_array(groups)))
         if distinct < k:
             raise ValueError(f"{k} folds by group need {k} or more groups; there are {distinct}: "
-                             "lower k")
+                             "use fewer folds")
         splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
         return list(splitter.split(index, groups=_label_array(groups)))
     if stratify is not None:
@@ -814,7 +814,8 @@ def kfold(n: int, k: int = 5, *, stratify=None, groups=None, seed: int = 0):
             few = values[counts.argmin()]
             raise ValueError(f"{k} stratified folds need {k} or more samples of every class; class "
                              f"{few.item() if hasattr(few, 'item') else few!r} has {counts.min()}: "
-                             f"lower k (or cv) to {max(2, int(counts.min()))}, or drop that class")
+                             f"use fewer folds (at most {max(2, int(counts.min()))}), or drop that "
+                             "class")
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
         return list(splitter.split(index, labels))
     if n < k:

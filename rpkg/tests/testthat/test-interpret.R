@@ -88,6 +88,13 @@ test_that("bad input: an unknown method, another length, a feature model, a bad 
   expect_error(mutagenesis(model, x, target = 2), "target=2 is out of range: the model has 1 output\\(s\\), 1 to 1")
   expect_error(mutagenesis(cluster_model(), separable_clusters()$x),
                "takes a feature matrix; interpretation reads sequence models")
+  # classes that are numbers themselves: an output number could be read as a class
+  data <- planted_motif()
+  numeric <- trainModel(seqModel("deepbind", filters = 2, filter_size = 5), data$x[1:60],
+                        as.integer(data$y[1:60] == "present"), epochs = 1)
+  expect_error(mutagenesis(numeric, x, target = 1),
+               "target is a number but so are this model's classes.*name the class as text \\('0', '1'\\)")
+  expect_identical(dim(mutagenesis(numeric, x, target = "0")), c(3L, 4L, 50L))
 })
 
 test_that("filterMotifs: PWMs per filter, a filter table, JASPAR matches as a data.frame", {

@@ -139,6 +139,13 @@ test_that("one-hot arrays, RNA and protein sets, and Python's own fit arguments"
   expect_error(trainModel(seqModel(), data$x, data$y, ep = 1), "has no argument ep$")  # no guess
 })
 
+test_that("a GPU the machine does not have is named before training", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 20, p = 4)
+  expect_error(trainModel(mlpModel(), data$x, data$y, epochs = 1, device = "cuda:9"),
+               "device = \"cuda:9\" but this machine has .*use device = \"auto\"")
+})
+
 test_that("labels that do not fit the model are errors saying so", {
   skip_if_no_backend()
   data <- separable_clusters(n = 20, p = 4)
