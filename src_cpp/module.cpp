@@ -111,8 +111,10 @@ void collect(const py::list& seqs, Sequences& out) {
       throw py::value_error("sequence " + nth(i) +
                             " is missing (None, NaN or NA); remove it or fill it in");
     } else {
-      throw py::type_error("sequence " + nth(i) + " is a " + type_name(o) +
-                           ", expected str or bytes");
+      const std::string type = type_name(o);
+      const bool biopython = type == "SeqRecord" || type == "Seq";
+      throw py::type_error("sequence " + nth(i) + " is a " + type + ", expected str or bytes" +
+                           (biopython ? "; for Biopython records pass str(record.seq)" : ""));
     }
     if (v.size == 0)
       throw py::value_error("sequence " + nth(i) +

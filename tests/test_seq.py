@@ -351,6 +351,8 @@ def test_functions_never_write_into_their_input():
     (pd.Series(["ACGT", pd.NA], dtype=object), ValueError, ["sequence 1", "missing"]),
     ("promoters.fa", ValueError, ["'promoters.fa' is a file's path", "read_fasta(path)"]),
     (["ACGT", 7], TypeError, ["sequence 1", "int", "str or bytes"]),
+    (["ACGT", type("SeqRecord", (), {})()], TypeError, ["sequence 1 is a SeqRecord",
+                                                        "pass str(record.seq)"]),
     (["ACGT", "ACéT"], ValueError, ["sequence 1", "non-ASCII"]),
     (np.array([["AC", "GT"]]), ValueError, ["one-dimensional", "(1, 2)"]),
     ({"ACGT"}, TypeError, ["set"]),

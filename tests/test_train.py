@@ -589,6 +589,8 @@ def test_labels_missing_mixed_or_of_the_other_type_are_said_so():
     with pytest.raises(ValueError, match="the labels are numbers but the classes are text"):
         evaluate(text, (x, y))
 
+    with pytest.raises(ValueError, match="the labels are lists of different lengths"):
+        fit(config, (x[:3], [[0, 1], [1], [0, 1]]), epochs=1)
     with pytest.raises(ValueError, match="the labels are the text 'label': a column name needs "
                                          "an AnnData"):
         evaluate(numeric, (x, "label"))

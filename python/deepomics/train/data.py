@@ -703,7 +703,12 @@ def _label_array(y) -> np.ndarray:
     else:
         if isinstance(y, (list, tuple)):  # NumPy would turn ["a", nan] into ["a", "nan"]
             _check_missing(np.asarray(y, dtype=object))
-        arr = np.asarray(y)
+        try:
+            arr = np.asarray(y)
+        except ValueError as error:  # NumPy's "inhomogeneous shape"
+            raise ValueError("the labels are lists of different lengths; give one label per "
+                             "sample, or for several labels per sample a 0/1 matrix (samples x "
+                             "labels)") from error
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int64)
     return arr
