@@ -28,10 +28,10 @@ def test_a_device_is_checked_against_what_the_machine_has():
     from deepomics.args import torch_device
     from deepomics.train import fit, predict
 
-    assert torch_device("cpu") == torch.device("cpu")
+    assert torch_device("cpu") == torch_device(torch.device("cpu")) == torch.device("cpu")
     assert torch_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     for bad in ("gpu", "cuda:x", "CPU", 0):
-        with pytest.raises(ValueError, match="device must be 'auto', 'cpu', 'cuda' or 'cuda:N'"):
+        with pytest.raises(ValueError, match="device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"):
             torch_device(bad)
     have = torch.cuda.device_count() if torch.cuda.is_available() else 0
     missing = f"cuda:{have}"  # one past the last GPU: "cuda:0" on a machine without one
@@ -44,3 +44,14 @@ def test_a_device_is_checked_against_what_the_machine_has():
         fit({"arch": "mlp", "hidden": [2]}, (x, x[:, 0] > 0), epochs=1, device=missing)
     with pytest.raises(ValueError, match=f"device='{missing}' but this machine has"):
         predict(model, x, device=missing)
+
+
+def test_a_rate_written_as_text_says_why_it_is_text():
+    from deepomics.args import non_negative_number
+
+    with pytest.raises(TypeError, match=r"not '1e-3' \(text that reads as a number: YAML takes "
+                                        r"1e-3 without a decimal point for text; write 1.0e-3"):
+        non_negative_number("1e-3", "lr")
+    with pytest.raises(TypeError, match="lr must be a number >= 0, not 'fast'$"):
+        non_negative_number("fast", "lr")
+    assert non_negative_number(0, "lr") == 0.0

@@ -568,6 +568,11 @@ def test_a_number_target_is_refused_where_the_classes_are_numbers(planted):
     multi.classes = [5, 10, 15]
     with pytest.raises(ValueError, match="name the class as text"):
         I.ism(multi, x, target=1)
+    floats = copy.copy(model)  # R's numeric labels: classes 0.0 and 1.0
+    floats.classes = [0.0, 1.0]
+    with pytest.raises(ValueError, match=r"name the class as text \('0', '1'\)"):
+        I.ism(floats, x, target=0)
+    np.testing.assert_array_equal(I.ism(floats, x, target="0"), I.ism(model, x, target="0"))
 
 
 def test_inputs_from_r_are_read_in_place_and_never_written(planted):

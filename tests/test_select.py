@@ -124,6 +124,9 @@ def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_da
 
 def test_search_errors(motif_data):
     seqs, y = motif_data
+    with pytest.raises(ValueError, match="fit_args checkpoint_dir: a search trains a model per "
+                                         "trial and fold, which would all share it"):
+        select.grid_search({"arch": "deepbind"}, (seqs, y), fit_args={"checkpoint_dir": "ck"})
     with pytest.raises(TypeError, match="fit_args: fit has no argument 'epoch'; did you mean 'epochs'"):
         select.grid_search({"arch": "deepbind"}, (seqs, y), fit_args={"epoch": 1})  # before baselines
     with pytest.raises(ValueError, match="strategy must be one of grid, random, tpe"):

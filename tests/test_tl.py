@@ -184,6 +184,11 @@ def test_plots_draw_what_they_say(tmp_path):
     with pytest.raises(ValueError, match=r"dims must be two latent dimensions between 0 and 1 "
                                          r"\(obsm\['X_deepomics'\] has 2\), not \(0, 5\)"):
         pl.latent(adata, "cell_type", dims=(0, 5))
+    axes = pl.latent(adata, "cell_type", dims=[(0, 1), (1, 0)])  # two panels, as scanpy draws them
+    assert len(axes) == 2
+    adata.raw = adata.copy()
+    small = adata[:, 1:].copy()  # gene0 now only in .raw, which scanpy colours by
+    assert pl.latent(small, "gene0").collections[0].get_offsets().shape == (200, 2)
     obs = np.linspace(0, 1, 50)
     ax = pl.predicted_vs_observed(obs * 2, obs)
     assert "r = 1.000" in ax.get_title()
@@ -224,7 +229,7 @@ def test_what_the_user_had_is_not_overwritten_unless_asked(tmp_path):
                                          r"pass overwrite=True"):
         tl.classify(adata, "cell_type", key_added="cell_type", epochs=1)
     pd.testing.assert_series_equal(adata.obs["cell_type"], labels)
-    with pytest.raises(ValueError, match=r"adata.obsm\['X_pca'\] already holds"):
+    with pytest.raises(ValueError, match=r"adata.obsm\['X_pca'\] and adata.uns\['pca'\] already"):
         tl.autoencoder(adata, key_added="X_pca", epochs=1)
     with pytest.raises(ValueError, match=r"adata.layers\['counts'\] already holds .* another "
                                          r"reconstruction_layer"):
@@ -244,8 +249,19 @@ def test_what_the_user_had_is_not_overwritten_unless_asked(tmp_path):
     tl.autoencoder(again, latent_dim=2, hidden=(4,), epochs=1)
     assert again.obsm["X_deepomics"].shape == (again.n_obs, 2)
 
+    with pytest.raises(ValueError, match=r"adata.obsm\['X_pca'\] and adata.uns\['pca'\] already "
+                                         r"hold data"):
+        tl.autoencoder(adata, key_added="X_pca", epochs=1)
     tl.autoencoder(adata, latent_dim=2, hidden=(4,), epochs=1, key_added="X_pca", overwrite=True)
     assert adata.obsm["X_pca"].shape == (adata.n_obs, 2) and not np.array_equal(adata.obsm["X_pca"], pca)
+    assert "obsm/X_pca" not in adata.uns["deepomics_written"]  # replaced, yet still the user's key
+    with pytest.raises(ValueError, match=r"adata.obsm\['X_pca'\] .*already hold"):
+        tl.autoencoder(adata, key_added="X_pca", epochs=1)  # asks again
+    # a file written before uns['deepomics_written'] existed: its uns record says whose it is
+    tl.classify(adata, "cell_type", epochs=1)
+    del adata.uns["deepomics_written"]
+    tl.classify(adata, "cell_type", epochs=1)
+    assert "cell_type_deepomics" in adata.obs
     model = train.fit({"arch": "mlp", "hidden": [4]}, (adata, "cell_type"), epochs=1)
     with pytest.raises(ValueError, match=r"adata.obs\['cell_type'\] already holds"):
         tl.predict(adata, model, key_added="cell_type")

@@ -9,6 +9,7 @@ fit is seeded, so the whole file runs in about a minute on one CPU core.
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 import pandas as pd
@@ -687,10 +688,15 @@ def test_split_rejects_bad_fractions():
 
 
 def test_kfold_and_split_say_what_their_folds_need():
+    from deepomics import DeepomicsWarning
+
     labels = np.array(["a"] * 10 + ["rare"] * 2)
-    with pytest.raises(ValueError, match=r"5 stratified folds need 5 or more samples of every "
-                                         r"class; class 'rare' has 2: use fewer folds \(at most 2\)"):
-        kfold(12, 5, stratify=labels)
+    with pytest.warns(DeepomicsWarning, match=r"class 'rare' has 2 samples, fewer than the 5 folds: "
+                                              r"some folds hold none of it"):
+        assert len(kfold(12, 5, stratify=labels)) == 5
+    with pytest.raises(ValueError, match=r"5 stratified folds need a class with 5 or more samples; "
+                                         r"the largest has 3: use fewer folds \(at most 3\)"):
+        kfold(6, 5, stratify=np.array(["a", "b"] * 3))
     with pytest.raises(ValueError, match="3 folds by group need 3 or more groups; there are 2"):
         kfold(12, 3, groups=np.repeat([0, 1], 6))
     with pytest.raises(ValueError, match="5 folds need 5 or more samples; there are 3"):
@@ -702,7 +708,7 @@ def test_kfold_and_split_say_what_their_folds_need():
         with pytest.raises(TypeError, match=rf"{function.__name__} takes the number of samples, "
                                             rf"e.g. {function.__name__}\(len\(y\)\), not the data"):
             function(x)
-    assert len(kfold(12.0, 2)) == 2  # R's 12 is a double
+    assert len(kfold(12.0, 2)) == len(kfold(np.int64(12), 2)) == 2  # R's double, NumPy's int
 
 
 def test_sequences_too_short_for_the_layers_are_named_as_sequences():
@@ -1026,6 +1032,17 @@ def test_checkpoints_of_an_earlier_run_are_kept_and_resumed_only_when_asked(tmp_
     with pytest.raises(ValueError, match="a saved model is not a checkpoint: to train it further, "
                                          r"pass deepomics.io.load\(path\) as the model"):
         fit(config, (x, y), epochs=4, resume_from=str(tmp_path / "saved"))
+    # '~' is the home folder here too (Lightning expanded it; the check did not)
+    os.environ["HOME"], home = str(tmp_path), os.environ.get("HOME")
+    try:
+        with pytest.raises(FileExistsError, match="already holds an earlier run's last.ckpt"):
+            fit(config, (x, y), epochs=1, checkpoint_dir="~/run")
+        assert len(fit(config, (x, y), epochs=4, checkpoint_dir="~/run",
+                       resume_from="~/run/last.ckpt").history) == 4
+        assert len(fit(config, (x, y), epochs=5, checkpoint_dir="~/run",
+                       resume_from="last").history) == 5  # Lightning's own word
+    finally:
+        os.environ["HOME"] = home if home is not None else os.environ.pop("HOME")
     with pytest.raises(ValueError, match="holds another model's weights; resume with the model "
                                          "config"):
         fit({"arch": "mlp", "hidden": [7]}, (x, y), epochs=4, resume_from=str(run / "last.ckpt"))

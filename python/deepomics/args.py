@@ -22,7 +22,15 @@ def non_negative_number(value, name: str) -> float:
     """``value`` as a finite float >= 0 (a learning rate: 0 freezes the weights); anything else
     is an error naming ``name`` (a string such as "0.01" from a config file included)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number >= 0, not {value!r}")
+        hint = ""
+        if isinstance(value, str):
+            try:
+                float(value)
+                hint = (" (text that reads as a number: YAML takes 1e-3 without a decimal point "
+                        "for text; write 1.0e-3 or 0.001)")
+            except ValueError:
+                pass
+        raise TypeError(f"{name} must be a number >= 0, not {value!r}{hint}")
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a number >= 0, not {value!r}")
     return float(value)
@@ -37,8 +45,15 @@ def torch_device(device):
 
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if isinstance(device, torch.device):
+        device = str(device)
+    if device == "mps":  # Apple silicon
+        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise ValueError("device='mps' but this machine has no Apple-silicon GPU; use "
+                             "device='auto' or device='cpu'")
+        return torch.device("mps")
     if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', not {device!r}")
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', not {device!r}")
     if device.startswith("cuda"):
         have = torch.cuda.device_count() if torch.cuda.is_available() else 0
         index = int(device.split(":")[1]) if ":" in device else 0

@@ -60,12 +60,15 @@ def latent(adata, color, *, key: str = "X_deepomics", dims=(0, 1), ax=None, **kw
         raise KeyError(f"{key!r} is not in adata.obsm (it has: {', '.join(adata.obsm.keys())}); "
                        "run deepomics.tl.autoencoder first or pass key=")
     width = np.shape(adata.obsm[key])[1]
-    if len(tuple(dims)) != 2 or not all(isinstance(d, (int, np.integer)) and 0 <= d < width
-                                        for d in dims):
-        raise ValueError(f"dims must be two latent dimensions between 0 and {width - 1} (obsm"
-                         f"[{key!r}] has {width}), not {dims!r}")
+    pairs = [dims] if all(isinstance(d, (int, np.integer)) for d in dims) else list(dims)
+    for pair in pairs:  # one pair, or several (one panel each), as scanpy takes them
+        if len(tuple(pair)) != 2 or not all(isinstance(d, (int, np.integer)) and 0 <= d < width
+                                            for d in pair):
+            raise ValueError(f"dims must be two latent dimensions between 0 and {width - 1} (obsm"
+                             f"[{key!r}] has {width}), not {dims!r}")
+    genes = set(adata.var_names) | (set(adata.raw.var_names) if adata.raw is not None else set())
     for name in [color] if isinstance(color, str) else list(color or []):
-        if name not in adata.obs.columns and name not in adata.var_names:
+        if "gene_symbols" not in kwargs and name not in adata.obs.columns and name not in genes:
             raise KeyError(f"color {name!r} is neither an obs column nor a gene (obs has: "
                            f"{listing(adata.obs.columns)})")
     basis = key.removeprefix("X_")

@@ -51,7 +51,7 @@ def autoencoder(adata, *, layer: str | None = None, use_rep: str | None = None,
     slots = [("obsm", key_added), ("uns", key_added.removeprefix("X_"))]
     if reconstruction_layer is not None:
         slots.append(("layers", reconstruction_layer))
-    _claim(adata, slots, overwrite)
+    slots = _claim(adata, slots, overwrite)
     config = {"arch": "autoencoder", "hidden": list(hidden), "latent_dim": latent_dim,
               "variational": variational, "dropout": dropout}
     model = fit(config, (adata, None), **_fit_args(epochs, batch_size, lr, valid_fraction, patience,
@@ -82,8 +82,8 @@ def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | 
     _check_classes(labels, label_key)
     _check_genes(adata, layer, use_rep)
     key_added = key_added or f"{label_key}_deepomics"
-    slots = [("obs", key_added), ("obsm", key_added + "_proba"), ("uns", key_added)]
-    _claim(adata, slots, overwrite)
+    slots = _claim(adata, [("obs", key_added), ("obsm", key_added + "_proba"),
+                           ("uns", key_added)], overwrite)
     labelled = np.asarray(labels.notna())
     if labelled.sum() < 2:
         raise ValueError(f"obs[{label_key!r}] has {int(labelled.sum())} labelled cells; a "
@@ -130,7 +130,7 @@ def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1
         raise ValueError(f"{len(overlap)} genes are both landmarks and targets (e.g. "
                          f"{', '.join(sorted(overlap)[:5])}); a target must not be an input")
     _check_genes(adata, layer, None, genes=landmarks + targets)
-    _claim(adata, [("uns", key_added)], overwrite)
+    slots = _claim(adata, [("uns", key_added)], overwrite)
     x = _columns(adata, landmarks, layer)
     y = pd.DataFrame(_dense(_columns(adata, targets, layer)), columns=targets,
                      index=adata.obs_names)
@@ -141,7 +141,7 @@ def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1
     model.feature_names = landmarks
     _record(adata, key_added, model, layer, None,
             {"n_landmarks": len(landmarks), "n_targets": len(targets)})
-    _mark(adata, [("uns", key_added)])
+    _mark(adata, slots)
     return model
 
 
@@ -180,16 +180,18 @@ def predict(adata, model, *, layer: str | None = None, use_rep: str | None = Non
         slots = [("obs", key_added), ("obsm", key_added + "_proba")]
     else:  # one target to obs, several to obsm: both are claimed, one is written
         slots = [("obs", key_added), ("obsm", key_added)]
-    _claim(adata, slots, overwrite)
+    mine = _claim(adata, slots, overwrite)
     if callable(getattr(model, "encode", None)):
         adata.obsm[key_added] = embed(model, adata, layer=layer, use_rep=use_rep,
                                       batch_size=batch_size)
-        _mark(adata, slots)
+        _mark(adata, mine)
         _said(f"latent ({adata.obsm[key_added].shape[1]} dimensions) in obsm[{key_added!r}]")
         return
     out = predict_array(model, adata, layer=layer, use_rep=use_rep, batch_size=batch_size)
-    slots = slots if task in ("binary", "multiclass") else [slots[0] if out.ndim == 1 else slots[1]]
-    _mark(adata, slots)
+    if task not in ("binary", "multiclass"):
+        written = ("obs", key_added) if out.ndim == 1 else ("obsm", key_added)
+        mine = [s for s in mine if s == written]
+    _mark(adata, mine)
     if task in ("binary", "multiclass"):
         probs = np.column_stack([1 - out, out]) if task == "binary" else out
         labels = [str(c) for c in classes]
@@ -288,19 +290,36 @@ def _check_classes(labels: pd.Series, label_key: str) -> None:
 _WRITTEN = "deepomics_written"  # uns: the "slot/key" entries deepomics wrote, e.g. "obsm/X_deepomics"
 
 
-def _claim(adata, slots: list[tuple[str, str]], overwrite: bool) -> None:
+def _claim(adata, slots: list[tuple[str, str]], overwrite: bool) -> list[tuple[str, str]]:
     """Refuses, before any work, to write where ``adata`` already holds something deepomics did
     not write (``slots``: (``"obs"``, ``"obsm"``, ``"layers"`` or ``"uns"``, key)), unless
-    ``overwrite``: the user's labels, scanpy's ``X_pca`` or the raw counts are theirs."""
-    if overwrite:
-        return
+    ``overwrite``: the user's labels, scanpy's ``X_pca`` or the raw counts are theirs. Returns
+    the slots that are deepomics' own after this write (a replaced foreign one stays the user's,
+    so a later write there asks again)."""
     ours = {str(v) for v in adata.uns.get(_WRITTEN, [])}
-    for slot, key in slots:
-        holder = getattr(adata, slot)
-        if key in (holder.columns if slot == "obs" else holder.keys()) and f"{slot}/{key}" not in ours:
-            what = "key_added" if slot != "layers" else "reconstruction_layer"
-            raise ValueError(f"adata.{slot}[{key!r}] already holds data that deepomics did not "
-                             f"write; choose another {what}, or pass overwrite=True to replace it")
+    if _WRITTEN not in adata.uns and _recorded(adata, slots):
+        # written before uns["deepomics_written"] existed: the run's record in uns says whose
+        ours |= {f"{slot}/{key}" for slot, key in slots}
+    foreign = [(slot, key) for slot, key in slots
+               if key in _keys(adata, slot) and f"{slot}/{key}" not in ours]
+    if foreign and not overwrite:
+        what = "reconstruction_layer" if foreign[0][0] == "layers" else "key_added"
+        held = " and ".join(f"adata.{slot}[{key!r}]" for slot, key in foreign)
+        raise ValueError(f"{held} already {'hold' if len(foreign) > 1 else 'holds'} data that "
+                         f"deepomics did not write; choose another {what}, or pass overwrite=True "
+                         "to replace it")
+    return [s for s in slots if s not in foreign]
+
+
+def _keys(adata, slot: str):
+    holder = getattr(adata, slot)
+    return holder.columns if slot == "obs" else holder.keys()
+
+
+def _recorded(adata, slots) -> bool:
+    """Whether one of ``slots`` is in uns with the shape ``_record`` gives it."""
+    return any(slot == "uns" and isinstance(adata.uns.get(key), dict)
+               and {"params", "history"} <= set(adata.uns[key]) for slot, key in slots)
 
 
 def _mark(adata, slots: list[tuple[str, str]]) -> None:

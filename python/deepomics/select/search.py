@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..args import count
+from ..messages import listing
 from ..train import data as D
 from ..train.engine import check_fit_arguments
 from ..train import metrics as M
@@ -111,6 +112,10 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
         raise ValueError(f"metric {metric!r} is not a {task} metric; use one of "
                          f"{', '.join(M.SUMMARY.get(task, []))}")
     check_fit_arguments(fit_args or {}, "fit_args")
+    shared = sorted({"checkpoint_dir", "resume_from"} & set(fit_args or {}))
+    if shared:
+        raise ValueError(f"fit_args {listing(shared)}: a search trains a model per trial and fold, "
+                         "which would all share it; give storage= to keep a search and resume it")
     fit_args = {"verbose": False, **(fit_args or {})}
     splits = CV.folds((x, y_values), cv=cv, valid_fraction=valid_fraction, task=task,
                       groups=groups, seed=seed)
@@ -225,7 +230,7 @@ def _saved_study(storage, study_name: str):
     import optuna
 
     url = os.fspath(storage)
-    if "://" not in url and not os.path.isfile(url):
+    if "://" not in url and not os.path.isfile(os.path.expanduser(url)):
         raise FileNotFoundError(f"search storage {url} does not exist")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -245,6 +250,7 @@ def _storage(storage):
         return storage
     url = os.fspath(storage)
     if "://" not in url:
+        url = os.path.expanduser(url)
         folder = os.path.dirname(os.path.abspath(url))
         if not os.path.isdir(folder):  # sqlite's own error is "unable to open database file"
             raise FileNotFoundError(f"search storage {url}: the folder {folder} does not exist; "

@@ -815,12 +815,16 @@ def kfold(n: int, k: int = 5, *, stratify=None, groups=None, seed: int = 0):
     if stratify is not None:
         labels = _label_array(stratify)
         values, counts = np.unique(labels, return_counts=True)
+        if counts.max() < k:
+            raise ValueError(f"{k} stratified folds need a class with {k} or more samples; the "
+                             f"largest has {counts.max()}: use fewer folds (at most "
+                             f"{max(2, int(counts.max()))})")
         if counts.min() < k:
             few = values[counts.argmin()]
-            raise ValueError(f"{k} stratified folds need {k} or more samples of every class; class "
-                             f"{few.item() if hasattr(few, 'item') else few!r} has {counts.min()}: "
-                             f"use fewer folds (at most {max(2, int(counts.min()))}), or drop that "
-                             "class")
+            warnings.warn(f"class {few.item() if hasattr(few, 'item') else few!r} has "
+                          f"{counts.min()} samples, fewer than the {k} folds: some folds hold "
+                          "none of it (its metrics there are missing); use fewer folds to have "
+                          "it in every one", DeepomicsWarning, stacklevel=2)
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
         return list(splitter.split(index, labels))
     if n < k:
@@ -830,7 +834,7 @@ def kfold(n: int, k: int = 5, *, stratify=None, groups=None, seed: int = 0):
 
 def _sample_count(n, caller: str) -> int:
     """The number of samples a split takes; data given instead says so."""
-    if hasattr(n, "__len__") or hasattr(n, "shape"):
+    if hasattr(n, "__len__") or np.ndim(n) > 0:
         raise TypeError(f"{caller} takes the number of samples, e.g. {caller}(len(y)), not the data")
     return count(n, "n")
 

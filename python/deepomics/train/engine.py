@@ -258,6 +258,10 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
          deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks,
          strategy, devices, num_nodes):
     L.seed_everything(seed, workers=True, verbose=False)
+    if checkpoint_dir:  # '~' as everywhere else (Lightning would expand it, the checks not)
+        checkpoint_dir = os.path.expanduser(os.fspath(checkpoint_dir))
+    if resume_from is not None and resume_from not in LIGHTNING_RESUME:
+        resume_from = os.path.expanduser(os.fspath(resume_from))
     _check_checkpoints(checkpoint_dir, resume_from)
     verbose = _watching() if verbose is None else bool(verbose)
     epochs, batch_size = count(epochs, "epochs"), count(batch_size, "batch_size")
@@ -380,13 +384,16 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     return model
 
 
+LIGHTNING_RESUME = ("last", "hpc", "registry")  # resume_from words Lightning itself takes
+
+
 def _check_checkpoints(checkpoint_dir, resume_from) -> None:
     """Before any work: ``resume_from`` is a checkpoint file (a folder is named for what it is),
     and ``checkpoint_dir`` holds no earlier run's ``last.ckpt`` unless that is being resumed
     (this run would replace it, and it may be all that is left of a long run)."""
     from ..io.models import is_model_folder
 
-    if resume_from is not None:
+    if resume_from is not None and resume_from not in LIGHTNING_RESUME:
         resume_from = os.fspath(resume_from)
         if os.path.isdir(resume_from):
             inside = os.path.join(resume_from, "last.ckpt")
@@ -400,7 +407,8 @@ def _check_checkpoints(checkpoint_dir, resume_from) -> None:
                                     "checkpoint file (last.ckpt in the run's checkpoint_dir)")
     if checkpoint_dir:
         last = os.path.join(os.fspath(checkpoint_dir), "last.ckpt")
-        resumed = resume_from is not None and os.path.abspath(resume_from) == os.path.abspath(last)
+        resumed = resume_from == "last" or (
+            resume_from is not None and os.path.abspath(resume_from) == os.path.abspath(last))
         if os.path.exists(last) and not resumed:
             raise FileExistsError(f"checkpoint_dir={os.fspath(checkpoint_dir)!r} already holds an "
                                   f"earlier run's last.ckpt; continue that run with "
@@ -546,9 +554,9 @@ def _class_weight(option, task: str, classes, targets) -> torch.Tensor | None:
 def _accelerator(device: str):
     """Lightning's accelerator and devices for ``device`` (checked by ``args.torch_device``)."""
     chosen = torch_device(device)
-    if chosen.type == "cpu":
-        return "cpu", 1
-    return "gpu", [chosen.index] if device not in (None, "auto") and ":" in device else 1
+    if chosen.type in ("cpu", "mps"):
+        return chosen.type, 1
+    return "gpu", [chosen.index] if chosen.index is not None and device not in (None, "auto") else 1
 
 
 def _parallel(strategy, accelerator: str, devices, num_nodes: int) -> dict:

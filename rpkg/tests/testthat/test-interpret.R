@@ -91,7 +91,7 @@ test_that("bad input: an unknown method, another length, a feature model, a bad 
   # classes that are numbers themselves: an output number could be read as a class
   data <- planted_motif()
   numeric <- trainModel(seqModel("deepbind", filters = 2, filter_size = 5), data$x[1:60],
-                        as.integer(data$y[1:60] == "present"), epochs = 1)
+                        as.numeric(data$y[1:60] == "present"), epochs = 1)  # R doubles: 0.0, 1.0
   expect_error(mutagenesis(numeric, x, target = 1),
                "target is a number but so are this model's classes.*name the class as text \\('0', '1'\\)")
   expect_identical(dim(mutagenesis(numeric, x, target = "0")), c(3L, 4L, 50L))

@@ -71,9 +71,9 @@ test_that("gridSearch() says what is wrong with its arguments", {
                "'filterz' is neither a setting of deepbind nor a fit argument",
                class = "deepomics_python_error")
   expect_error(leaderboard(list()), "must be a DeepomicsGrid")
-  rare <- factor(c(rep("common", 37), rep("rare", 3)))
-  expect_error(gridSearch(data$x, rare, hyper_params = list(arch = "deepbind"), nfolds = 5),
-               "5 stratified folds need 5 or more samples of every class; class 'rare' has 3: use fewer folds \\(at most 3\\)",
+  expect_error(gridSearch(data$x[1:6], factor(rep(c("a", "b"), 3)),
+                          hyper_params = list(arch = "deepbind"), nfolds = 5),
+               "5 stratified folds need a class with 5 or more samples; the largest has 3: use fewer folds \\(at most 3\\)",
                class = "deepomics_python_error")
 })
 
