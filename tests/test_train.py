@@ -728,6 +728,8 @@ def test_learning_rate_is_checked_before_training():
     for bad in (-1.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="lr must be a number >= 0"):
             fit({"arch": "mlp"}, (x, y), lr=bad, epochs=1)
+    with pytest.raises(ValueError, match="weight_decay must be a number >= 0, not -0.1"):
+        fit({"arch": "mlp"}, (x, y), weight_decay=-0.1, epochs=1)
 
 
 @pytest.mark.parametrize("how", ["plain", "stratified", "groups"])

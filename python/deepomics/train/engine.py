@@ -266,6 +266,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     verbose = _watching() if verbose is None else bool(verbose)
     epochs, batch_size = count(epochs, "epochs"), count(batch_size, "batch_size")
     lr = non_negative_number(lr, "lr")
+    weight_decay = non_negative_number(weight_decay, "weight_decay")
     x_raw, y_raw = _unpack(train_data)
     y_raw = D.labels_from(y_raw, x_raw)
     D.check_lengths(x_raw, y_raw)
