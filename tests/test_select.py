@@ -246,8 +246,7 @@ def _has_heartbeat(storage, trial_id):
 def test_a_search_resumes_after_its_process_is_killed(tmp_path, monkeypatch):
     storage = str(tmp_path / "search.db")
     worker = _worker(tmp_path, storage, n_trials=6, epochs=2, name="killed", hang=True)
-    deadline = time.time() + 240  # a guard against a hang only: the worker waits to be killed
-    while time.time() < deadline and worker.poll() is None:
+    while worker.poll() is None:  # the worker's second trial waits to be killed
         if os.path.exists(storage):
             try:
                 study, done = _finished(storage)

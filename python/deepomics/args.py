@@ -17,6 +17,16 @@ def count(value, name: str) -> int:
     return int(value)
 
 
+def user_path(path, what: str = "the path") -> str:
+    """A path as the user meant it: ``~`` expanded (as a shell would), an empty one refused (it
+    would name the working directory)."""
+    import os
+
+    text = os.fspath(path)
+    if not str(text).strip():
+        raise ValueError(f"{what} is empty; give a file or folder")
+    return os.path.expanduser(text)
+
 
 def non_negative_number(value, name: str) -> float:
     """``value`` as a finite float >= 0 (a learning rate: 0 freezes the weights); anything else
@@ -34,6 +44,7 @@ def non_negative_number(value, name: str) -> float:
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a number >= 0, not {value!r}")
     return float(value)
+
 
 def torch_device(device):
     """The torch device that ``device`` names: ``"auto"`` (or None) is CUDA when present, else

@@ -179,15 +179,11 @@ def _train(args) -> int:
     options = dict(config.get("fit") or {})
     if config.get("valid_fraction"):
         options["valid_fraction"] = config["valid_fraction"]
-    try:
-        model = fit(config["model"] if isinstance(config["model"], dict) else models.build(config["model"]),
-                    (x, y), valid, **options)
-    except ValueError as error:  # fit's hint in the config's words
-        said = str(error).replace("pass valid_data or valid_fraction",
-                                  f"add 'valid_fraction:' or 'valid:' to {args.config}")
-        if said != str(error):
-            raise ValueError(said) from error
-        raise
+    if options.get("early_stopping") and valid is None and not options.get("valid_fraction"):
+        raise ValueError(f"{args.config}: early stopping needs validation data; add "
+                         "'valid_fraction:' or 'valid:' to it")
+    model = fit(config["model"] if isinstance(config["model"], dict) else models.build(config["model"]),
+                (x, y), valid, **options)
     path = io.save(model, output, overwrite=args.overwrite)
     print(model.history.tail(3).to_string(index=False))
     print(f"saved to {path}")

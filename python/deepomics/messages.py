@@ -5,6 +5,8 @@ intervals as GRanges shows them (1-based, end included).
 """
 from __future__ import annotations
 
+import numbers
+
 INDEX_BASE = 0
 
 
@@ -26,6 +28,15 @@ def listing(values, limit: int = 10) -> str:
     values = list(values)
     shown = ", ".join(str(v) for v in values[:limit])
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def as_written(value) -> str:
+    """A value as a person writes it: a whole float as a whole number (R's 2 arrives as 2.0;
+    huge ones stay floats), anything else as ``str`` gives it."""
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        if float(value).is_integer() and abs(float(value)) < 1e15:
+            return str(int(value))
+    return str(value)
 
 
 def channels_last(name: str = "x") -> str:

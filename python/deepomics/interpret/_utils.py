@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..args import count, torch_device as resolve_device
-from ..messages import channels_last, nth
+from ..messages import as_written, channels_last, nth
 from ..train import data as D
 
 __all__ = ["Output", "model_length", "one_hot_inputs", "on_device",
@@ -159,9 +159,9 @@ def output_column(model, target) -> Output:
         raise ValueError(f"the model has {n_outputs} outputs{names}; choose one with target= "
                          f"(an output number, counted from {nth(0)}, or a class name)")
     if classes is not None and not isinstance(target, (int, np.integer)):
-        names = [_class_name(c) for c in classes]
-        if _class_name(target) in names:
-            index = names.index(_class_name(target))
+        names = [as_written(c) for c in classes]
+        if as_written(target) in names:
+            index = names.index(as_written(target))
             if task == "binary":
                 return Output(0, 1 if index == 1 else -1)
             return Output(index)
@@ -173,7 +173,7 @@ def output_column(model, target) -> Output:
             for c in classes)  # R's numeric labels arrive as floats: 0.0, 1.0
         if numbers and (task == "binary" or list(classes) != list(range(len(classes)))):
             # classes 0, 1: is target=0 the output (class 1's log-odds) or the class 0?
-            names = ", ".join(repr(_class_name(c)) for c in classes)
+            names = ", ".join(repr(as_written(c)) for c in classes)
             raise ValueError(f"target is a number but so are this model's classes, so it could "
                              f"be an output or a class; name the class as text ({names})")
         if 0 <= int(target) < n_outputs:
@@ -181,13 +181,6 @@ def output_column(model, target) -> Output:
         raise ValueError(f"target={nth(target)} is out of range: the model has {n_outputs} "
                          f"output(s), {nth(0)} to {nth(n_outputs - 1)}")
     raise TypeError(f"target must be None, an output index or a class name, not {target!r}")
-
-
-def _class_name(c) -> str:
-    """A class as text, whole floats as whole numbers: R's label 1 (1.0) is the class "1"."""
-    if isinstance(c, (float, np.floating)) and float(c).is_integer():
-        return str(int(c))
-    return str(c)
 
 
 def n_outputs_of(model) -> int:

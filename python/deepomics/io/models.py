@@ -18,6 +18,8 @@ import tempfile
 
 import pandas as pd
 
+from ..args import user_path
+
 FORMAT = "deepomics-model"
 FORMAT_VERSION = 1
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
@@ -105,12 +107,8 @@ def check_save_path(path: str | os.PathLike, overwrite: bool = False) -> str:
 
 
 def _model_path(path) -> str:
-    """A model folder's path, absolute, with ``~`` expanded; an empty path is an error (it would
-    name the working directory)."""
-    text = os.fspath(path)
-    if not str(text).strip():
-        raise ValueError("the model path is empty; give the folder to save to or load from")
-    return os.path.abspath(os.path.expanduser(text))
+    """A model folder's path, absolute, as the user meant it (``args.user_path``)."""
+    return os.path.abspath(user_path(path, "the model path"))
 
 
 def load(path: str | os.PathLike):

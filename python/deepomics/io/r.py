@@ -29,6 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .. import DeepomicsWarning
+from ..args import user_path
 
 __all__ = ["RObjectError", "read_r", "write_r"]
 
@@ -158,7 +159,7 @@ def write_r(adata, path: str | os.PathLike, *, X_name: str | None = None,
     file is replaced only with ``overwrite=True``. X becomes the assay ``X_name`` (default: the
     name it had in R, from ``read_r``, else ``"X"``) unless a layer of that name exists; layers
     the other assays. Returns the absolute path."""
-    path = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    path = os.path.abspath(user_path(path))
     if not path.lower().endswith(".rds"):
         hint = ("; an .h5ad file is adata.write_h5ad(path)" if path.lower().endswith(".h5ad")
                 else "")

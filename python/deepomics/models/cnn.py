@@ -26,7 +26,7 @@ def _check_long_enough(arch: str, seq_len: int, out_len) -> None:
         raise ConfigError(
             f"seq_len={seq_len} is too short for these {arch} layers (the convolutions and "
             f"pooling leave no positions); use seq_len >= {need} or smaller filters / pools",
-            "seq_len")
+            "seq_len", shortest=need)
 
 
 # ---- DeepBind ----------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ class DanQ(SequenceModel):
         if seq_len is not None and seq_len < self.min_len:
             raise ConfigError(f"seq_len={seq_len} is too short for these danq layers; use "
                               f"seq_len >= {self.min_len} or a smaller filter_size / pool_size",
-                              "seq_len")
+                              "seq_len", shortest=self.min_len)
         self.pooling = pooling
         self.conv = nn.Sequential(
             nn.Conv1d(self.n_channels, n_filters, filter_size), nn.ReLU(),

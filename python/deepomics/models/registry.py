@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..messages import nth
+from ..messages import as_written, nth
 
 __all__ = [
     "ARCHITECTURES",
@@ -76,11 +76,13 @@ REQUIRED = _Required()
 
 
 class ConfigError(ValueError):
-    """A model config that cannot be built; ``key`` is the offending key (None for the whole dict)."""
+    """A model config that cannot be built; ``key`` is the offending key (None for the whole
+    dict); ``shortest``, where ``seq_len`` is too short for the layers, the least that fits."""
 
-    def __init__(self, message: str, key: str | None = None):
+    def __init__(self, message: str, key: str | None = None, shortest: int | None = None):
         super().__init__(message)
         self.key = key
+        self.shortest = shortest  # for seq_len too short for the layers: the least that fits
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class Param:
         parts = []
         for op, bound in ((">=", self.ge), (">", self.gt), ("<=", self.le), ("<", self.lt)):
             if bound is not None:
-                parts.append(f"{op} {_fmt(bound)}")
+                parts.append(f"{op} {as_written(bound)}")
         return " and ".join(parts)
 
     # -- checking ------------------------------------------------------------------------------
@@ -191,15 +193,10 @@ class Param:
             ok = ((self.ge is None or value >= self.ge) and (self.gt is None or value > self.gt)
                   and (self.le is None or value <= self.le) and (self.lt is None or value < self.lt))
             if not ok:
-                raise ConfigError(f"{where} must be {self._limits()}, got {_fmt(value)}", key)
+                raise ConfigError(f"{where} must be {self._limits()}, got {as_written(value)}", key)
 
     def _doc_suffix(self) -> str:
         return f" ({self.doc})" if self.doc else ""
-
-
-def _fmt(x: float) -> str:
-    """A number as a person writes it: 2, not 2.0 (huge whole floats stay in floating notation)."""
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else str(x)
 
 
 def _show(value: Any) -> str:
@@ -457,7 +454,7 @@ def check_config(config: dict | str) -> dict:
         try:
             out[key] = p.check(key, config[key])
         except ConfigError as err:
-            raise ConfigError(f"{arch} config: {err}", err.key) from None
+            raise ConfigError(f"{arch} config: {err}", err.key, err.shortest) from None
     return out
 
 
@@ -485,7 +482,7 @@ def build(config: dict | str, *, seed: int | None = None):
         message = str(err)
         if not message.startswith(f"{entry.name} config:"):
             message = f"{entry.name} config: {message}"
-        raise ConfigError(message, err.key) from None
+        raise ConfigError(message, err.key, err.shortest) from None
     _finish(model, entry, full)
     return model
 

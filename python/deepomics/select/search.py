@@ -31,7 +31,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..args import count
+from ..args import count, user_path
 from ..messages import listing
 from ..train import data as D
 from ..train.engine import check_fit_arguments
@@ -230,15 +230,16 @@ def _saved_study(storage, study_name: str):
     import optuna
 
     url = os.fspath(storage)
-    if "://" not in url and not os.path.isfile(os.path.expanduser(url)):
+    if "://" not in url and not os.path.isfile(user_path(url)):
         raise FileNotFoundError(f"search storage {url} does not exist")
+    opened = _storage(storage)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        names = optuna.study.get_all_study_names(storage=_storage(storage))
+        names = optuna.study.get_all_study_names(storage=opened)
         if study_name not in names:
             raise KeyError(f"search storage {url} has no study {study_name!r} (it has: "
                            f"{', '.join(names) or 'none'}); pass study_name=")
-        return optuna.load_study(study_name=study_name, storage=_storage(storage))
+        return optuna.load_study(study_name=study_name, storage=opened)
 
 
 def _storage(storage):
@@ -250,7 +251,7 @@ def _storage(storage):
         return storage
     url = os.fspath(storage)
     if "://" not in url:
-        url = os.path.expanduser(url)
+        url = user_path(url, "storage")
         folder = os.path.dirname(os.path.abspath(url))
         if not os.path.isdir(folder):  # sqlite's own error is "unable to open database file"
             raise FileNotFoundError(f"search storage {url}: the folder {folder} does not exist; "

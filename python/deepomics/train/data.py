@@ -701,14 +701,14 @@ def _label_array(y) -> np.ndarray:
     elif isinstance(y, torch.Tensor):
         arr = y.detach().cpu().numpy()
     else:
-        if isinstance(y, (list, tuple)):  # NumPy would turn ["a", nan] into ["a", "nan"]
-            _check_missing(np.asarray(y, dtype=object))
         try:
             arr = np.asarray(y)
         except ValueError as error:  # NumPy's "inhomogeneous shape"
             raise ValueError("the labels are lists of different lengths; give one label per "
                              "sample, or for several labels per sample a 0/1 matrix (samples x "
                              "labels)") from error
+        if arr.dtype.kind == "U" and isinstance(y, (list, tuple)):
+            arr = np.asarray(y, dtype=object)  # NumPy made ["a", nan, 1] into ["a", "nan", "1"]
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int64)
     return arr
@@ -806,12 +806,13 @@ def kfold(n: int, k: int = 5, *, stratify=None, groups=None, seed: int = 0):
     index = np.zeros(n)
     _check_groups(groups, n)
     if groups is not None:
-        distinct = len(_unique(_label_array(groups)))
+        groups = _label_array(groups)
+        distinct = len(_unique(groups))
         if distinct < k:
             raise ValueError(f"{k} folds by group need {k} or more groups; there are {distinct}: "
                              "use fewer folds")
         splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
-        return list(splitter.split(index, groups=_label_array(groups)))
+        return list(splitter.split(index, groups=groups))
     if stratify is not None:
         labels = _label_array(stratify)
         values, counts = np.unique(labels, return_counts=True)

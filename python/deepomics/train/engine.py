@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import sys
 import warnings
 
@@ -20,7 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..args import count, non_negative_number, torch_device
+from ..args import count, non_negative_number, torch_device, user_path
 from ..messages import listing, nth
 from . import data as D
 from . import metrics as M
@@ -259,9 +258,9 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
          strategy, devices, num_nodes):
     L.seed_everything(seed, workers=True, verbose=False)
     if checkpoint_dir:  # '~' as everywhere else (Lightning would expand it, the checks not)
-        checkpoint_dir = os.path.expanduser(os.fspath(checkpoint_dir))
+        checkpoint_dir = user_path(checkpoint_dir, "checkpoint_dir")
     if resume_from is not None and resume_from not in LIGHTNING_RESUME:
-        resume_from = os.path.expanduser(os.fspath(resume_from))
+        resume_from = user_path(resume_from, "resume_from")
     _check_checkpoints(checkpoint_dir, resume_from)
     verbose = _watching() if verbose is None else bool(verbose)
     epochs, batch_size = count(epochs, "epochs"), count(batch_size, "batch_size")
@@ -293,13 +292,12 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         try:
             model = model_library.build(filled)
         except model_library.ConfigError as error:
-            need = re.search(r"seq_len >= (\d+)", str(error))
-            if error.key == "seq_len" and "seq_len" not in model and need:  # the data's length
+            if error.shortest and "seq_len" not in model:  # seq_len was the data's length
                 raise model_library.ConfigError(
-                    f"{filled['arch']} needs sequences of {need.group(1)} or more letters with "
+                    f"{filled['arch']} needs sequences of {error.shortest} or more letters with "
                     f"these layers, but the training sequences are {filled['seq_len']} letters "
                     "long (the longest); give longer sequences, or smaller filters / pools "
-                    "(filter_size, pool_size)", "seq_len") from error
+                    "(filter_size, pool_size)", "seq_len", error.shortest) from error
             raise
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch nn.Module or a config dict, not {type(model).__name__}")
@@ -389,13 +387,13 @@ LIGHTNING_RESUME = ("last", "hpc", "registry")  # resume_from words Lightning it
 
 
 def _check_checkpoints(checkpoint_dir, resume_from) -> None:
-    """Before any work: ``resume_from`` is a checkpoint file (a folder is named for what it is),
+    """Before any work (paths already as the user meant them, ``args.user_path``):
+    ``resume_from`` is a checkpoint file (a folder is named for what it is),
     and ``checkpoint_dir`` holds no earlier run's ``last.ckpt`` unless that is being resumed
     (this run would replace it, and it may be all that is left of a long run)."""
     from ..io.models import is_model_folder
 
     if resume_from is not None and resume_from not in LIGHTNING_RESUME:
-        resume_from = os.fspath(resume_from)
         if os.path.isdir(resume_from):
             inside = os.path.join(resume_from, "last.ckpt")
             hint = (f"pass resume_from={inside!r}" if os.path.isfile(inside) else
@@ -407,11 +405,11 @@ def _check_checkpoints(checkpoint_dir, resume_from) -> None:
             raise FileNotFoundError(f"resume_from={resume_from!r} does not exist; give the "
                                     "checkpoint file (last.ckpt in the run's checkpoint_dir)")
     if checkpoint_dir:
-        last = os.path.join(os.fspath(checkpoint_dir), "last.ckpt")
+        last = os.path.join(checkpoint_dir, "last.ckpt")
         resumed = resume_from == "last" or (
             resume_from is not None and os.path.abspath(resume_from) == os.path.abspath(last))
         if os.path.exists(last) and not resumed:
-            raise FileExistsError(f"checkpoint_dir={os.fspath(checkpoint_dir)!r} already holds an "
+            raise FileExistsError(f"checkpoint_dir={checkpoint_dir!r} already holds an "
                                   f"earlier run's last.ckpt; continue that run with "
                                   f"resume_from={last!r}, or give another checkpoint_dir")
 
