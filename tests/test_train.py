@@ -874,6 +874,45 @@ def test_fit_groups_of_the_wrong_length_say_so():
             groups=np.arange(150) % 5, epochs=1)
 
 
+def test_callbacks_take_one_callback_or_a_list_and_refuse_anything_else():
+    """A single Lightning callback is taken as a list of one (and runs); a function, or a list
+    holding something else, is refused by name before any training."""
+    import lightning as L
+
+    class CountEpochs(L.pytorch.callbacks.Callback):
+        epochs = 0
+
+        def on_train_epoch_end(self, trainer, module):
+            CountEpochs.epochs += 1
+
+    x, y = features(40)
+    config = {"arch": "mlp", "hidden": [4]}
+    fit(config, (x, y), epochs=2, callbacks=CountEpochs())
+    assert CountEpochs.epochs == 2
+    with pytest.raises(TypeError, match="callbacks takes a list of Lightning callbacks .* not a "
+                                        "function; to run a function each epoch"):
+        fit(config, (x, y), epochs=1, callbacks=lambda: None)
+    with pytest.raises(TypeError, match=r"callbacks\[1\] is a str, not a Lightning callback"):
+        fit(config, (x, y), epochs=1, callbacks=[CountEpochs(), "early_stopping"])
+
+
+def test_groups_missing_or_mixed_are_said_so_as_groups():
+    """A sample without a group (NaN, None, pd.NA) is named as a group, not a label, in split,
+    kfold and fit; groups mixing text and numbers likewise."""
+    chroms = ["chr1", "chr2", None, "chr1", "chr2", "chr3", "chr3", "chr4", "chr4", "chr5"]
+    for call in (lambda g: kfold(10, 2, groups=g), lambda g: split(10, groups=g)):
+        with pytest.raises(ValueError, match=r"group 2 is missing \(NaN / NA\); 1 of the groups are "
+                                             "missing in all: drop those samples or fill their groups in"):
+            call(chroms)
+        with pytest.raises(ValueError, match="group 3 is missing"):
+            call(pd.Series([1.0, 2, 3, np.nan, 1, 2, 3, 4, 5, 5]))
+        with pytest.raises(ValueError, match=r"the groups mix text \('chr1'\) and numbers \(2\)"):
+            call(["chr1", 2] + chroms[3:] + ["chr1"])
+    x, y = features(10)
+    with pytest.raises(ValueError, match="group 2 is missing"):
+        fit({"arch": "mlp", "hidden": [4]}, (x, y), valid_fraction=0.2, groups=chroms, epochs=1)
+
+
 # ---- history, best epoch, early stopping, resume ----------------------------------------------
 
 

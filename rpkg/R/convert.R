@@ -452,6 +452,24 @@ as_py_labels <- function(y, x, n, arg = "y") {
   as_py_vector(y)
 }
 
+# The groups of a validation split (e.g. seqnames(gr), the chromosomes) as a NumPy vector: an
+# Rle or factor as text, NA refused here (reticulate would pass it on as the text "NA", a group).
+as_py_groups <- function(groups, arg = "groups") {
+  if (is(groups, "Rle") || is.factor(groups)) {
+    groups <- as.character(groups)
+  }
+  if (!is.atomic(groups) || !is.null(dim(groups))) {
+    stop(sprintf("%s must be a vector of one group per sample (e.g. the chromosomes), not %s",
+                 arg, class_label(groups)), call. = FALSE)
+  }
+  if (anyNA(groups)) {
+    stop(sprintf("%s[%d] is NA; %d of the groups are missing in all: drop those samples or fill ",
+                 arg, which(is.na(groups))[[1L]], sum(is.na(groups))),
+         "their groups in", call. = FALSE)
+  }
+  as_py_vector(groups)
+}
+
 # When the labels' count `m` is the data's other dimension, the data is likely transposed: say so.
 transposed_hint <- function(x, m) {
   if (is(x, "SummarizedExperiment") && nrow(x) == m) {

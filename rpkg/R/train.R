@@ -50,7 +50,9 @@
 #'   vector of weights per class), `device` (`"auto"`, `"cpu"`, `"cuda"`), `deterministic`;
 #'   `checkpoint_dir` (a folder where each epoch's Lightning checkpoint `last.ckpt` is kept) and
 #'   `resume_from` (such a checkpoint: training continues from its epoch up to `epochs`, e.g.
-#'   after the job was killed); `strategy = "ddp"` with `devices` (processes or GPUs) and
+#'   after the job was killed); `groups` (one group per sample, e.g. `seqnames(gr)`: the
+#'   validation split then holds out whole groups, such as chromosomes); `callbacks` (a list of
+#'   Python Lightning callbacks); `strategy = "ddp"` with `devices` (processes or GPUs) and
 #'   `num_nodes` for data-parallel training, ...
 #' @param epochs The most epochs to train.
 #' @param batch_size Samples per batch.
@@ -262,6 +264,9 @@ fit_extras <- function(..., model) {
   }
   if (!is.null(extras$class_weight) && !is.character(extras$class_weight)) {
     extras$class_weight <- as.list(extras$class_weight)
+  }
+  if (!is.null(extras$groups)) {
+    extras$groups <- as_py_groups(extras$groups)
   }
   extras
 }

@@ -717,8 +717,9 @@ def _label_array(y) -> np.ndarray:
 _MISSING_TEXT = {"nan", "na", "n/a", "none", "null", ""}
 
 
-def _check_missing(arr: np.ndarray) -> None:
-    """Refuses missing labels (NaN, None, pandas' NA) and labels that mix text and numbers."""
+def _check_missing(arr: np.ndarray, what: str = "label") -> None:
+    """Refuses missing labels (NaN, None, pandas' NA) and labels that mix text and numbers;
+    ``what`` names them in the message (e.g. "group")."""
     import pandas as pd
 
     if arr.dtype.kind == "f":
@@ -730,15 +731,15 @@ def _check_missing(arr: np.ndarray) -> None:
         missing = np.zeros(arr.size, dtype=bool)
     if missing.any():
         first = int(np.flatnonzero(missing.ravel())[0])
-        raise ValueError(f"label {nth(first)} is missing (NaN / NA); {int(missing.sum())} labels are "
-                         "missing in all: drop those samples or fill their labels in")
+        raise ValueError(f"{what} {nth(first)} is missing (NaN / NA); {int(missing.sum())} of the "
+                         f"{what}s are missing in all: drop those samples or fill their {what}s in")
     if arr.dtype == object:
         kinds = {"text" if isinstance(v, str) else "number" for v in arr.ravel()
                  if isinstance(v, (str, int, float, np.number)) and not isinstance(v, bool)}
         if kinds == {"text", "number"}:
             first_text = next(v for v in arr.ravel() if isinstance(v, str))
             first_number = next(v for v in arr.ravel() if not isinstance(v, str))
-            raise ValueError(f"the labels mix text ({first_text!r}) and numbers ({first_number!r}), "
+            raise ValueError(f"the {what}s mix text ({first_text!r}) and numbers ({first_number!r}), "
                              "which would be different classes; convert them all to one type")
 
 
@@ -778,10 +779,9 @@ def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
     if not 0 < valid_fraction < 1:
         raise ValueError(f"valid_fraction must be between 0 and 1, not {valid_fraction}")
     index = np.zeros(n)
-    _check_groups(groups, n)
     if groups is not None:
         splitter = GroupShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
-        return next(splitter.split(index, groups=_label_array(groups)))
+        return next(splitter.split(index, groups=_group_array(groups, n)))
     if stratify is not None:
         labels = _label_array(stratify)
         values, counts = np.unique(labels, return_counts=True)
@@ -804,9 +804,8 @@ def kfold(n: int, k: int = 5, *, stratify=None, groups=None, seed: int = 0):
     if k < 2:
         raise ValueError(f"k must be 2 or more folds, not {k}")
     index = np.zeros(n)
-    _check_groups(groups, n)
     if groups is not None:
-        groups = _label_array(groups)
+        groups = _group_array(groups, n)
         distinct = len(_unique(groups))
         if distinct < k:
             raise ValueError(f"{k} folds by group need {k} or more groups; there are {distinct}: "
@@ -840,7 +839,11 @@ def _sample_count(n, caller: str) -> int:
     return count(n, "n")
 
 
-def _check_groups(groups, n: int) -> None:
-    if groups is not None and len(groups) != n:
+def _group_array(groups, n: int) -> np.ndarray:
+    """``groups`` as an array of one group per sample, none missing."""
+    if len(groups) != n:
         raise ValueError(f"groups has {len(groups)} entries but there are {n} samples; give one "
                          "group (e.g. the chromosome) per sample")
+    arr = _label_array(groups)
+    _check_missing(arr, "group")
+    return arr

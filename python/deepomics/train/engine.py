@@ -252,6 +252,25 @@ def check_fit_arguments(names, where: str) -> None:
             raise TypeError(f"{where}: fit has no argument {name!r}{hint}")
 
 
+def _callback_list(callbacks) -> list:
+    """``callbacks`` as a new list of Lightning callbacks: one callback alone is taken too;
+    anything else (e.g. a plain function) is refused before training."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, L.pytorch.callbacks.Callback):
+        return [callbacks]
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks takes a list of Lightning callbacks (subclasses of "
+                        f"lightning.pytorch.callbacks.Callback), not a {type(callbacks).__name__}; "
+                        "to run a function each epoch, write a Callback whose on_train_epoch_end "
+                        "calls it")
+    for i, callback in enumerate(callbacks):
+        if not isinstance(callback, L.pytorch.callbacks.Callback):
+            raise TypeError(f"callbacks[{nth(i)}] is a {type(callback).__name__}, not a Lightning "
+                            "callback (a subclass of lightning.pytorch.callbacks.Callback)")
+    return list(callbacks)
+
+
 def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimizer, weight_decay,
          class_weight, early_stopping, valid_fraction, groups, checkpoint_dir, resume_from, seed,
          deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks,
@@ -266,6 +285,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     epochs, batch_size = count(epochs, "epochs"), count(batch_size, "batch_size")
     lr = non_negative_number(lr, "lr")
     weight_decay = non_negative_number(weight_decay, "weight_decay")
+    callbacks = _callback_list(callbacks)
     x_raw, y_raw = _unpack(train_data)
     y_raw = D.labels_from(y_raw, x_raw)
     D.check_lengths(x_raw, y_raw)
@@ -341,7 +361,6 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     module = TaskModule(model, task, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
                         class_weight=_class_weight(class_weight, task, classes, targets),
                         classes=classes, monitor=monitor)
-    callbacks = list(callbacks or [])
     if stopping:
         callbacks.append(L.pytorch.callbacks.EarlyStopping(
             monitor=monitor, patience=stopping["patience"], min_delta=stopping["min_delta"],

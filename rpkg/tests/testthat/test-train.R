@@ -263,3 +263,22 @@ test_that("a factor level without samples is left out of a binary model", {
                  "one class only, so AUROC and AUPRC are undefined", class = "deepomics_python_warning")
   expect_identical(colnames(predict(model, data$x)), c("absent", "present"))
 })
+
+test_that("groups hold out whole groups; NA groups and non-callbacks are named", {
+  skip_if_no_backend()
+  data <- planted_motif(n = 40, length = 30)
+  model <- seqModel("deepbind", filters = 2, filter_size = 4)
+  chroms <- factor(rep(c("chr1", "chr2", "chr3", "chr4"), 10))
+  for (groups in list(chroms, S4Vectors::Rle(chroms))) {
+    m <- trainModel(model, data$x, data$y, epochs = 1, validation_split = 0.25, groups = groups)
+    expect_true("valid_loss" %in% colnames(trainingHistory(m)@metrics))
+  }
+  chroms[5] <- NA  # reticulate would hand this on as the text "NA", a group of its own
+  expect_error(trainModel(model, data$x, data$y, epochs = 1, validation_split = 0.25,
+                          groups = chroms),
+               "groups\\[5\\] is NA; 1 of the groups are missing in all: drop those samples")
+  expect_error(trainModel(model, data$x, data$y, epochs = 1, callbacks = function() 1),
+               "callbacks takes a list of Lightning callbacks .* not a function")
+  expect_error(trainModel(model, data$x, data$y, epochs = 1, callbacks = list("stop")),
+               "callbacks\\[1\\] is a str, not a Lightning callback")
+})
