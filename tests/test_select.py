@@ -278,7 +278,7 @@ def test_a_search_resumes_after_its_process_is_killed(tmp_path, monkeypatch):
     # the board of a saved search, from its storage alone
     pd.testing.assert_frame_equal(select.leaderboard(storage, study_name="shared"),
                                   search.leaderboard())
-    with pytest.raises(KeyError, match="has no study 'deepomics' \\(it has: shared\\); pass study_name="):
+    with pytest.raises(ValueError, match="has no study .deepomics. \\(it has: shared\\); name the one to read with study_name"):
         select.leaderboard(storage)
     with pytest.raises(ValueError, match="was run with another search"):
         select.grid_search({"arch": "deepbind", "n_filters": [4, 8]}, (seqs, y), strategy="grid",

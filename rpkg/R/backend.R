@@ -286,6 +286,7 @@ r_spelling <- function(message) {
   }
   message <- gsub("(\\w)='([^']*)'", '\\1 = "\\2"', message, perl = TRUE)
   message <- gsub("\\bvalid_fraction\\b", "validation_split", message, perl = TRUE)
+  message <- gsub("\\bstudy_name\\b", "grid_id", message, perl = TRUE)
   message <- gsub("\\bx\\.swapaxes\\(1, 2\\)", "aperm(x, c(1, 3, 2))", message, perl = TRUE)
   category <- regmatches(message, regexpr("\\(category \\w+Warning\\)", message))
   if (length(category)) {

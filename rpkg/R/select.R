@@ -104,7 +104,7 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
                     verbose = py_flag(verbose, "verbose"))
   grid <- new.env(parent = emptyenv())
   grid$search <- search
-  grid$leaderboard <- leaderboard_from_py(search)
+  grid$leaderboard <- leaderboard_from_py(search$leaderboard())
   grid$metric <- reticulate::py_to_r(search$metric)
   grid$strategy <- criteria$strategy
   grid$storage <- storage
@@ -115,7 +115,10 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
 
 #' The leaderboard of a search
 #'
-#' @param grid A `DeepomicsGrid` from [gridSearch()].
+#' @param grid A `DeepomicsGrid` from [gridSearch()], or the `storage` a search was saved to
+#'   (an SQLite file path or a database URL): reads the search's table, e.g. in a new R session
+#'   or while another process is still searching, without the data.
+#' @param grid_id With a `storage`, the name of the search within it (`gridSearch()`'s `grid_id`).
 #' @return A data.frame, best first by the search's metric: `rank`, `model` (the
 #'   architecture), `kind` (`"trial"` or `"baseline"`), `trial`, `mean` and `sd` of the metric
 #'   over the folds, `folds`, `state` (`"complete"`, or `"pruned"`: stopped early, its mean
@@ -134,7 +137,19 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
 #'                    nfolds = 2, epochs = 5)
 #' board <- leaderboard(grid)
 #' board[, c("rank", "model", "kind", "mean", "sd", "state")]
-leaderboard <- function(grid) {
+#' # a search saved to storage, read back by its file and grid_id
+#' db <- tempfile(fileext = ".db")
+#' saved <- gridSearch(x, y, hyper_params = list(arch = "deepbind", filters = 4), nfolds = 2,
+#'                     epochs = 2, baselines = FALSE, storage = db, grid_id = "motifs")
+#' leaderboard(db, grid_id = "motifs")[, c("rank", "model", "mean")]
+leaderboard <- function(grid, grid_id = "deepomics") {
+  if (is.character(grid)) {
+    storage <- py_string(grid, "grid")
+    if (!grepl("://", storage, fixed = TRUE)) storage <- path.expand(storage)
+    select <- reticulate::import("deepomics.select", convert = FALSE)
+    return(leaderboard_from_py(py_call(function() select$leaderboard(
+      storage, study_name = py_string(grid_id, "grid_id")), call = sys.call())))
+  }
   check_grid(grid, python = FALSE)
   grid$leaderboard
 }
@@ -267,8 +282,9 @@ space_to_py <- function(hyper_params, fixed = list()) {
   reticulate::r_to_py(space)
 }
 
-leaderboard_from_py <- function(search) {
-  board <- table_from_py(search$leaderboard())
+# A Python leaderboard (pandas) as R's data.frame.
+leaderboard_from_py <- function(table) {
+  board <- table_from_py(table)
   board$rank <- as.integer(board$rank)
   board$trial <- as.integer(board$trial)
   board$folds <- as.integer(board$folds)

@@ -237,8 +237,8 @@ def _saved_study(storage, study_name: str):
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         names = optuna.study.get_all_study_names(storage=opened)
         if study_name not in names:
-            raise KeyError(f"search storage {url} has no study {study_name!r} (it has: "
-                           f"{', '.join(names) or 'none'}); pass study_name=")
+            raise ValueError(f"search storage {url} has no study {study_name!r} (it has: "
+                             f"{', '.join(names) or 'none'}); name the one to read with study_name")
         return optuna.load_study(study_name=study_name, storage=opened)
 
 

@@ -42,6 +42,14 @@ test_that("a search saved in storage is resumed, not redone", {
   expect_identical(nrow(board), 3L)
   # the first two trials are the same ones, not trained again
   expect_setequal(intersect(board$trial, leaderboard(first)$trial), leaderboard(first)$trial)
+  # the saved search's table, read from its file alone (as a new session would)
+  expect_equal(leaderboard(db, grid_id = "g"), board)
+  expect_error(leaderboard(db, grid_id = "other"),
+               "has no study 'other' \\(it has: g\\); name the one to read with grid_id")
+  text <- file.path(dirname(db), "notes.txt")
+  writeLines("my notes", text)
+  expect_error(leaderboard(text), "notes.txt")
+  expect_identical(readLines(text), "my notes")  # the user's file is left alone
 })
 
 test_that("gridSearch() says what is wrong with its arguments", {
