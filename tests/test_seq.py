@@ -799,3 +799,15 @@ def test_one_hot_out_writes_into_the_given_buffer_and_checks_it():
         one_hot(seqs, out=np.zeros((2, 4, 5), np.float64))
     with pytest.raises(ValueError, match="C-contiguous"):
         one_hot(seqs, out=np.zeros((5, 4, 2), np.float32).transpose(2, 1, 0))
+
+
+def test_a_file_path_is_refused_but_a_sequence_named_like_a_file_is_read(tmp_path, monkeypatch):
+    """An existing file given as the sequences is refused (its name would be encoded); a
+    sequence that happens to be the name of a file in the working folder is still a sequence."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ACGT").write_text(">s\nTTTT\n")
+    (tmp_path / "reads.txt").write_text(">s\nTTTT\n")
+    np.testing.assert_array_equal(one_hot("ACGT")[0], one_hot(["ACGT"])[0])
+    assert one_hot("ACGT")[0, 0, 0] == 1  # A, not the file's T
+    with pytest.raises(ValueError, match="'reads.txt' is a file's path"):
+        one_hot("reads.txt")

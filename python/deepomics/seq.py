@@ -14,6 +14,7 @@ import functools
 import gzip
 import mmap
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from itertools import product
@@ -434,11 +435,17 @@ def _ambiguity_rows(name: str | None, letters: str) -> dict[str, np.ndarray]:
     return rows
 
 
+_SEQUENCE_TEXT = re.compile(r"[A-Za-z*-]+")  # letters, stop and gap: what a sequence holds
+
+
 def looks_like_path(x) -> bool:
-    """Whether a str (or path) names a file rather than holding a sequence: it exists, or ends
-    like a FASTA file (.fa, .fasta, .fna, .faa, .gz)."""
+    """Whether a str (or path) names a file rather than holding a sequence: it ends like a FASTA
+    file (.fa, .fasta, .fna, .faa, .gz), or it exists and is not made of sequence letters alone
+    (a sequence that happens to be a file's name in the working folder stays a sequence)."""
     text = os.fspath(x)
-    return os.path.exists(text) or text.lower().endswith((".fa", ".fasta", ".fna", ".faa", ".gz"))
+    if text.lower().endswith((".fa", ".fasta", ".fna", ".faa", ".gz")):
+        return True
+    return not _SEQUENCE_TEXT.fullmatch(text) and os.path.exists(text)
 
 
 def _as_sequence_list(seqs) -> list:
