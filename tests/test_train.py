@@ -1341,7 +1341,7 @@ def test_nan_labels():
     x, y = features(200)
     labels = y.astype(float)
     labels[[7, 9]] = np.nan
-    with pytest.raises(ValueError, match=r"label 7 is missing.*2 labels"):
+    with pytest.raises(ValueError, match=r"label 7 is missing.*2 of the labels are missing"):
         fit({"arch": "mlp"}, (x, labels), epochs=1)
     names = np.where(y == 1, "a", "b").astype(object)
     names[3] = None
@@ -1595,3 +1595,78 @@ def test_bad_data_tuples_and_inputs():
                                          "loss, auroc, .* on the validation data"):
         fit({"arch": "mlp"}, (x, y), epochs=1, valid_fraction=0.2,
             early_stopping={"monitor": "valid_r2"})
+
+
+# ---- a trained model trained further, evaluated, or predicting: what it was trained on holds --
+
+
+def test_a_trained_model_trains_further_on_its_own_classes_and_features_by_name():
+    """Training a fitted model again with its features in another order, or with labels whose
+    levels come in another order, matches both by name (it used to take columns by position and
+    rename its outputs by the new order: right before, a third right after, with no word); labels
+    of other classes are refused."""
+    adata, x = anndata_object(150)
+    frame = pd.DataFrame(x, columns=[f"g{i}" for i in range(x.shape[1])], index=adata.obs_names)
+    labels = adata.obs["cell_type"]
+    model = fit({"arch": "mlp", "hidden": [8], "dropout": 0.0}, (frame, labels), epochs=20,
+                lr=0.05)
+
+    def accuracy(m):
+        return np.mean(np.asarray(m.classes)[predict(m, frame).argmax(1)] == labels.to_numpy())
+
+    assert accuracy(model) > 0.95
+    levels = labels.cat.reorder_categories(["beta", "gamma", "alpha"])
+    again = fit(model, (frame[frame.columns[::-1]], levels), epochs=1, lr=1e-9)
+    assert again.classes == model.classes == ["gamma", "alpha", "beta"]
+    assert accuracy(again) > 0.95
+    assert accuracy(fit(model, (frame, labels.astype(str).to_numpy()), epochs=1, lr=1e-9)) > 0.95
+    with pytest.raises(ValueError, match="labels delta are not among the classes .* trains further "
+                                         "on its own classes only"):
+        fit(model, (frame, labels.cat.rename_categories({"beta": "delta"})), epochs=1)
+    with pytest.raises(ValueError, match="lacks 1 of the 12 features .* g0"):
+        fit(model, (frame.drop(columns="g0"), labels), epochs=1)
+
+
+def test_label_columns_are_matched_to_the_outputs_by_name():
+    """A multilabel (or multi-output) label table with its columns in another order is evaluated
+    by name; unnamed columns are taken in order; other names are refused."""
+    model_x, multi = multilabel_motif(200, 30, seed=4)
+    table = pd.DataFrame(multi, columns=["ctcf", "sp1"])
+    model = fit({"arch": "deepbind", "n_filters": 4, "filter_size": 5}, (model_x, table), epochs=2)
+    right = evaluate(model, (model_x, table))
+    swapped = evaluate(model, (model_x, table[["sp1", "ctcf"]]))
+    pd.testing.assert_frame_equal(right, swapped)
+    pd.testing.assert_frame_equal(right, evaluate(model, (model_x, multi)))
+    pd.testing.assert_frame_equal(right, evaluate(model, (model_x, pd.DataFrame(multi))))
+    assert metric(right, "auroc", "sp1") != pytest.approx(
+        metric(evaluate(model, (model_x, table[["sp1", "ctcf"]].to_numpy())), "auroc", "sp1"))
+    with pytest.raises(ValueError, match=r"the label columns \(ctcf, rest\) are not the model's "
+                                         r"outputs \(ctcf, sp1\); name the columns as the outputs"):
+        evaluate(model, (model_x, table.rename(columns={"sp1": "rest"})))
+
+
+def test_a_model_reads_an_anndata_from_the_layer_it_was_trained_on(tmp_path):
+    """A model trained on a layer (or an obsm entry) predicts from it by default, also after a
+    save and load; an AnnData without it is an error naming it; a batch_size of 0 is named."""
+    from deepomics import io
+
+    adata, x = anndata_object(150)
+    adata.X = np.zeros_like(x)  # X is not what the model learned from
+    model = fit({"arch": "mlp", "hidden": [8]}, (adata, "cell_type"), layer="scaled", epochs=5,
+                lr=0.05)
+    assert model.input_source == {"layer": "scaled", "use_rep": None}
+    expected = predict(model, x * 3.0)
+    np.testing.assert_allclose(predict(model, adata), expected, atol=1e-6)
+    io.save(model, tmp_path / "m")
+    loaded = io.load(tmp_path / "m")
+    np.testing.assert_allclose(predict(loaded, adata), expected, atol=1e-6)
+    assert not np.allclose(predict(model, adata.X), expected, atol=1e-3)  # X would be wrong
+    bare = adata.copy()
+    del bare.layers["scaled"]
+    with pytest.raises(KeyError, match=r"the model was trained on adata.layers\['scaled'\], which "
+                                       r"this AnnData lacks .* pass layer= to read another"):
+        predict(loaded, bare)
+    by_rep = fit({"arch": "mlp", "hidden": [8]}, (adata, "cell_type"), use_rep="X_pca", epochs=1)
+    np.testing.assert_allclose(predict(by_rep, adata), predict(by_rep, x[:, :5]), atol=1e-6)
+    with pytest.raises(ValueError, match="batch_size must be a positive whole number, not 0"):
+        predict(model, adata, batch_size=0)

@@ -215,8 +215,9 @@ backend_available <- function() {
 # Calls a Python function; a Python exception becomes an R error of class
 # "deepomics_python_error" whose message is the exception's message (no traceback; the
 # traceback and the exception's type are kept in the condition as `python_traceback` and
-# `python_type`). `call` is the R call the error names, by default py_call's caller.
-py_call <- function(fun, ..., call = sys.call(-1L)) {
+# `python_type`). `call` is the R call the error names, by default the user's call into
+# deepomics (not the internal helper that reached Python).
+py_call <- function(fun, ..., call = entry_call()) {
   force(fun)
   force(call)
   reticulate::py_clear_last_error()
@@ -227,13 +228,30 @@ py_call <- function(fun, ..., call = sys.call(-1L)) {
     if (is.null(err)) {
       stop(e)
     }
-    message <- r_spelling(if (nzchar(err$value)) err$value else err$type)
+    message <- if (nzchar(err$value)) err$value else err$type
+    if (identical(err$type, "KeyError")) {  # str(KeyError) quotes its message
+      message <- sub('^(["\'])(.*)\\1$', "\\2", message)
+    }
+    message <- r_spelling(message)
     stop(structure(
       class = c("deepomics_python_error", "deepomics_error", "error", "condition"),
       list(message = message, call = call, python_type = err$type,
            python_traceback = err$traceback)
     ))
   })
+}
+
+# The call by which the user entered deepomics: the outermost frame running a function of this
+# package (an exported function or an S3 method such as predict.DeepomicsModel), or NULL.
+entry_call <- function() {
+  namespace <- asNamespace("deepomics")
+  frames <- sys.nframe() - 1L
+  for (i in seq_len(max(frames, 0L))) {
+    if (identical(environment(sys.function(i)), namespace)) {
+      return(sys.call(i))
+    }
+  }
+  NULL
 }
 
 # Python's warnings during a call: deepomics' own (DeepomicsWarning: about the user's data or
@@ -283,8 +301,11 @@ r_spelling <- function(message) {
   for (python in names(words)) {
     message <- gsub(sprintf("(\\w)=%s\\b", python), paste0("\\1 = ", words[[python]]),
                     message, perl = TRUE)
+    message <- gsub(sprintf("\\b(got|not) %s\\b", python), paste0("\\1 ", words[[python]]),
+                    message, perl = TRUE)  # "must be a bool, got None"
   }
   message <- gsub("(\\w)='([^']*)'", '\\1 = "\\2"', message, perl = TRUE)
+  message <- gsub("\\b([a-z_]+)= ", "\\1 = ", message, perl = TRUE)  # "pass length= to pad"
   message <- gsub("\\bvalid_fraction\\b", "validation_split", message, perl = TRUE)
   message <- gsub("\\bstudy_name\\b", "grid_id", message, perl = TRUE)
   message <- gsub("\\bx\\.swapaxes\\(1, 2\\)", "aperm(x, c(1, 3, 2))", message, perl = TRUE)
@@ -346,9 +367,14 @@ py_alive <- function(x) {
 #' }
 install_deepomics <- function(envname = "r-deepomics", package = NULL, ..., python = NULL,
                               new_env = identical(envname, "r-deepomics")) {
-  package <- package %||% find_python_source()
+  package <- py_string(package %||% find_python_source(), "package")
   if (file.exists(package)) {
     package <- normalizePath(package)
+  } else if (grepl("^(~|\\.{1,2}/|/)", package) || grepl("\\.(whl|tar\\.gz|zip)$", package)) {
+    # a path that is not there: said before a virtualenv is made (pip would fail only after)
+    stop("package = \"", package, "\" does not exist; give the path of a deepomics source ",
+         "checkout (the folder holding pyproject.toml), a wheel, or a pip requirement",
+         call. = FALSE)
   }
   if (isTRUE(new_env) && reticulate::virtualenv_exists(envname)) {
     reticulate::virtualenv_remove(envname, confirm = FALSE)

@@ -387,10 +387,16 @@ check_no_na <- function(values, arg) {
 # values), a numeric vector (Python infers binary / multiclass / regression), a numeric matrix
 # (samples x outputs: multilabel 0/1 or several regression targets, named by its colnames), or,
 # with a SummarizedExperiment `x`, the name of a colData column (with a GRanges, of a metadata
-# column).
-as_py_labels <- function(y, x, n, arg = "y") {
+# column). `classes`: a trained model's classes, which numbers may stand for.
+as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
   if (is.null(y)) {
     return(NULL)
+  }
+  # numbers for a trained model whose classes are their text (a factor of numbers, e.g.
+  # factor(c(0, 1))): 2 means the class "2"
+  if (is.numeric(y) && is.null(dim(y)) && is.character(classes) &&
+      all(as.character(unique(y[!is.na(y)])) %in% classes)) {
+    y <- factor(as.character(y), levels = classes)
   }
   if (is(x, "SummarizedExperiment") && is.character(y) && length(y) == 1L && n != 1L) {
     columns <- colnames(SummarizedExperiment::colData(x))

@@ -28,8 +28,7 @@
 #' intervalSequences(ranges, genome)
 intervalSequences <- function(x, genome, arg = "x") {
   intervals <- intervals_to_py(x, genome, arg)
-  out <- py_call(py_deepomics()$genome$fetch, intervals$genome, intervals$table,
-                 call = sys.call(-1L))
+  out <- py_call(py_deepomics()$genome$fetch, intervals$genome, intervals$table)
   sequences <- Biostrings::DNAStringSet(character_from_py(out))
   names(sequences) <- intervals$names
   sequences
@@ -63,7 +62,6 @@ intervals_to_py <- function(x, genome, arg) {
 # trains or predicts, so that genome-scale interval sets never sit in memory.
 genome_intervals_to_py <- function(x, genome, arg) {
   intervals <- intervals_to_py(x, genome, arg)
-  regions <- py_call(py_deepomics()$genome$GenomeIntervals, intervals$genome, intervals$table,
-                     call = sys.call(-1L))
+  regions <- py_call(py_deepomics()$genome$GenomeIntervals, intervals$genome, intervals$table)
   list(x = regions, names = intervals$names)
 }

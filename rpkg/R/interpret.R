@@ -143,8 +143,10 @@ filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = T
   check_model(model, fitted = TRUE)
   inputs <- sequence_inputs(model, x, genome)
   interp <- py_interpret()
-  found <- py_call(interp$filter_motifs, py_model(model), inputs$x, threshold = threshold,
-                   pseudocount = pseudocount, target = py_target(model, target),
+  found <- py_call(interp$filter_motifs, py_model(model), inputs$x,
+                   threshold = py_number(threshold, "threshold"),
+                   pseudocount = py_number(pseudocount, "pseudocount"),
+                   target = py_target(model, target),
                    batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
   letters <- model_letters(model)
   pwms <- array_from_py(found$pwms)
@@ -204,11 +206,13 @@ print.DeepomicsFilterMotifs <- function(x, n = 10, ...) {
 #' @param ref The reference sequences (like `x` of [mutagenesis()]), or the path of a VCF file
 #'   (with `genome`): SNVs and small indels, each scored on a window of the model's length
 #'   centred on it, cut from the genome (the VCF's REF must match it).
-#' @param alt The alternative sequences, one per reference, in the same order.
+#' @param alt The alternative sequences, one per reference, in the same order (when both are
+#'   named, the names must agree).
 #' @param genome The genome FASTA file, for a VCF `ref`.
 #' @param batch_size Sequences per batch.
 #' @return A data.frame, one row per variant (per ALT allele of a VCF line; then with the
-#'   columns `chrom`, `pos`, `id`, `ref`, `alt`, `line` first), row names from `names(ref)`.
+#'   columns `chrom`, `pos`, `id`, `ref`, `alt`, `line` first), row names from `names(ref)`
+#'   (when names repeat, e.g. two alleles of one rs ID, a first column `variant` instead).
 #' @export
 #' @examplesIf deepomics:::backend_available()
 #' set.seed(1)
@@ -252,10 +256,22 @@ variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
     stop(sprintf("ref has %d sequences but alt has %d; give one alternative per reference",
                  ref_inputs$n, alt_inputs$n), call. = FALSE)
   }
+  names <- ref_inputs$names
+  if (!is.null(names) && !is.null(alt_inputs$names) && !identical(names, alt_inputs$names)) {
+    first <- which(names != alt_inputs$names)[[1L]]
+    stop(sprintf(paste0(
+      "alt's names are not ref's in the same order (at %d: ref %s, alt %s); pairs are taken by ",
+      "position: put alt in ref's order, or unname one of them"), first, names[[first]],
+      alt_inputs$names[[first]]), call. = FALSE)
+  }
   table <- py_call(interp$variant_effect, py_model(model), ref_inputs$x, alt_inputs$x,
                    target = target, batch_size = batch_size)
   out <- table_from_py(table)
-  if (!is.null(ref_inputs$names)) rownames(out) <- ref_inputs$names
+  if (!is.null(names) && anyDuplicated(names)) {  # e.g. two alleles of one rs ID
+    out <- cbind(variant = names, out, stringsAsFactors = FALSE)
+  } else if (!is.null(names)) {
+    rownames(out) <- names
+  }
   out
 }
 
@@ -394,16 +410,18 @@ plotAttribution <- function(attributions, i = 1, start = 1, end = NULL) {
 #'                     lr = 0.01)
 #' plotMutationMap(mutagenesis(model, x[2]), x[2], start = 5, end = 22)
 plotMutationMap <- function(effects, x = NULL, i = 1, start = 1, end = NULL) {
+  i <- sequence_number(effects, i, "effects")
   m <- one_sequence(effects, i, "effects")
   letters <- rownames(m)
   end <- end %||% ncol(m)
   window <- check_window(start, end, ncol(m))
-  observed <- observed_letters(m, x, i)
+  observed <- observed_letters(m, x, i, dim(effects)[[1L]])
   m <- m[, window, drop = FALSE]
   observed <- observed[window]
   loss <- pmax(-apply(m, 2, min), 0)
   heights <- matrix(0, nrow(m), ncol(m), dimnames = dimnames(m))
-  heights[cbind(match(observed, letters), seq_len(ncol(m)))] <- loss
+  known <- !is.na(observed)  # an unknown letter (N) gets no letter drawn
+  heights[cbind(match(observed[known], letters), which(known))] <- loss[known]
   tiles <- data.frame(position = rep(window, each = nrow(m)),
                       base = factor(rep(letters, ncol(m)), levels = rev(letters)),
                       effect = as.vector(m))
@@ -463,20 +481,26 @@ model_letters <- function(model) {
 }
 
 # The (C, L) matrix of sequence i of an array [sequence, letter, position].
-one_sequence <- function(values, i, arg) {
+# The number of sequence `i` (a number or a name) of a [sequence, letter, position] array.
+sequence_number <- function(values, i, arg) {
   if (!is.array(values) || length(dim(values)) != 3L || is.null(dimnames(values)[[2L]])) {
     stop(sprintf("%s must be an array [sequence, letter, position] from mutagenesis() or ",
                  arg), "attribution()", call. = FALSE)
   }
   n <- dim(values)[[1L]]
-  if (is.character(i)) {
+  if (is.character(i) && length(i) == 1L) {
     index <- match(i, dimnames(values)[[1L]])
     if (is.na(index)) stop(sprintf("there is no sequence named '%s' in %s", i, arg), call. = FALSE)
     i <- index
   }
-  if (!is.numeric(i) || length(i) != 1L || i < 1 || i > n || i != round(i)) {
+  if (!is.numeric(i) || length(i) != 1L || is.na(i) || i < 1 || i > n || i != round(i)) {
     stop(sprintf("i must be a sequence number from 1 to %d or a name", n), call. = FALSE)
   }
+  as.integer(i)
+}
+
+one_sequence <- function(values, i, arg) {
+  i <- sequence_number(values, i, arg)
   m <- values[i, , , drop = TRUE]
   if (is.null(dim(m))) m <- matrix(m, ncol = 1L, dimnames = list(dimnames(values)[[2L]], NULL))
   m
@@ -491,22 +515,46 @@ check_window <- function(start, end, length) {
   seq.int(start, end)
 }
 
-# The letter at each position: from the sequences given, else the letter whose effect is 0.
-observed_letters <- function(m, x, i) {
+# The letter at each position of sequence `i` (of `n`): from the sequences given (checked
+# against the effects), else the letter whose effect is 0; NA where neither tells (an N).
+observed_letters <- function(m, x, i, n) {
   letters <- rownames(m)
+  zero <- apply(m, 2, function(column) {
+    at <- which(column == 0)
+    if (length(at) == 1L) at else NA_integer_
+  })
+  from_effects <- letters[zero]
   if (is.null(x)) {
-    return(letters[apply(m, 2, function(column) which(column == 0)[1L])])
+    if (all(is.na(zero))) {
+      stop("these effects have no position with one zero effect (the observed letter), so they ",
+           "are not mutagenesis() output; give the sequences as x, or draw attributions with ",
+           "plotAttribution()", call. = FALSE)
+    }
+    return(from_effects)
   }
   if (is(x, "XStringSet")) x <- as.character(x)
   if (!is.character(x)) {
     stop(sprintf("x must be the sequences (character or XStringSet), not %s", class_label(x)),
          call. = FALSE)
   }
+  if (length(x) != n) {
+    stop(sprintf("x has %d sequence%s but the effects have %d; give the sequences the effects ",
+                 length(x), if (length(x) == 1L) "" else "s", n),
+         "were computed on", call. = FALSE)
+  }
   out <- strsplit(toupper(x[[i]]), "")[[1L]]
   if (length(out) != ncol(m)) {
     stop(sprintf("sequence %s has %d letters but its effects cover %d positions", i,
                  length(out), ncol(m)), call. = FALSE)
   }
+  differ <- which(!is.na(from_effects) & out %in% letters & out != from_effects)
+  if (length(differ)) {
+    stop(sprintf(paste0(
+      "x[%d] is not the sequence the effects were computed on: at position %d it has %s, the ",
+      "effects %s (%d positions differ)"), i, differ[[1L]], out[[differ[[1L]]]],
+      from_effects[[differ[[1L]]]], length(differ)), call. = FALSE)
+  }
+  out[!out %in% letters] <- NA
   out
 }
 

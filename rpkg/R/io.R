@@ -43,5 +43,8 @@ loadModel <- function(path) {
   kind <- if (is.null(encoding) || is_py_none(encoding)) "features" else
     reticulate::py_to_r(encoding$input_kind)
   kind <- if (kind %in% c("onehot", "tokens")) "sequences" else kind
-  model_from_py(py, input = list(kind = kind), files = read_model_files(path))
+  source <- reticulate::py_to_r(reticulate::py_get_attr(py, "input_source", silent = TRUE))
+  input <- list(kind = kind, assay = source$layer, dimred = source$use_rep)
+  model_from_py(py, input = input[!vapply(input, is.null, logical(1))],
+                files = read_model_files(path))
 }

@@ -40,7 +40,7 @@ SEQUENCE_ARCHS <- c("deepbind", "promoter_cnn", "basset", "deepsea", "rnn", "dan
                     "kmer_linear")
 
 # The Python keys of an architecture; an unknown one is an error of `call`.
-arch_keys <- function(arch, call = sys.call(-1L)) {
+arch_keys <- function(arch, call = entry_call()) {
   params <- py_call(py_deepomics(torch = TRUE)$models$parameters, arch, call = call)
   names(reticulate::py_to_r(params))
 }
@@ -53,7 +53,7 @@ make_config <- function(arch, args, caller) {
   if (length(args) && (is.null(names(args)) || any(!nzchar(names(args))))) {
     stop(caller, "(): every model setting must be named, e.g. dropout = 0.2", call. = FALSE)
   }
-  keys <- arch_keys(arch, call = sys.call(-1L))  # the constructor the user called
+  keys <- arch_keys(arch)
   config <- list(arch = arch)
   spelled <- character()  # Python key -> the R name the user gave it under
   for (name in names(args)) {
@@ -76,7 +76,6 @@ make_config <- function(arch, args, caller) {
 # placeholder for the check only. `spelled` (Python key -> R name) names the settings in an
 # error as the user wrote them (`latent`, not `latent_dim`).
 check_config <- function(config, spelled = character()) {
-  call <- sys.call(-2L)  # the constructor the user called
   models <- py_deepomics(torch = TRUE)$models
   probe <- config
   defaults <- reticulate::py_to_r(py_call(models$defaults, config$arch))
@@ -84,7 +83,7 @@ check_config <- function(config, spelled = character()) {
     if (key %in% names(defaults) && is.null(probe[[key]])) probe[[key]] <- 1L
   }
   tryCatch(
-    py_call(models$check_config, config_to_py(probe), call = call),
+    py_call(models$check_config, config_to_py(probe)),
     deepomics_python_error = function(e) {
       for (key in names(spelled)) {
         e$message <- gsub(sprintf("\\b%s\\b", key), spelled[[key]], e$message, perl = TRUE)
@@ -363,6 +362,12 @@ model_from_py <- function(py, input = list(), features = NULL, files = NULL) {
     # saved with the model, so that predict matches features by name after loadModel()
     reticulate::py_set_attr(py, "feature_names", reticulate::r_to_py(as.list(features)))
   }
+  if (!is.null(input$assay) || !is.null(input$dimred)) {
+    # saved too, so that loadModel() reads a SummarizedExperiment the same way (as Python
+    # reads an AnnData's layer / obsm entry)
+    reticulate::py_set_attr(py, "input_source", reticulate::r_to_py(list(
+      layer = input$assay, use_rep = input$dimred)))
+  }
   info <- model_info_from_py(py)
   features <- features %||% info$features
   history <- methods::new("DeepomicsHistory", metrics = info$history,
@@ -453,7 +458,7 @@ setMethod("show", "DeepomicsModel", function(object) {
   cat("  input: ", input, "; ", format(object@n_params, big.mark = ","), " weights\n", sep = "")
   h <- object@history
   if (nrow(h@metrics)) {
-    cat("  trained ", nrow(h@metrics), " epochs", sep = "")
+    cat("  trained ", nrow(h@metrics), if (nrow(h@metrics) == 1L) " epoch" else " epochs", sep = "")
     if (!is.na(h@best_epoch)) {
       cat(", kept epoch ", h@best_epoch, sep = "")
       monitor <- if (!is.na(h@monitor)) h@monitor else "valid_loss"

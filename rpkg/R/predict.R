@@ -12,7 +12,8 @@
 #'   with `genome`.
 #' @param type `"prob"`: class probabilities (for regression the predicted values, for an
 #'   autoencoder the reconstruction); `"class"`: the predicted class, a factor whose levels are
-#'   the model's classes (for multilabel, a logical matrix: probability above 0.5).
+#'   the model's classes (for multilabel, a logical matrix: probability above 0.5). Not for a
+#'   SummarizedExperiment, which gets both.
 #' @param batch_size Samples per batch.
 #' @param assay,dimred For a SummarizedExperiment: the assay or reducedDim to use; by default
 #'   the one the model was trained on.
@@ -48,11 +49,20 @@ predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), b
                                    ...) {
   check_dots_empty(...)
   check_model(object, fitted = TRUE, arg = "object")
+  into_se <- is(newdata, "SummarizedExperiment")
+  if (into_se && !missing(type)) {
+    stop("type applies to sequences and matrices; for a SummarizedExperiment the predicted ",
+         "class and the probabilities are both written into its colData", call. = FALSE)
+  }
   type <- match.arg(type)
   if (!is.null(name)) {
+    if (!into_se) {
+      stop("name applies to a SummarizedExperiment newdata (the colData columns it writes); ",
+           "predictions for sequences and matrices are returned as they are", call. = FALSE)
+    }
     name <- py_string(name, "name")
   }
-  if (is(newdata, "SummarizedExperiment")) {
+  if (into_se) {
     return(predict_into_se(object, newdata, batch_size, assay, dimred, name))
   }
   inputs <- model_inputs(object, newdata, assay, dimred, "newdata", genome)
@@ -86,8 +96,7 @@ model_inputs <- function(model, x, assay, dimred, arg, genome = NULL) {
 run_predict <- function(model, inputs, batch_size) {
   py <- py_model(model)
   out <- py_call(py_deepomics(torch = TRUE)$train$predict, py, inputs$x,
-                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
-                 call = sys.call(-1L))
+                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
   predictions_from_py(out, model, inputs$names, inputs$features)
 }
 
@@ -175,7 +184,7 @@ evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = 
     stop("evaluateModel() needs a model with labels; an autoencoder has none", call. = FALSE)
   }
   inputs <- model_inputs(model, x, assay, dimred, "x", genome)
-  labels <- as_py_labels(y, x, inputs$n)
+  labels <- as_py_labels(y, x, inputs$n, classes = model@classes)
   table <- py_call(py_deepomics(torch = TRUE)$train$evaluate, py_model(model),
                    reticulate::tuple(inputs$x, labels),
                    batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))

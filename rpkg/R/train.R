@@ -95,7 +95,9 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
                        assay = NULL, dimred = NULL, genome = NULL, seed = 0, verbose = NULL) {
   model <- as_model(model)
   autoencoder <- identical(model@config$arch, "autoencoder")
-  inputs <- as_py_inputs(x, assay = assay, dimred = dimred, genome = genome)
+  # a trained model reads x as it was trained: its features by name, its assay / reducedDim
+  inputs <- if (is_fitted(model)) model_inputs(model, x, assay, dimred, "x", genome) else
+    as_py_inputs(x, assay = assay, dimred = dimred, genome = genome)
   check_orientation(x, inputs)
   if (autoencoder && !is.null(y)) {
     stop("an autoencoder learns from x alone: leave y out", call. = FALSE)
@@ -103,7 +105,7 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
   if (!autoencoder && is.null(y)) {
     stop("y (the labels) is missing; only an autoencoder trains without labels", call. = FALSE)
   }
-  labels <- as_py_labels(y, x, inputs$n)
+  labels <- as_py_labels(y, x, inputs$n, classes = if (is_fitted(model)) model@classes)
   # (x, None) for an autoencoder: x alone could be taken apart (Python's fit takes a pair for
   # (x, y)) or measured with len(), which SciPy sparse matrices refuse.
   data <- reticulate::tuple(inputs$x, labels)

@@ -60,6 +60,7 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
             "task": getattr(model, "task", None),
             "classes": _jsonable(getattr(model, "classes", None)),
             "feature_names": _jsonable(getattr(model, "feature_names", None)),
+            "input_source": _jsonable(getattr(model, "input_source", None)),
             "encoding": encoding.to_dict() if isinstance(encoding, Encoding) else None,
             "best_epoch": _jsonable(getattr(model, "best_epoch", None)),
             "monitor": getattr(model, "monitor", None),
@@ -166,6 +167,7 @@ def load(path: str | os.PathLike):
     model.task = meta.get("task")
     model.classes = meta.get("classes")
     model.feature_names = meta.get("feature_names")
+    model.input_source = meta.get("input_source")
     model.best_epoch = meta.get("best_epoch")
     model.monitor = meta.get("monitor")
     return model.eval()

@@ -461,6 +461,22 @@ class RowReader:
         return check_finite(block, rows=wanted)
 
 
+def model_source(model, x, layer, use_rep) -> tuple:
+    """(layer, use_rep) to read ``x`` with: as given, or for an AnnData given neither, the ones
+    ``model`` was trained on (``model.input_source``), which the AnnData must have."""
+    source = getattr(model, "input_source", None)
+    if layer is not None or use_rep is not None or not source or not is_anndata(x):
+        return layer, use_rep
+    layer, use_rep = source.get("layer"), source.get("use_rep")
+    where, name = ("layers", layer) if layer is not None else ("obsm", use_rep)
+    if name not in getattr(x, where):
+        word = "layer" if layer is not None else "use_rep"
+        raise KeyError(f"the model was trained on adata.{where}[{name!r}], which this AnnData "
+                       f"lacks (it has: {', '.join(getattr(x, where).keys()) or 'nothing'}); "
+                       f"give it, or pass {word}= to read another matrix")
+    return layer, use_rep
+
+
 def anndata_matrix(adata, *, layer=None, use_rep=None):
     """The (cells x features) matrix of an AnnData: X, a layer, or an obsm entry."""
     if layer is not None and use_rep is not None:
@@ -620,9 +636,12 @@ def infer_task(y) -> str:
     return "multiclass"
 
 
-def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray, list | None]:
+def encode_labels(y, task: str, classes: list | None = None, *,
+                  trained: bool = False) -> tuple[np.ndarray, list | None]:
     """(targets, classes): float32 (N, K) for binary / multilabel / regression, int64 (N,) for
-    multiclass. ``classes`` fixes the class order (from training, at evaluate time)."""
+    multiclass. ``classes`` fixes the class order (a trained model's, at evaluate time or when
+    it trains further, ``trained``): labels are matched to them by name, and so are the named
+    columns of a label table (multilabel / regression outputs)."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
     arr = _label_array(y)
@@ -642,6 +661,9 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
         if task == "multilabel" and not set(np.unique(targets).tolist()) <= {0.0, 1.0}:
             raise ValueError("multilabel labels must be a 0/1 matrix (samples x labels)")
         names = list(map(str, y.columns)) if hasattr(y, "columns") else None
+        if classes is not None and names is not None:
+            order = _label_columns(names, [str(c) for c in classes])
+            targets = targets if order is None else targets[:, order]
         return targets, classes or names
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
@@ -667,8 +689,10 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
     index = {c: i for i, c in enumerate(classes)}
     unknown = [v for v in _unique(arr) if v not in index]
     if unknown:
+        more = ("; a trained model trains further on its own classes only: for others, train a "
+                "new model" if trained else "")
         raise ValueError(f"labels {listing(unknown, 5)} are not among the classes "
-                         f"({listing(classes, 20)}){_type_hint(unknown, classes)}")
+                         f"({listing(classes, 20)}){_type_hint(unknown, classes)}{more}")
     if len(classes) < 2 and task in ("binary", "multiclass"):
         raise ValueError(f"the labels hold one class only ({listing(classes)}); a classifier needs "
                          "examples of at least two")
@@ -680,6 +704,22 @@ def encode_labels(y, task: str, classes: list | None = None) -> tuple[np.ndarray
     if task == "binary":
         return codes.astype(np.float32)[:, None], classes
     return codes, classes
+
+
+def _label_columns(names: list[str], outputs: list[str]) -> np.ndarray | None:
+    """Column positions that put a label table's columns (``names``) in the order of a trained
+    model's ``outputs``; None when they are in it already, or when the columns are unnamed
+    (their positions as names: pandas' 0..K-1, R's 1..K) and so are taken in order."""
+    if names == outputs or len(outputs) == 1:
+        return None
+    if sorted(names) == sorted(outputs) and len(set(names)) == len(names):
+        position = {name: i for i, name in enumerate(names)}
+        return np.fromiter((position[o] for o in outputs), dtype=np.int64, count=len(outputs))
+    if names in ([str(i) for i in range(len(names))], [str(i + 1) for i in range(len(names))]):
+        return None
+    raise ValueError(f"the label columns ({listing(names, 5)}) are not the model's outputs "
+                     f"({listing(outputs, 5)}); name the columns as the outputs (in any order), or "
+                     "leave them unnamed to be taken in order")
 
 
 def _type_hint(unknown: list, classes: list) -> str:

@@ -298,9 +298,15 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
 
         model_library.input_kind(model.get("arch"))
     _check_targets_fit_model(model, autoencoder)
+    # A trained model trained further keeps what it learned from: its classes (labels are
+    # matched to them by name), its features (matched by name) and its AnnData layer / use_rep.
+    trained = isinstance(model, nn.Module) and getattr(model, "task", None) is not None
+    if trained:
+        layer, use_rep = D.model_source(model, x_raw, layer, use_rep)
     if not autoencoder:
-        task = task or D.infer_task(y_raw)
-        targets, classes = D.encode_labels(y_raw, task)
+        task = task or (model.task if trained else D.infer_task(y_raw))
+        known = model.classes if trained and task == model.task else None
+        targets, classes = D.encode_labels(y_raw, task, known, trained=trained)
     else:
         task, targets, classes = "regression", None, None
 
@@ -322,9 +328,11 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch nn.Module or a config dict, not {type(model).__name__}")
     _check_outputs(model, task, targets, classes)
-    x, encoding = D.as_inputs(x_raw, model, layer=layer, use_rep=use_rep)
+    before = getattr(model, "feature_names", None) if trained else None
+    x, encoding = D.as_inputs(x_raw, model, layer=layer, use_rep=use_rep, features=before)
     _check_input_kind(model, encoding, x)
-    features = D.feature_names(x_raw, use_rep=use_rep) if encoding.input_kind == "features" else None
+    features = (before or D.feature_names(x_raw, use_rep=use_rep)
+                if encoding.input_kind == "features" else None)
     if encoding.input_kind == "features" and use_rep is None:
         D.python_orientation(x_raw)
     train = D.BatchData(x, targets)
@@ -396,6 +404,9 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     model.cpu().eval()
     model.task, model.classes, model.encoding = task, classes, encoding
     model.feature_names = features
+    if D.is_anndata(x_raw) or not trained:  # (a plain matrix has no layer: the model's stays)
+        model.input_source = ({"layer": layer, "use_rep": use_rep}
+                              if D.is_anndata(x_raw) and (layer, use_rep) != (None, None) else None)
     model.history = pd.DataFrame(module.rows)
     model.best_epoch = module.best_epoch if module.best_epoch is not None else len(module.rows) - 1
     model.monitor = monitor if valid is not None else None  # what chose best_epoch

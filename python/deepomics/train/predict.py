@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 
 from .. import DeepomicsWarning
-from ..args import torch_device
+from ..args import count, torch_device
 from . import data as D
 from . import metrics as M
 from .engine import activate
@@ -69,6 +69,8 @@ def evaluate(model, data, *, batch_size: int = 256, device: str = "auto", layer=
 
 
 def _run(model, x, step, batch_size, device, layer, use_rep) -> torch.Tensor:
+    batch_size = count(batch_size, "batch_size")
+    layer, use_rep = D.model_source(model, x, layer, use_rep)
     encoding = getattr(model, "encoding", None)
     inputs, _ = D.as_inputs(x, model, encoding if encoding and encoding.alphabet else None,
                             layer=layer, use_rep=use_rep, features=getattr(model, "feature_names", None))

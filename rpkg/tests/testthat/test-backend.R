@@ -166,3 +166,21 @@ test_that("the R and Python packages have one version", {
   python_version <- reticulate::py_to_r(deepomics:::py_deepomics()$`__version__`)
   expect_identical(as.character(utils::packageVersion("deepomics")), python_version)
 })
+
+test_that("install_deepomics() names a package path that is not there before making anything", {
+  envdir <- file.path(withr::local_tempdir(), "env")
+  expect_error(install_deepomics(envdir, package = file.path(dirname(envdir), "no-such-checkout")),
+               "package = .*no-such-checkout\" does not exist; give the path of a deepomics source")
+  expect_error(install_deepomics(envdir, package = "deepomics-0.1.0-py3-none-any.whl"),
+               "does not exist")
+  expect_false(dir.exists(envdir))
+})
+
+test_that("Python's words in messages read as R's", {
+  expect_identical(deepomics:::r_spelling("dropout must be a number, got None"),
+                   "dropout must be a number, got NULL")
+  expect_identical(deepomics:::r_spelling("batch_norm must be true or false (a bool), got True"),
+                   "batch_norm must be true or false (a bool), got TRUE")
+  expect_identical(deepomics:::r_spelling("pass length= to pad them"), "pass length = to pad them")
+  expect_identical(deepomics:::r_spelling("None of the classes"), "None of the classes")
+})

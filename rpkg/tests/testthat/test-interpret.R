@@ -121,6 +121,9 @@ test_that("filterMotifs: PWMs per filter, a filter table, JASPAR matches as a da
   expect_match(toupper(best$name), "FOS|JUN|ATF|BATF|BACH|NFE2|MAF|BNC")
   expect_lt(best$p_value, 1e-4)
   expect_output(print(motifs), "8 filters of width 10")
+  expect_error(filterMotifs(model, data$x[1:100], threshold = c(0.1, 0.5)),
+               "threshold must be a number")
+  expect_error(filterMotifs(model, data$x[1:100], threshold = NA), "threshold must be a number")
   unmatched <- filterMotifs(model, data$x[1:100], match = FALSE)
   expect_identical(nrow(unmatched$matches), 0L)
 })
@@ -197,6 +200,37 @@ test_that("plots: logos with one glyph per drawn letter, a heatmap of every subs
   loss <- apply(effects[1, , ], 2, function(v) max(0, -min(v)))
   expect_identical(length(unique(layers[[2]]$group)), sum(loss > 0.004 * max(loss)))
   expect_error(plotMutationMap(effects, x, i = 2), "i must be a sequence number from 1 to 1")
+
+  # an N is drawn without a letter; sequences that are not the effects' are named
+  with_n <- x
+  substr(with_n, 3, 3) <- "N"
+  n_effects <- mutagenesis(model, with_n, target = "present")
+  for (given in list(NULL, with_n)) {
+    logo <- ggplot2::ggplot_build(plotMutationMap(n_effects, given))$data[[2]]
+    expect_false(any(logo$x > 2.5 & logo$x < 3.5))
+  }
+  two <- mutagenesis(model, c(first = x, second = data$x[[303]]), target = "present")
+  expect_s3_class(plotMutationMap(two, c(x, data$x[[303]]), i = "second"), "ggplot")
+  expect_error(plotMutationMap(two, x, i = 2),
+               "x has 1 sequence but the effects have 2; give the sequences the effects were")
+  expect_error(plotMutationMap(two, c(data$x[[303]], x)),
+               "x\\[1\\] is not the sequence the effects were computed on: at position")
+  expect_error(plotMutationMap(a), "not mutagenesis\\(\\) output; .* plotAttribution\\(\\)")
+})
+
+test_that("variantEffect pairs named variants by name and keeps repeated names", {
+  skip_if_no_backend()
+  model <- motif_model()
+  pos <- held_out_positives()
+  ref <- stats::setNames(pos$x[1:3], c("rs1", "rs1", "rs2"))  # two alleles of rs1
+  alt <- ref
+  substr(alt, 1, 1) <- ifelse(substr(ref, 1, 1) == "A", "C", "A")
+  out <- variantEffect(model, ref, alt, target = "present")
+  expect_identical(out$variant, c("rs1", "rs1", "rs2"))
+  expect_identical(names(out)[[1L]], "variant")
+  expect_error(variantEffect(model, ref, rev(alt)),
+               "alt's names are not ref's in the same order \\(at 1: ref rs1, alt rs2\\)")
+  expect_identical(nrow(variantEffect(model, ref, unname(alt))), 3L)
 })
 
 test_that("attentionWeights shows where a deeploc model looks; other models are refused", {

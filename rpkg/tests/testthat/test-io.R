@@ -90,3 +90,19 @@ test_that("readRDS() gives a model that rebuilds itself and predicts identically
   expect_match(out, "python: TRUE", fixed = TRUE)
   expect_identical(readRDS(out_rds), expected)
 })
+
+test_that("a loaded model reads a SummarizedExperiment from the assay it was trained on", {
+  skip_if_no_backend()
+  sce <- cluster_sce(150, 10)
+  model <- trainModel(mlpModel(hidden = 4), sce, "cell_type", assay = "counts", epochs = 2)
+  path <- file.path(withr::local_tempdir(), "counts model")
+  saveModel(model, path)
+  loaded <- loadModel(path)
+  expect_identical(loaded@input$assay, "counts")
+  expect_identical(predict(loaded, sce), predict(model, sce))  # not from logcounts
+  expect_false(isTRUE(all.equal(predict(loaded, sce, assay = "logcounts"), predict(model, sce))))
+  expect_output(show(loaded), "assay counts")
+  # Python reads the same: the AnnData layer of that name
+  python <- reticulate::import("deepomics.io")$load(path)
+  expect_identical(python$input_source$layer, "counts")
+})

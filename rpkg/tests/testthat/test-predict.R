@@ -42,6 +42,28 @@ test_that("predicting into a SingleCellExperiment adds colData columns", {
   expect_error(predict(model, sce[1:5, ]), "newdata lacks 15 of the 20 features")
   named <- predict(model, sce, name = "mlp")
   expect_true(all(c("mlp_class", "mlp_prob_T cell") %in% names(SummarizedExperiment::colData(named))))
+  # arguments that would do nothing are named
+  expect_error(predict(model, sce, type = "class"), "type applies to sequences and matrices")
+  expect_error(predict(model, t(SummarizedExperiment::assay(sce, "logcounts")), name = "mlp"),
+               "name applies to a SummarizedExperiment newdata")
+  expect_error(predict(model, sce, batch_size = 0), "batch_size must be a positive whole number")
+})
+
+test_that("numbers stand for a model's classes that are their text; errors name the user's call", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 150, p = 10)
+  codes <- c(`B cell` = 10, `NK cell` = 2, `T cell` = 3)[as.character(data$y)]
+  model <- trainModel(mlpModel(hidden = 8, dropout = 0), data$x, factor(codes), epochs = 20,
+                      lr = 0.05)
+  expect_identical(model@classes, c("2", "3", "10"))
+  by_number <- evaluateModel(model, data$x, unname(codes))
+  expect_equal(by_number, evaluateModel(model, data$x, factor(codes)))
+  expect_gt(by_number$value[by_number$metric == "accuracy" & by_number$output == "all"], 0.9)
+  # the error's call is the user's, not an internal helper's
+  error <- tryCatch(modelParameters("foo"), error = identity)
+  expect_identical(conditionCall(error)[[1L]], as.name("modelParameters"))
+  error <- tryCatch(predict(model, data$x, batch_size = 0), error = identity)
+  expect_identical(conditionCall(error)[[1L]], as.name("predict"))
 })
 
 test_that("an autoencoder's embedding goes into reducedDims (SCE) or colData (SE)", {

@@ -282,3 +282,37 @@ test_that("groups hold out whole groups; NA groups and non-callbacks are named",
   expect_error(trainModel(model, data$x, data$y, epochs = 1, callbacks = list("stop")),
                "callbacks\\[1\\] is a str, not a Lightning callback")
 })
+
+test_that("a trained model trains further on its own features and classes, by name", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 150, p = 10)
+  model <- trainModel(mlpModel(hidden = 4, dropout = 0), data$x, data$y, epochs = 5, lr = 0.05)
+  accuracy <- function(m) mean(predict(m, data$x, type = "class") == data$y)
+  expect_gt(accuracy(model), 0.95)
+  # genes in another order and levels in another order: matched by name, not position (this
+  # left a third of the cells right, without a word)
+  again <- trainModel(model, data$x[, 10:1], factor(data$y, levels = rev(levels(data$y))),
+                      epochs = 1, lr = 1e-9)
+  expect_identical(again@classes, model@classes)
+  expect_gt(accuracy(again), 0.95)
+  expect_gt(accuracy(trainModel(model, data$x, as.character(data$y), epochs = 1, lr = 1e-9)), 0.95)
+  expect_error(trainModel(model, data$x, factor(rep(c("a", "b", "c"), 50)), epochs = 1),
+               "labels a, b, c are not among the classes .* trains further on its own classes only")
+  expect_error(trainModel(model, random_sequences(20, 20), data$y[1:20], epochs = 1),
+               "this mlp model takes a feature matrix, but x holds sequences")
+})
+
+test_that("label matrix columns are matched to a model's outputs by name", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 150, p = 10)
+  labels <- cbind(a = data$x[, 1] > 0, b = data$x[, 2] > 0, c = data$x[, 3] > 0) * 1
+  model <- trainModel(mlpModel(hidden = 8, dropout = 0), data$x, labels, epochs = 20, lr = 0.05)
+  right <- evaluateModel(model, data$x, labels)
+  expect_equal(evaluateModel(model, data$x, labels[, c("c", "a", "b")]), right)
+  expect_equal(evaluateModel(model, data$x, unname(labels)), right)  # unnamed: in order
+  expect_gt(min(right$value[right$metric == "auroc"]), 0.9)
+  wrong <- labels
+  colnames(wrong) <- c("x", "b", "c")
+  expect_error(evaluateModel(model, data$x, wrong),
+               "the label columns \\(x, b, c\\) are not the model's outputs \\(a, b, c\\)")
+})
