@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deepomics.args import count
+from deepomics.args import count, non_negative_number
 
 
 @pytest.mark.parametrize("value", [3, 3.0, np.int32(3), np.float64(3.0)])
@@ -55,3 +55,11 @@ def test_a_rate_written_as_text_says_why_it_is_text():
     with pytest.raises(TypeError, match="lr must be a number >= 0, not 'fast'$"):
         non_negative_number("fast", "lr")
     assert non_negative_number(0, "lr") == 0.0
+
+
+def test_numbers_in_messages_are_written_as_a_person_writes_them():
+    """R's -1 arrives as -1.0; the message says -1."""
+    with pytest.raises(ValueError, match="lr must be a number >= 0, not -1$"):
+        non_negative_number(-1.0, "lr")
+    with pytest.raises(ValueError, match="epochs must be a positive whole number, not 0$"):
+        count(0.0, "epochs")

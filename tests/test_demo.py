@@ -29,3 +29,17 @@ def test_demo_finds_promoter_elements_and_the_planted_motif(tmp_path):
     assert result["auroc"]["deepbind"] > 0.95
     assert result["auroc"]["deepbind"] > result["auroc"]["kmer_linear"] + 0.1
     assert result["reload_identical"]
+
+
+def test_demo_arguments_are_checked_before_the_work(tmp_path):
+    """n_windows of 0 used to fail after encoding the whole FASTA, and a FASTA of short sequences
+    with NumPy's "high <= 0"; both are said before any work."""
+    short = tmp_path / "short.fa"
+    short.write_text(">a\nACGTACGT\n")
+    with pytest.raises(ValueError, match="n_windows must be a positive whole number, not 0"):
+        demo.run(str(short), n_windows=0)
+    with pytest.raises(ValueError, match="n_windows must be 20 or more, not 10"):
+        demo.run(str(short), n_windows=10)
+    with pytest.raises(ValueError, match="the demo cuts 200 bp windows .* the longest in .* has 8 "
+                                         "letters; give a FASTA of longer sequences"):
+        demo.run(str(short))

@@ -81,6 +81,12 @@ def test_bad_intervals_name_the_interval_and_the_fix(random_genome):
 def test_bad_fasta_files(tmp_path):
     with pytest.raises(genome.GenomeError, match="does not exist"):
         genome.open_genome(tmp_path / "missing.fa")
+    table = tmp_path / "peaks.fa"
+    table.write_text("chrom\tstart\tend\nchr1\t1\t5\n")
+    with pytest.raises(genome.GenomeError, match=r"peaks.fa' is not a FASTA file: it starts with "
+                                                 r"'chrom\\tstart\\tend', not a '>' header line"):
+        genome.open_genome(table)
+    assert not (tmp_path / "peaks.fa.fai").exists()
     ragged = tmp_path / "ragged.fa"
     ragged.write_text(">chr1\nACGT\nACGTAA\nAC\n")
     with pytest.raises(genome.GenomeError, match="cannot be indexed.*same length"):

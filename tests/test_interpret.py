@@ -524,8 +524,13 @@ def test_unknown_method_and_bad_targets_are_clear_errors(planted):
         I.attribute(model, x, method="gradcam")
     named = copy.copy(model)
     named.classes = ["absent", "present"]
-    with pytest.raises(ValueError, match=r"target=3 is out of range: the model has 1 output\(s\), 0 to 0"):
+    with pytest.raises(ValueError, match=r"target=3 is out of range: the model has 1 output\(s\), 0 to 0; "
+                                         r"a binary model's one output is the log-odds of 'present': "
+                                         r"to explain a class, name it \(target='present' or 'absent'\)"):
         I.ism(named, x, target=3)
+    with pytest.raises(ValueError, match="n_references / references are for the baseline methods "
+                                         r"\(integrated_gradients, deeplift, deepshap\); saliency uses none"):
+        I.attribute(model, x, method="saliency", n_references=5)
     with pytest.raises(ValueError, match="n_steps must be a positive whole number, not 0"):
         I.attribute(model, x, method="integrated_gradients", n_steps=0)   # captum asserted
     multi = models.build({"arch": "deepbind", "n_outputs": 3, "seq_len": 100})
@@ -656,3 +661,24 @@ def test_the_readme_interpretation_example_runs_and_finds_the_planted_site():
     broken = I.variant_effect(scope["model"], seqs[1:2], [seqs[1][:13] + "A" + seqs[1][14:]])
     assert broken["difference"].iloc[0] < -0.1
     assert {"filter", "jaspar_id", "p_value"} <= set(scope["matches"].columns)
+
+
+def test_gradient_attributions_of_a_kmer_model_say_to_use_mutagenesis():
+    """A k-mer model's output has no gradient with respect to the letters: captum's own error
+    ("appears to not have been used in the graph") becomes one that names what to use."""
+    from deepomics.train import fit
+
+    rng = np.random.default_rng(0)
+    x = ["".join(rng.choice(list("ACGT"), 30)) for _ in range(40)]
+    model = fit({"arch": "kmer_linear", "k": 3}, (x, np.arange(40) % 2), epochs=1)
+    for method in ("saliency", "integrated_gradients"):
+        with pytest.raises(ValueError, match="the kmer_linear model's output has no gradient with "
+                                             "respect to the letters .* use in silico mutagenesis"):
+            I.attribute(model, x[:2], method=method)
+    assert I.ism(model, x[:2]).shape == (2, 4, 30)  # what it says to use works
+
+
+def test_filter_motifs_threshold_must_be_one_fraction(planted):
+    for bad, error in (([0.1, 0.5], TypeError), ("0.5", TypeError), (1.5, ValueError)):
+        with pytest.raises(error, match="threshold must be a"):
+            I.filter_motifs(planted["model"], planted["sequences"][:20], threshold=bad)

@@ -252,7 +252,8 @@ def test_forward_checks_the_input():
     assert deepbind(x.double()).dtype == torch.float32
     assert torch.equal(deepbind.eval()(x.to(torch.uint8)), deepbind(x))
     rnn = build({"arch": "rnn", "embedding_dim": 4})
-    with pytest.raises(ValueError, match="tokens"):
+    with pytest.raises(ValueError, match=r"rnn reads letters as tokens: give it the sequences "
+                                         r"themselves .* got a one-hot array of shape \(2, 4, 30\)"):
         rnn(x)
     with pytest.raises(ValueError, match=r"0\.\.5"):
         rnn(torch.full((2, 5), 9))

@@ -326,3 +326,22 @@ def test_folds_partition_the_samples_and_cross_validate_scores_each_held_out_fol
     baseline = CV.cross_validate({"arch": "kmer_linear", "k": 3}, (seqs, y), splits,
                                  metric="auroc", fit_args={"epochs": 6, "lr": 1e-2}, seed=0)
     assert len(scores) == 3 and min(scores) > 0.9 and np.mean(scores) > np.mean(baseline)
+
+
+def test_a_failed_trial_raises_its_error_once_and_leaves_optunas_verbosity(capfd):
+    """A trial that fails raises its error; Optuna does not also log it with a traceback (unless
+    verbose), and the user's own Optuna verbosity is as it was."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 4)).astype(np.float32), np.arange(40) % 2
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.INFO)
+    try:
+        with pytest.raises(ValueError, match=r"hidden\[0\] must be >= 1, got -2"):
+            select.grid_search({"arch": "mlp", "hidden": [[-2], [4]]}, (x, y), strategy="grid",
+                               n_trials=2, cv=2, fit_args={"epochs": 1}, baselines=False)
+        assert optuna.logging.get_verbosity() == optuna.logging.INFO
+    finally:
+        optuna.logging.set_verbosity(before)
+    printed = capfd.readouterr()
+    assert "Traceback" not in printed.err + printed.out
+    assert "failed" not in printed.err + printed.out

@@ -811,3 +811,15 @@ def test_a_file_path_is_refused_but_a_sequence_named_like_a_file_is_read(tmp_pat
     assert one_hot("ACGT")[0, 0, 0] == 1  # A, not the file's T
     with pytest.raises(ValueError, match="'reads.txt' is a file's path"):
         one_hot("reads.txt")
+
+
+def test_kmer_counts_of_protein_text_warn_instead_of_counting_zeros():
+    from deepomics import DeepomicsWarning
+
+    with pytest.warns(DeepomicsWarning, match="over a quarter of the letters are not nucleotides "
+                                              r"\(E, K, L, M, Q, V, W\)"):
+        assert kmer_counts(["MKVLLQQEW"], 2).sum() == 0
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kmer_counts(["ACGTNNRY--ACGU"], 2)  # nucleotides, N, IUPAC codes and gaps: no warning

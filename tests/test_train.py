@@ -1163,9 +1163,16 @@ def test_metrics_emit_no_runtime_warnings():
 def test_evaluate_on_one_class_warns_that_auroc_is_undefined():
     model, seqs, y = fitted_binary()
     positives = [s for s, label in zip(seqs, y) if label == 1][:20]
-    with pytest.warns(UserWarning, match="one class only, so AUROC and AUPRC are undefined"):
+    with pytest.warns(UserWarning, match="one class only, so AUROC and AUPRC .* are undefined"):
         table = evaluate(model, (positives, np.ones(20, dtype=int)))
-    assert np.isnan(table.query("metric == 'auroc'")["value"].iloc[0])
+    value = dict(zip(table.metric, table.value))
+    assert np.isnan(value["auroc"]) and np.isnan(value["specificity"])  # no negatives
+    assert 0 < value["sensitivity"] <= 1  # defined: the positives found
+    negatives = [s for s, label in zip(seqs, y) if label == 0][:20]
+    with pytest.warns(UserWarning, match="one class only"):
+        value = dict(zip(*zip(*evaluate(model, (negatives, np.zeros(20, dtype=int)))[
+            ["metric", "value"]].to_numpy())))
+    assert np.isnan(value["sensitivity"]) and 0 < value["specificity"] <= 1
 
 
 def test_evaluate_multiclass_per_class_matches_sklearn():
@@ -1670,3 +1677,41 @@ def test_a_model_reads_an_anndata_from_the_layer_it_was_trained_on(tmp_path):
     np.testing.assert_allclose(predict(by_rep, adata), predict(by_rep, x[:, :5]), atol=1e-6)
     with pytest.raises(ValueError, match="batch_size must be a positive whole number, not 0"):
         predict(model, adata, batch_size=0)
+
+
+def test_a_split_that_leaves_a_side_without_every_class_or_group_says_so():
+    """sklearn's "train_size = 1 should be greater or equal to the number of classes" and "the
+    resulting train set will be empty" become errors about valid_fraction and groups."""
+    labels = np.arange(100) % 2
+    with pytest.raises(ValueError, match=r"valid_fraction=0.99 leaves 1 of the 100 samples for "
+                                         r"training, fewer than the 2 classes .* use a smaller"):
+        split(100, valid_fraction=0.99, stratify=labels)
+    with pytest.raises(ValueError, match="leaves 1 of the 100 samples for validation.* use a larger"):
+        split(100, valid_fraction=0.01, stratify=labels)
+    with pytest.raises(ValueError, match=r"a split by group needs 2 or more groups; all 100 samples "
+                                         r"are in one \(chr1\)"):
+        split(100, valid_fraction=0.3, groups=["chr1"] * 100)
+    train, valid = split(100, valid_fraction=0.2, stratify=labels)
+    assert len(valid) == 20 and set(labels[valid]) == {0, 1}
+
+
+def test_features_missing_or_named_twice_are_errors_that_say_so():
+    x, y = features(20)
+    with pytest.raises(ValueError, match=r"the data has 20 samples but no features \(shape \(20, 0\)\)"):
+        fit({"arch": "mlp"}, (x[:, :0], y), epochs=1)
+    frame = pd.DataFrame(x[:, :3], columns=["a", "b", "a"])
+    with pytest.raises(ValueError, match="the data has features of the same name \\(e.g. 'a'\\), "
+                                         "which cannot be matched by name"):
+        fit({"arch": "mlp"}, (frame, y), epochs=1)
+
+
+def test_labels_written_as_numbers_name_the_text_classes_plainly():
+    """R's numbers arrive as floats: 2.0 against the classes '2', '3', '10' (a factor of numbers)
+    is said as 2, with the hint that the classes are text."""
+    x, y = features(30)
+    codes = np.array(["2", "3", "10"])[np.arange(30) % 3]
+    model = fit({"arch": "mlp", "hidden": [4]}, (x, pd.Categorical(codes, ["2", "3", "10"])),
+                epochs=1)
+    with pytest.raises(ValueError, match=r"labels 2, 3, 10 are not among the classes \(2, 3, 10\); "
+                                         r"the labels are numbers but the classes are text"):
+        evaluate(model, (x, codes.astype(float)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .messages import as_written
+
 
 def count(value, name: str) -> int:
     """``value`` as a positive whole number (``int``); a whole float such as R's ``200.0`` is
@@ -13,7 +15,7 @@ def count(value, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a positive whole number, not {value!r}")
     if not np.isfinite(value) or value != int(value) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, not {value!r}")
+        raise ValueError(f"{name} must be a positive whole number, not {as_written(value)}")
     return int(value)
 
 
@@ -42,7 +44,7 @@ def non_negative_number(value, name: str) -> float:
                 pass
         raise TypeError(f"{name} must be a number >= 0, not {value!r}{hint}")
     if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a number >= 0, not {value!r}")
+        raise ValueError(f"{name} must be a number >= 0, not {as_written(value)}")
     return float(value)
 
 

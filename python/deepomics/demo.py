@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from . import seq
+from .args import count
 
 
 def _timed(label: str, fn, *args, **kwargs):
@@ -24,12 +25,22 @@ def _timed(label: str, fn, *args, **kwargs):
     return result
 
 
+WINDOW = 200  # bp: the windows the planted-motif model learns from
+
+
 def run(fasta: str, k: int = 6, top: int = 5, motif: str = "MA0139.1", n_windows: int = 8000,
         epochs: int = 12, out_dir: str | None = None, seed: int = 0) -> dict:
     """Runs the demo on `fasta`; returns the figures it prints (for tests and callers)."""
+    n_windows, epochs = count(n_windows, "n_windows"), count(epochs, "epochs")
+    if n_windows < 20:  # a fifth of them, stratified, is the test set
+        raise ValueError(f"n_windows must be 20 or more, not {n_windows}")
     print(f"deepomics demo: {fasta}")
     names, sequences = _timed("read_fasta", seq.read_fasta, fasta)
     lengths = np.array([len(s) for s in sequences])
+    if lengths.max() < WINDOW:
+        raise ValueError(f"the demo cuts {WINDOW} bp windows from the sequences, but the longest "
+                         f"in {fasta} has {lengths.max()} letters; give a FASTA of longer "
+                         "sequences (e.g. Biostrings' dm3_upstream2000.fa.gz)")
     print(f"  {len(names):,} sequences, {lengths.min():,}-{lengths.max():,} bp, "
           f"{lengths.sum() / 1e6:.1f} Mbp")
     x = _timed("one_hot -> float32 (N, 4, L)", seq.one_hot, sequences, length=int(lengths.max()))
@@ -70,7 +81,7 @@ def _deepbind_on_planted_motif(sequences, motif_id, n_windows, epochs, out_dir, 
     from .train import evaluate, fit, predict, split
 
     rng = np.random.default_rng(seed)
-    width = 200
+    width = WINDOW
     pool = [s.upper() for s in sequences if len(s) >= width]
     windows = []
     while len(windows) < n_windows:

@@ -132,6 +132,14 @@ def _build_index(path: str, index: str) -> None:
             f"genome FASTA {path!r} is compressed with plain gzip, which cannot be indexed for "
             f"random access; recompress it with `gunzip -c {path} | bgzip > genome.fa.gz` or "
             f"decompress it")
+    if magic[:2] != b"\x1f\x8b":  # plain text: a FASTA starts with a '>' header line
+        with open(path, "rb") as f:
+            first = f.readline(200).strip()
+        if not first.startswith(b">"):
+            shown = first[:40].decode("utf-8", "replace")
+            raise GenomeError(
+                f"genome FASTA {path!r} is not a FASTA file: it starts with {shown!r}, not a "
+                "'>' header line; give the genome's FASTA (plain or bgzip)")
     try:
         pysam.faidx(path, "--fai-idx", index)
     except pysam.utils.SamtoolsError as e:

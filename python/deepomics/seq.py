@@ -366,6 +366,7 @@ def kmer_counts(
     if sparse is None:
         sparse = len(seq_list) * 4**k > _DENSE_KMER_CELLS
     result = _core.kmer_counts(seq_list, k, bool(canonical), bool(sparse), _threads(threads))
+    _warn_not_nucleotides(seq_list)
     if not sparse:
         if not normalize:
             return result
@@ -380,6 +381,24 @@ def kmer_counts(
     totals = np.asarray(matrix.sum(axis=1, dtype=np.float64)).ravel()
     per_entry = np.repeat(np.maximum(totals, 1), np.diff(indptr))
     return csr_matrix(((counts / per_entry).astype(np.float32), indices, indptr), shape=matrix.shape)
+
+
+def _warn_not_nucleotides(seq_list: list) -> None:
+    """Warns when over a quarter of the letters (of the first 1,000 sequences) are not
+    nucleotides: a protein or text given to a DNA / RNA k-mer count, which would otherwise give
+    (nearly) all-zero counts without a word."""
+    import warnings
+
+    from . import DeepomicsWarning  # (defined after this module is imported)
+
+    sample = "".join(s if isinstance(s, str) else s.decode("ascii", "replace")
+                     for s in seq_list[:1000]).upper()
+    others = [c for c in set(sample) if c not in "ACGTUN-."]
+    if sample and sum(sample.count(c) for c in others) > len(sample) / 4:
+        warnings.warn(f"over a quarter of the letters are not nucleotides ({', '.join(sorted(others)[:8])}"
+                      f"{', ...' if len(others) > 8 else ''}): k-mers holding them are not "
+                      "counted; kmer_counts counts DNA / RNA k-mers (for a protein's composition, "
+                      "count amino acids instead)", DeepomicsWarning, stacklevel=3)
 
 
 def kmer_names(k: int) -> list[str]:
@@ -408,7 +427,10 @@ def _alphabet(alphabet: str) -> tuple[str | None, str]:
     if not upper.isascii() or not all(c.isalpha() or c in "*-." for c in upper):
         raise ValueError(f"alphabet {alphabet!r} must hold ASCII letters (or '*', '-', '.') only")
     if len(set(upper)) != len(upper):
-        raise ValueError(f"alphabet {alphabet!r} repeats a letter (letters are case-insensitive)")
+        repeated = next(c for c in upper if upper.count(c) > 1)
+        raise ValueError(f"alphabet {alphabet!r} is not a named alphabet ('dna', 'rna', 'protein'), "
+                         f"and as a string of letters it repeats {repeated!r} (letters are "
+                         "case-insensitive)")
     return name, upper
 
 

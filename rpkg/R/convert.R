@@ -13,6 +13,16 @@
 # Sequences from a character vector or an XStringSet: `sequences` (an unnamed character vector,
 # which reticulate passes as a list of str, or a str when there is one), `names` (for dimnames;
 # NULL when there are none) and `alphabet` (the alphabet the input's class implies).
+# The alphabet of sequences from as_py_sequences(), with character vectors that hold U and no T
+# read as RNA (a character vector carries no alphabet of its own).
+rna_if_u <- function(seqs) {
+  if (!identical(seqs$alphabet, "dna")) {
+    return(seqs$alphabet)
+  }
+  text <- paste(utils::head(seqs$sequences, 1000), collapse = "")
+  if (grepl("[Uu]", text) && !grepl("[Tt]", text)) "rna" else "dna"
+}
+
 as_py_sequences <- function(x, arg = "x") {
   if (is(x, "XStringSet")) {
     alphabet <- if (is(x, "DNAStringSet")) {
@@ -284,7 +294,7 @@ se_inputs <- function(x, assay, dimred, features, arg) {
   assay <- assay_name(x, assay, arg)
   m <- SummarizedExperiment::assay(x, assay, withDimnames = FALSE)
   genes <- rownames(x)
-  if (!is.null(features) && !is.null(genes) && !identical(genes, features)) {
+  if (!identical(genes, features)) {  # (repeated names are refused, missing ones warned about)
     x <- align_features(x, genes, features, arg, function(se, i) se[i, ])
     m <- SummarizedExperiment::assay(x, assay, withDimnames = FALSE)
     genes <- rownames(x)
@@ -354,6 +364,19 @@ csc_to_py <- function(m) {
 # `m` with its features in the order `features` gives (a model's training features), by
 # `subset(m, j)`; `m` itself when they already match or either side has no names.
 align_features <- function(m, have, features, arg, subset) {
+  if (!is.null(have) && anyDuplicated(have)) {
+    stop(sprintf(paste0(
+      "%s has features of the same name (e.g. %s), which cannot be matched by name; make the ",
+      "names unique (make.unique()) or drop the repeats"), arg,
+      have[anyDuplicated(have)]), call. = FALSE)
+  }
+  if (!is.null(features) && is.null(have)) {
+    warning(sprintf(paste0(
+      "%s has no feature names, so its columns are taken as the model's features in training ",
+      "order (%s, ...); name them (colnames, or rownames of a SummarizedExperiment) to have them ",
+      "matched by name"), arg, paste(utils::head(features, 3), collapse = ", ")),
+      call. = FALSE)
+  }
   if (is.null(features) || is.null(have) || identical(have, features)) {
     return(m)
   }

@@ -54,6 +54,7 @@ kmer_counts_method <- function(x, k, canonical = FALSE, normalize = FALSE, spars
                  normalize = py_flag(normalize, "normalize"),
                  sparse = sparse, threads = py_count(threads, "threads"))
   kmers <- character_from_py(py_call(seq$kmer_names, k))
+  if (identical(rna_if_u(seqs), "rna")) kmers <- chartr("T", "U", kmers)  # named as the input
   matrix_from_py(out, list(seqs$names, kmers))
 }
 

@@ -40,9 +40,14 @@ readFasta <- function(path, type = c("DNA", "RNA", "AA", "character")) {
   constructor <- switch(type, DNA = Biostrings::DNAStringSet, RNA = Biostrings::RNAStringSet,
                         AA = Biostrings::AAStringSet)
   out <- tryCatch(constructor(sequences), error = function(e) {
+    # the type whose letters these are: RNA (U, no T), DNA, else protein
+    letters <- unique(strsplit(paste(utils::head(sequences, 1000), collapse = ""), "")[[1L]])
+    other <- setdiff(c(
+      if (type != "RNA" && "U" %in% toupper(letters) && !"T" %in% toupper(letters)) "RNA",
+      if (type != "AA") "AA", if (type == "AA") "DNA"), type)[[1L]]
     stop(sprintf(
       "%s holds letters that a %sStringSet cannot: %s\nUse type = \"%s\" or \"character\".",
-      path, type, conditionMessage(e), if (type == "AA") "DNA" else "AA"
+      path, type, conditionMessage(e), other
     ), call. = FALSE)
   })
   S4Vectors::mcols(out) <- S4Vectors::DataFrame(

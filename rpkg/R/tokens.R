@@ -20,7 +20,7 @@
 sequenceTokens <- function(x, alphabet = NULL, length = NULL, pad = "right") {
   seqs <- as_py_sequences(x)
   if (!base::length(seqs$sequences)) stop("x holds no sequences", call. = FALSE)
-  alphabet <- py_string(alphabet %||% seqs$alphabet, "alphabet")
+  alphabet <- py_string(alphabet %||% rna_if_u(seqs), "alphabet")
   if (is.null(length)) length <- max(nchar(seqs$sequences))
   out <- py_call(py_deepomics()$seq$tokenize, seqs$sequences, alphabet = alphabet,
                  length = py_count(length, "length"), pad = py_string(pad, "pad"))
@@ -56,7 +56,7 @@ dinucleotideShuffle <- function(x, n = 1, seed = 0, alphabet = NULL) {
   seqs <- as_py_sequences(x)
   n <- py_count(n, "n", null_ok = FALSE)
   if (n < 1L) stop("n must be 1 or more shuffles per sequence", call. = FALSE)
-  alphabet <- py_string(alphabet %||% seqs$alphabet, "alphabet")
+  alphabet <- py_string(alphabet %||% rna_if_u(seqs), "alphabet")
   letters <- alphabet_letters(alphabet)
   unknown <- if (tolower(alphabet) %in% c("dna", "rna") || all(letters %in% c("A", "C", "G", "T", "U")))
     "N" else "X"

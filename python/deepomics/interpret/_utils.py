@@ -22,7 +22,7 @@ __all__ = ["Output", "model_length", "one_hot_inputs", "on_device",
            "output_column", "resolve_device", "letters_of"]
 
 
-def _arch(model) -> str:
+def arch_name(model) -> str:
     return getattr(model, "arch", None) or type(model).__name__
 
 
@@ -51,7 +51,7 @@ def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) 
     ``seq_len`` (for per-position outputs such as attention)."""
     kind = getattr(model, "input_kind", "onehot")
     if kind != "onehot":
-        raise ValueError(f"{_arch(model)} takes {kind}, but interpretation works on one-hot "
+        raise ValueError(f"{arch_name(model)} takes {kind}, but interpretation works on one-hot "
                          "sequence models (deepbind, basset, danq, deeploc, ...)")
     length = model_length(model)
     if isinstance(X, torch.Tensor):
@@ -79,12 +79,12 @@ def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) 
     if x.ndim != 3 or x.shape[1] != n_channels:
         hint = "; " + channels_last() if x.ndim == 3 and x.shape[2] == n_channels else ""
         raise ValueError(f"{what} must be one-hot (N, {n_channels}, L) for this "
-                         f"{_arch(model)} model's {n_channels}-letter alphabet; got shape "
+                         f"{arch_name(model)} model's {n_channels}-letter alphabet; got shape "
                          f"{tuple(x.shape)}{hint}")
     if x.shape[0] == 0:
         raise ValueError(f"{what} holds no sequences")
     if length is not None and x.shape[2] != length:
-        raise ValueError(f"{what} has length {x.shape[2]} but the {_arch(model)} model was "
+        raise ValueError(f"{what} has length {x.shape[2]} but the {arch_name(model)} model was "
                          f"trained on sequences of length {length}; give sequences of "
                          f"{length} positions (cut or extend them around the region of interest)")
     if x.dtype != np.float32:
@@ -178,8 +178,13 @@ def output_column(model, target) -> Output:
                              f"be an output or a class; name the class as text ({names})")
         if 0 <= int(target) < n_outputs:
             return Output(int(target))
+        hint = ""
+        if task == "binary" and classes is not None and len(classes) == 2:
+            hint = (f"; a binary model's one output is the log-odds of {as_written(classes[1])!r}: "
+                    f"to explain a class, name it (target={as_written(classes[1])!r} or "
+                    f"{as_written(classes[0])!r})")
         raise ValueError(f"target={nth(target)} is out of range: the model has {n_outputs} "
-                         f"output(s), {nth(0)} to {nth(n_outputs - 1)}")
+                         f"output(s), {nth(0)} to {nth(n_outputs - 1)}{hint}")
     raise TypeError(f"target must be None, an output index or a class name, not {target!r}")
 
 

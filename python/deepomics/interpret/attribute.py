@@ -53,12 +53,25 @@ def attribute(model, X, *, method: str = "saliency", target=None, n_references: 
     n_steps = count(n_steps, "n_steps")  # captum asserts on 0
     x = U.one_hot_inputs(model, X)
     output = U.output_column(model, target)
-    with U.on_device(model, device) as dev:
-        if method in ("saliency", "input_x_gradient"):
-            return _gradient_method(model, x, output, method, hypothetical, batch_size, dev)
-        references = _references(x, method, n_references, references, seed)
-        return _baseline_method(model, x, references, output, method, n_steps, hypothetical,
-                                batch_size, dev)
+    if method in ("saliency", "input_x_gradient") and (n_references is not None or
+                                                        references is not None):
+        raise ValueError(f"n_references / references are for the baseline methods "
+                         f"({', '.join(m for m in METHODS if m not in ('saliency', 'input_x_gradient'))}); "
+                         f"{method} uses none")
+    try:
+        with U.on_device(model, device) as dev:
+            if method in ("saliency", "input_x_gradient"):
+                return _gradient_method(model, x, output, method, hypothetical, batch_size, dev)
+            references = _references(x, method, n_references, references, seed)
+            return _baseline_method(model, x, references, output, method, n_steps, hypothetical,
+                                    batch_size, dev)
+    except RuntimeError as error:
+        if "not have been used in the graph" not in str(error):
+            raise
+        raise ValueError(f"the {U.arch_name(model)} model's output has no gradient with respect "
+                         "to the letters (kmer_linear reads k-mer counts), so gradient "
+                         "attributions do not exist for it; use in silico mutagenesis "
+                         "(Python: interpret.ism; R: mutagenesis())") from None
 
 
 def _gradient_method(model, x, output, method, hypothetical, batch_size, dev) -> np.ndarray:

@@ -22,6 +22,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ..args import non_negative_number
+from ..messages import as_written
 from . import _utils as U
 
 __all__ = ["FilterMotifs", "filter_motifs", "match_motifs", "information_content"]
@@ -111,8 +113,8 @@ def filter_motifs(model, X, *, threshold: float = 0.5, pseudocount: float = 0.1,
     measure each filter's influence (F + 1 passes over ``X``); ``target``: the output that
     ranks the filters (as in ``ism``; None: the only output, or the largest influence over
     several)."""
-    if not 0.0 <= threshold < 1.0:
-        raise ValueError(f"threshold must be a fraction in [0, 1), not {threshold!r}")
+    if not 0.0 <= non_negative_number(threshold, "threshold") < 1.0:
+        raise ValueError(f"threshold must be a fraction in [0, 1), not {as_written(threshold)}")
     if pseudocount < 0:
         raise ValueError(f"pseudocount must be >= 0, not {pseudocount!r}")
     batch_size = U.check_batch_size(batch_size)

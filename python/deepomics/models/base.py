@@ -223,9 +223,12 @@ class SequenceModel(nn.Module):
                             "torch.as_tensor(x)")
         if self.input_kind == "tokens":
             if x.dim() != 2 or x.dtype.is_floating_point or x.dtype == torch.bool:
+                what = ("a one-hot array" if x.dim() == 3 and x.dtype.is_floating_point else
+                        f"a {str(x.dtype).replace('torch.', '')} array")
                 raise ValueError(
-                    f"{name} takes integer tokens of shape (N, L) (deepomics.seq.tokenize); got "
-                    f"a {x.dtype} tensor of shape {tuple(x.shape)}")
+                    f"{name} reads letters as tokens: give it the sequences themselves (they are "
+                    "tokenised for it) or integer tokens of shape (N, L) (Python: seq.tokenize; "
+                    f"R: sequenceTokens()); got {what} of shape {tuple(x.shape)}")
             if x.dtype != torch.long:
                 x = x.long()
             length = x.shape[1]

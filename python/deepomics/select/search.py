@@ -21,6 +21,7 @@ training settings, cross-validated, with a leaderboard that includes the classic
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -95,6 +96,26 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
     ``valid_fraction``). ``fit_args``: fixed arguments of ``fit`` (``epochs``,
     ``early_stopping``, ...). ``n_trials`` counts finished trials of the whole study, whoever ran
     them, so a resumed or shared study stops at the same total."""
+    with _optuna_verbosity(verbose):
+        return _grid_search(**locals())
+
+
+@contextlib.contextmanager
+def _optuna_verbosity(verbose):
+    """Optuna quiet unless ``verbose``: a failed trial's error is raised (once) rather than also
+    logged with its traceback. The user's own Optuna verbosity is restored after."""
+    import optuna
+
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(before if verbose else optuna.logging.ERROR)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(before)
+
+
+def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction, groups, task,
+                 fit_args, baselines, prune, storage, study_name, seed, timeout, verbose):
     import optuna
 
     if strategy not in STRATEGIES:
@@ -123,8 +144,6 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
     sampler = _sampler(strategy, space, seed)
     pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0) if prune
               else optuna.pruners.NopPruner())
-    if not verbose:
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name=study_name, storage=_storage(storage), sampler=sampler,
                                 pruner=pruner, direction=direction, load_if_exists=True)
     _check_same_search(study, space, metric, cv, seed)

@@ -23,7 +23,7 @@ import torch
 
 from .. import DeepomicsWarning, seq
 from ..args import count
-from ..messages import listing, nth
+from ..messages import as_written, listing, nth
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
 
@@ -197,6 +197,9 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
         raise TypeError("inputs must be sequences (str), a numeric array or an AnnData, "
                         "not an array of Python objects")
     if arr.size == 0:
+        if arr.ndim >= 2 and arr.shape[0] > 0:
+            raise ValueError(f"the data has {arr.shape[0]} samples but no features (shape "
+                             f"{arr.shape}); give it its feature columns")
         raise ValueError("the data is empty: no samples to train on or predict for")
     return check_finite(arr), Encoding(_kind_of_array(arr, model, encoding))
 
@@ -401,12 +404,23 @@ def feature_names(x, *, use_rep=None) -> list[str] | None:
     of a DataFrame in ``obsm``) or a DataFrame (its columns); None for anything else."""
     if is_anndata(x):
         if use_rep is None:
-            return [str(v) for v in x.var_names]
+            return _unique_names([str(v) for v in x.var_names], "adata.var_names_make_unique()")
         rep = x.obsm[use_rep] if use_rep in x.obsm else None
-        return [str(c) for c in rep.columns] if _is_data_frame(rep) else None
+        return _unique_names([str(c) for c in rep.columns], "rename them") if _is_data_frame(rep) else None
     if _is_data_frame(x):
-        return [str(c) for c in x.columns]
+        return _unique_names([str(c) for c in x.columns], "rename them")
     return None
+
+
+def _unique_names(names: list[str], fix: str) -> list[str]:
+    """``names``, which must be unique: features are matched to a model's by name."""
+    if len(set(names)) != len(names):
+        seen = set()
+        repeated = next(n for n in names if n in seen or seen.add(n))
+        raise ValueError(f"the data has features of the same name (e.g. {repeated!r}), which "
+                         f"cannot be matched by name; make the names unique ({fix}) or drop "
+                         "the repeats")
+    return names
 
 
 def _feature_columns(have: list[str] | None, want) -> np.ndarray | None:
@@ -691,8 +705,9 @@ def encode_labels(y, task: str, classes: list | None = None, *,
     if unknown:
         more = ("; a trained model trains further on its own classes only: for others, train a "
                 "new model" if trained else "")
-        raise ValueError(f"labels {listing(unknown, 5)} are not among the classes "
-                         f"({listing(classes, 20)}){_type_hint(unknown, classes)}{more}")
+        raise ValueError(f"labels {listing([as_written(v) for v in unknown], 5)} are not among "
+                         f"the classes ({listing([as_written(c) for c in classes], 20)})"
+                         f"{_type_hint(unknown, classes)}{more}")
     if len(classes) < 2 and task in ("binary", "multiclass"):
         raise ValueError(f"the labels hold one class only ({listing(classes)}); a classifier needs "
                          "examples of at least two")
@@ -725,8 +740,8 @@ def _label_columns(names: list[str], outputs: list[str]) -> np.ndarray | None:
 def _type_hint(unknown: list, classes: list) -> str:
     """Why labels are not among the classes when they are the classes written as text (labels
     read from a CSV) or as numbers (the classes came from text, e.g. an R factor)."""
-    text = {str(c) for c in classes}
-    if not all(str(v) in text for v in unknown):
+    text = {as_written(c) for c in classes}
+    if not all(as_written(v) in text for v in unknown):
         return ""
     if all(isinstance(v, str) for v in unknown):
         return "; the labels are text but the classes are numbers: convert them, e.g. np.asarray(y, dtype=int)"
@@ -820,8 +835,13 @@ def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
         raise ValueError(f"valid_fraction must be between 0 and 1, not {valid_fraction}")
     index = np.zeros(n)
     if groups is not None:
+        groups = _group_array(groups, n)
+        distinct = len(_unique(groups))
+        if distinct < 2:
+            raise ValueError(f"a split by group needs 2 or more groups; all {n} samples are in one "
+                             f"({listing(_unique(groups))}): give more groups, or leave groups out")
         splitter = GroupShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
-        return next(splitter.split(index, groups=_group_array(groups, n)))
+        return next(splitter.split(index, groups=groups))
     if stratify is not None:
         labels = _label_array(stratify)
         values, counts = np.unique(labels, return_counts=True)
@@ -831,6 +851,15 @@ def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
             raise ValueError(f"a stratified validation split needs 2 or more samples of every "
                              f"class; {listing(alone, 5)} have 1: drop those samples, or give valid_data "
                              "yourself")
+        n_valid = int(np.ceil(valid_fraction * n))
+        for side, size in (("validation", n_valid), ("training", n - n_valid)):
+            if size < len(values):
+                raise ValueError(
+                    f"valid_fraction={as_written(valid_fraction)} leaves {size} of the {n} samples "
+                    f"for {side}, fewer than the {len(values)} classes (a stratified split puts "
+                    f"each class on both sides); use a "
+                    f"{'smaller' if side == 'training' else 'larger'} valid_fraction (e.g. 0.2), "
+                    "or give valid_data yourself")
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
         return next(splitter.split(index, labels))
     return next(ShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed).split(index))

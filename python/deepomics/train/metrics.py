@@ -38,9 +38,11 @@ def compute(task: str, preds, targets, classes: list | None = None) -> pd.DataFr
     if task == "binary":
         p, t = preds.reshape(-1), targets.reshape(-1).long()
         one_class = bool(t.min() == t.max())
+        # undefined with one class: AUROC / AUPRC, and the rate of the class that is absent
+        undefined = {"auroc", "auprc", "specificity" if bool(t.min() == 1) else "sensitivity"} \
+            if one_class else set()
         for name, fn in _BINARY.items():
-            undefined = one_class and name in ("auroc", "auprc")  # need both classes present
-            rows.append((name, "all", float("nan") if undefined else _safe(fn, p, t)))
+            rows.append((name, "all", float("nan") if name in undefined else _safe(fn, p, t)))
     elif task == "multiclass":
         k = preds.shape[1]
         t = targets.long().reshape(-1)

@@ -62,7 +62,9 @@ def evaluate(model, data, *, batch_size: int = 256, device: str = "auto", layer=
     if len(raw) != len(targets):
         raise ValueError(f"labels have {len(targets)} entries but there are {len(raw)} samples")
     if task in ("binary", "multiclass") and len(np.unique(targets)) < 2:
-        warnings.warn("the labels hold one class only, so AUROC and AUPRC are undefined (NaN); "
+        warnings.warn("the labels hold one class only, so AUROC and AUPRC (and for a binary "
+                      "model the sensitivity or specificity of the absent class) are undefined "
+                      "(NaN); "
                       "evaluate on data with examples of two classes or more", DeepomicsWarning,
                       stacklevel=2)
     return M.compute(task, activate(task, raw), targets, getattr(model, "classes", None))

@@ -22,7 +22,14 @@ test_that("columns are the k-mers in lexicographic order, rows the sequence name
 test_that("N skips k-mers, U reads as T, lower case counts", {
   skip_if_no_backend()
   expect_identical(sum(kmerCounts("AANAA", k = 2)), 2L)
-  expect_identical(kmerCounts("acgu", k = 2), kmerCounts("ACGT", k = 2))
+  rna <- kmerCounts("acgu", k = 2)
+  expect_identical(unname(rna), unname(kmerCounts("ACGT", k = 2)))
+  # RNA's k-mers are named with U, as its letters are
+  expect_identical(colnames(rna), chartr("T", "U", colnames(kmerCounts("ACGT", k = 2))))
+  expect_identical(kmerCounts(Biostrings::RNAStringSet("ACGU"), k = 2), rna)
+  # protein given as text would be all (or nearly all) zeros without a word
+  expect_warning(kmerCounts("MKVLLQQEW", k = 2), "over a quarter of the letters are not nucleotides",
+                 class = "deepomics_python_warning")
 })
 
 test_that("canonical counts a k-mer with its reverse complement", {
@@ -59,7 +66,7 @@ test_that("a DNAStringSet gives what its character vector gives", {
   seqs <- c(s1 = "ACGTN", s2 = "GGCATT")
   expect_identical(kmerCounts(Biostrings::DNAStringSet(seqs), k = 2), kmerCounts(seqs, k = 2))
   expect_identical(kmerCounts(Biostrings::RNAStringSet(c(r = "ACGU")), k = 2),
-                   kmerCounts(c(r = "ACGT"), k = 2))
+                   kmerCounts(c(r = "ACGU"), k = 2))
   # a protein's A, C, G and T are not nucleotides
   expect_error(kmerCounts(Biostrings::AAStringSet("MKVLACGT"), k = 2), "x is an AAStringSet")
 })

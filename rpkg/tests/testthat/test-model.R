@@ -195,6 +195,10 @@ test_that("sequenceTokens and dinucleotideShuffle are Python's tokens and shuffl
   }
   expect_false(any(shuffled == rep(seqs, each = 3)))
   expect_identical(dinucleotideShuffle(seqs, n = 3, seed = 2), shuffled)
+  # RNA as text keeps its U (it was read as DNA, every U an unknown letter)
+  rna <- dinucleotideShuffle("ACGUACGUUA", n = 2, seed = 1)
+  expect_false(any(grepl("N", rna)))
+  expect_identical(sort(strsplit(rna[[1L]], "")[[1L]]), sort(strsplit("ACGUACGUUA", "")[[1L]]))
   dna <- dinucleotideShuffle(Biostrings::DNAStringSet(seqs[1:2]))
   expect_s4_class(dna, "DNAStringSet")
   # unknown letters (also at the ends), RNA and protein keep their letters and lengths

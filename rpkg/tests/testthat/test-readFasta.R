@@ -19,6 +19,8 @@ test_that("type chooses the XStringSet class", {
   expect_identical(as.character(aa), c(p = "MKVLE"))
   expect_error(readFasta(local_fasta(c(">p", "MKVLE")), type = "DNA"),
                "holds letters that a DNAStringSet cannot.*type = \"AA\"")
+  expect_error(readFasta(local_fasta(c(">r", "ACGUU")), type = "DNA"),
+               "holds letters that a DNAStringSet cannot.*type = \"RNA\"")
   expect_error(readFasta(local_fasta(c(">p", "MKVLE")), type = "protein"), "should be one of")
 })
 
