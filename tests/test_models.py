@@ -168,6 +168,9 @@ def test_wrong_type_names_the_key_and_value():
     assert err.key == "n_filters"
     assert "n_filters must be an int, got 'sixteen'" in str(err)
     assert "n_filters must be an int" in str(error_of({"arch": "deepbind", "n_filters": 16.5}))
+    # R's numbers arrive as floats: written as the user wrote them
+    assert "n_filters must be an int, got [2, 3]" in str(
+        error_of({"arch": "deepbind", "n_filters": [2.0, 3.0]}))
     assert "true or false" in str(error_of({"arch": "rnn", "bidirectional": "yes"}))
     assert error_of({"arch": "deepbind", "n_filters": True}).key == "n_filters"
     err = error_of({"arch": "mlp", "n_features": 4, "hidden": [8, "x"]})

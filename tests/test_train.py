@@ -1673,6 +1673,8 @@ def test_a_model_reads_an_anndata_from_the_layer_it_was_trained_on(tmp_path):
     with pytest.raises(KeyError, match=r"the model was trained on adata.layers\['scaled'\], which "
                                        r"this AnnData lacks .* pass layer= to read another"):
         predict(loaded, bare)
+    np.testing.assert_allclose(predict(loaded, adata, layer="X"), predict(model, adata.X),
+                               atol=1e-6)  # X itself, asked for by name
     by_rep = fit({"arch": "mlp", "hidden": [8]}, (adata, "cell_type"), use_rep="X_pca", epochs=1)
     np.testing.assert_allclose(predict(by_rep, adata), predict(by_rep, x[:, :5]), atol=1e-6)
     with pytest.raises(ValueError, match="batch_size must be a positive whole number, not 0"):
@@ -1684,10 +1686,15 @@ def test_a_split_that_leaves_a_side_without_every_class_or_group_says_so():
     resulting train set will be empty" become errors about valid_fraction and groups."""
     labels = np.arange(100) % 2
     with pytest.raises(ValueError, match=r"valid_fraction=0.99 leaves 1 of the 100 samples for "
-                                         r"training, fewer than the 2 classes .* use a smaller"):
+                                         r"training, fewer than the 2 classes .* use "
+                                         r"valid_fraction <= 0.98, or give valid_data"):
         split(100, valid_fraction=0.99, stratify=labels)
-    with pytest.raises(ValueError, match="leaves 1 of the 100 samples for validation.* use a larger"):
+    with pytest.raises(ValueError, match="leaves 1 of the 100 samples for validation.* use "
+                                         "valid_fraction >= 0.02"):
         split(100, valid_fraction=0.01, stratify=labels)
+    with pytest.raises(ValueError, match="leaves 4 of the 20 samples for validation, fewer than the "
+                                         "5 classes .* valid_fraction >= 0.25"):
+        split(20, valid_fraction=0.2, stratify=np.arange(20) % 5)
     with pytest.raises(ValueError, match=r"a split by group needs 2 or more groups; all 100 samples "
                                          r"are in one \(chr1\)"):
         split(100, valid_fraction=0.3, groups=["chr1"] * 100)
@@ -1699,10 +1706,14 @@ def test_features_missing_or_named_twice_are_errors_that_say_so():
     x, y = features(20)
     with pytest.raises(ValueError, match=r"the data has 20 samples but no features \(shape \(20, 0\)\)"):
         fit({"arch": "mlp"}, (x[:, :0], y), epochs=1)
+    # repeated names train (nothing to match); matching them to a model's is refused
     frame = pd.DataFrame(x[:, :3], columns=["a", "b", "a"])
+    model = fit({"arch": "mlp"}, (frame, y), epochs=1)
+    assert predict(model, frame).shape == (20,)
+    named = fit({"arch": "mlp"}, (frame.set_axis(["a", "b", "c"], axis=1), y), epochs=1)
     with pytest.raises(ValueError, match="the data has features of the same name \\(e.g. 'a'\\), "
-                                         "which cannot be matched by name"):
-        fit({"arch": "mlp"}, (frame, y), epochs=1)
+                                         "which cannot be matched to the model's by name"):
+        predict(named, frame)
 
 
 def test_labels_written_as_numbers_name_the_text_classes_plainly():

@@ -384,15 +384,15 @@ def kmer_counts(
 
 
 def _warn_not_nucleotides(seq_list: list) -> None:
-    """Warns when over a quarter of the letters (of the first 1,000 sequences) are not
+    """Warns when over a quarter of the letters (of the first 100 sequences' first 10,000) are not
     nucleotides: a protein or text given to a DNA / RNA k-mer count, which would otherwise give
     (nearly) all-zero counts without a word."""
     import warnings
 
     from . import DeepomicsWarning  # (defined after this module is imported)
 
-    sample = "".join(s if isinstance(s, str) else s.decode("ascii", "replace")
-                     for s in seq_list[:1000]).upper()
+    sample = "".join(s[:10_000] if isinstance(s, str) else s[:10_000].decode("ascii", "replace")
+                     for s in seq_list[:100]).upper()  # at most a million letters
     others = [c for c in set(sample) if c not in "ACGTUN-."]
     if sample and sum(sample.count(c) for c in others) > len(sample) / 4:
         warnings.warn(f"over a quarter of the letters are not nucleotides ({', '.join(sorted(others)[:8])}"

@@ -306,6 +306,7 @@ r_spelling <- function(message) {
   }
   message <- gsub("(\\w)='([^']*)'", '\\1 = "\\2"', message, perl = TRUE)
   message <- gsub("\\b([a-z_]+)= ", "\\1 = ", message, perl = TRUE)  # "pass length= to pad"
+  message <- gsub("\\bgot \\[([^]]*)\\]", "got c(\\1)", message, perl = TRUE)  # a list
   message <- gsub("\\bvalid_fraction\\b", "validation_split", message, perl = TRUE)
   message <- gsub("\\bstudy_name\\b", "grid_id", message, perl = TRUE)
   message <- gsub("\\bx\\.swapaxes\\(1, 2\\)", "aperm(x, c(1, 3, 2))", message, perl = TRUE)
@@ -370,7 +371,8 @@ install_deepomics <- function(envname = "r-deepomics", package = NULL, ..., pyth
   package <- py_string(package %||% find_python_source(), "package")
   if (file.exists(package)) {
     package <- normalizePath(package)
-  } else if (grepl("^(~|\\.{1,2}/|/)", package) || grepl("\\.(whl|tar\\.gz|zip)$", package)) {
+  } else if (!grepl("://| @ ", package) &&
+             (grepl("^(~|\\.{1,2}/|/)", package) || grepl("\\.(whl|tar\\.gz|zip)$", package))) {
     # a path that is not there: said before a virtualenv is made (pip would fail only after)
     stop("package = \"", package, "\" does not exist; give the path of a deepomics source ",
          "checkout (the folder holding pyproject.toml), a wheel, or a pip requirement",

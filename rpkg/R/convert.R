@@ -294,7 +294,7 @@ se_inputs <- function(x, assay, dimred, features, arg) {
   assay <- assay_name(x, assay, arg)
   m <- SummarizedExperiment::assay(x, assay, withDimnames = FALSE)
   genes <- rownames(x)
-  if (!identical(genes, features)) {  # (repeated names are refused, missing ones warned about)
+  if (!is.null(features) && !identical(genes, features)) {  # (unnamed: a warning)
     x <- align_features(x, genes, features, arg, function(se, i) se[i, ])
     m <- SummarizedExperiment::assay(x, assay, withDimnames = FALSE)
     genes <- rownames(x)
@@ -364,10 +364,10 @@ csc_to_py <- function(m) {
 # `m` with its features in the order `features` gives (a model's training features), by
 # `subset(m, j)`; `m` itself when they already match or either side has no names.
 align_features <- function(m, have, features, arg, subset) {
-  if (!is.null(have) && anyDuplicated(have)) {
+  if (!is.null(features) && !is.null(have) && !identical(have, features) && anyDuplicated(have)) {
     stop(sprintf(paste0(
-      "%s has features of the same name (e.g. %s), which cannot be matched by name; make the ",
-      "names unique (make.unique()) or drop the repeats"), arg,
+      "%s has features of the same name (e.g. %s), which cannot be matched to the model's by ",
+      "name; make the names unique (make.unique()) or drop the repeats"), arg,
       have[anyDuplicated(have)]), call. = FALSE)
   }
   if (!is.null(features) && is.null(have)) {
@@ -410,16 +410,10 @@ check_no_na <- function(values, arg) {
 # values), a numeric vector (Python infers binary / multiclass / regression), a numeric matrix
 # (samples x outputs: multilabel 0/1 or several regression targets, named by its colnames), or,
 # with a SummarizedExperiment `x`, the name of a colData column (with a GRanges, of a metadata
-# column). `classes`: a trained model's classes, which numbers may stand for.
+# column). `classes`: a classifier's classes (when trained), which numbers may stand for.
 as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
   if (is.null(y)) {
     return(NULL)
-  }
-  # numbers for a trained model whose classes are their text (a factor of numbers, e.g.
-  # factor(c(0, 1))): 2 means the class "2"
-  if (is.numeric(y) && is.null(dim(y)) && is.character(classes) &&
-      all(as.character(unique(y[!is.na(y)])) %in% classes)) {
-    y <- factor(as.character(y), levels = classes)
   }
   if (is(x, "SummarizedExperiment") && is.character(y) && length(y) == 1L && n != 1L) {
     columns <- colnames(SummarizedExperiment::colData(x))
@@ -438,6 +432,12 @@ as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
            call. = FALSE)
     }
     y <- S4Vectors::mcols(x)[[y]]
+  }
+  # numbers for a trained model whose classes are their text (a factor of numbers, e.g.
+  # factor(c(0, 1))): 2 means the class "2"
+  if (is.numeric(y) && is.null(dim(y)) && is.character(classes) &&
+      all(as.character(unique(y[!is.na(y)])) %in% classes)) {
+    y <- factor(as.character(y), levels = classes)
   }
   if (is.matrix(y) || is.data.frame(y)) {
     y <- as.matrix(y)
@@ -497,6 +497,11 @@ as_py_groups <- function(groups, arg = "groups") {
          "their groups in", call. = FALSE)
   }
   as_py_vector(groups)
+}
+
+# A trained classifier's classes (NULL for other models): what numbers given as labels may name.
+model_classes <- function(model) {
+  if (isTRUE(model@task %in% c("binary", "multiclass"))) model@classes
 }
 
 # When the labels' count `m` is the data's other dimension, the data is likely transposed: say so.

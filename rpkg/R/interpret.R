@@ -206,8 +206,8 @@ print.DeepomicsFilterMotifs <- function(x, n = 10, ...) {
 #' @param ref The reference sequences (like `x` of [mutagenesis()]), or the path of a VCF file
 #'   (with `genome`): SNVs and small indels, each scored on a window of the model's length
 #'   centred on it, cut from the genome (the VCF's REF must match it).
-#' @param alt The alternative sequences, one per reference, in the same order (when both are
-#'   named, the names must agree).
+#' @param alt The alternative sequences, one per reference, in the same order (alt named as ref
+#'   but in another order is refused).
 #' @param genome The genome FASTA file, for a VCF `ref`.
 #' @param batch_size Sequences per batch.
 #' @return A data.frame, one row per variant (per ALT allele of a VCF line; then with the
@@ -257,7 +257,8 @@ variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
                  ref_inputs$n, alt_inputs$n), call. = FALSE)
   }
   names <- ref_inputs$names
-  if (!is.null(names) && !is.null(alt_inputs$names) && !identical(names, alt_inputs$names)) {
+  if (!is.null(names) && !is.null(alt_inputs$names) && !identical(names, alt_inputs$names) &&
+      setequal(names, alt_inputs$names)) {  # the same variants in another order
     first <- which(names != alt_inputs$names)[[1L]]
     stop(sprintf(paste0(
       "alt's names are not ref's in the same order (at %d: ref %s, alt %s); pairs are taken by ",

@@ -357,16 +357,15 @@ read_model_files <- function(dir) {
 }
 
 # A fitted DeepomicsModel around a Python model.
-model_from_py <- function(py, input = list(), features = NULL, files = NULL) {
+model_from_py <- function(py, input = list(), features = NULL, files = NULL, source = NULL) {
   if (!is.null(features)) {
     # saved with the model, so that predict matches features by name after loadModel()
     reticulate::py_set_attr(py, "feature_names", reticulate::r_to_py(as.list(features)))
   }
-  if (!is.null(input$assay) || !is.null(input$dimred)) {
-    # saved too, so that loadModel() reads a SummarizedExperiment the same way (as Python
-    # reads an AnnData's layer / obsm entry)
-    reticulate::py_set_attr(py, "input_source", reticulate::r_to_py(list(
-      layer = input$assay, use_rep = input$dimred)))
+  if (!is.null(source)) {
+    # the assay / reducedDim the user chose, saved too: loadModel() reads a SummarizedExperiment
+    # the same way, and Python an AnnData's layer / obsm entry of that name
+    reticulate::py_set_attr(py, "input_source", reticulate::r_to_py(source))
   }
   info <- model_info_from_py(py)
   features <- features %||% info$features

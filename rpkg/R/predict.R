@@ -184,7 +184,7 @@ evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = 
     stop("evaluateModel() needs a model with labels; an autoencoder has none", call. = FALSE)
   }
   inputs <- model_inputs(model, x, assay, dimred, "x", genome)
-  labels <- as_py_labels(y, x, inputs$n, classes = model@classes)
+  labels <- as_py_labels(y, x, inputs$n, classes = model_classes(model))
   table <- py_call(py_deepomics(torch = TRUE)$train$evaluate, py_model(model),
                    reticulate::tuple(inputs$x, labels),
                    batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))

@@ -40,15 +40,15 @@ readFasta <- function(path, type = c("DNA", "RNA", "AA", "character")) {
   constructor <- switch(type, DNA = Biostrings::DNAStringSet, RNA = Biostrings::RNAStringSet,
                         AA = Biostrings::AAStringSet)
   out <- tryCatch(constructor(sequences), error = function(e) {
-    # the type whose letters these are: RNA (U, no T), DNA, else protein
-    letters <- unique(strsplit(paste(utils::head(sequences, 1000), collapse = ""), "")[[1L]])
-    other <- setdiff(c(
-      if (type != "RNA" && "U" %in% toupper(letters) && !"T" %in% toupper(letters)) "RNA",
-      if (type != "AA") "AA", if (type == "AA") "DNA"), type)[[1L]]
-    stop(sprintf(
-      "%s holds letters that a %sStringSet cannot: %s\nUse type = \"%s\" or \"character\".",
-      path, type, conditionMessage(e), other
-    ), call. = FALSE)
+    # the type whose letters these are: nucleotides (RNA when U and no T), else protein
+    letters <- unique(toupper(strsplit(paste(utils::head(sequences, 1000), collapse = ""), "")[[1L]]))
+    nucleotide <- all(letters %in% c(Biostrings::DNA_ALPHABET, "U"))
+    other <- if (!nucleotide) "AA" else toupper(rna_if_u(list(sequences = sequences,
+                                                                alphabet = "dna")))
+    use <- if (other == type) "type = \"character\"" else
+      sprintf("type = \"%s\" or \"character\"", other)
+    stop(sprintf("%s holds letters that a %sStringSet cannot: %s\nUse %s.", path, type,
+                 conditionMessage(e), use), call. = FALSE)
   })
   S4Vectors::mcols(out) <- S4Vectors::DataFrame(
     description = character_from_py(records$descriptions)

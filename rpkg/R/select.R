@@ -146,7 +146,7 @@ leaderboard <- function(grid, grid_id = "deepomics") {
   if (is.character(grid)) {
     storage <- py_string(grid, "grid")
     if (!grepl("://", storage, fixed = TRUE)) storage <- path.expand(storage)
-    select <- reticulate::import("deepomics.select", convert = FALSE)
+    select <- py_deepomics(torch = TRUE)$select  # deepomics' Python, also in a new session
     return(leaderboard_from_py(py_call(function() select$leaderboard(
       storage, study_name = py_string(grid_id, "grid_id")), call = sys.call())))
   }

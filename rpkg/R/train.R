@@ -105,7 +105,7 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
   if (!autoencoder && is.null(y)) {
     stop("y (the labels) is missing; only an autoencoder trains without labels", call. = FALSE)
   }
-  labels <- as_py_labels(y, x, inputs$n, classes = if (is_fitted(model)) model@classes)
+  labels <- as_py_labels(y, x, inputs$n, classes = if (is_fitted(model)) model_classes(model))
   # (x, None) for an autoencoder: x alone could be taken apart (Python's fit takes a pair for
   # (x, y)) or measured with len(), which SciPy sparse matrices refuse.
   data <- reticulate::tuple(inputs$x, labels)
@@ -164,8 +164,11 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
   )
   fit <- py_deepomics(torch = TRUE)$train$fit
   fitted <- py_call(function() do.call(fit, fit_args), call = sys.call())
+  chosen <- if (is.character(assay) || !is.null(dimred)) {  # not the default (logcounts, ...)
+    list(layer = if (is.character(assay)) assay, use_rep = dimred)
+  }
   model_from_py(fitted, input = c(list(kind = inputs$kind), inputs$source),
-                features = inputs$features)
+                features = inputs$features, source = chosen)
 }
 
 # The config with what R knows of the data and Python's fit does not: the alphabet an

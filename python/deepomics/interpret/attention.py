@@ -17,9 +17,8 @@ def attention(model, X, *, batch_size: int = 256, device: str = "auto") -> np.nd
     is 0 on padding. ``X``: sequences (of any lengths, for a model without a fixed
     ``seq_len``: padded to the longest, or to the training length) or one-hot ``(N, C, L)``."""
     if "return_attention" not in inspect.signature(model.forward).parameters:
-        arch = getattr(model, "arch", None) or type(model).__name__
         raise ValueError(f"attention weights need a model with an attention layer (deeploc); "
-                         f"this {arch} model has none: in-silico mutagenesis or attributions "
+                         f"this {U.arch_name(model)} model has none: in-silico mutagenesis or attributions "
                          "show which positions matter")
     batch_size = U.check_batch_size(batch_size)
     x = U.one_hot_inputs(model, X, any_length=True)

@@ -68,10 +68,11 @@ def attribute(model, X, *, method: str = "saliency", target=None, n_references: 
     except RuntimeError as error:
         if "not have been used in the graph" not in str(error):
             raise
-        raise ValueError(f"the {U.arch_name(model)} model's output has no gradient with respect "
-                         "to the letters (kmer_linear reads k-mer counts), so gradient "
-                         "attributions do not exist for it; use in silico mutagenesis "
-                         "(Python: interpret.ism; R: mutagenesis())") from None
+        arch = U.arch_name(model)
+        why = " (it reads k-mer counts)" if arch == "kmer_linear" else ""
+        raise ValueError(f"the {arch} model's output has no gradient with respect to the "
+                         f"letters{why}, so gradient attributions do not exist for it; use in "
+                         "silico mutagenesis (Python: interpret.ism; R: mutagenesis())") from None
 
 
 def _gradient_method(model, x, output, method, hypothetical, batch_size, dev) -> np.ndarray:

@@ -163,8 +163,7 @@ def _input_conv(model, layer, n_channels) -> tuple[str, nn.Conv1d]:
         found = next(((n, m) for n, m in modules.items()
                       if isinstance(m, nn.Conv1d) and m.in_channels == n_channels), None)
         if found is None:
-            arch = getattr(model, "arch", None) or type(model).__name__
-            raise ValueError(f"this {arch} model has no convolution on its one-hot input, so "
+            raise ValueError(f"this {U.arch_name(model)} model has no convolution on its one-hot input, so "
                              "it has no first-layer filters to read as motifs")
     conv = found[1]
     if conv.stride[0] != 1 or conv.dilation[0] != 1 or conv.groups != 1:

@@ -200,7 +200,11 @@ class Param:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A value in a message: numbers as written (R's 2 arrives as 2.0), lists of them too."""
+    if isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(_show(v) for v in value) + "]"
+    else:
+        text = as_written(value) if _is_number(value) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

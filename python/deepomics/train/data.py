@@ -404,23 +404,12 @@ def feature_names(x, *, use_rep=None) -> list[str] | None:
     of a DataFrame in ``obsm``) or a DataFrame (its columns); None for anything else."""
     if is_anndata(x):
         if use_rep is None:
-            return _unique_names([str(v) for v in x.var_names], "adata.var_names_make_unique()")
+            return [str(v) for v in x.var_names]
         rep = x.obsm[use_rep] if use_rep in x.obsm else None
-        return _unique_names([str(c) for c in rep.columns], "rename them") if _is_data_frame(rep) else None
+        return [str(c) for c in rep.columns] if _is_data_frame(rep) else None
     if _is_data_frame(x):
-        return _unique_names([str(c) for c in x.columns], "rename them")
+        return [str(c) for c in x.columns]
     return None
-
-
-def _unique_names(names: list[str], fix: str) -> list[str]:
-    """``names``, which must be unique: features are matched to a model's by name."""
-    if len(set(names)) != len(names):
-        seen = set()
-        repeated = next(n for n in names if n in seen or seen.add(n))
-        raise ValueError(f"the data has features of the same name (e.g. {repeated!r}), which "
-                         f"cannot be matched by name; make the names unique ({fix}) or drop "
-                         "the repeats")
-    return names
 
 
 def _feature_columns(have: list[str] | None, want) -> np.ndarray | None:
@@ -431,6 +420,12 @@ def _feature_columns(have: list[str] | None, want) -> np.ndarray | None:
     want = [str(w) for w in want]
     if have == want:
         return None
+    if len(set(have)) != len(have):  # (only here: data that needs no matching may repeat names)
+        seen = set()
+        repeated = next(n for n in have if n in seen or seen.add(n))
+        raise ValueError(f"the data has features of the same name (e.g. {repeated!r}), which "
+                         "cannot be matched to the model's by name; make the names unique (e.g. "
+                         "adata.var_names_make_unique()) or drop the repeats")
     position = {name: i for i, name in enumerate(have)}
     missing = [w for w in want if w not in position]
     if missing:
@@ -487,7 +482,7 @@ def model_source(model, x, layer, use_rep) -> tuple:
         word = "layer" if layer is not None else "use_rep"
         raise KeyError(f"the model was trained on adata.{where}[{name!r}], which this AnnData "
                        f"lacks (it has: {', '.join(getattr(x, where).keys()) or 'nothing'}); "
-                       f"give it, or pass {word}= to read another matrix")
+                       f"give it, or pass {word}= to read another matrix (layer='X' for adata.X)")
     return layer, use_rep
 
 
@@ -500,6 +495,8 @@ def anndata_matrix(adata, *, layer=None, use_rep=None):
             raise KeyError(f"use_rep={use_rep!r} is not in adata.obsm (it has: "
                            f"{', '.join(adata.obsm.keys()) or 'nothing'})")
         return adata.obsm[use_rep]
+    if layer == "X" and "X" not in adata.layers:  # X itself, by name (e.g. for a model trained on a layer)
+        return adata.X
     if layer is not None:
         if layer not in adata.layers:
             raise KeyError(f"layer={layer!r} is not in adata.layers (it has: "
@@ -851,15 +848,15 @@ def split(n: int, *, valid_fraction: float = 0.2, stratify=None, groups=None,
             raise ValueError(f"a stratified validation split needs 2 or more samples of every "
                              f"class; {listing(alone, 5)} have 1: drop those samples, or give valid_data "
                              "yourself")
-        n_valid = int(np.ceil(valid_fraction * n))
+        n_valid, k = int(np.ceil(valid_fraction * n)), len(values)
         for side, size in (("validation", n_valid), ("training", n - n_valid)):
-            if size < len(values):
+            if size < k:
+                fix = (f"valid_fraction >= {np.ceil(k / n * 100) / 100:g}" if side == "validation"
+                       else f"valid_fraction <= {np.floor((n - k) / n * 100) / 100:g}")
                 raise ValueError(
                     f"valid_fraction={as_written(valid_fraction)} leaves {size} of the {n} samples "
-                    f"for {side}, fewer than the {len(values)} classes (a stratified split puts "
-                    f"each class on both sides); use a "
-                    f"{'smaller' if side == 'training' else 'larger'} valid_fraction (e.g. 0.2), "
-                    "or give valid_data yourself")
+                    f"for {side}, fewer than the {k} classes (a stratified split puts each class "
+                    f"on both sides); use {fix}, or give valid_data yourself")
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed)
         return next(splitter.split(index, labels))
     return next(ShuffleSplit(n_splits=1, test_size=valid_fraction, random_state=seed).split(index))

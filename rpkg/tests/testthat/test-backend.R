@@ -183,4 +183,6 @@ test_that("Python's words in messages read as R's", {
                    "batch_norm must be true or false (a bool), got TRUE")
   expect_identical(deepomics:::r_spelling("pass length= to pad them"), "pass length = to pad them")
   expect_identical(deepomics:::r_spelling("None of the classes"), "None of the classes")
+  expect_identical(deepomics:::r_spelling("n_filters must be an int, got [2, 3]"),
+                   "n_filters must be an int, got c(2, 3)")
 })

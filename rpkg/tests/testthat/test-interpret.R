@@ -231,6 +231,7 @@ test_that("variantEffect pairs named variants by name and keeps repeated names",
   expect_error(variantEffect(model, ref, rev(alt)),
                "alt's names are not ref's in the same order \\(at 1: ref rs1, alt rs2\\)")
   expect_identical(nrow(variantEffect(model, ref, unname(alt))), 3L)
+  expect_identical(nrow(variantEffect(model, ref, stats::setNames(alt, c("a", "b", "c")))), 3L)
 })
 
 test_that("attentionWeights shows where a deeploc model looks; other models are refused", {

@@ -105,4 +105,17 @@ test_that("a loaded model reads a SummarizedExperiment from the assay it was tra
   # Python reads the same: the AnnData layer of that name
   python <- reticulate::import("deepomics.io")$load(path)
   expect_identical(python$input_source$layer, "counts")
+  ad <- reticulate::import("anndata")
+  counts <- t(as.matrix(SummarizedExperiment::assay(sce, "counts")))
+  pd <- reticulate::import("pandas")
+  adata <- ad$AnnData(X = counts * 0, layers = list(counts = counts),
+                      obs = pd$DataFrame(index = paste0("cell", seq_len(nrow(counts)))),
+                      var = pd$DataFrame(index = rownames(sce)))
+  expect_equal(unname(reticulate::import("deepomics.train")$predict(python, adata)),
+               unname(predict(model, counts)), tolerance = 1e-6)
+  # the default assay (logcounts) is not recorded: Python then reads an AnnData's X
+  default <- trainModel(mlpModel(hidden = 4), sce, "cell_type", epochs = 1)
+  saveModel(default, file.path(dirname(path), "default"))
+  expect_null(reticulate::import("deepomics.io")$load(file.path(dirname(path), "default"))$input_source)
+  expect_identical(predict(loadModel(file.path(dirname(path), "default")), sce), predict(default, sce))
 })

@@ -55,6 +55,8 @@ test_that("predicting into a SingleCellExperiment adds colData columns", {
   twice <- sce
   rownames(twice)[2] <- rownames(twice)[1]
   expect_error(predict(model, twice), "newdata has features of the same name \\(e.g. ")
+  expect_s4_class(trainModel(mlpModel(hidden = 2), twice, "cell_type", epochs = 1),
+                  "DeepomicsModel")  # repeated gene symbols train: nothing to match
 })
 
 test_that("numbers stand for a model's classes that are their text; errors name the user's call", {
@@ -67,9 +69,15 @@ test_that("numbers stand for a model's classes that are their text; errors name 
   by_number <- evaluateModel(model, data$x, unname(codes))
   expect_equal(by_number, evaluateModel(model, data$x, factor(codes)))
   expect_gt(by_number$value[by_number$metric == "accuracy" & by_number$output == "all"], 0.9)
+  se <- SummarizedExperiment::SummarizedExperiment(list(x = t(data$x)),
+                                                   colData = S4Vectors::DataFrame(code = unname(codes)))
+  expect_equal(evaluateModel(model, se, "code"), by_number)  # numbers from a colData column
   # the error's call is the user's, not an internal helper's
   error <- tryCatch(modelParameters("foo"), error = identity)
   expect_identical(conditionCall(error)[[1L]], as.name("modelParameters"))
+  error <- tryCatch(gridSearch(data$x, data$y, hyper_params = list(arch = "nope")),
+                    error = identity)  # (it used to name lapply(archs, arch_keys))
+  expect_identical(conditionCall(error)[[1L]], as.name("gridSearch"))
   error <- tryCatch(predict(model, data$x, batch_size = 0), error = identity)
   expect_true(as.character(conditionCall(error)[[1L]]) %in% c("predict", "predict.DeepomicsModel"))
 })

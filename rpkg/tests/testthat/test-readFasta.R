@@ -21,6 +21,8 @@ test_that("type chooses the XStringSet class", {
                "holds letters that a DNAStringSet cannot.*type = \"AA\"")
   expect_error(readFasta(local_fasta(c(">r", "ACGUU")), type = "DNA"),
                "holds letters that a DNAStringSet cannot.*type = \"RNA\"")
+  expect_error(readFasta(local_fasta(c(">d", "ACGTT")), type = "RNA"),
+               "holds letters that a RNAStringSet cannot.*type = \"DNA\"")
   expect_error(readFasta(local_fasta(c(">p", "MKVLE")), type = "protein"), "should be one of")
 })
 

@@ -50,6 +50,11 @@ test_that("a search saved in storage is resumed, not redone", {
   writeLines("my notes", text)
   expect_error(leaderboard(text), "notes.txt")
   expect_identical(readLines(text), "my notes")  # the user's file is left alone
+  # in a new R session, before anything else has started Python
+  out <- run_r(sprintf("library(deepomics); print(nrow(leaderboard('%s', grid_id = 'g')))", db),
+               env = paste0("DEEPOMICS_PYTHON=", backend_python_path()))
+  expect_identical(attr(out, "status"), 0L, info = out)
+  expect_match(out, "[1] 3", fixed = TRUE)
 })
 
 test_that("gridSearch() says what is wrong with its arguments", {
