@@ -1,7 +1,6 @@
 """deepomics.genome: interval sequences from an indexed FASTA, against plain Python slicing."""
 import gzip
 import os
-import time
 
 import numpy as np
 import pandas as pd
@@ -94,10 +93,11 @@ def test_bad_fasta_files(tmp_path):
     stale = tmp_path / "stale.fa"
     _write_genome(stale, {"chr1": "ACGT" * 10})
     genome.open_genome(stale)
-    time.sleep(0.01)
     before = (tmp_path / "stale.fa.fai").read_bytes()
     _write_genome(stale, {"chr1": "ACGT" * 20})
-    os.utime(stale, (time.time() + 5, time.time() + 5))
+    # fixed timestamps (no clock): the index from 2001, the FASTA edited in 2002
+    os.utime(tmp_path / "stale.fa.fai", (1_000_000_000, 1_000_000_000))
+    os.utime(stale, (1_030_000_000, 1_030_000_000))
     with pytest.raises(genome.GenomeError, match="older than.*delete the .fai"):
         genome.open_genome(stale)
     assert (tmp_path / "stale.fa.fai").read_bytes() == before   # the user's index is left alone
