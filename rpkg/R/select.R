@@ -147,8 +147,8 @@ leaderboard <- function(grid, grid_id = "deepomics") {
     storage <- py_string(grid, "grid")
     if (!grepl("://", storage, fixed = TRUE)) storage <- path.expand(storage)
     select <- py_deepomics(torch = TRUE)$select  # deepomics' Python, also in a new session
-    return(leaderboard_from_py(py_call(function() select$leaderboard(
-      storage, study_name = py_string(grid_id, "grid_id")), call = sys.call())))
+    return(leaderboard_from_py(py_call(select$leaderboard, storage,
+                                       study_name = py_string(grid_id, "grid_id"))))
   }
   check_grid(grid, python = FALSE)
   grid$leaderboard

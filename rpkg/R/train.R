@@ -105,7 +105,7 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
   if (!autoencoder && is.null(y)) {
     stop("y (the labels) is missing; only an autoencoder trains without labels", call. = FALSE)
   }
-  labels <- as_py_labels(y, x, inputs$n, classes = if (is_fitted(model)) model_classes(model))
+  labels <- as_py_labels(y, x, inputs$n, classes = model_classes(model))
   # (x, None) for an autoencoder: x alone could be taken apart (Python's fit takes a pair for
   # (x, y)) or measured with len(), which SciPy sparse matrices refuse.
   data <- reticulate::tuple(inputs$x, labels)
@@ -163,7 +163,7 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
     fit_extras(..., model = model)
   )
   fit <- py_deepomics(torch = TRUE)$train$fit
-  fitted <- py_call(function() do.call(fit, fit_args), call = sys.call())
+  fitted <- py_call(function() do.call(fit, fit_args))
   chosen <- if (is.character(assay) || !is.null(dimred)) {  # not the default (logcounts, ...)
     list(layer = if (is.character(assay)) assay, use_rep = dimred)
   }

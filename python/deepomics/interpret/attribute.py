@@ -30,8 +30,9 @@ from .dinuc_shuffle import shuffles_of
 
 __all__ = ["METHODS", "attribute"]
 
-METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "deeplift", "deepshap")
-_DEFAULT_REFERENCES = {"integrated_gradients": 10, "deeplift": 1, "deepshap": 20}
+_DEFAULT_REFERENCES = {"integrated_gradients": 10, "deeplift": 1, "deepshap": 20}  # baseline methods
+_GRADIENT_METHODS = ("saliency", "input_x_gradient")  # no references
+METHODS = _GRADIENT_METHODS + tuple(_DEFAULT_REFERENCES)
 _TOLERANCE = {"deeplift": 0.01, "deepshap": 0.01, "integrated_gradients": 0.05}
 
 
@@ -53,14 +54,12 @@ def attribute(model, X, *, method: str = "saliency", target=None, n_references: 
     n_steps = count(n_steps, "n_steps")  # captum asserts on 0
     x = U.one_hot_inputs(model, X)
     output = U.output_column(model, target)
-    if method in ("saliency", "input_x_gradient") and (n_references is not None or
-                                                        references is not None):
+    if method in _GRADIENT_METHODS and (n_references is not None or references is not None):
         raise ValueError(f"n_references / references are for the baseline methods "
-                         f"({', '.join(m for m in METHODS if m not in ('saliency', 'input_x_gradient'))}); "
-                         f"{method} uses none")
+                         f"({', '.join(_DEFAULT_REFERENCES)}); {method} uses none")
     try:
         with U.on_device(model, device) as dev:
-            if method in ("saliency", "input_x_gradient"):
+            if method in _GRADIENT_METHODS:
                 return _gradient_method(model, x, output, method, hypothetical, batch_size, dev)
             references = _references(x, method, n_references, references, seed)
             return _baseline_method(model, x, references, output, method, n_steps, hypothetical,

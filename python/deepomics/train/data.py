@@ -774,13 +774,8 @@ def _check_missing(arr: np.ndarray, what: str = "label") -> None:
     ``what`` names them in the message (e.g. "group")."""
     import pandas as pd
 
-    if arr.dtype.kind == "f":
-        missing = np.isnan(arr)
-    elif arr.dtype == object:
-        missing = np.array([v is None or (not isinstance(v, (str, bytes)) and np.ndim(v) == 0
-                                           and bool(pd.isna(v))) for v in arr.ravel()])
-    else:
-        missing = np.zeros(arr.size, dtype=bool)
+    # NaN, None, pandas' NA (elementwise: a list held in an object array is not missing)
+    missing = pd.isna(arr) if arr.dtype.kind in "fO" else np.zeros(arr.shape, dtype=bool)
     if missing.any():
         first = int(np.flatnonzero(missing.ravel())[0])
         raise ValueError(f"{what} {nth(first)} is missing (NaN / NA); {int(missing.sum())} of the "
