@@ -22,6 +22,9 @@
 #' @param name The prefix of the colData columns written into a SummarizedExperiment
 #'   (default `"deepomics"`), the reducedDim of an autoencoder's embedding (default
 #'   `"DEEPOMICS"`), or the assay of a D-GEX model's predicted targets (default `"predicted"`).
+#' @param overwrite For a SummarizedExperiment: whether the predictions may replace colData
+#'   columns of the same names that deepomics did not write (the columns it wrote, listed in
+#'   `metadata(newdata)$deepomics_written`, are replaced when it runs again).
 #' @param ... Not used: an error when given.
 #' @return For sequences and matrices: with `type = "prob"` a matrix, samples x classes, of
 #'   probabilities, columns named by the classes (the levels of the training factor, in
@@ -46,7 +49,7 @@
 #' table(predicted = predict(model, x, type = "class"), truth = y)
 predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), batch_size = 256,
                                    assay = NULL, dimred = NULL, name = NULL, genome = NULL,
-                                   ...) {
+                                   overwrite = FALSE, ...) {
   check_dots_empty(...)
   check_model(object, fitted = TRUE, arg = "object")
   into_se <- is(newdata, "SummarizedExperiment")
@@ -63,7 +66,12 @@ predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), b
     name <- py_string(name, "name")
   }
   if (into_se) {
-    return(predict_into_se(object, newdata, batch_size, assay, dimred, name))
+    return(predict_into_se(object, newdata, batch_size, assay, dimred, name,
+                           py_flag(overwrite, "overwrite")))
+  }
+  if (!missing(overwrite)) {
+    stop("overwrite applies to a SummarizedExperiment newdata (the colData columns it writes); ",
+         "predictions for sequences and matrices are returned as they are", call. = FALSE)
   }
   inputs <- model_inputs(object, newdata, assay, dimred, "newdata", genome)
   probs <- run_predict(object, inputs, batch_size)
@@ -116,11 +124,11 @@ as_classes <- function(model, probs) {
   out
 }
 
-predict_into_se <- function(model, x, batch_size, assay, dimred, name) {
+predict_into_se <- function(model, x, batch_size, assay, dimred, name, overwrite) {
   arch <- model@config$arch
   if (identical(arch, "autoencoder")) {
     return(embedModel(model, x, batch_size = batch_size, assay = assay, dimred = dimred,
-                      name = name %||% "DEEPOMICS"))
+                      name = name %||% "DEEPOMICS", overwrite = overwrite))
   }
   inputs <- model_inputs(model, x, assay, dimred, "newdata")
   probs <- run_predict(model, inputs, batch_size)
@@ -133,25 +141,51 @@ predict_into_se <- function(model, x, batch_size, assay, dimred, name) {
       colData = SummarizedExperiment::colData(x)))
   }
   name <- name %||% "deepomics"
-  cd <- SummarizedExperiment::colData(x)
   task <- model@task
+  columns <- list()
   if (task %in% c("binary", "multiclass")) {
-    cd[[paste0(name, "_class")]] <- unname(as_classes(model, probs))
+    columns[[paste0(name, "_class")]] <- unname(as_classes(model, probs))
   }
-  if (task %in% c("binary", "multiclass", "multilabel")) {
-    labels <- colnames(probs) %||% as.character(seq_len(ncol(probs)))
-    for (j in seq_len(ncol(probs))) {
-      cd[[paste0(name, "_prob_", labels[[j]])]] <- unname(probs[, j])
-    }
-  } else if (is.null(dim(probs))) {
-    cd[[name]] <- unname(probs)
+  if (is.null(dim(probs))) {
+    columns[[name]] <- unname(probs)
   } else {
     labels <- colnames(probs) %||% as.character(seq_len(ncol(probs)))
+    infix <- if (task %in% c("binary", "multiclass", "multilabel")) "_prob_" else "_"
     for (j in seq_len(ncol(probs))) {
-      cd[[paste0(name, "_", labels[[j]])]] <- unname(probs[, j])
+      columns[[paste0(name, infix, labels[[j]])]] <- unname(probs[, j])
     }
   }
-  SummarizedExperiment::colData(x) <- cd
+  write_results(x, columns, "colData", overwrite)
+}
+
+# Writes `values` (a named list) into x's colData columns or reducedDims (`slot`). What
+# deepomics wrote is listed in metadata(x)$deepomics_written ("colData/<column>",
+# "reducedDim/<name>"), as Python lists it in uns["deepomics_written"], so running again
+# replaces it. A column or reducedDim of that name that deepomics did not write is the user's
+# (their labels, scater's PCA) and is replaced only with overwrite = TRUE; it stays the user's.
+write_results <- function(x, values, slot, overwrite) {
+  ours <- as.character(S4Vectors::metadata(x)$deepomics_written)
+  held <- if (slot == "colData") names(SummarizedExperiment::colData(x)) else
+    SingleCellExperiment::reducedDimNames(x)
+  keys <- paste0(slot, "/", names(values))
+  foreign <- names(values) %in% held & !keys %in% ours
+  if (any(foreign) && !overwrite) {
+    what <- if (slot == "colData") "colData column" else "reducedDim"
+    taken <- names(values)[foreign]
+    stop(sprintf("the %s%s %s already %s data that deepomics did not write; choose ",
+                 what, if (length(taken) > 1) "s" else "", paste(dQuote(taken, FALSE), collapse = ", "),
+                 if (length(taken) > 1) "hold" else "holds"),
+         "another name, or pass overwrite = TRUE to replace ",
+         if (length(taken) > 1) "them" else "it", call. = FALSE)
+  }
+  if (slot == "colData") {
+    cd <- SummarizedExperiment::colData(x)
+    for (key in names(values)) cd[[key]] <- values[[key]]
+    SummarizedExperiment::colData(x) <- cd
+  } else {
+    for (key in names(values)) SingleCellExperiment::reducedDim(x, key) <- values[[key]]
+  }
+  S4Vectors::metadata(x)$deepomics_written <- union(ours, keys[!foreign])
   x
 }
 
@@ -202,6 +236,8 @@ evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = 
 #'   SummarizedExperiment / SingleCellExperiment.
 #' @param name For a SingleCellExperiment, the name of the reducedDim, `"DEEPOMICS"` by
 #'   default (for a SummarizedExperiment, of the colData matrix column).
+#' @param overwrite Whether the embedding may replace a reducedDim / colData column of that
+#'   name that deepomics did not write (one it wrote is replaced when it runs again).
 #' @return A matrix, samples x latent dimensions (columns `latent1`, `latent2`, ...), or `x`
 #'   with the embedding added as the reducedDim `name` (SingleCellExperiment) or the colData
 #'   column `name` (SummarizedExperiment).
@@ -213,9 +249,11 @@ evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = 
 #' model <- trainModel(autoencoderModel(hidden = 16, latent = 2), x, epochs = 3)
 #' head(embedModel(model, x))
 embedModel <- function(model, x, batch_size = 256, assay = NULL, dimred = NULL,
-                       name = "DEEPOMICS") {
+                       name = "DEEPOMICS", overwrite = FALSE) {
   check_model(model, fitted = TRUE)
   name <- py_string(name, "name")
+  overwrite_given <- !missing(overwrite)
+  overwrite <- py_flag(overwrite, "overwrite")
   if (!identical(model@config$arch, "autoencoder")) {
     stop("embedModel() needs an autoencoder (autoencoderModel()); this model is a ",
          model@config$arch, call. = FALSE)
@@ -226,12 +264,12 @@ embedModel <- function(model, x, batch_size = 256, assay = NULL, dimred = NULL,
   embedding <- array_from_py(out)
   dimnames(embedding) <- list(inputs$names, paste0("latent", seq_len(ncol(embedding))))
   if (!is(x, "SummarizedExperiment")) {
+    if (overwrite_given) {
+      stop("overwrite applies to a SummarizedExperiment x (where the embedding is written); ",
+           "the embedding of a matrix is returned as it is", call. = FALSE)
+    }
     return(embedding)
   }
-  if (is(x, "SingleCellExperiment")) {
-    SingleCellExperiment::reducedDim(x, name) <- embedding
-  } else {
-    SummarizedExperiment::colData(x)[[name]] <- embedding
-  }
-  x
+  slot <- if (is(x, "SingleCellExperiment")) "reducedDim" else "colData"
+  write_results(x, stats::setNames(list(embedding), name), slot, overwrite)
 }

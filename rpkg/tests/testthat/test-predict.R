@@ -42,6 +42,20 @@ test_that("predicting into a SingleCellExperiment adds colData columns", {
   expect_error(predict(model, sce[1:5, ]), "newdata lacks 15 of the 20 features")
   named <- predict(model, sce, name = "mlp")
   expect_true(all(c("mlp_class", "mlp_prob_T cell") %in% names(SummarizedExperiment::colData(named))))
+  # what deepomics wrote is listed, and predicting again replaces it
+  expect_setequal(S4Vectors::metadata(out)$deepomics_written,
+                  paste0("colData/deepomics_", c("class", paste0("prob_", levels(sce$cell_type)))))
+  expect_identical(predict(model, out), out)
+  # a column of that name the user made is theirs: refused, replaced only with overwrite = TRUE
+  mine <- sce
+  mine$mlp_class <- mine$cell_type
+  expect_error(predict(model, mine, name = "mlp"),
+               "the colData column \"mlp_class\" already holds data that deepomics did not write; choose another name, or pass overwrite = TRUE")
+  replaced <- predict(model, mine, name = "mlp", overwrite = TRUE)
+  expect_identical(replaced$mlp_class, named$mlp_class)
+  expect_false("colData/mlp_class" %in% S4Vectors::metadata(replaced)$deepomics_written)
+  expect_error(predict(model, t(SummarizedExperiment::assay(sce, "logcounts")), overwrite = TRUE),
+               "overwrite applies to a SummarizedExperiment newdata")
   # arguments that would do nothing are named
   expect_error(predict(model, sce, type = "class"), "type applies to sequences and matrices")
   expect_error(predict(model, t(SummarizedExperiment::assay(sce, "logcounts")), name = "mlp"),
@@ -93,8 +107,16 @@ test_that("an autoencoder's embedding goes into reducedDims (SCE) or colData (SE
   expect_identical(SingleCellExperiment::reducedDim(out, "DEEPOMICS"), embedding)
   expect_identical(embedModel(model, sce, name = "AE"), {
     SingleCellExperiment::reducedDim(sce, "AE") <- embedding
+    S4Vectors::metadata(sce)$deepomics_written <- "reducedDim/AE"
     sce
   })
+  # a reducedDim deepomics did not write (e.g. scater's PCA) is kept unless overwrite = TRUE
+  SingleCellExperiment::reducedDim(sce, "PCA") <- data$x[, 1:2]
+  expect_error(embedModel(model, sce, name = "PCA"),
+               "the reducedDim \"PCA\" already holds data that deepomics did not write")
+  expect_identical(SingleCellExperiment::reducedDim(
+    embedModel(model, sce, name = "PCA", overwrite = TRUE), "PCA"), embedding)
+  expect_identical(embedModel(model, out), out)  # its own: replaced when run again
   se <- SummarizedExperiment::SummarizedExperiment(list(x = t(data$x)))
   expect_identical(SummarizedExperiment::colData(embedModel(model, se))$DEEPOMICS, embedding)
   reconstruction <- predict(model, data$x)
@@ -116,6 +138,9 @@ test_that("regression predicts a vector, or a matrix for several targets, into c
   expect_identical(names(p), rownames(data$x))
   se <- SummarizedExperiment::SummarizedExperiment(list(x = t(data$x)))
   expect_identical(predict(model, se)$deepomics, unname(p))
+  se$deepomics <- y  # the user's truth under the default name: not overwritten
+  expect_error(predict(model, se), "colData column \"deepomics\" already holds data")
+  expect_identical(predict(model, se, name = "pred")$pred, unname(p))
   metrics <- evaluateModel(model, data$x, y)
   expect_true(all(c("pearson", "mse", "r2") %in% metrics$metric))
 })
