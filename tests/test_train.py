@@ -1390,6 +1390,14 @@ def test_single_class_labels_are_an_error():
     x, _ = features(100)
     with pytest.raises(ValueError, match="(?i)one class|single class|only one"):
         fit({"arch": "mlp"}, (x, np.zeros(100, int)), epochs=1)
+    # one class present of a categorical's three (R: y[1] of a 3-level factor): said so, not
+    # "binary task but the labels hold 3 classes"
+    import pandas as pd
+    one = pd.Categorical(["a"] * 100, categories=["a", "b", "c"])
+    for task in (None, "multiclass"):
+        with pytest.raises(ValueError, match=r"one class only \(a\); the levels b, c have no "
+                                             "samples; a classifier needs examples of at least two"):
+            fit({"arch": "mlp"}, (x, one), task=task, epochs=1)
 
 
 def test_nan_in_dense_features():
@@ -1470,8 +1478,9 @@ def test_letters_a_model_cannot_read_are_errors_naming_sequence_position_and_let
     rng = np.random.default_rng(3)
     protein = random_seqs(40, 50, rng, PROTEIN)
     pmodel = fit({**DB_SMALL, "alphabet": "protein"}, (protein, rng.integers(0, 2, 40)), epochs=1)
-    with pytest.raises(ValueError, match="look like DNA or RNA"):
-        predict(pmodel, seqs[:10])
+    for dna in (seqs[:10], ["ACGTTGCAACGTAGCTAGCA"]):  # one short DNA string too
+        with pytest.raises(ValueError, match="look like DNA or RNA"):
+            predict(pmodel, dna)
     assert predict(pmodel, [protein[0] + "*", "MKX" + protein[1][3:]]).shape == (2,)
     with pytest.raises(ValueError, match="'3' at position 50.*'protein' alphabet"):
         predict(pmodel, [protein[0] + "3"])

@@ -365,7 +365,8 @@ def _check_alphabet(sequences, alphabet: str, sample: int = 200) -> None:
             f"{1 - inside:.0%} of the letters are not in the model's {kind!r} alphabet "
             f"({letters}); are these the right sequences (protein for a DNA model?) or the right "
             "model?")
-    if name == "protein" and len(head) >= 100 and \
+    # 20 letters: a protein has ~26% of A, C, G, T, N, so 90% of 20 is odds of ~1e-8
+    if name == "protein" and len(head) >= 20 and \
             sum(head.count(c) for c in "ACGTUN") / len(head) >= 0.9:
         raise ValueError("these look like DNA or RNA (90% or more of the letters are A, C, G, T, "
                          "U, N) but the model reads protein; translate them first, or use a "
@@ -688,6 +689,10 @@ def encode_labels(y, task: str, classes: list | None = None, *,
         classes = [c.item() if hasattr(c, "item") else c for c in classes]
         present = set(_unique(arr))
         empty = [c for c in classes if c not in present]
+        if len(present) < 2 and task in ("binary", "multiclass"):
+            raise ValueError(f"the labels hold one class only ({listing(list(present))})"
+                             + (f"; the levels {listing(empty)} have no samples" if empty else "")
+                             + "; a classifier needs examples of at least two")
         if empty:  # kept for a multiclass model (every fold of a search has the same outputs)
             if task == "binary" and len(classes) - len(empty) == 2:
                 classes = [c for c in classes if c in present]

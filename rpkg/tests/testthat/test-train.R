@@ -262,6 +262,10 @@ test_that("a factor level without samples is left out of a binary model", {
   expect_warning(evaluateModel(model, data$x[data$y == "present"], data$y[data$y == "present"]),
                  "one class only, so AUROC and AUPRC .* are undefined", class = "deepomics_python_warning")
   expect_identical(colnames(predict(model, data$x)), c("absent", "present"))
+  # one class present (e.g. the first sample of a three-level factor): said so
+  expect_error(trainModel(seqModel("deepbind", filters = 2, filter_size = 4), data$x[1:5],
+                          factor(rep("present", 5), levels = levels(y)), epochs = 1),
+               "one class only \\(present\\); the levels absent, maybe have no samples")
 })
 
 test_that("groups hold out whole groups; NA groups and non-callbacks are named", {
