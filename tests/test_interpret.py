@@ -7,6 +7,7 @@ damaging. The rest checks each operation against an independent computation.
 """
 from __future__ import annotations
 
+import collections
 import copy
 import importlib.util
 import itertools
@@ -124,6 +125,36 @@ def test_dinucleotide_shuffle_is_seeded_and_leaves_its_input_alone():
     other = x.copy()
     other[0] = seq.one_hot(["T" * 50])[0]
     np.testing.assert_array_equal(a[1:], I.dinucleotide_shuffle(other, n=2, seed=5)[1:])
+
+
+def test_dinucleotide_shuffle_of_text_keeps_every_letter_and_pair_and_matches_one_hot():
+    rng = np.random.default_rng(4)
+    dna = random_sequences(4, 60, rng)
+    texts = dna + ["acgtNNacgtRYTTgcaggcaN" * 3, "ACGUUAGCUAGUCCAGU", "MKVLAWHCMKTLAWHKVC"]
+    shuffles = I.dinucleotide_shuffle(texts, n=3, seed=9)
+    assert len(shuffles) == 3 * len(texts) and all(isinstance(t, str) for t in shuffles)
+
+    def pairs(t):
+        return collections.Counter(t[k:k + 2] for k in range(len(t) - 1))
+
+    for i, text in enumerate(texts):
+        for shuffled in shuffles[3 * i:3 * i + 3]:  # sequence-major: the 3 of text i together
+            assert pairs(shuffled) == pairs(text.upper())
+            assert sorted(shuffled) == sorted(text.upper())
+            assert shuffled[0] == text[0].upper() and shuffled[-1] == text[-1].upper()
+    assert all(shuffles[3 * i] != texts[i] for i in range(4))  # they do move letters
+    # DNA text is shuffled as its one-hot encoding is (N an all-zero column), with the same seed
+    with_n = dna + ["ACGTNNACGTTTGCAGGCANACGTNNACGTTTGCAGGCAN" + "ACGT" * 5]
+    hot = I.dinucleotide_shuffle(seq.one_hot(with_n), n=3, seed=9)
+    decoded = ["".join("ACGTN"[c] for c in np.where(h.sum(0) > 0, h.argmax(0), 4))
+               for h in hot.reshape(-1, 4, 60)]
+    assert I.dinucleotide_shuffle(with_n, n=3, seed=9) == decoded
+    assert I.dinucleotide_shuffle(np.array(dna), seed=1) == I.dinucleotide_shuffle(dna, seed=1)
+    assert I.dinucleotide_shuffle(dna[0], seed=1) == I.dinucleotide_shuffle(dna[:1], seed=1)
+    with pytest.raises(ValueError, match="sequence 1 is empty; a shuffle needs letters"):
+        I.dinucleotide_shuffle(["ACGT", ""])
+    with pytest.raises(ValueError, match="n .the number of shuffles. must be a positive"):
+        I.dinucleotide_shuffle(dna, n=0)
 
 
 def test_dinucleotide_shuffle_refuses_soft_encodings():

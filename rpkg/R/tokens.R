@@ -34,11 +34,10 @@ sequenceTokens <- function(x, alphabet = NULL, length = NULL, pad = "right") {
 #'
 #' `n` shuffles of each sequence that keep its letter and dinucleotide counts exactly (the
 #' Altschul-Erickson shuffle): the negatives DeepBind trained against, and the references of
-#' [attribution()]. Letters come back upper case; a letter outside the alphabet (N) is shuffled
-#' as a letter of its own and comes back as `N` (`X` for protein). The same call with the same
-#' `seed` gives the same shuffles.
+#' [attribution()]. Letters come back upper case; every letter (N, ambiguity codes, U, amino
+#' acids) is shuffled as itself, so its count and the count of each pair holding it are kept
+#' too. The same call with the same `seed` gives the same shuffles.
 #'
-#' @inheritParams oneHot
 #' @param x Sequences: a character vector or a [Biostrings::XStringSet] (lengths may differ).
 #' @param n Shuffles per sequence.
 #' @param seed The seed of the shuffles.
@@ -52,38 +51,15 @@ sequenceTokens <- function(x, alphabet = NULL, length = NULL, pad = "right") {
 #' shuffled
 #' # the dinucleotide counts are those of the original
 #' identical(kmerCounts(peaks[1], k = 2)[1, ], kmerCounts(shuffled[1], k = 2)[1, ])
-dinucleotideShuffle <- function(x, n = 1, seed = 0, alphabet = NULL) {
+dinucleotideShuffle <- function(x, n = 1, seed = 0) {
   seqs <- as_py_sequences(x)
-  n <- py_count(n, "n", null_ok = FALSE)
-  if (n < 1L) stop("n must be 1 or more shuffles per sequence", call. = FALSE)
-  alphabet <- py_string(alphabet %||% rna_if_u(seqs), "alphabet")
-  letters <- alphabet_letters(alphabet)
-  unknown <- if (tolower(alphabet) %in% c("dna", "rna") || all(letters %in% c("A", "C", "G", "T", "U")))
-    "N" else "X"
-  widths <- nchar(seqs$sequences)
-  if (base::length(widths) == 0L) stop("x holds no sequences", call. = FALSE)
-  if (any(widths == 0L)) {
-    stop(sprintf("sequence %d is empty; a shuffle needs letters", which(widths == 0L)[[1L]]),
-         call. = FALSE)
-  }
-  seq <- py_deepomics()$seq
+  if (base::length(seqs$sequences) == 0L) stop("x holds no sequences", call. = FALSE)
   shuffle <- py_deepomics(torch = TRUE)$interpret$dinucleotide_shuffle
-  out <- character(base::length(widths) * n)
-  for (w in unique(widths)) {  # one length at a time: one-hot arrays are rectangular
-    which_w <- which(widths == w)
-    onehot <- py_call(seq$one_hot, as.list(seqs$sequences[which_w]), alphabet = alphabet)
-    shuffled <- array_from_py(py_call(shuffle, onehot, n = n,
-                                      seed = py_count(seed, "seed", null_ok = FALSE)))
-    # [sequence, shuffle, letter, position] -> one string per (sequence, shuffle); an all-zero
-    # column is the unknown letter (decoded here: seq.decode would drop it at the ends)
-    columns <- matrix(aperm(shuffled, c(1L, 2L, 4L, 3L)), ncol = base::length(letters))
-    codes <- ifelse(rowSums(columns) > 0, max.col(columns, ties.method = "first"), 0L)
-    symbols <- array(c(unknown, letters)[codes + 1L], c(base::length(which_w), n, w))
-    strings <- apply(symbols, c(1L, 2L), paste, collapse = "")
-    slots <- as.vector(t(outer((which_w - 1L) * n, seq_len(n), "+")))
-    out[slots] <- as.vector(t(strings))
-  }
-  base <- seqs$names %||% paste0("seq", seq_along(widths))
-  names(out) <- paste0(rep(base, each = n), "_shuffle", rep(seq_len(n), base::length(widths)))
+  out <- character_from_py(py_call(shuffle, as.list(unname(seqs$sequences)),
+                                   n = py_count(n, "n", null_ok = FALSE),
+                                   seed = py_count(seed, "seed", null_ok = FALSE)))
+  n <- base::length(out) %/% base::length(seqs$sequences)
+  base <- seqs$names %||% paste0("seq", seq_along(seqs$sequences))
+  names(out) <- paste0(rep(base, each = n), "_shuffle", rep(seq_len(n), base::length(base)))
   if (is(x, "XStringSet")) methods::as(out, class(x)[[1L]]) else out
 }

@@ -15,29 +15,74 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import seq
 from ..args import count
 from ..messages import nth
 
 __all__ = ["dinucleotide_shuffle", "shuffle_codes", "shuffles_of"]
 
 
-def dinucleotide_shuffle(X, *, n: int = 1, seed: int = 0) -> np.ndarray:
-    """``n`` dinucleotide shuffles of each one-hot sequence: float32 ``(N, n, C, L)``.
+def dinucleotide_shuffle(X, *, n: int = 1, seed: int = 0):
+    """``n`` dinucleotide shuffles of each sequence, as text or as one-hot.
 
-    ``X`` is one-hot ``(N, C, L)`` (or ``(C, L)`` for one sequence: then ``(n, C, L)``). An
-    all-zero column (an unknown letter) is shuffled as a letter of its own, so its count and the
-    count of every dinucleotide holding it are kept too. Columns that are neither one-hot nor
-    zero (soft encodings) are an error. Sequence ``i`` is shuffled by a generator seeded with
-    ``(seed, i)``, so its shuffles do not depend on the other sequences.
+    Text (a ``str``, or a list / array of ``str`` or ``bytes``; lengths may differ): a list of
+    ``N * n`` upper-case strings, sequence-major (the ``n`` shuffles of the first sequence, then
+    the second's, ...). Every letter is shuffled as itself (N, ambiguity codes, U, amino acids),
+    so each letter's and each adjacent pair's count is kept: DeepBind's negatives are
+    ``dinucleotide_shuffle(positives)``.
+
+    One-hot ``(N, C, L)`` (or ``(C, L)`` for one sequence: then ``(n, C, L)``): float32
+    ``(N, n, C, L)``. An all-zero column (an unknown letter) is shuffled as a letter of its own,
+    so its count and the count of every dinucleotide holding it are kept too. Columns that are
+    neither one-hot nor zero (soft encodings) are an error.
+
+    Sequence ``i`` is shuffled by a generator seeded with ``(seed, i)``, so its shuffles do not
+    depend on the other sequences, and DNA text (A, C, G, T, N) is shuffled as its one-hot
+    encoding is.
     """
+    n = count(n, "n (the number of shuffles)")
+    if _is_text(X):
+        return _shuffle_text(seq._as_sequence_list(X), n, seed)
     x = np.asarray(X)
     single = x.ndim == 2
     if single:
         x = x[None]
     if x.ndim != 3:
-        raise ValueError(f"X must be one-hot (N, C, L) or (C, L); got shape {x.shape}")
-    out = shuffles_of(x, count(n, "n (the number of shuffles)"), seed, 0)
+        raise ValueError(f"X must be sequences (text) or one-hot (N, C, L) or (C, L); got shape "
+                         f"{x.shape}")
+    out = shuffles_of(x, n, seed, 0)
     return out[0] if single else out
+
+
+def _is_text(X) -> bool:
+    if isinstance(X, (str, bytes)):
+        return True
+    if isinstance(X, np.ndarray):
+        return X.dtype.kind in "USO"
+    return isinstance(X, (list, tuple)) and bool(X) and isinstance(X[0], (str, bytes))
+
+
+# Letter codes of text: the nucleotides (A, C, G, T, U) first and every other byte after them,
+# so that DNA with N is shuffled exactly as its one-hot encoding (N an all-zero column, the
+# last code) with the same seed.
+_NUCLEOTIDE_FIRST = np.arange(256, dtype=np.int64) + 256
+_NUCLEOTIDE_FIRST[[ord(c) for c in "ACGTU"]] -= 256
+
+
+def _shuffle_text(seq_list: list, n: int, seed: int) -> list[str]:
+    out = []
+    for i, s in enumerate(seq_list):
+        text = (s.decode("ascii", "replace") if isinstance(s, bytes) else s).upper()
+        if not text:
+            raise ValueError(f"sequence {nth(i)} is empty; a shuffle needs letters")
+        if not text.isascii():
+            raise ValueError(f"sequence {nth(i)} holds characters that are not letters "
+                             f"({next(c for c in text if not c.isascii())!r}); remove them first")
+        codes = _NUCLEOTIDE_FIRST[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+        rng = np.random.default_rng([seed, i])
+        out += [(shuffle_codes(codes, rng) % 256).astype(np.uint8).tobytes().decode("ascii")
+                for _ in range(n)]
+    return out
 
 
 def shuffles_of(x: np.ndarray, n: int, seed: int, first: int) -> np.ndarray:

@@ -201,12 +201,15 @@ test_that("sequenceTokens and dinucleotideShuffle are Python's tokens and shuffl
   expect_identical(sort(strsplit(rna[[1L]], "")[[1L]]), sort(strsplit("ACGUACGUUA", "")[[1L]]))
   dna <- dinucleotideShuffle(Biostrings::DNAStringSet(seqs[1:2]))
   expect_s4_class(dna, "DNAStringSet")
-  # unknown letters (also at the ends), RNA and protein keep their letters and lengths
-  odd <- c(n_ends = "NACGTNNACGTAN", rna = "ACGUUAGCUAGUCC")
+  # unknown letters (also at the ends), ambiguity codes, RNA and protein keep their letters,
+  # pairs and lengths; the shuffles are Python's
+  odd <- c(n_ends = "NACGTNNACGTRYAN", rna = "ACGUUAGCUAGUCC")
   mixed <- dinucleotideShuffle(odd[1], n = 4, seed = 3)
-  expect_true(all(nchar(mixed) == 13L))
-  expect_true(all(vapply(strsplit(mixed, ""), function(l) sum(l == "N"), 0) == 4))
-  rna <- dinucleotideShuffle(odd[2], n = 2, alphabet = "rna")
+  pairs <- function(s) table(substring(s, 1:(nchar(s) - 1L), 2:nchar(s)))
+  for (s in mixed) expect_identical(pairs(s), pairs(odd[[1L]]))
+  expect_identical(unname(mixed), unlist(reticulate::py_to_r(
+    deepomics:::py_deepomics()$interpret$dinucleotide_shuffle(list(odd[[1L]]), n = 4L, seed = 3L))))
+  rna <- dinucleotideShuffle(odd[2], n = 2)
   expect_true(all(nchar(rna) == 14L) && !any(grepl("[NT]", rna)))
   expect_identical(dinucleotideShuffle(Biostrings::RNAStringSet(odd[2]), n = 2)[[1L]],
                    Biostrings::RNAString(rna[[1L]]))
