@@ -545,6 +545,10 @@ def test_sequences_of_another_length_are_a_clear_error(planted):
         I.ism(model, turned)
     np.testing.assert_array_equal(I.ism(model, turned.swapaxes(1, 2)),  # the hint, followed
                                   I.ism(model, seq.one_hot(good)))
+    for empty in ([], np.array([], dtype=str)):  # nothing given: said so, not "shape (0,)"
+        for call in (I.ism, I.attribute, I.filter_motifs):
+            with pytest.raises(ValueError, match="the input holds no sequences"):
+                call(model, empty)
 
 
 def test_unknown_method_and_bad_targets_are_clear_errors(planted):

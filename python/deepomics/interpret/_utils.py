@@ -69,6 +69,8 @@ def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) 
                            encoding if encoding is not None and encoding.alphabet else None)
         return np.asarray(x, dtype=np.float32)
     x = np.asarray(X)
+    if x.size == 0 and x.ndim < 3:  # [] or an empty array of strings
+        raise ValueError(f"{what} holds no sequences")
     if x.dtype == object or x.dtype.kind not in "fiub":
         raise TypeError(f"{what} must be sequences (str) or a one-hot array (N, C, L), not an "
                         f"array of {x.dtype}")
