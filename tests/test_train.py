@@ -1274,6 +1274,22 @@ def test_predict_with_an_untrained_model_warns_that_its_outputs_mean_nothing():
         assert predict(untrained, x).shape == (20, 1)
 
 
+def test_what_is_not_a_model_is_said_so_with_what_to_do():
+    from deepomics import interpret
+
+    x, y = features(20)
+    for call in (lambda m: predict(m, x), lambda m: evaluate(m, (x, y)),
+                 lambda m: interpret.ism(m, ["ACGT"])):
+        with pytest.raises(TypeError, match=r"takes a model, not the path 'model\.dmx'; load it "
+                                            r"first: deepomics\.io\.load\('model\.dmx'\)"):
+            call("model.dmx")
+        with pytest.raises(TypeError, match=r"takes a trained model, not a config; train one"):
+            call({"arch": "mlp"})
+        with pytest.raises(TypeError, match=r"takes a model \(from deepomics.train.fit or "
+                                            r"deepomics.io.load\), not NoneType"):
+            call(None)
+
+
 def test_predict_respects_categorical_class_order():
     (tx, ty), (vx, vy) = dna_task("multiclass")
     order = ["class_2", "class_0", "class_1"]

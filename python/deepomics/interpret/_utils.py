@@ -49,6 +49,7 @@ def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) 
     returned as it is (a view, never written into); sequences are encoded. ``any_length``:
     sequences of several lengths are padded to the longest when the model has no fixed
     ``seq_len`` (for per-position outputs such as attention)."""
+    D.check_model(model, "interpretation")
     kind = getattr(model, "input_kind", "onehot")
     if kind != "onehot":
         raise ValueError(f"{arch_name(model)} takes {kind}, but interpretation works on one-hot "

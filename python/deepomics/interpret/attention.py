@@ -6,6 +6,7 @@ import inspect
 import numpy as np
 import torch
 
+from ..train import data as D
 from . import _utils as U
 
 __all__ = ["attention"]
@@ -16,6 +17,7 @@ def attention(model, X, *, batch_size: int = 256, device: str = "auto") -> np.nd
     ``return_attention=True`` (``deeploc``): each row sums to 1 over the sequence's letters and
     is 0 on padding. ``X``: sequences (of any lengths, for a model without a fixed
     ``seq_len``: padded to the longest, or to the training length) or one-hot ``(N, C, L)``."""
+    D.check_model(model, "attention")
     if "return_attention" not in inspect.signature(model.forward).parameters:
         raise ValueError(f"attention weights need a model with an attention layer (deeploc); "
                          f"this {U.arch_name(model)} model has none: in-silico mutagenesis or attributions "

@@ -580,6 +580,21 @@ def labels_from(y, x) -> object:
     return y
 
 
+def check_model(model, what: str) -> None:
+    """Refuses anything but a torch model where ``what`` (a function's name) needs one, saying
+    what to do with what was given: a saved model's path is loaded first, a config trained."""
+    if isinstance(model, torch.nn.Module):
+        return
+    if isinstance(model, (str, os.PathLike)):
+        raise TypeError(f"{what} takes a model, not the path {os.fspath(model)!r}; load it first: "
+                        f"deepomics.io.load({os.fspath(model)!r})")
+    if isinstance(model, dict):
+        raise TypeError(f"{what} takes a trained model, not a config; train one first: "
+                        "deepomics.train.fit(config, (x, y))")
+    raise TypeError(f"{what} takes a model (from deepomics.train.fit or deepomics.io.load), not "
+                    f"{type(model).__name__}")
+
+
 def check_lengths(x, y, what: str = "labels") -> None:
     """Refuses labels whose number differs from the number of samples (where both are known
     without reading the data), and pandas labels whose index is not the samples' names in order

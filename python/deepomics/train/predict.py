@@ -23,6 +23,7 @@ def predict(model, x, *, batch_size: int = 256, device: str = "auto", layer=None
     """Predictions, batched, in eval mode: probabilities for classification (binary: (N,), the
     probability of the second class; multiclass: (N, K) over ``model.classes``; multilabel:
     (N, K)), values for regression ((N,) or (N, K)), reconstructions for autoencoders."""
+    D.check_model(model, "predict")
     task = getattr(model, "task", None)
     if task is None:
         warnings.warn("this model was never trained (fit sets its task), so its outputs are raw "
@@ -39,6 +40,7 @@ def predict(model, x, *, batch_size: int = 256, device: str = "auto", layer=None
 def embed(model, x, *, batch_size: int = 256, device: str = "auto", layer=None,
           use_rep=None) -> np.ndarray:
     """The latent representation (N, latent_dim) of an autoencoder (the mean for a VAE)."""
+    D.check_model(model, "embed")
     if not callable(getattr(model, "encode", None)):
         raise TypeError(f"embed needs a model with an encoder (an autoencoder); "
                         f"{type(model).__name__} has no encode()")
@@ -49,6 +51,7 @@ def evaluate(model, data, *, batch_size: int = 256, device: str = "auto", layer=
              use_rep=None) -> pd.DataFrame:
     """Metrics of the model on ``(x, y)``: a tidy DataFrame (metric, output, value), per class
     or target where that applies (see ``deepomics.train.metrics``)."""
+    D.check_model(model, "evaluate")
     task = getattr(model, "task", None)
     if task is None:
         raise ValueError("evaluate needs a fitted model (its task is unknown); fit it first")
