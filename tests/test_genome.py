@@ -45,6 +45,21 @@ def test_fetch_equals_slicing_with_minus_strand_reverse_complemented(random_geno
     assert os.path.exists(str(path) + ".fai")
 
 
+def test_interval_tables_are_read_in_their_own_convention(random_genome):
+    """BED / pyranges tables are 0-based and end-exclusive; a GRanges as R's as.data.frame
+    writes it (seqnames, start, end, width, strand) is 1-based with the end included."""
+    path, chroms = random_genome
+    want = [chroms["chr1"][10:20], seq.reverse_complement(chroms["chr2"][0:5])]
+    bed = {"chrom": ["chr1", "chr2"], "start": [10, 0], "end": [20, 5], "strand": ["+", "-"]}
+    assert genome.fetch(str(path), pd.DataFrame(bed)) == want
+    pyranges = pd.DataFrame({"Chromosome": ["chr1", "chr2"], "Start": [10, 0], "End": [20, 5],
+                             "Strand": ["+", "-"]})
+    assert genome.fetch(str(path), pyranges) == want
+    granges = pd.DataFrame({"seqnames": ["chr1", "chr2"], "start": [11, 1], "end": [20, 5],
+                            "width": [10, 5], "strand": ["+", "-"]})
+    assert genome.fetch(str(path), granges) == want
+
+
 def test_bgzip_works_and_plain_gzip_says_how_to_fix(random_genome, tmp_path):
     path, chroms = random_genome
     bgz = str(tmp_path / "genome.fa.gz")
@@ -67,7 +82,7 @@ def test_bad_intervals_name_the_interval_and_the_fix(random_genome):
         ({"chrom": ["chr1"], "start": [np.nan], "end": [7]}, "start of interval 0 is nan"),
         ({"chrom": ["chr1"], "start": [0], "end": [7], "strand": ["x"]}, "strand of interval 0 is 'x'"),
         ({"chrom": ["chr1", "chr1"], "start": [0, 1], "end": [7]}, "end has 1 values, chrom 2"),
-        ({"chromosome": ["chr1"], "start": [0], "end": [7]}, "need columns chrom, start and end"),
+        ({"contig": ["chr1"], "start": [0], "end": [7]}, "need columns chrom, start and end"),
         ({"chrom": [], "start": [], "end": []}, "no intervals"),
     ]
     for intervals, message in cases:

@@ -158,8 +158,10 @@ def _is_bgzip(path: str) -> bool:
 
 
 def as_intervals(intervals) -> Intervals:
-    """Intervals from a pandas DataFrame (columns chrom/seqnames, start, end, optional strand,
-    name), a dict of columns, or an `Intervals`. Starts are 0-based, ends exclusive (BED)."""
+    """Intervals from a pandas DataFrame (columns chrom, start, end, optional strand, name), a
+    dict of columns, or an `Intervals`. Starts are 0-based, ends exclusive (BED; pyranges'
+    Chromosome / Start / End too), except in a table with ``seqnames``: that is a GRanges as R's
+    ``as.data.frame`` writes it, 1-based with the end included, and is read so."""
     if isinstance(intervals, Intervals):
         return intervals
     if isinstance(intervals, (str, os.PathLike)):
@@ -170,14 +172,16 @@ def as_intervals(intervals) -> Intervals:
         raise GenomeError(
             "intervals must be a BED file, a DataFrame or a dict with columns chrom, start, "
             f"end (and optionally strand, name); not {type(intervals).__name__}") from None
-    chrom = columns.get("chrom", columns.get("seqnames", columns.get("chr")))
-    if chrom is None or "start" not in columns or "end" not in columns:
+    key = next((k for k in ("chrom", "chr", "chromosome", "seqnames") if k in columns), None)
+    if key is None or "start" not in columns or "end" not in columns:
         raise GenomeError(f"intervals need columns chrom, start and end; they have "
                           f"{', '.join(columns) or 'none'}")
-    chrom = np.asarray(chrom).astype(str)
+    chrom = np.asarray(columns[key]).astype(str)
     n = len(chrom)
     start = _positions(columns["start"], "start", n)
     end = _positions(columns["end"], "end", n)
+    if key == "seqnames":  # Bioconductor's 1-based, closed ranges
+        start = start - 1
     strand = columns.get("strand")
     strand = np.full(n, "+") if strand is None else _strands(strand, n)
     names = columns.get("name")
