@@ -212,7 +212,8 @@ def test_ism_gives_the_same_effects_however_the_sequences_are_chunked(planted, m
     x = seq.one_hot(planted["sequences"][:5])
     whole = I.ism(model, x)
     monkeypatch.setattr(sys.modules["deepomics.interpret.ism"], "_EDITS_PER_CHUNK", 700)
-    np.testing.assert_allclose(I.ism(model, x, batch_size=64), whole, atol=1e-6)
+    # float32 sums in another order per batch size (oneDNN picks kernels by batch and CPU)
+    np.testing.assert_allclose(I.ism(model, x, batch_size=64), whole, atol=1e-5)
 
 
 @pytest.mark.parametrize("config", [
