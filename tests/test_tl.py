@@ -115,6 +115,8 @@ def test_bad_expression_data_gets_clear_errors():
     adata.X[:, 9] = 0
     with pytest.raises(ValueError, match="2 genes are zero in every cell \\(e.g. gene7, gene9\\).*filter_genes"):
         tl.autoencoder(adata, epochs=1)
+    with pytest.raises(ValueError, match=r"adata has no cells \(0 observations\)"):
+        tl.classify(clusters(100)[:0].copy(), "cell_type", epochs=1)
     adata = clusters(100)
     adata.X[5, 3] = np.nan
     with pytest.raises(ValueError, match="NaN or infinite"):

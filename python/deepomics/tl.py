@@ -251,6 +251,8 @@ def _columns(adata, names: list[str], layer: str | None):
 def _check_genes(adata, layer, use_rep, genes=None) -> None:
     """Refuses genes that are zero in every cell (nothing to learn from; after scaling they
     become NaN): names them and says how to drop them. A backed AnnData is not read for this."""
+    if adata.n_obs == 0:  # else every gene would be "zero in every cell"
+        raise ValueError("adata has no cells (0 observations); check the subsetting that made it")
     if use_rep is not None or adata.isbacked:
         return
     matrix = D.anndata_matrix(adata, layer=layer)
