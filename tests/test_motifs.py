@@ -46,3 +46,16 @@ def test_plant_checks_its_inputs():
         motifs.plant(["ACG"], ["ACGTA"])
     with pytest.raises(ValueError, match="columns summing to 1"):
         motifs.sample_sites(np.ones((4, 3)), 2)
+
+
+def test_every_submodule_is_an_attribute_of_the_package_without_importing_it_first():
+    """``deepomics.motifs`` (what R's jasparMotif / plantMotif call) and the other submodules
+    load on first use, from ``import deepomics`` alone."""
+    import subprocess
+    import sys
+
+    code = ("import deepomics; "
+            "print(all(hasattr(deepomics, m) for m in ('motifs', 'genome', 'interpret', 'tl', "
+            "'select', 'io', 'train', 'models', 'pl')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -29,6 +29,7 @@ _LAZY = {
     "tl": ("deepomics.tl", None),
     "pl": ("deepomics.pl", None),
     "interpret": ("deepomics.interpret", None),
+    "motifs": ("deepomics.motifs", None),
     "fit": ("deepomics.train", "fit"),
     "predict": ("deepomics.train", "predict"),
     "embed": ("deepomics.train", "embed"),

@@ -21,6 +21,7 @@
 #' * [sequenceTokens()]: integer tokens for embeddings; [dinucleotideShuffle()]: shuffles that
 #'   keep dinucleotide counts.
 #' * [intervalSequences()]: the sequences of a `GRanges` in a genome FASTA file.
+#' * [jasparMotif()]: JASPAR motifs offline; [plantMotif()]: sequences with sampled sites.
 #' * [seqModel()], [mlpModel()], [autoencoderModel()], [dgexModel()], [deepomicsModel()]:
 #'   models; [modelParameters()] lists their settings.
 #' * [trainModel()]: train a model; [trainingHistory()] its history.
