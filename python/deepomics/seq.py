@@ -330,8 +330,10 @@ def reverse_complement(seqs, alphabet: str = "dna"):
     bad = _core.first_bad_byte(seq_list, allowed, _threads(None))
     if bad is not None:
         index, position, byte = bad
-        hint = (f"; for {chr(byte).upper()} pass alphabet={'rna' if alphabet == 'dna' else 'dna'!r}"
-                if chr(byte).upper() == other else "")
+        letter = chr(byte).upper()
+        hint = (f"; for {letter} pass alphabet={'rna' if alphabet == 'dna' else 'dna'!r}"
+                if letter == other else
+                "; these look like protein, which has no complement" if letter in "EFILPQ*" else "")
         raise ValueError(
             f"sequence {nth(index)}, position {nth(position)}: {_show_byte(byte)} is not a letter of the "
             f"{alphabet!r} alphabet (IUPAC codes included), so it has no complement{hint}"
