@@ -18,7 +18,7 @@
 #' round(ctcf[, 1:6], 2)
 jasparMotif <- function(id) {
   id <- py_string(id, "id")
-  out <- reticulate::py_to_r(py_call(py_deepomics()$motifs$jaspar_pwm, id))
+  out <- plain_from_py(py_call(py_deepomics()$motifs$jaspar_pwm, id))
   pwm <- out[[2L]]
   dimnames(pwm) <- list(c("A", "C", "G", "T"), NULL)
   attr(pwm, "name") <- out[[1L]]
@@ -68,8 +68,8 @@ plantMotif <- function(x, motif, seed = 0) {
   motifs <- py_deepomics()$motifs
   seed <- py_count(seed, "seed", null_ok = FALSE)
   sites <- py_call(motifs$sample_sites, unname(motif), length(seqs$sequences), seed = seed)
-  out <- reticulate::py_to_r(py_call(motifs$plant, as.list(seqs$sequences), sites, seed = seed))
-  planted <- as.character(unlist(out[[1L]]))
+  out <- plain_from_py(py_call(motifs$plant, as.list(seqs$sequences), sites, seed = seed))
+  planted <- as.character(out[[1L]])
   names(planted) <- seqs$names
   if (is(x, "XStringSet")) planted <- methods::as(planted, class(x)[[1L]])
   attr(planted, "start") <- as.integer(out[[2L]]) + 1L

@@ -52,6 +52,9 @@ test_that("plantMotif writes one sampled site per sequence at its recorded start
   dna <- plantMotif(Biostrings::DNAStringSet(background), ctcf, seed = 2)
   expect_s4_class(dna, "DNAStringSet")
   expect_identical(as.character(dna), unclass(planted)[seq_along(planted)])
+  one <- plantMotif(c(one = strrep("A", 30)), ctcf, seed = 0)  # one sequence stays one string
+  expect_identical(names(one), "one")
+  expect_identical(nchar(unclass(one)[[1L]]), 30L)
   # what cannot be planted is said so
   expect_error(plantMotif(c(a = "ACGTACGT"), ctcf), "site 1 \\(19 bp\\) is longer than sequence 1 \\(8 bp\\)")
   expect_error(plantMotif(background, ctcf[, 1:3] * 2), "columns summing to 1")
