@@ -151,8 +151,12 @@ def test_dinucleotide_shuffle_of_text_keeps_every_letter_and_pair_and_matches_on
     assert I.dinucleotide_shuffle(with_n, n=3, seed=9) == decoded
     assert I.dinucleotide_shuffle(np.array(dna), seed=1) == I.dinucleotide_shuffle(dna, seed=1)
     assert I.dinucleotide_shuffle(dna[0], seed=1) == I.dinucleotide_shuffle(dna[:1], seed=1)
-    with pytest.raises(ValueError, match="sequence 1 is empty; a shuffle needs letters"):
-        I.dinucleotide_shuffle(["ACGT", ""])
+    for bad, message in ((["ACGT", ""], "sequence 1 is empty"),
+                         (["ACGT", None], "sequence 1 is missing"),
+                         ([None, "ACGT"], "sequence 0 is missing"),
+                         (["ACGT", "ACGé"], "sequence 1, position 3: 'é' is a non-ASCII")):
+        with pytest.raises(ValueError, match=message):
+            I.dinucleotide_shuffle(bad)
     with pytest.raises(ValueError, match="n .the number of shuffles. must be a positive"):
         I.dinucleotide_shuffle(dna, n=0)
 

@@ -59,7 +59,7 @@ def _is_text(X) -> bool:
         return True
     if isinstance(X, np.ndarray):
         return X.dtype.kind in "USO"
-    return isinstance(X, (list, tuple)) and bool(X) and isinstance(X[0], (str, bytes))
+    return isinstance(X, (list, tuple)) and any(isinstance(v, (str, bytes)) for v in X)
 
 
 # Letter codes of text: the nucleotides (A, C, G, T, U) first and every other byte after them,
@@ -70,15 +70,12 @@ _NUCLEOTIDE_FIRST[[ord(c) for c in "ACGTU"]] -= 256
 
 
 def _shuffle_text(seq_list: list, n: int, seed: int) -> list[str]:
+    # the kernels' item checks: missing, empty, non-text and non-ASCII sequences are named
+    seq._core.first_bad_byte(seq_list, np.ones(256, dtype=bool), seq._threads(None))
     out = []
     for i, s in enumerate(seq_list):
-        text = (s.decode("ascii", "replace") if isinstance(s, bytes) else s).upper()
-        if not text:
-            raise ValueError(f"sequence {nth(i)} is empty; a shuffle needs letters")
-        if not text.isascii():
-            raise ValueError(f"sequence {nth(i)} holds characters that are not letters "
-                             f"({next(c for c in text if not c.isascii())!r}); remove them first")
-        codes = _NUCLEOTIDE_FIRST[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+        text = (s if isinstance(s, bytes) else s.encode("ascii")).upper()
+        codes = _NUCLEOTIDE_FIRST[np.frombuffer(text, dtype=np.uint8)]
         rng = np.random.default_rng([seed, i])
         out += [(shuffle_codes(codes, rng) % 256).astype(np.uint8).tobytes().decode("ascii")
                 for _ in range(n)]
