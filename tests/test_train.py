@@ -1675,6 +1675,16 @@ def test_label_columns_are_matched_to_the_outputs_by_name():
     with pytest.raises(ValueError, match=r"the label columns \(ctcf, rest\) are not the model's "
                                          r"outputs \(ctcf, sp1\); name the columns as the outputs"):
         evaluate(model, (model_x, table.rename(columns={"sp1": "rest"})))
+    # one output: its name is checked too (a table's other column), unnamed is taken
+    x, _ = features(100)
+    age = pd.DataFrame({"age": x[:, 0] * 3 + 1})
+    regressor = fit({"arch": "mlp", "hidden": [4]}, (x, age), epochs=2)
+    assert regressor.classes == ["age"]
+    pd.testing.assert_frame_equal(evaluate(regressor, (x, age)),
+                                  evaluate(regressor, (x, age.to_numpy())))
+    with pytest.raises(ValueError, match=r"the label columns \(weight\) are not the model's "
+                                         r"outputs \(age\)"):
+        evaluate(regressor, (x, age.rename(columns={"age": "weight"})))
 
 
 def test_a_model_reads_an_anndata_from_the_layer_it_was_trained_on(tmp_path):

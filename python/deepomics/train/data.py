@@ -741,8 +741,9 @@ def encode_labels(y, task: str, classes: list | None = None, *,
 def _label_columns(names: list[str], outputs: list[str]) -> np.ndarray | None:
     """Column positions that put a label table's columns (``names``) in the order of a trained
     model's ``outputs``; None when they are in it already, or when the columns are unnamed
-    (their positions as names: pandas' 0..K-1, R's 1..K) and so are taken in order."""
-    if names == outputs or len(outputs) == 1:
+    (their positions as names: pandas' 0..K-1, R's 1..K) and so are taken in order. Other
+    names are refused, for one output too (a table's other column, e.g. weight for age)."""
+    if names == outputs:
         return None
     if sorted(names) == sorted(outputs) and len(set(names)) == len(names):
         position = {name: i for i, name in enumerate(names)}

@@ -143,6 +143,12 @@ test_that("regression predicts a vector, or a matrix for several targets, into c
   expect_identical(predict(model, se, name = "pred")$pred, unname(p))
   metrics <- evaluateModel(model, data$x, y)
   expect_true(all(c("pearson", "mse", "r2") %in% metrics$metric))
+  # a one-column label table is matched by name too: another column of the table is refused
+  named <- trainModel(mlpModel(hidden = 4), data$x, data.frame(age = y), epochs = 2)
+  expect_identical(named@classes, "age")
+  expect_equal(evaluateModel(named, data$x, data.frame(age = y)), evaluateModel(named, data$x, y))
+  expect_error(evaluateModel(named, data$x, data.frame(weight = y)),
+               "the label columns \\(weight\\) are not the model's outputs \\(age\\)")
 })
 
 test_that("evaluateModel returns a data.frame of metrics, labels from colData for SEs", {
