@@ -54,11 +54,10 @@ sequenceTokens <- function(x, alphabet = NULL, length = NULL, pad = "right") {
 dinucleotideShuffle <- function(x, n = 1, seed = 0) {
   seqs <- as_py_sequences(x)
   if (base::length(seqs$sequences) == 0L) stop("x holds no sequences", call. = FALSE)
+  n <- py_count(n, "n", null_ok = FALSE)
   shuffle <- py_deepomics(torch = TRUE)$interpret$dinucleotide_shuffle
-  out <- character_from_py(py_call(shuffle, as.list(unname(seqs$sequences)),
-                                   n = py_count(n, "n", null_ok = FALSE),
+  out <- character_from_py(py_call(shuffle, as.list(unname(seqs$sequences)), n = n,
                                    seed = py_count(seed, "seed", null_ok = FALSE)))
-  n <- base::length(out) %/% base::length(seqs$sequences)
   base <- seqs$names %||% paste0("seq", seq_along(seqs$sequences))
   names(out) <- paste0(rep(base, each = n), "_shuffle", rep(seq_len(n), base::length(base)))
   if (is(x, "XStringSet")) methods::as(out, class(x)[[1L]]) else out

@@ -70,8 +70,7 @@ _NUCLEOTIDE_FIRST[[ord(c) for c in "ACGTU"]] -= 256
 
 
 def _shuffle_text(seq_list: list, n: int, seed: int) -> list[str]:
-    # the kernels' item checks: missing, empty, non-text and non-ASCII sequences are named
-    seq._core.first_bad_byte(seq_list, np.ones(256, dtype=bool), seq._threads(None))
+    seq._core.lengths(seq_list)  # the kernels' checks: missing, empty, non-text, non-ASCII named
     out = []
     for i, s in enumerate(seq_list):
         text = (s if isinstance(s, bytes) else s.encode("ascii")).upper()
