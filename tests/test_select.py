@@ -122,6 +122,27 @@ def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_da
     assert len(io.load(tmp_path / "best").history) == len(again.history) == 1
 
 
+@pytest.mark.parametrize("form", ["onehot", "tensor"])
+def test_one_hot_arrays_and_tensors_are_searched_with_the_kmer_baseline(motif_data, form):
+    """Sequences held as one-hot (NumPy or torch) get the k-mer baseline, as text does (an MLP
+    on a 3-D array cannot train), and folds take their rows."""
+    import torch
+
+    from deepomics import seq
+    from deepomics.select import cv as CV
+
+    seqs, y = motif_data
+    x = seq.one_hot(seqs)
+    x = torch.from_numpy(x) if form == "tensor" else x
+    assert np.array_equal(np.asarray(CV.subset(x, np.array([5, 2]))), seq.one_hot([seqs[5], seqs[2]]))
+    search = select.grid_search({"arch": ["deepbind"], "n_filters": [8], "lr": [1e-2]}, (x, y),
+                                strategy="grid", n_trials=1, cv=2, metric="auroc",
+                                fit_args={"epochs": 4}, seed=0)
+    board = search.leaderboard()
+    assert list(board["model"]) == ["deepbind", "kmer_linear"] and (board["folds"] == 2).all()
+    assert board["mean"].iloc[0] > 0.9
+
+
 def test_search_errors(motif_data):
     seqs, y = motif_data
     with pytest.raises(ValueError, match="fit_args checkpoint_dir: a search trains a model per "
@@ -322,6 +343,8 @@ def test_folds_partition_the_samples_and_cross_validate_scores_each_held_out_fol
     lonely = np.where(np.arange(len(seqs)) == 0, "rare", np.where(y == 1, "yes", "no"))
     with pytest.raises(ValueError, match=r"class; rare have 1: drop those samples"):
         CV.folds((seqs, lonely), cv=None, valid_fraction=0.2, task=None)
+    with pytest.raises(ValueError, match=r"2 samples or more for 3-fold.*rare have 1"):
+        CV.folds((seqs, lonely), cv=3, valid_fraction=0.2, task=None)
     scores = CV.cross_validate({"arch": "deepbind", "n_filters": 8}, (seqs, y), splits,
                                metric="auroc", fit_args={"epochs": 6, "lr": 1e-2}, seed=0)
     baseline = CV.cross_validate({"arch": "kmer_linear", "k": 3}, (seqs, y), splits,

@@ -641,6 +641,21 @@ def test_class_weight_moves_the_decision_toward_the_weighted_class():
     assert weighted > plain + 0.3, (plain, weighted)
 
 
+def test_a_last_training_batch_of_one_sample_joins_the_one_before():
+    """Batch norm cannot normalise one sample: 9 samples at batch_size 4 train as 4 + 5 (all of
+    them, each epoch), and prediction keeps plain batches."""
+    shuffled = train_data.IndexBatches(9, 4, shuffle=True, seed=1)
+    sizes = [len(b) for b in shuffled]
+    assert sizes == [4, 5] and len(shuffled) == 2
+    assert sorted(i for b in shuffled for i in b) == list(range(9))
+    assert [len(b) for b in train_data.IndexBatches(9, 4, shuffle=False)] == [4, 4, 1]
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(9, 5)).astype(np.float32), np.arange(9) % 2
+    model = fit({"arch": "mlp", "hidden": [4], "batch_norm": True}, (x, y), epochs=2,
+                batch_size=4)
+    assert len(model.history) == 2 and np.isfinite(model.history["train_loss"]).all()
+
+
 def test_fit_is_quiet_under_tests(capfd):
     x, y = features(100)
     fit({"arch": "mlp", "hidden": [4]}, (x, y), epochs=2, valid_fraction=0.2)
@@ -1327,17 +1342,23 @@ def test_predict_encodes_raw_sequences_as_in_training():
         predict(model, queries + [seqs[2] + "ACGTACGTAC"])   # longer: not cut silently
 
 
-def test_predict_of_a_sequence_does_not_depend_on_its_batch_mates():
-    """An any-length model trained on sequences of several lengths: the probability for one
-    sequence must be the same whether it is predicted alone or beside a longer sequence (padding
-    to the longest of the call changes the input deepbind sees)."""
+@pytest.mark.parametrize("config", [
+    {"arch": "deepbind", "n_filters": 8, "filter_size": 8, "hidden": 8, "pooling": "max_avg"},
+    {"arch": "rnn", "hidden_size": 8},   # one-hot input, mean over positions: padding counts
+])
+def test_predict_of_a_sequence_does_not_depend_on_its_batch_mates(config):
+    """An any-length model trained on sequences of several lengths: the output for a sequence
+    must be the same whether it is predicted alone or beside longer sequences (reading the call
+    padded to its longest sequence would change what the model sees), and in the caller's order."""
     seqs, y = small_binary(200, 30)
     varied = [s[: 20 + i % 11] for i, s in enumerate(seqs)]
-    model = fit({"arch": "deepbind", "n_filters": 8, "filter_size": 8, "hidden": 8}, (varied, y),
-                epochs=2, seed=0)
-    alone = predict(model, [varied[0]])[0]
-    beside_long = predict(model, [varied[0], "ACGT" * 20])[0]
-    assert alone == pytest.approx(beside_long, rel=1e-5)
+    model = fit(config, (varied, y), epochs=2, seed=0, lr=0.05)
+    long, longer = "ACGTTGCA" * 10, seqs[0] * 4
+    mixed = predict(model, [varied[0], long, varied[1], longer, varied[2], long])
+    np.testing.assert_allclose(mixed[[0, 2, 4]], predict(model, varied[:3]), rtol=1e-6)
+    np.testing.assert_allclose(mixed[[1, 5]], predict(model, [long, long]), rtol=1e-6)
+    assert mixed[3] == pytest.approx(predict(model, [longer])[0], rel=1e-6)
+    assert mixed[0] != pytest.approx(predict(model, [varied[0] + "N" * 50])[0], rel=1e-4)
 
 
 def test_predict_regression_values():

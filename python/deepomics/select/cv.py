@@ -8,6 +8,7 @@ honest estimate.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from ..train import data as D
 from ..train import metrics as M
@@ -24,6 +25,8 @@ def subset(x, index: np.ndarray):
         return x.iloc[index]
     if D.is_anndata(x):
         return x[index]
+    if isinstance(x, torch.Tensor):
+        return x[torch.as_tensor(index, dtype=torch.long)]
     if hasattr(x, "take") and not hasattr(x, "tocsr"):  # pandas Categorical, NumPy
         return x.take(index, axis=0) if hasattr(x, "ndim") else x.take(index)
     return x[index]
@@ -42,6 +45,14 @@ def folds(data, *, cv: int | None, valid_fraction: float, task: str | None, grou
     if cv:
         if int(cv) < 2:
             raise ValueError(f"cv must be 2 folds or more, not {cv}")
+        if stratify is not None:
+            values, counts = np.unique(D._label_array(stratify), return_counts=True)
+            if (counts < 2).any():
+                lonely = ", ".join(map(str, values[counts < 2]))
+                raise ValueError(f"each class needs 2 samples or more for {int(cv)}-fold "
+                                 f"cross-validation (the fold that holds out a class's only "
+                                 f"sample trains without it); {lonely} have 1: drop those "
+                                 "samples or gather more")
         return D.kfold(n, int(cv), stratify=stratify, groups=groups, seed=seed)
     return [D.split(n, valid_fraction=valid_fraction, stratify=stratify, groups=groups, seed=seed)]
 

@@ -310,8 +310,10 @@ def _mean_sd(scores) -> dict:
 
 def _baselines(x, y, splits, task, metric, seed, fit_args) -> list[dict]:
     """The classic baselines on the same folds: k-mer logistic / linear regression for
-    sequences, a linear model on the features otherwise."""
-    if D._is_sequences(x) or (isinstance(x, (str, os.PathLike))):
+    sequences (as text, a FASTA file, one-hot arrays or genomic intervals), a linear model on
+    the features otherwise."""
+    if (D._is_sequences(x) or isinstance(x, (str, os.PathLike)) or D._is_genome_intervals(x)
+            or getattr(x, "ndim", None) == 3):
         configs = [{"arch": "kmer_linear", "k": 4}]
     else:
         configs = [{"arch": "mlp", "hidden": []}]

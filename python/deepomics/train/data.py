@@ -110,7 +110,10 @@ class IndexBatches(torch.utils.data.Sampler):
     Under data-parallel training (torch.distributed initialised, e.g. by Lightning's DDP) every
     process draws the same global batches and takes its share of each, ``batch[rank::world]``:
     the global batch, and so the averaged gradient, is the one a single process would use
-    (exactly when ``batch_size`` is a multiple of the number of processes)."""
+    (exactly when ``batch_size`` is a multiple of the number of processes).
+
+    In training (shuffled), a last batch of one sample joins the batch before it: batch norm
+    cannot normalise a single sample, and no sample is left out."""
 
     def __init__(self, n: int, batch_size: int, shuffle: bool, seed: int = 0):
         self.n, self.batch_size, self.shuffle, self.seed, self.epoch = n, batch_size, shuffle, seed, 0
@@ -118,8 +121,14 @@ class IndexBatches(torch.utils.data.Sampler):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
+    def _starts(self) -> list[int]:
+        starts = list(range(0, self.n, self.batch_size))
+        if self.shuffle and len(starts) > 1 and self.n - starts[-1] == 1:
+            starts.pop()
+        return starts
+
     def __len__(self) -> int:
-        return (self.n + self.batch_size - 1) // self.batch_size
+        return len(self._starts())
 
     def __iter__(self):
         if self.shuffle:
@@ -128,8 +137,9 @@ class IndexBatches(torch.utils.data.Sampler):
         else:
             order = list(range(self.n))
         rank, world = _rank_and_world()
-        for start in range(0, self.n, self.batch_size):
-            batch = order[start:start + self.batch_size]
+        starts = self._starts()
+        for start, end in zip(starts, starts[1:] + [self.n]):
+            batch = order[start:end]
             # a global batch smaller than the number of processes: every process takes one
             # sample (repeating the last ones), so that none waits for the others' gradients
             yield batch[rank::world] if len(batch) >= world else [batch[min(rank, len(batch) - 1)]]

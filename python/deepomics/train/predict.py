@@ -5,13 +5,14 @@ sequences included (encoded as the model was trained: same alphabet, length and 
 """
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .. import DeepomicsWarning
+from .. import DeepomicsWarning, seq
 from ..args import count, torch_device
 from . import data as D
 from . import metrics as M
@@ -75,6 +76,46 @@ def evaluate(model, data, *, batch_size: int = 256, device: str = "auto", layer=
 
 def _run(model, x, step, batch_size, device, layer, use_rep) -> torch.Tensor:
     batch_size = count(batch_size, "batch_size")
+    groups = _length_groups(model, x)
+    if groups is None:
+        return _run_group(model, x, step, batch_size, device, layer, use_rep)
+    parts = [(rows, _run_group(model, part, step, batch_size, device, layer, use_rep))
+             for rows, part in groups]
+    out = torch.empty((sum(len(r) for r, _ in parts),) + parts[0][1].shape[1:],
+                      dtype=parts[0][1].dtype)
+    for rows, values in parts:
+        out[torch.as_tensor(rows)] = values
+    return out
+
+
+def _length_groups(model, x):
+    """[(rows, sequences)] read at one length per group, so that no sequence's output depends on
+    the others in the call: an any-length model reads a call's sequences padded to the longest
+    of them and the training length, and one long sequence would widen everyone's padding.
+    Sequences up to the training length form one group (read as in training), longer ones one
+    group per length. None where one group holds all (fixed-length models, arrays, features)."""
+    encoding = getattr(model, "encoding", None)
+    if getattr(model, "seq_len", None) is not None or encoding is None or not encoding.length:
+        return None
+    if isinstance(x, (str, os.PathLike)) and seq.looks_like_path(x):
+        x = seq.read_fasta(x).sequences
+    if D._is_genome_intervals(x):
+        lengths, take = np.asarray(x.lengths), x.take
+    elif D._is_sequences(x) and not isinstance(x, (str, bytes)):
+        sequences = seq._as_sequence_list(x.tolist() if hasattr(x, "tolist") else x)
+        lengths = np.asarray(seq._core.lengths(sequences))  # checks every item, naming it
+        D._check_alphabet(sequences, encoding.alphabet)  # errors name the sequence's own index
+        take = lambda rows: [sequences[i] for i in rows]  # noqa: E731
+    else:
+        return None
+    key = np.where(lengths > encoding.length, lengths, 0)
+    values = np.unique(key)
+    if len(values) == 1:
+        return None
+    return [(rows, take(rows)) for rows in (np.flatnonzero(key == v) for v in values)]
+
+
+def _run_group(model, x, step, batch_size, device, layer, use_rep) -> torch.Tensor:
     layer, use_rep = D.model_source(model, x, layer, use_rep)
     encoding = getattr(model, "encoding", None)
     inputs, _ = D.as_inputs(x, model, encoding if encoding and encoding.alphabet else None,
