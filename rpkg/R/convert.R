@@ -317,7 +317,7 @@ se_inputs <- function(x, assay, dimred, features, arg) {
 }
 
 # The assay to use: the one named, else "logcounts" for a SingleCellExperiment that has it,
-# else the first.
+# else the first; its name (a number only for an unnamed assay).
 assay_name <- function(x, assay, arg) {
   available <- SummarizedExperiment::assayNames(x)
   n <- length(SummarizedExperiment::assays(x))
@@ -334,11 +334,26 @@ assay_name <- function(x, assay, arg) {
     return(assay)
   }
   if (is.numeric(assay) && length(assay) == 1L && assay >= 1 && assay <= n && assay == round(assay)) {
-    return(as.integer(assay))
+    # by its name where it has one: what a saved model can find again
+    named <- length(available) >= assay && nzchar(available[[assay]])
+    return(if (named) available[[assay]] else as.integer(assay))
   }
   stop(sprintf("assay = %s is not an assay of %s (it has: %s)", value_label(assay), arg,
                if (length(available)) paste(available, collapse = ", ") else paste(n, "unnamed")),
        call. = FALSE)
+}
+
+# Refuses to train on an unnamed assay other than the first (`inputs` from as_py_inputs()): a
+# model keeps the name of its assay, and without one a saved model would read the first assay.
+check_assay_named <- function(inputs, arg = "x") {
+  assay <- inputs$source$assay
+  if (is.numeric(assay) && assay > 1L) {
+    stop(sprintf(paste0(
+      "assay %d of %s has no name, so a saved model could not find it again (it would read the ",
+      "first assay); name the assays first, e.g. assayNames(%s) <- c(\"counts\", \"logcounts\"), ",
+      "and pass assay = the name"), assay, arg, arg), call. = FALSE)
+  }
+  invisible(inputs)
 }
 
 # A sparse Matrix as a dgCMatrix (sparse: a triplet, symmetric or pattern matrix is converted,

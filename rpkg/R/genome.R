@@ -48,6 +48,7 @@ intervals_to_py <- function(x, genome, arg) {
   if (!length(x)) {
     stop(sprintf("%s holds no ranges", arg), call. = FALSE)
   }
+  py_deepomics()  # deepomics' Python, before reticulate converts anything (or starts its own)
   chrom <- as.character(GenomicRanges::seqnames(x))
   start <- BiocGenerics::start(x)
   end <- BiocGenerics::end(x)

@@ -69,6 +69,7 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
   space <- space_to_py(hyper_params, fixed)
   inputs <- as_py_inputs(x, assay = assay, dimred = dimred, genome = genome)
   check_orientation(x, inputs)
+  check_assay_named(inputs)  # before the search: bestModel() trains on it
   labels <- as_py_labels(y, x, inputs$n)
   if (is.null(labels)) {
     stop("y (the labels) is missing: a search ranks models by how well they predict y",

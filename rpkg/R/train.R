@@ -68,7 +68,9 @@
 #' @param task `"binary"`, `"multiclass"`, `"multilabel"` or `"regression"`; `NULL` infers it
 #'   from `y`.
 #' @param assay,dimred For a SummarizedExperiment `x`: the assay (name or number) or, for a
-#'   SingleCellExperiment, the reducedDim to learn from.
+#'   SingleCellExperiment, the reducedDim to learn from. The model keeps the assay's name, also
+#'   one given by number or chosen by default, and reads that assay after [loadModel()] too (an
+#'   unnamed assay other than the first is refused: name the assays).
 #' @param genome For a `GRanges` `x`: the path of the genome FASTA file (plain or bgzip).
 #' @param seed The seed of the weights' initialisation, the shuffling and the validation split.
 #' @param verbose `TRUE` shows a progress bar and the model's summary; `NULL` (the default)
@@ -99,6 +101,7 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
   inputs <- if (is_fitted(model)) model_inputs(model, x, assay, dimred, "x", genome) else
     as_py_inputs(x, assay = assay, dimred = dimred, genome = genome)
   check_orientation(x, inputs)
+  check_assay_named(inputs)
   if (autoencoder && !is.null(y)) {
     stop("an autoencoder learns from x alone: leave y out", call. = FALSE)
   }
@@ -164,8 +167,11 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
   )
   fit <- py_deepomics(torch = TRUE)$train$fit
   fitted <- py_call(function() do.call(fit, fit_args))
-  chosen <- if (is.character(assay) || !is.null(dimred)) {  # not the default (logcounts, ...)
-    list(layer = if (is.character(assay)) assay, use_rep = dimred)
+  # the assay by name, also when given by number or chosen by default (logcounts, ...), or the
+  # reducedDim: a loaded model reads the same matrix
+  source <- inputs$source
+  chosen <- if (is.character(source$assay) || !is.null(source$dimred)) {
+    list(layer = if (is.character(source$assay)) source$assay, use_rep = source$dimred)
   }
   model_from_py(fitted, input = c(list(kind = inputs$kind), inputs$source),
                 features = inputs$features, source = chosen)

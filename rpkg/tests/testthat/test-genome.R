@@ -90,3 +90,25 @@ test_that("GRanges errors say what is missing or wrong", {
                "genome applies to genomic intervals")
   expect_error(intervalSequences("chr1:1-10", genome$path), "must be a GRanges")
 })
+
+test_that("a GRanges as the first call of a session starts deepomics' Python, not reticulate's", {
+  skip_if_no_backend()
+  skip_if(!nzchar(system.file(package = "deepomics")), "a fresh R process needs an installed copy")
+  genome <- local_genome()
+  backend <- backend_python_path()
+  # reticulate's own choice pointed elsewhere: converting the ranges before deepomics starts
+  # Python would start that one
+  other <- python_without_deepomics()
+  env <- c(paste0("DEEPOMICS_PYTHON=", backend),
+           if (!is.null(other)) paste0("RETICULATE_PYTHON=", other))
+  calls <- c("intervalSequences(gr, fa)", "oneHot(gr, genome = fa)",
+             "kmerCounts(gr, k = 1, genome = fa)")
+  for (call in calls) {
+    out <- run_r(sprintf(paste(
+      "suppressPackageStartupMessages(library(deepomics)); fa <- '%s';",
+      "gr <- GenomicRanges::GRanges('chr1', IRanges::IRanges(1, width = 10));",
+      "invisible(%s); cat('python:', reticulate::py_config()$python)"), genome$path, call),
+      env = env)
+    expect_match(out, paste("python:", backend), fixed = TRUE, info = call)
+  }
+})

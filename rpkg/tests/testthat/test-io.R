@@ -113,9 +113,37 @@ test_that("a loaded model reads a SummarizedExperiment from the assay it was tra
                       var = pd$DataFrame(index = rownames(sce)))
   expect_equal(unname(reticulate::import("deepomics.train")$predict(python, adata)),
                unname(predict(model, counts)), tolerance = 1e-6)
-  # the default assay (logcounts) is not recorded: Python then reads an AnnData's X
+  # the default assay (logcounts) is recorded by name too: Python then reads that layer
   default <- trainModel(mlpModel(hidden = 4), sce, "cell_type", epochs = 1)
   saveModel(default, file.path(dirname(path), "default"))
-  expect_null(reticulate::import("deepomics.io")$load(file.path(dirname(path), "default"))$input_source)
+  expect_identical(reticulate::import("deepomics.io")$load(file.path(dirname(path), "default"))$input_source$layer,
+                   "logcounts")
   expect_identical(predict(loadModel(file.path(dirname(path), "default")), sce), predict(default, sce))
+})
+
+test_that("a loaded model reads the assay chosen by number or by default, by its name", {
+  skip_if_no_backend()
+  sce <- cluster_sce(150, 10)
+  # a plain SummarizedExperiment of the same assays: its default would be the first, counts
+  se <- SummarizedExperiment::SummarizedExperiment(SummarizedExperiment::assays(sce),
+                                                   colData = SummarizedExperiment::colData(sce))
+  dir <- withr::local_tempdir()
+  by_number <- trainModel(mlpModel(hidden = 4), se, "cell_type", assay = 2, epochs = 1)
+  by_default <- trainModel(mlpModel(hidden = 4), sce, "cell_type", epochs = 1)
+  for (model in list(by_number, by_default)) {
+    expect_identical(model@input$assay, "logcounts")
+    path <- tempfile(tmpdir = dir)
+    saveModel(model, path)
+    loaded <- loadModel(path)
+    expect_identical(loaded@input$assay, "logcounts")
+    expect_identical(predict(loaded, se), predict(model, se))
+    expect_identical(predict(loaded, se)[["deepomics_prob_B cell"]],
+                     predict(model, se, assay = "logcounts")[["deepomics_prob_B cell"]])
+  }
+  # an unnamed assay other than the first could not be found again: refused, with the fix
+  unnamed <- SummarizedExperiment::SummarizedExperiment(
+    unname(as.list(SummarizedExperiment::assays(sce))), colData = SummarizedExperiment::colData(sce))
+  expect_error(trainModel(mlpModel(hidden = 4), unnamed, "cell_type", assay = 2, epochs = 1),
+               "assay 2 of x has no name.*assayNames\\(x\\) <-")
+  expect_identical(trainModel(mlpModel(hidden = 4), unnamed, "cell_type", epochs = 1)@input$assay, 1L)
 })
