@@ -225,7 +225,8 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
   }
   if (is(x, "sparseMatrix")) {
     x <- as_dgc(x)
-    x <- align_features(x, colnames(x), features, arg, function(m, j) m[, j, drop = FALSE])
+    x <- align_features(x, colnames(x), features, arg, function(m, j) m[, j, drop = FALSE],
+                        rows = rownames(x))
     check_no_na(x@x, arg)
     return(list(x = csc_to_py(x), kind = "features", n = nrow(x), names = rownames(x),
                 features = colnames(x), alphabet = NULL, source = list()))
@@ -237,7 +238,8 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
                   names = dimnames(x)[[1L]], features = NULL, alphabet = NULL, source = list()))
     }
     if (length(dim(x)) == 2L) {
-      x <- align_features(x, colnames(x), features, arg, function(m, j) m[, j, drop = FALSE])
+      x <- align_features(x, colnames(x), features, arg, function(m, j) m[, j, drop = FALSE],
+                          rows = rownames(x))
       check_no_na(x, arg)
       return(list(x = reticulate::r_to_py(x), kind = "features", n = nrow(x), names = rownames(x),
                   features = colnames(x), alphabet = NULL, source = list()))
@@ -377,13 +379,25 @@ csc_to_py <- function(m) {
 }
 
 # `m` with its features in the order `features` gives (a model's training features), by
-# `subset(m, j)`; `m` itself when they already match or either side has no names.
-align_features <- function(m, have, features, arg, subset) {
-  if (!is.null(features) && !is.null(have) && !identical(have, features) && anyDuplicated(have)) {
+# `subset(m, j)`; `m` itself when they already match or either side has no names. `rows`: the
+# names along a matrix's other side, where the features are when it is the wrong way round.
+align_features <- function(m, have, features, arg, subset, rows = NULL) {
+  # a repeated name matters only when the model needs it (HVGs out of 10x's repeated symbols)
+  repeated <- if (!is.null(features) && !is.null(have) && !identical(have, features)) {
+    intersect(features, have[duplicated(have)])
+  }
+  if (length(repeated)) {
     stop(sprintf(paste0(
       "%s has features of the same name (e.g. %s), which cannot be matched to the model's by ",
       "name; make the names unique (make.unique()) or drop the repeats"), arg,
-      have[anyDuplicated(have)]), call. = FALSE)
+      repeated[[1L]]), call. = FALSE)
+  }
+  transposed <- !is.null(features) && !is.null(rows) && all(features %in% rows)
+  if (!is.null(features) && is.null(have) && transposed) {
+    stop(sprintf(paste0(
+      "%s has no feature names but its rows are named by the model's features: a matrix is ",
+      "samples x features, so pass t(%s), or the SummarizedExperiment itself"), arg, arg),
+      call. = FALSE)
   }
   if (!is.null(features) && is.null(have)) {
     warning(sprintf(paste0(
@@ -398,10 +412,15 @@ align_features <- function(m, have, features, arg, subset) {
   j <- match(features, have)
   if (anyNA(j)) {
     missing <- features[is.na(j)]
-    stop(sprintf(paste0(
-      "%s lacks %d of the %d features the model was trained on (e.g. %s); give data with ",
-      "the same features"), arg, length(missing), length(features),
-      paste(utils::head(missing, 5), collapse = ", ")), call. = FALSE)
+    fix <- if (transposed) {
+      sprintf(paste0("; they are its rows: a matrix is samples x features, so pass t(%s), or ",
+                     "the SummarizedExperiment itself"), arg)
+    } else {
+      "; give data with the same features"
+    }
+    stop(sprintf("%s lacks %d of the %d features the model was trained on (e.g. %s)%s", arg,
+                 length(missing), length(features), paste(utils::head(missing, 5), collapse = ", "),
+                 fix), call. = FALSE)
   }
   subset(m, j)
 }

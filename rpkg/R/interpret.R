@@ -208,7 +208,7 @@ print.DeepomicsFilterMotifs <- function(x, n = 10, ...) {
 #'   centred on it, cut from the genome (the VCF's REF must match it).
 #' @param alt The alternative sequences, one per reference, in the same order (alt named as ref
 #'   but in another order is refused).
-#' @param genome The genome FASTA file, for a VCF `ref`.
+#' @param genome The genome FASTA file, for a VCF `ref` or a `GRanges` `ref` / `alt`.
 #' @param batch_size Sequences per batch.
 #' @return A data.frame, one row per variant (per ALT allele of a VCF line; then with the
 #'   columns `chrom`, `pos`, `id`, `ref`, `alt`, `line` first), row names from `names(ref)`
@@ -250,8 +250,13 @@ variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
     stop("give the alternative sequences (alt), one per reference, or a VCF file as ref with ",
          "genome", call. = FALSE)
   }
-  ref_inputs <- sequence_inputs(model, ref, NULL, "ref")
-  alt_inputs <- sequence_inputs(model, alt, NULL, "alt")
+  if (!is.null(genome) && !is(ref, "GRanges") && !is(alt, "GRanges")) {
+    stop("genome applies to a VCF file or GRanges as ref (or alt); ref and alt here are ",
+         "sequences: leave genome out", call. = FALSE)
+  }
+  # the genome for whichever is a GRanges (sequences given with it would be refused)
+  ref_inputs <- sequence_inputs(model, ref, if (is(ref, "GRanges")) genome, "ref")
+  alt_inputs <- sequence_inputs(model, alt, if (is(alt, "GRanges")) genome, "alt")
   if (ref_inputs$n != alt_inputs$n) {
     stop(sprintf("ref has %d sequences but alt has %d; give one alternative per reference",
                  ref_inputs$n, alt_inputs$n), call. = FALSE)

@@ -21,7 +21,8 @@
 #' @param alphabet `"dna"` (channels A, C, G, T), `"rna"` (A, C, G, U), `"protein"` (the 20
 #'   amino acids in alphabetical order of their one-letter codes) or a string of distinct
 #'   letters, in channel order. `NULL` (the default) takes the alphabet from `x`: `"rna"` for an
-#'   `RNAStringSet`, `"protein"` for an `AAStringSet`, otherwise `"dna"`.
+#'   `RNAStringSet` or a character vector whose letters have U and no T, `"protein"` for an
+#'   `AAStringSet`, otherwise `"dna"`.
 #' @param length `NULL`, or the number of positions to pad or trim every sequence to.
 #' @param pad Where padding goes: `"right"`, `"left"` or `"center"`.
 #' @param unknown What letters outside the alphabet give: `"zero"`, `"uniform"` or `"error"`.
@@ -53,7 +54,7 @@ one_hot_method <- function(x, alphabet = NULL, length = NULL, pad = "right", unk
                            iupac = FALSE, threads = NULL, ...) {
   check_dots_empty(...)
   seqs <- as_py_sequences(x)
-  alphabet <- py_string(alphabet %||% seqs$alphabet, "alphabet")
+  alphabet <- py_string(alphabet %||% rna_if_u(seqs), "alphabet")
   seq <- py_deepomics()$seq
   out <- py_call(seq$one_hot, seqs$sequences, alphabet = alphabet,
                  length = py_count(length, "length"), pad = py_string(pad, "pad"),

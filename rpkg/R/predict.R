@@ -24,7 +24,9 @@
 #'   `"DEEPOMICS"`), or the assay of a D-GEX model's predicted targets (default `"predicted"`).
 #' @param overwrite For a SummarizedExperiment: whether the predictions may replace colData
 #'   columns of the same names that deepomics did not write (the columns it wrote, listed in
-#'   `metadata(newdata)$deepomics_written`, are replaced when it runs again).
+#'   `metadata(newdata)$deepomics_written`, are replaced when it runs again; those an earlier
+#'   prediction wrote under the same `name` that this one does not write, such as another
+#'   model's `<name>_prob_<class>`, are dropped).
 #' @param ... Not used: an error when given.
 #' @return For sequences and matrices: with `type = "prob"` a matrix, samples x classes, of
 #'   probabilities, columns named by the classes (the levels of the training factor, in
@@ -155,7 +157,7 @@ predict_into_se <- function(model, x, batch_size, assay, dimred, name, overwrite
       columns[[paste0(name, infix, labels[[j]])]] <- unname(probs[, j])
     }
   }
-  write_results(x, columns, "colData", overwrite)
+  write_results(x, columns, "colData", overwrite, group = name)
 }
 
 # Writes `values` (a named list) into x's colData columns or reducedDims (`slot`). What
@@ -163,8 +165,13 @@ predict_into_se <- function(model, x, batch_size, assay, dimred, name, overwrite
 # "reducedDim/<name>"), as Python lists it in uns["deepomics_written"], so running again
 # replaces it. A column or reducedDim of that name that deepomics did not write is the user's
 # (their labels, scater's PCA) and is replaced only with overwrite = TRUE; it stays the user's.
-write_results <- function(x, values, slot, overwrite) {
+# `group` (predict's prefix) names the set written together: metadata(x)$deepomics_groups
+# lists each set's entries, and what the last write of a group wrote and this one does not
+# (another model's prob_NK next to prob_B / prob_T) is dropped.
+write_results <- function(x, values, slot, overwrite, group = NULL) {
   ours <- as.character(S4Vectors::metadata(x)$deepomics_written)
+  groups <- as.list(S4Vectors::metadata(x)$deepomics_groups)
+  group <- if (!is.null(group)) paste0(slot, "/", group)
   held <- if (slot == "colData") names(SummarizedExperiment::colData(x)) else
     SingleCellExperiment::reducedDimNames(x)
   keys <- paste0(slot, "/", names(values))
@@ -178,14 +185,25 @@ write_results <- function(x, values, slot, overwrite) {
          "another name, or pass overwrite = TRUE to replace ",
          if (length(taken) > 1) "them" else "it", call. = FALSE)
   }
+  # the group's earlier entries that are still deepomics' own and not written now
+  stale <- if (!is.null(group)) setdiff(intersect(as.character(groups[[group]]), ours), keys) else
+    character()
+  stale <- sub(paste0("^", slot, "/"), "", stale[startsWith(stale, paste0(slot, "/"))])
   if (slot == "colData") {
     cd <- SummarizedExperiment::colData(x)
+    for (key in stale) cd[[key]] <- NULL
     for (key in names(values)) cd[[key]] <- values[[key]]
     SummarizedExperiment::colData(x) <- cd
   } else {
+    for (key in stale) SingleCellExperiment::reducedDim(x, key) <- NULL
     for (key in names(values)) SingleCellExperiment::reducedDim(x, key) <- values[[key]]
   }
-  S4Vectors::metadata(x)$deepomics_written <- union(ours, keys[!foreign])
+  S4Vectors::metadata(x)$deepomics_written <- setdiff(union(ours, keys[!foreign]),
+                                                      paste0(slot, "/", stale))
+  if (!is.null(group)) {
+    groups[[group]] <- keys[!foreign]
+    S4Vectors::metadata(x)$deepomics_groups <- groups
+  }
   x
 }
 

@@ -60,7 +60,9 @@
 #' @param validation_split The fraction of the training data held out for validation (seeded;
 #'   stratified by class for classification), or 0 for none.
 #' @param validation_data Validation data instead: `list(x, y)`, or for a SummarizedExperiment
-#'   `x`, another one (labels from the same colData column as `y`).
+#'   `x`, another one (labels from the same colData column as `y`). With a
+#'   SummarizedExperiment `x`, `list(x, y)` may also hold a samples x features matrix of the
+#'   same features (matched by name).
 #' @param stopping_rounds Epochs without improvement before training stops; 0: never stops
 #'   early.
 #' @param stopping_metric The validation metric to watch (see Early stopping); `NULL`: the loss.
@@ -134,7 +136,10 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
       stop("validation_data must be list(x, y) (list(x) for an autoencoder) or a ",
            "SummarizedExperiment", call. = FALSE)
     }
-    vinputs <- as_py_inputs(vx, assay = inputs$source$assay, dimred = inputs$source$dimred,
+    # a SummarizedExperiment is read as x was (its assay / reducedDim); a matrix as it is,
+    # its features matched to x's by name
+    vsource <- if (is(vx, "SummarizedExperiment")) inputs$source else list()
+    vinputs <- as_py_inputs(vx, assay = vsource$assay, dimred = vsource$dimred,
                             features = inputs$features,
                             genome = if (is(vx, "GRanges")) genome, arg = "validation_data")
     vlabels <- as_py_labels(vy, vx, vinputs$n, arg = "the validation labels")

@@ -166,6 +166,25 @@ test_that("variantEffect reads a VCF and cuts the windows from the genome", {
   expect_error(variantEffect(model, vcf, genome = genome), "REF 'G' does not match the genome")
 })
 
+test_that("variantEffect takes ref as a GRanges with its genome", {
+  skip_if_no_backend()
+  model <- motif_model()
+  pos <- held_out_positives()
+  s <- pos$x[[1]]
+  flank <- strrep("ACGT", 10)
+  genome <- local_fasta(c(">chr1", paste0(flank, s, flank)))
+  ref <- GenomicRanges::GRanges("chr1", IRanges::IRanges(41, width = nchar(s)))
+  names(ref) <- "v1"
+  alt <- s
+  substr(alt, pos$start[[1]] + 3L, pos$start[[1]] + 4L) <- "AG"
+  out <- variantEffect(model, ref, alt = c(v1 = alt), genome = genome, target = "present")
+  expect_identical(out, variantEffect(model, c(v1 = s), c(v1 = alt), target = "present"))
+  expect_lt(out$log_odds_ratio, -1)
+  expect_error(variantEffect(model, ref, alt = c(v1 = alt)), "give genome = the path")
+  expect_error(variantEffect(model, c(v1 = s), c(v1 = alt), genome = genome),
+               "genome applies to a VCF file or GRanges as ref")
+})
+
 test_that("plots: logos with one glyph per drawn letter, a heatmap of every substitution", {
   skip_if_no_backend()
   skip_if_not_installed("ggseqlogo")

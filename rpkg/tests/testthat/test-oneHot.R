@@ -47,6 +47,19 @@ test_that("RNA and protein sets take their own alphabet", {
   expect_equal(unname(custom[1, , ]), matrix(c(0, 1, 1, 0), 2))
 })
 
+test_that("a character vector of RNA (U, no T) is read as RNA, as sequenceTokens() reads it", {
+  skip_if_no_backend()
+  rna <- c(a = "ACGUU", b = "UUGCA")
+  x <- oneHot(rna)
+  expect_identical(dimnames(x)[[2]], c("A", "C", "G", "U"))
+  expect_equal(unname(x["a", , ]), cbind(diag(4), c(0, 0, 0, 1)))  # no U zeroed
+  expect_identical(x, oneHot(Biostrings::RNAStringSet(rna)))
+  expect_identical(unname(sequenceTokens(rna)["a", ]), c(1L, 2L, 3L, 4L, 4L))
+  # T and U together stay DNA (U unknown), as an alphabet given stays as given
+  expect_identical(dimnames(oneHot("ACGTU"))[[2]], c("A", "C", "G", "T"))
+  expect_identical(dimnames(oneHot(rna, alphabet = "dna"))[[2]], c("A", "C", "G", "T"))
+})
+
 test_that("length pads with zero columns and trims, on the side pad says", {
   skip_if_no_backend()
   a <- c(A = 1, C = 0, G = 0, T = 0)

@@ -127,6 +127,67 @@ test_that("an autoencoder's embedding goes into reducedDims (SCE) or colData (SE
   expect_error(evaluateModel(model, data$x, data$y), "an autoencoder has none")
 })
 
+test_that("a genes x cells matrix is refused with the hint to transpose it", {
+  skip_if_no_backend()
+  model <- cluster_model()
+  sce <- cluster_sce()
+  logcounts <- SummarizedExperiment::assay(sce, "logcounts")
+  colnames(logcounts) <- paste0("cell", seq_len(ncol(logcounts)))
+  hint <- "lacks 20 of the 20 features .*; they are its rows: a matrix is samples x features, so pass t\\(%s\\), or the SummarizedExperiment itself"
+  expect_error(predict(model, logcounts), sprintf(hint, "newdata"))
+  expect_error(predict(model, SummarizedExperiment::assay(sce, "counts")), "features, so pass t\\(newdata\\)")
+  expect_error(evaluateModel(model, logcounts, sce$cell_type), sprintf(hint, "x"))
+  colnames(logcounts) <- NULL
+  expect_error(predict(model, logcounts),
+               "newdata has no feature names but its rows are named by the model's features.*pass t\\(newdata\\)")
+  expect_identical(unname(predict(model, t(logcounts))),
+                   unname(predict(model, t(SummarizedExperiment::assay(sce, "logcounts")))))
+})
+
+test_that("repeated feature names the model does not use do not stop predictions", {
+  skip_if_no_backend()
+  model <- cluster_model()
+  sce <- cluster_sce()
+  extra <- sce[1:3, ]
+  rownames(extra) <- c("MATR3", "MATR3", "gene01")  # 10x's repeated symbols, and a needed one
+  full <- rbind(sce[20:1, ], extra[1:2, ])
+  expect_identical(predict(model, full)[["deepomics_prob_B cell"]],
+                   predict(model, sce)[["deepomics_prob_B cell"]])
+  expect_error(predict(model, rbind(sce, extra[3, ])),
+               "newdata has features of the same name \\(e.g. gene01\\)")
+})
+
+test_that("predicting again under a name drops what another model wrote there before", {
+  skip_if_no_backend()
+  sce <- cluster_sce(90, 6)
+  three <- trainModel(mlpModel(hidden = 4), sce, "cell_type", epochs = 1)
+  sce$pair <- factor(ifelse(sce$cell_type == "T cell", "T", "other"))
+  sce$score <- seq_len(ncol(sce)) / 10
+  two <- trainModel(mlpModel(hidden = 4), sce, "pair", epochs = 1)
+  regressor <- trainModel(mlpModel(hidden = 4), sce, "score", epochs = 1)
+  columns <- function(x) grep("^deepomics", names(SummarizedExperiment::colData(x)), value = TRUE)
+  # a name that starts like the default is another set: left alone
+  out <- predict(three, predict(three, sce), name = "deepomics_three")
+  out <- predict(two, out)
+  expect_setequal(columns(out), c("deepomics_class", "deepomics_prob_other", "deepomics_prob_T",
+                                  paste0("deepomics_three_", c("class", paste0("prob_", levels(sce$cell_type))))))
+  expect_identical(out$deepomics_class, predict(two, sce)$deepomics_class)
+  out <- predict(regressor, out)
+  expect_setequal(setdiff(columns(out), grep("^deepomics_three", columns(out), value = TRUE)),
+                  "deepomics")
+  expect_setequal(S4Vectors::metadata(out)$deepomics_written,
+                  paste0("colData/", columns(out)))
+  # the user's own column under the name is still refused, and kept with overwrite = TRUE
+  mine <- out
+  mine$deepomics_class <- mine$cell_type
+  expect_error(predict(two, predict(regressor, mine)), "\"deepomics_class\" already holds data")
+  kept <- predict(two, mine, overwrite = TRUE)
+  expect_false("deepomics" %in% names(SummarizedExperiment::colData(kept)))
+  expect_false("colData/deepomics_class" %in% S4Vectors::metadata(kept)$deepomics_written)
+  again <- predict(regressor, kept)
+  expect_identical(again$deepomics_class, kept$deepomics_class)  # the user's: not dropped
+})
+
 test_that("regression predicts a vector, or a matrix for several targets, into colData too", {
   skip_if_no_backend()
   data <- separable_clusters(n = 60, p = 4)

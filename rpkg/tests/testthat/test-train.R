@@ -71,6 +71,24 @@ test_that("training stops after stopping_rounds epochs without improvement", {
                "validation_split must be a number in \\[0, 1\\)")
 })
 
+test_that("a SummarizedExperiment trains with a samples x features matrix as validation data", {
+  skip_if_no_backend()
+  sce <- cluster_sce(120, 6)
+  train <- sce[, 1:90]
+  valid <- sce[, 91:120]
+  matrix <- t(SummarizedExperiment::assay(valid, "logcounts"))
+  model <- trainModel(mlpModel(hidden = 4), train, "cell_type", epochs = 2,
+                      validation_data = list(matrix[, 6:1], valid$cell_type))  # by name
+  expect_true("valid_loss" %in% names(as.data.frame(trainingHistory(model))))
+  same <- trainModel(mlpModel(hidden = 4), train, "cell_type", epochs = 2,
+                     validation_data = list(valid, valid$cell_type))
+  expect_equal(as.data.frame(trainingHistory(model))$valid_loss,
+               as.data.frame(trainingHistory(same))$valid_loss)
+  expect_error(trainModel(mlpModel(hidden = 4), train, "cell_type", epochs = 1,
+                          validation_data = list(matrix[, 1:3], valid$cell_type)),
+               "validation_data lacks 3 of the 6 features")
+})
+
 test_that("training is quiet under testthat and in non-interactive sessions", {
   skip_if_no_backend()
   expect_false(deepomics:::resolve_verbose(NULL))
