@@ -294,9 +294,12 @@ warning_class <- function(category) {
 # A Python message's hints as R spells them: "pass overwrite=True" becomes "pass overwrite =
 # TRUE", "use task='multiclass'" becomes 'use task = "multiclass"' (the R functions take the
 # same argument names), fit's names for validation data become trainModel()'s, a channels-last
-# array is turned with aperm(), and a warning's Python category is named by its R class. Numbers
+# array is turned with aperm(), labels are converted as R does it (as.numeric(as.character(y)))
+# and a warning's Python category is named by its R class. Numbers
 # in messages already count from 1 (deepomics.messages.INDEX_BASE, set when the backend loads).
 r_spelling <- function(message) {
+  message <- gsub("np.asarray(y, dtype=int)", "as.numeric(as.character(y))", message, fixed = TRUE)
+  message <- gsub("np.asarray(y).astype(str)", "as.character(y)", message, fixed = TRUE)
   words <- c(True = "TRUE", False = "FALSE", None = "NULL")
   for (python in names(words)) {
     message <- gsub(sprintf("(\\w)=%s\\b", python), paste0("\\1 = ", words[[python]]),

@@ -444,7 +444,8 @@ check_no_na <- function(values, arg) {
 # values), a numeric vector (Python infers binary / multiclass / regression), a numeric matrix
 # (samples x outputs: multilabel 0/1 or several regression targets, named by its colnames), or,
 # with a SummarizedExperiment `x`, the name of a colData column (with a GRanges, of a metadata
-# column). `classes`: a classifier's classes (when trained), which numbers may stand for.
+# column). `classes`: a classifier's classes (when trained), which numbers may stand for (and
+# text, for classes that are numbers).
 as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
   if (is.null(y)) {
     return(NULL)
@@ -472,6 +473,13 @@ as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
   if (is.numeric(y) && is.null(dim(y)) && is.character(classes) &&
       all(as.character(unique(y[!is.na(y)])) %in% classes)) {
     y <- factor(as.character(y), levels = classes)
+  }
+  # text (or TRUE / FALSE) for a trained model whose classes are numbers (labels 0 / 1): "1"
+  # means the class 1, when every label's text is one class's
+  if (is.numeric(classes) && is.null(dim(y)) && (is.factor(y) || is.character(y) || is.logical(y)) &&
+      !anyDuplicated(as.character(classes))) {
+    j <- match(as.character(if (is.logical(y)) as.numeric(y) else y), as.character(classes))
+    if (!anyNA(j[!is.na(y)])) y <- classes[j]
   }
   if (is.matrix(y) || is.data.frame(y)) {
     y <- as.matrix(y)

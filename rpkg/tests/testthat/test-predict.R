@@ -96,6 +96,25 @@ test_that("numbers stand for a model's classes that are their text; errors name 
   expect_true(as.character(conditionCall(error)[[1L]]) %in% c("predict", "predict.DeepomicsModel"))
 })
 
+test_that("text or logical labels stand for a model's classes that are numbers", {
+  skip_if_no_backend()
+  data <- separable_clusters(n = 90, p = 4, levels = c("a", "b"))
+  y01 <- as.numeric(data$y == "b")
+  model <- trainModel(mlpModel(hidden = 4), data$x, y01, epochs = 2)
+  expect_identical(model@task, "binary")
+  expect_true(is.numeric(model@classes))
+  by_number <- evaluateModel(model, data$x, y01)
+  expect_identical(evaluateModel(model, data$x, factor(y01)), by_number)
+  expect_identical(evaluateModel(model, data$x, as.character(y01)), by_number)
+  expect_identical(evaluateModel(model, data$x, y01 == 1), by_number)
+  expect_s4_class(trainModel(model, data$x, factor(y01), epochs = 1), "DeepomicsModel")
+  # text that is no class: refused; Python's conversion hints are spelled in R
+  expect_error(evaluateModel(model, data$x, ifelse(y01 == 1, "2", "0")),
+               "labels 0, 2 are not among the classes \\(0, 1\\)")
+  expect_identical(deepomics:::r_spelling("convert them, e.g. np.asarray(y, dtype=int)"),
+                   "convert them, e.g. as.numeric(as.character(y))")
+})
+
 test_that("an autoencoder's embedding goes into reducedDims (SCE) or colData (SE)", {
   skip_if_no_backend()
   model <- autoencoder_model()
