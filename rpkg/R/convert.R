@@ -180,7 +180,7 @@ matrix_from_py <- function(m, dimnames) {
 # The model inputs from `x`: a list with `x` (the Python object, samples first), `kind`
 # ("sequences", "features" or "onehot"), `n` (samples), `names` (sample names or NULL),
 # `features` (feature names or NULL), `alphabet` (for sequences: the one the class implies, NULL
-# for a character vector) and `source` (list(assay =, dimred =): where an SE's matrix came from).
+# for a character vector; for a one-hot array: the one its channel names say) and `source` (list(assay =, dimred =): where an SE's matrix came from).
 # A GRanges becomes Python's GenomeIntervals over the FASTA file `genome`: its sequences are
 # read a batch at a time while the model trains or predicts.
 # `features`, when given, are the feature names a model was trained on: a matrix or SE holding
@@ -235,7 +235,8 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
     if (length(dim(x)) == 3L) {
       check_no_na(x, arg)
       return(list(x = reticulate::r_to_py(x), kind = "onehot", n = dim(x)[[1L]],
-                  names = dimnames(x)[[1L]], features = NULL, alphabet = NULL, source = list()))
+                  names = dimnames(x)[[1L]], features = NULL,
+                  alphabet = onehot_alphabet(dimnames(x)[[2L]]), source = list()))
     }
     if (length(dim(x)) == 2L) {
       x <- align_features(x, colnames(x), features, arg, function(m, j) m[, j, drop = FALSE],
@@ -250,6 +251,19 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
     "samples x features matrix (base, data.frame or dgCMatrix), a one-hot array from oneHot(), ",
     "or a SummarizedExperiment / SingleCellExperiment; not %s"), arg, class_label(x)),
     call. = FALSE)
+}
+
+# The alphabet a one-hot array's channel names (from oneHot(): A, C, G, U; the 20 amino acids)
+# say: "dna", "rna", "protein", or its letters as a string; NULL without single-letter names.
+onehot_alphabet <- function(channels) {
+  if (is.null(channels) || anyNA(channels) || any(nchar(channels) != 1L)) {
+    return(NULL)
+  }
+  channels <- toupper(channels)
+  for (alphabet in c("dna", "rna", "protein")) {
+    if (identical(channels, alphabet_letters(alphabet))) return(alphabet)
+  }
+  paste(channels, collapse = "")
 }
 
 # A warning when the names of `x` (as_py_inputs()'s `inputs`) say it is transposed: sample

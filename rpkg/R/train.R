@@ -9,7 +9,8 @@
 #' * Sequences: a character vector, `DNAStringSet`, `RNAStringSet` or `AAStringSet` (one-hot
 #'   encoded, or tokenised for an `rnn` with an embedding; sequences of different lengths are
 #'   padded to the model's length or the longest). An `RNAStringSet` or `AAStringSet` sets the
-#'   model's alphabet when the model does not. A one-hot array from [oneHot()] also works.
+#'   model's alphabet when the model does not. A one-hot array from [oneHot()] also works (its
+#'   channel names, e.g. A, C, G, U, set the alphabet the same way).
 #' * Features, samples x features: a numeric matrix, a data.frame of numbers or a sparse
 #'   `dgCMatrix` (kept sparse: Python densifies one batch at a time).
 #' * A `SummarizedExperiment` or `SingleCellExperiment`, features x samples as Bioconductor
@@ -183,21 +184,43 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
 }
 
 # The config with what R knows of the data and Python's fit does not: the alphabet an
-# RNAStringSet or AAStringSet implies, and the length of a one-hot array (Python's fit fills
-# seq_len from raw sequences only).
+# RNAStringSet or AAStringSet implies or a one-hot array's channel names say, and the length
+# of a one-hot array (Python's fit fills seq_len from raw sequences only). A one-hot array
+# whose channels the model's alphabet does not have is refused, saying which alphabet fits.
 fill_config <- function(config, inputs) {
   keys <- arch_keys(config$arch)
   if ("alphabet" %in% keys && is.null(config$alphabet) && !is.null(inputs$alphabet) &&
       !identical(inputs$alphabet, "dna")) {
     config$alphabet <- inputs$alphabet
   }
-  if (identical(inputs$kind, "onehot") && "seq_len" %in% keys && !"seq_len" %in% names(config)) {
+  if (identical(inputs$kind, "onehot")) {
     defaults <- reticulate::py_to_r(py_deepomics(torch = TRUE)$models$defaults(config$arch))
-    if (!is.null(defaults$seq_len)) {
-      config$seq_len <- reticulate::py_to_r(inputs$x$shape)[[3L]]
+    shape <- unlist(reticulate::py_to_r(inputs$x$shape))
+    if ("seq_len" %in% keys && !"seq_len" %in% names(config) && !is.null(defaults$seq_len)) {
+      config$seq_len <- shape[[3L]]
+    }
+    alphabet <- config$alphabet %||% defaults$alphabet
+    if ("alphabet" %in% keys && !is.null(alphabet)) {
+      check_channels(alphabet, shape)
     }
   }
   config
+}
+
+# Stops when a one-hot array's channels (`shape`: N, C, L) are not the letters of the model's
+# `alphabet`.
+check_channels <- function(alphabet, shape) {
+  letters <- alphabet_letters(alphabet)
+  n <- shape[[2L]]
+  if (length(letters) %in% c(n, shape[[3L]])) {  # (channels-last: Python says how to turn it)
+    return(invisible())
+  }
+  fits <- if (n == 20L) "alphabet = \"protein\"" else if (n == 4L) "alphabet = \"dna\" or \"rna\"" else
+    sprintf("alphabet = the string of its %d channels' letters, in order,", n)
+  stop(sprintf(paste0(
+    "x is a one-hot array of %d channels, but the model's alphabet \"%s\" has %d (%s); pass %s ",
+    "to seqModel(), or name the channels by their letters (dimnames(x)[[2]], as oneHot() does)"),
+    n, alphabet, length(letters), paste(letters, collapse = ", "), fits), call. = FALSE)
 }
 
 validation_fraction <- function(split) {

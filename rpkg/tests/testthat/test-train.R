@@ -157,6 +157,30 @@ test_that("one-hot arrays, RNA and protein sets, and Python's own fit arguments"
   expect_error(trainModel(seqModel(), data$x, data$y, ep = 1), "has no argument ep$")  # no guess
 })
 
+test_that("a one-hot array's channel names set the alphabet; other channel counts get a hint", {
+  skip_if_no_backend()
+  data <- planted_motif(n = 40, length = 20)
+  rna <- Biostrings::RNAStringSet(chartr("T", "U", data$x))
+  m <- trainModel(seqModel("deepbind", filters = 2, filter_size = 4), oneHot(rna), data$y, epochs = 1)
+  expect_identical(m@config$alphabet, "rna")
+  expect_identical(predict(m, oneHot(rna)), predict(m, rna))  # sequences read as RNA too
+  withr::local_seed(1)
+  aa <- strsplit("ACDEFGHIKLMNPQRSTVWY", "")[[1]]
+  protein <- oneHot(Biostrings::AAStringSet(random_sequences(40, 20, aa)))
+  m <- trainModel(seqModel("deepbind", filters = 2, filter_size = 4), protein, data$y, epochs = 1)
+  expect_identical(m@config$alphabet, "protein")
+  custom <- oneHot(data$x, alphabet = "ACGTN")
+  m <- trainModel(seqModel("deepbind", filters = 2, filter_size = 4), custom, data$y, epochs = 1)
+  expect_identical(m@config$alphabet, "ACGTN")
+  # without channel names, a count the alphabet does not have is refused with the fix
+  unnamed <- protein
+  dimnames(unnamed) <- NULL
+  expect_error(trainModel(seqModel("deepbind", filters = 2, filter_size = 4), unnamed, data$y, epochs = 1),
+               "x is a one-hot array of 20 channels, but the model's alphabet \"dna\" has 4 \\(A, C, G, T\\); pass alphabet = \"protein\" to seqModel\\(\\)")
+  expect_identical(trainModel(seqModel("deepbind", filters = 2, filter_size = 4, alphabet = "protein"),
+                              unnamed, data$y, epochs = 1)@config$alphabet, "protein")
+})
+
 test_that("a GPU the machine does not have is named before training", {
   skip_if_no_backend()
   data <- separable_clusters(n = 20, p = 4)
