@@ -63,3 +63,17 @@ def test_numbers_in_messages_are_written_as_a_person_writes_them():
         non_negative_number(-1.0, "lr")
     with pytest.raises(ValueError, match="epochs must be a positive whole number, not 0$"):
         count(0.0, "epochs")
+
+
+def test_whole_numbers_from_zero_take_r_doubles_and_refuse_the_rest():
+    from deepomics.args import whole_number
+
+    assert whole_number(0, "seed") == 0 and whole_number(3.0, "seed") == 3
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0, not 1.5"):
+        whole_number(1.5, "seed")
+    with pytest.raises(ValueError, match="patience must be a whole number >= 0, not -1"):
+        whole_number(-1, "patience")
+    with pytest.raises(TypeError, match="seed must be a whole number >= 0, not '1'"):
+        whole_number("1", "seed")
+    with pytest.raises(TypeError, match="not True"):
+        whole_number(True, "seed")

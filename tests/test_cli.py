@@ -39,7 +39,7 @@ def test_train_predict_evaluate(fasta_files, capsys):
     assert cli.main(["predict", str(fasta_files / "model"), str(fasta_files / "pos.fa"),
                      "--out", str(out)]) == 0
     lines = out.read_text().splitlines()
-    assert lines[0] == "name\tprediction" and len(lines) == 301
+    assert lines[0] == "name\t1" and len(lines) == 301   # the probability of class 1
     assert np.mean([float(line.split("\t")[1]) for line in lines[1:]]) > 0.8
     # nothing the user has is overwritten: not the input FASTA, not an old table (unless asked)
     fasta = (fasta_files / "pos.fa").read_bytes()
@@ -110,6 +110,73 @@ def test_failures_exit_non_zero_with_a_message(fasta_files, tmp_path, capsys):
     with pytest.raises(ValueError, match=r"one label per FASTA file \(2 files, 1 labels given\)"):
         cli.labelled_data({"fasta": [str(fasta_files / "pos.fa"), str(fasta_files / "neg.fa")],
                            "labels": [1]}, "data")
+
+
+def test_binary_predictions_are_headed_by_the_class_they_are_the_probability_of(fasta_files,
+                                                                               tmp_path):
+    config = (f"model: {{arch: deepbind, n_filters: 4}}\n"
+              f"train: {{fasta: [{fasta_files / 'pos.fa'}, {fasta_files / 'neg.fa'}], "
+              f"labels: [bound, unbound]}}\nfit: {{epochs: 1}}\noutput: {tmp_path / 'm'}\n")
+    (tmp_path / "c.yaml").write_text(config)
+    assert cli.main(["train", str(tmp_path / "c.yaml")]) == 0
+    out = tmp_path / "p.tsv"
+    assert cli.main(["predict", str(tmp_path / "m"), str(fasta_files / "pos.fa"), "--out", str(out)]) == 0
+    assert out.read_text().splitlines()[0] == "name\tunbound"   # classes sorted: P(unbound)
+
+
+def test_train_refuses_an_unusable_output_before_training(fasta_files, tmp_path, capsys,
+                                                          monkeypatch):
+    import deepomics.train
+
+    calls = []
+    monkeypatch.setattr(deepomics.train, "fit", lambda *a, **k: calls.append(1))
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "important.txt").write_text("mine")
+    (tmp_path / "afile").write_text("mine too")
+    spec = f"train: {{fasta: [{fasta_files / 'pos.fa'}, {fasta_files / 'neg.fa'}], labels: [1, 0]}}\n"
+    (tmp_path / "c.yaml").write_text(f"model: {{arch: deepbind}}\n{spec}output: {results}\n")
+    assert cli.main(["train", str(tmp_path / "c.yaml"), "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "results exists and is not a deepomics model; --overwrite replaces only" in err
+    assert cli.main(["train", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "afile" / "m")]) == 2
+    assert "afile is a file, not a folder" in capsys.readouterr().err
+    assert not calls and (results / "important.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("section, says", [
+    ("fit: epochs", "'fit' must be a mapping of fit arguments"),
+    ("fit: [epochs, 2]", "'fit' must be a mapping of fit arguments"),
+    ("fit: {seed: 1.5}", "seed must be a whole number >= 0, not 1.5"),
+    ("fit: {seed: '1'}", "seed must be a whole number >= 0, not '1'"),
+    ("fit: {num_workers: '2'}", "num_workers must be a whole number >= 0"),
+    ("fit: {optimizer: null}", "optimizer must be the name of one (adam"),
+    ("fit: {valid_fraction: 5e-1}", "valid_fraction must be a number >= 0, not '5e-1' (text that reads"),
+    ("fit: {early_stopping: {monitor: 5}}", "early_stopping monitor must be a metric's name"),
+    ("fit: {early_stopping: {patience: -1}}", "early_stopping patience must be a whole number >= 0"),
+    ("fit: {class_weight: {0: 1, 1: -2}}", "class_weight of 1 must be a number >= 0"),
+])
+def test_wrongly_typed_fit_arguments_are_named_without_a_traceback(fasta_files, tmp_path, capsys,
+                                                                   section, says):
+    spec = f"train: {{fasta: [{fasta_files / 'pos.fa'}, {fasta_files / 'neg.fa'}], labels: [1, 0]}}\n"
+    valid = "" if "valid_fraction" in section else "valid_fraction: 0.2\n"
+    (tmp_path / "c.yaml").write_text(f"model: {{arch: deepbind}}\n{spec}{valid}"
+                                     f"output: {tmp_path / 'm'}\n{section}\n")
+    assert cli.main(["train", str(tmp_path / "c.yaml")]) == 2
+    assert says in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+def test_yaml_booleans_and_a_bare_label_are_said_so(fasta_files):
+    import yaml
+
+    files = [str(fasta_files / "pos.fa"), str(fasta_files / "neg.fa")]
+    with pytest.raises(ValueError, match=r"read as true / false .* quote them \(labels: \['yes'"):
+        cli.labelled_data({"fasta": files, "labels": yaml.safe_load("[yes, no]")}, "train")
+    with pytest.raises(ValueError, match=r"'labels' must be a list, one label per FASTA file \(e.g. labels: \[1\]\)"):
+        cli.labelled_data({"fasta": files[0], "labels": 1}, "train")
+    seqs, y, _ = cli.labelled_data({"fasta": files, "labels": yaml.safe_load("['yes', 'no']")}, "t")
+    assert set(y) == {"yes", "no"}
 
 
 def test_python_dash_m_runs_the_same_command_line():

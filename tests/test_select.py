@@ -143,6 +143,16 @@ def test_one_hot_arrays_and_tensors_are_searched_with_the_kmer_baseline(motif_da
     assert board["mean"].iloc[0] > 0.9
 
 
+def test_the_leaderboard_shows_list_choices_as_lists():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 3)).astype(np.float32), np.arange(40) % 2
+    search = select.grid_search({"arch": ["mlp"], "hidden": [[4], [4, 2]]}, (x, y),
+                                strategy="grid", n_trials=2, cv=2, baselines=False,
+                                fit_args={"epochs": 1}, seed=0)
+    params = search.leaderboard()["params"].map(json.loads)
+    assert sorted(p["hidden"] for p in params) == [[4], [4, 2]]
+
+
 def test_search_errors(motif_data):
     seqs, y = motif_data
     with pytest.raises(ValueError, match="fit_args checkpoint_dir: a search trains a model per "
@@ -150,6 +160,8 @@ def test_search_errors(motif_data):
         select.grid_search({"arch": "deepbind"}, (seqs, y), fit_args={"checkpoint_dir": "ck"})
     with pytest.raises(TypeError, match="fit_args: fit has no argument 'epoch'; did you mean 'epochs'"):
         select.grid_search({"arch": "deepbind"}, (seqs, y), fit_args={"epoch": 1})  # before baselines
+    with pytest.raises(ValueError, match=r"fit_args seed: grid_search takes it itself.*grid_search\(seed=...\)"):
+        select.grid_search({"arch": "deepbind"}, (seqs, y), fit_args={"seed": 3})
     with pytest.raises(ValueError, match="strategy must be one of grid, random, tpe"):
         select.grid_search({"arch": "deepbind"}, (seqs, y), strategy="bayes")
     with pytest.raises(ValueError, match="'grid' needs every searched key to be a list"):

@@ -1767,9 +1767,30 @@ def test_features_missing_or_named_twice_are_errors_that_say_so():
     model = fit({"arch": "mlp"}, (frame, y), epochs=1)
     assert predict(model, frame).shape == (20,)
     named = fit({"arch": "mlp"}, (frame.set_axis(["a", "b", "c"], axis=1), y), epochs=1)
-    with pytest.raises(ValueError, match="the data has features of the same name \\(e.g. 'a'\\), "
-                                         "which cannot be matched to the model's by name"):
+    with pytest.raises(ValueError, match="the data has 1 of the model's features under a name that "
+                                         "occurs more than once \\(e.g. 'a'\\)"):
         predict(named, frame)
+    # a repeated name the model does not read is no obstacle (a model of some genes, predicting
+    # on all of them)
+    subset = fit({"arch": "mlp"}, (frame.iloc[:, :2].set_axis(["b", "c"], axis=1), y), epochs=1)
+    extra = frame.set_axis(["c", "b", "a"], axis=1).assign(z=0.0, a2=1.0).rename(columns={"a2": "z"})
+    np.testing.assert_allclose(predict(subset, extra), predict(subset, extra[["b", "c"]]))
+
+
+def test_table_columns_that_are_not_numbers_are_named_before_training():
+    x, y = features(20)
+    frame = pd.DataFrame(x[:, :3], columns=["a", "b", "c"])
+    with pytest.raises(ValueError, match="the table's columns sample, kind hold text or categories"):
+        fit({"arch": "mlp"}, (frame.assign(sample=[f"s{i}" for i in range(20)],
+                                           kind=pd.Categorical(["u", "v"] * 10)), y), epochs=1)
+    nullable = frame.assign(d=pd.array([1] * 19 + [None], dtype="Int64"))
+    with pytest.raises(ValueError, match="inputs hold NaN or infinite values"):
+        fit({"arch": "mlp"}, (nullable, y), epochs=1)
+    model = fit({"arch": "mlp"}, (frame.assign(flag=np.arange(20) % 2 == 0), y), epochs=1)
+    assert model.config["n_features"] == 4
+    # at prediction only the columns the model reads must be numbers
+    other = frame.assign(flag=np.arange(20) % 2 == 0, note="x")
+    assert predict(model, other).shape == (20,)
 
 
 def test_labels_written_as_numbers_name_the_text_classes_plainly():

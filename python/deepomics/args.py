@@ -19,6 +19,16 @@ def count(value, name: str) -> int:
     return int(value)
 
 
+def whole_number(value, name: str, minimum: int = 0) -> int:
+    """``value`` as a whole number >= ``minimum`` (a seed, a patience, a worker count); a whole
+    float such as R's ``3.0`` is taken. Anything else is an error naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a whole number >= {minimum}, not {value!r}")
+    if not np.isfinite(value) or value != int(value) or value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, not {as_written(value)}")
+    return int(value)
+
+
 def user_path(path, what: str = "the path") -> str:
     """A path as the user meant it: ``~`` expanded (as a shell would), an empty one refused (it
     would name the working directory)."""

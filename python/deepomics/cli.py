@@ -16,7 +16,11 @@ A training config (YAML or JSON) names the model dict, the data and fit's argume
     output: promoter_model
 
 A labels file (TSV or CSV with a header) has columns ``name`` and ``label``, matched to the FASTA
-records by name.
+records by name. Quote labels that YAML reads as true / false (``['yes', 'no']``).
+
+``predict`` writes a TSV: ``name`` and, for a binary model, the probability of the second class
+(classes sorted; the column is headed by that class), for a multiclass model one column per
+class, for regression ``prediction``.
 """
 from __future__ import annotations
 
@@ -68,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         demo_module.run(args.fasta, out_dir=args.out)
         return 0
     except (ValueError, TypeError, KeyError, FileNotFoundError, FileExistsError) as err:
-        print(f"deepomics {args.command}: {err}", file=sys.stderr)
+        # the library's advice in the command line's words
+        print(f"deepomics {args.command}: {str(err).replace('overwrite=True', '--overwrite')}",
+              file=sys.stderr)
         return 2
 
 
@@ -98,6 +104,13 @@ def labelled_data(spec: dict, where: str) -> tuple[list[str], object, list[str]]
         raise ValueError(f"{where} needs 'fasta' (a FASTA file or a list of them) and 'labels'")
     files = spec["fasta"] if isinstance(spec["fasta"], list) else [spec["fasta"]]
     labels = spec.get("labels")
+    if any(isinstance(v, bool) for v in (labels if isinstance(labels, list) else [labels])):
+        raise ValueError(f"{where}: labels {labels} are read as true / false (YAML reads yes, no, "
+                         "on, off, true and false so); quote them (labels: ['yes', 'no']) to keep "
+                         "the words, or use 1 / 0")
+    if labels is not None and not isinstance(labels, (list, str)):
+        raise ValueError(f"{where}: 'labels' must be a list, one label per FASTA file (e.g. "
+                         f"labels: [{labels}]), or a labels file; got {labels!r}")
     names, sequences, per_file = [], [], []
     for i, path in enumerate(files):
         records = read_fasta(path)
@@ -155,6 +168,7 @@ def _repeated(names) -> list[str]:
 
 def _train(args) -> int:
     from . import io, models
+    from .io.models import check_save_path
     from .train import fit
     from .train.engine import check_fit_arguments
 
@@ -168,8 +182,10 @@ def _train(args) -> int:
     output = args.out or config.get("output")
     if not output:
         raise ValueError("say where to save the model: 'output' in the config or --out")
-    if os.path.exists(output) and not args.overwrite:
-        raise FileExistsError(f"{output} exists; pass --overwrite to replace it")
+    check_save_path(output, overwrite=args.overwrite)  # before training, not after
+    if not isinstance(config.get("fit") or {}, dict):
+        raise ValueError(f"{args.config}: 'fit' must be a mapping of fit arguments (e.g. "
+                         f"'fit: {{epochs: 20, lr: 0.001}}'), not {config['fit']!r}")
     check_fit_arguments(config.get("fit") or {}, f"{args.config}: fit")
     x, y, _ = labelled_data(config["train"], "train")
     valid = None
@@ -198,8 +214,10 @@ def _predict(args) -> int:
     model = io.load(args.model)
     records = read_fasta(args.fasta)
     probs = predict(model, records.sequences)
-    columns = ([str(c) for c in model.classes] if probs.ndim == 2 and model.classes
+    classes = getattr(model, "classes", None)
+    columns = ([str(c) for c in classes] if probs.ndim == 2 and classes
                else [f"output_{j}" for j in range(probs.shape[1])] if probs.ndim == 2
+               else [str(classes[1])] if model.task == "binary" and classes  # P(second class)
                else ["prediction"])
     rows = probs.reshape(len(probs), -1)
     lines = ["name\t" + "\t".join(columns) + "\n"]

@@ -133,6 +133,11 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
         raise ValueError(f"metric {metric!r} is not a {task} metric; use one of "
                          f"{', '.join(M.SUMMARY.get(task, []))}")
     check_fit_arguments(fit_args or {}, "fit_args")
+    own = sorted({"seed", "task", "valid_fraction", "groups"} & set(fit_args or {}))
+    if own:
+        raise ValueError(f"fit_args {listing(own)}: grid_search takes "
+                         f"{'it' if len(own) == 1 else 'them'} itself, for the folds and every "
+                         f"trial; pass grid_search({own[0]}=...)")
     shared = sorted({"checkpoint_dir", "resume_from"} & set(fit_args or {}))
     if shared:
         raise ValueError(f"fit_args {listing(shared)}: a search trains a model per trial and fold, "
@@ -210,7 +215,8 @@ def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
         rows.append({"model": t.user_attrs.get("config", {}).get("arch"), "kind": "trial",
                      "trial": t.number, **_mean_sd(scores), "folds": len(scores),
                      "state": t.state.name.lower(), "seconds": t.user_attrs.get("seconds"),
-                     "params": json.dumps(t.params), "config": json.dumps(t.user_attrs.get("config"))})
+                     "params": json.dumps({k: S.decode(v) for k, v in t.params.items()}),
+                     "config": json.dumps(t.user_attrs.get("config"))})
     for b in study.user_attrs.get("baselines", []):
         rows.append({"model": b["config"]["arch"], "kind": "baseline", "trial": None,
                      **_mean_sd(b["fold_scores"]), "folds": len(b["fold_scores"]),

@@ -113,7 +113,7 @@ def suggest(trial, space: dict) -> tuple[dict, dict]:
 
 def _draw(trial, key: str, value):
     if isinstance(value, list):
-        return _decode(trial.suggest_categorical(key, [_encode(c) for c in value]))
+        return decode(trial.suggest_categorical(key, [_encode(c) for c in value]))
     if isinstance(value, dict):
         low, high = value["low"], value["high"]
         if isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool):
@@ -135,7 +135,8 @@ def _encode(choice):
     return _JSON + json.dumps(choice)
 
 
-def _decode(choice):
+def decode(choice):
+    """A choice as drawn by Optuna, back as the user wrote it (lists and dicts from JSON)."""
     if isinstance(choice, str) and choice.startswith(_JSON):
         return json.loads(choice[len(_JSON):])
     return choice

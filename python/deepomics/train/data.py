@@ -178,9 +178,13 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
     to them by name (reordered, extra ones ignored, missing ones an error). A backed AnnData's
     matrix stays on disk (a ``RowReader``).
     """
+    if _is_data_frame(x) and features is not None:  # the columns the model reads, in any order
+        wanted = {str(f) for f in features}
+        x = x.iloc[:, [i for i, c in enumerate(x.columns) if str(c) in wanted]]
     if is_anndata(x) or _is_data_frame(x):
         cols = _feature_columns(feature_names(x, use_rep=use_rep), features)
-        matrix = anndata_matrix(x, layer=layer, use_rep=use_rep) if is_anndata(x) else x.to_numpy()
+        matrix = anndata_matrix(x, layer=layer, use_rep=use_rep) if is_anndata(x) else \
+            _frame_values(x)
         if isinstance(matrix, np.ndarray) or hasattr(matrix, "tocsr") or _is_data_frame(matrix):
             matrix = check_finite(np.asarray(matrix) if not hasattr(matrix, "tocsr") else matrix.tocsr())
             if cols is None:
@@ -410,6 +414,22 @@ def _is_data_frame(x) -> bool:
     return hasattr(x, "columns") and hasattr(x, "to_numpy") and hasattr(x, "iloc")
 
 
+def _frame_values(frame) -> np.ndarray:
+    """A DataFrame's values as one numeric array (pandas' NA as NaN, which the NaN check then
+    names), after refusing columns that are not numbers."""
+    import pandas as pd
+
+    text = [str(c) for c, t in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
+    if text:
+        raise ValueError(f"the table's column{'s' if len(text) > 1 else ''} {listing(text)} "
+                         "hold text or categories, not numbers; drop them (df.drop(columns="
+                         "[...])), or encode them as numbers first (e.g. pd.get_dummies)")
+    dtypes = set(frame.dtypes)
+    if len(dtypes) == 1 and isinstance(next(iter(dtypes)), np.dtype):
+        return frame.to_numpy()
+    return frame.to_numpy(dtype=np.float64, na_value=np.nan)  # mixed, bool or nullable columns
+
+
 def feature_names(x, *, use_rep=None) -> list[str] | None:
     """The names of the input features of an AnnData (``var_names``; for ``use_rep`` the columns
     of a DataFrame in ``obsm``) or a DataFrame (its columns); None for anything else."""
@@ -431,13 +451,17 @@ def _feature_columns(have: list[str] | None, want) -> np.ndarray | None:
     want = [str(w) for w in want]
     if have == want:
         return None
-    if len(set(have)) != len(have):  # (only here: data that needs no matching may repeat names)
-        seen = set()
-        repeated = next(n for n in have if n in seen or seen.add(n))
-        raise ValueError(f"the data has features of the same name (e.g. {repeated!r}), which "
-                         "cannot be matched to the model's by name; make the names unique (e.g. "
-                         "adata.var_names_make_unique()) or drop the repeats")
-    position = {name: i for i, name in enumerate(have)}
+    position, repeated = {}, set()
+    for i, name in enumerate(have):
+        if name in position:
+            repeated.add(name)
+        position.setdefault(name, i)
+    clash = [w for w in want if w in repeated]  # repeats the model does not read do no harm
+    if clash:
+        raise ValueError(f"the data has {len(clash)} of the model's features under a name that "
+                         f"occurs more than once (e.g. {clash[0]!r}), which cannot be matched by "
+                         "name; make the names unique (e.g. adata.var_names_make_unique()) or "
+                         "drop the repeats")
     missing = [w for w in want if w not in position]
     if missing:
         raise ValueError(

@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..args import count, non_negative_number, torch_device, user_path
+from ..args import count, non_negative_number, torch_device, user_path, whole_number
 from ..messages import listing, nth
 from . import data as D
 from . import metrics as M
@@ -275,6 +275,11 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
          class_weight, early_stopping, valid_fraction, groups, checkpoint_dir, resume_from, seed,
          deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks,
          strategy, devices, num_nodes):
+    seed, num_workers = whole_number(seed, "seed"), whole_number(num_workers, "num_workers")
+    if not isinstance(optimizer, str):
+        raise TypeError(f"optimizer must be the name of one ({', '.join(OPTIMIZERS)}), not {optimizer!r}")
+    if valid_fraction is not None:
+        valid_fraction = non_negative_number(valid_fraction, "valid_fraction")
     L.seed_everything(seed, workers=True, verbose=False)
     if checkpoint_dir:  # '~' as everywhere else (Lightning would expand it, the checks not)
         checkpoint_dir = user_path(checkpoint_dir, "checkpoint_dir")
@@ -537,7 +542,7 @@ def _early_stopping(option, has_valid: bool, task: str, autoencoder: bool) -> di
     if option is True:
         option = {}
     elif isinstance(option, (int, float)):
-        option = {"patience": int(option)}
+        option = {"patience": option}
     elif not isinstance(option, dict):
         raise TypeError("early_stopping must be True, a patience (int) or a dict")
     unknown = set(option) - set(EARLY_STOPPING_DEFAULTS)
@@ -545,6 +550,11 @@ def _early_stopping(option, has_valid: bool, task: str, autoencoder: bool) -> di
         raise ValueError(f"unknown early_stopping keys {sorted(unknown)}; "
                          f"valid: {sorted(EARLY_STOPPING_DEFAULTS)}")
     settings = {**EARLY_STOPPING_DEFAULTS, **option}
+    settings["patience"] = whole_number(settings["patience"], "early_stopping patience")
+    settings["min_delta"] = non_negative_number(settings["min_delta"], "early_stopping min_delta")
+    if not isinstance(settings["monitor"], str):
+        raise TypeError(f"early_stopping monitor must be a metric's name (e.g. 'loss', 'auroc'), "
+                        f"not {settings['monitor']!r}")
     if not settings["monitor"].startswith("valid_"):
         settings["monitor"] = "valid_" + settings["monitor"]
     if not has_valid:
@@ -573,7 +583,8 @@ def _class_weight(option, task: str, classes, targets) -> torch.Tensor | None:
         if unknown:
             raise ValueError(f"class_weight names classes the labels do not have: "
                              f"{listing(unknown)} (the classes are {listing(classes)})")
-        weights = np.array([float(option.get(c, 1.0)) for c in classes])
+        weights = np.array([non_negative_number(option.get(c, 1.0), f"class_weight of {c!r}")
+                            for c in classes])
     else:
         raise ValueError("class_weight must be 'balanced' or weights named by class (a dict "
                          "{class: weight}; in R a named vector)")
