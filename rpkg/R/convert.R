@@ -110,6 +110,9 @@ value_label <- function(x) {
   if (is.null(x)) {
     return("NULL")
   }
+  if (is.atomic(x) && length(dim(x)) == 2L) {
+    return(sprintf("a %d x %d %s matrix", nrow(x), ncol(x), typeof(x)))
+  }
   if (is.atomic(x) && length(x) == 1L) {
     return(deparse(x))
   }

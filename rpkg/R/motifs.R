@@ -57,6 +57,10 @@ plantMotif <- function(x, motif, seed = 0) {
   if (is.character(motif)) {
     motif <- jasparMotif(motif)
   }
+  if (is.matrix(motif) && is.numeric(motif) && ncol(motif) == 4L && nrow(motif) != 4L) {
+    stop(sprintf(paste0("motif is a %d x 4 matrix (positions x letters); it must be 4 x W, rows ",
+                        "A, C, G, T: transpose it with t(motif)"), nrow(motif)), call. = FALSE)
+  }
   if (!is.matrix(motif) || !is.numeric(motif) || nrow(motif) != 4L) {
     stop("motif must be a JASPAR ID or a 4 x W matrix of probabilities (rows A, C, G, T), not ",
          value_label(motif), call. = FALSE)

@@ -125,3 +125,16 @@ test_that("a range of a whole-number setting draws whole numbers from R's double
   expect_identical(trials$state, rep("complete", 3))
   expect_match(trials$params, '^\\{"hidden": ([4-9]|1[0-6])\\}$')
 })
+
+test_that("the leaderboard shows list choices as the values drawn, not their encoding", {
+  skip_if_no_backend()
+  withr::local_seed(6)
+  x <- matrix(stats::rnorm(400), 80, 5)
+  y <- factor(ifelse(x[, 1] > 0, "up", "down"))
+  grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = list(8, c(8, 4))),
+                     nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE)
+  board <- leaderboard(grid)
+  expect_setequal(board$params, c('{"hidden": 8}', '{"hidden": [8, 4]}'))
+  expect_no_match(board$params, "json:", fixed = TRUE)
+  expect_output(print(grid), '{"hidden": [8, 4]}', fixed = TRUE)
+})
