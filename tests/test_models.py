@@ -231,8 +231,11 @@ def test_cross_key_checks_name_the_key():
     assert error_of({"arch": "deepbind", "alphabet": "AAC"}).key == "alphabet"
     err = error_of({"arch": "deeploc", "strand": "average"})  # protein has no reverse complement
     assert err.key == "strand" and "nucleotide" in str(err)
-    assert error_of({"arch": "kmer_linear", "alphabet": "protein"}).key == "alphabet"
     assert str(err).startswith("deeploc config:")
+    err = error_of({"arch": "kmer_linear", "alphabet": "protein", "k": 5})
+    assert err.key == "k" and "20**5 = 3,200,000" in str(err) and "use k <= 4" in str(err)
+    err = error_of({"arch": "kmer_linear", "alphabet": "protein", "k": 1, "canonical": True})
+    assert err.key == "canonical" and "nucleotide" in str(err)
 
 
 def test_forward_checks_the_input():
@@ -607,6 +610,27 @@ def test_kmer_linear_rna_and_short_input():
     np.testing.assert_array_equal(model.features(x).numpy(), expected)
     assert model.features(onehot(["A"])).abs().sum() == 0
     assert sum(p.numel() for p in model.parameters()) == 16 + 1  # only the linear layer learns
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_kmer_linear_reads_protein_k_mers(k):
+    """Protein (20 letters): k = 1 is the amino-acid composition, k = 2 the dipeptides, in
+    alphabetical order of the letters; X and padding break k-mers."""
+    from itertools import product
+
+    rng = np.random.default_rng(k)
+    letters = seq.alphabet_letters("protein")
+    seqs = ["".join(rng.choice(list(letters + "X"), size=n)) for n in rng.integers(1, 30, size=20)]
+    model = build({"arch": "kmer_linear", "alphabet": "protein", "k": k})
+    got = model.features(torch.from_numpy(seq.one_hot(seqs, "protein", length=32))).numpy()
+    columns = {"".join(p): i for i, p in enumerate(product(letters, repeat=k))}
+    expected = np.zeros((len(seqs), 20**k), dtype=np.float32)
+    for n, s in enumerate(seqs):
+        for i in range(len(s) - k + 1):
+            if "X" not in s[i:i + k]:
+                expected[n, columns[s[i:i + k]]] += 1
+    expected /= np.maximum(expected.sum(1, keepdims=True), 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
 
 
 # ---- learning: a planted motif (tiny hand-written loop; the engine's tests come with train/) ---

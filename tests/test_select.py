@@ -122,6 +122,23 @@ def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_da
     assert len(io.load(tmp_path / "best").history) == len(again.history) == 1
 
 
+def test_protein_search_gets_the_composition_baseline():
+    """A space that fixes alphabet 'protein' gets the amino-acid composition baseline (k-mer
+    logistic regression on one letter), which finds a planted charge difference."""
+    rng = np.random.default_rng(0)
+    letters = list("ACDEFGHIKLMNPQRSTVWY")
+    y = np.arange(60) % 2
+    x = ["".join(rng.choice(letters, 12)) + ("KKRRKK" if label else "DDEEDD") +
+         "".join(rng.choice(letters, 12)) for label in y]
+    search = select.grid_search({"arch": "deepbind", "alphabet": "protein", "n_filters": [4]},
+                                (x, y), strategy="grid", cv=2, fit_args={"epochs": 40}, seed=0)
+    board = search.leaderboard().set_index("kind")
+    baseline = board.loc["baseline"]
+    assert baseline["model"] == "kmer_linear"
+    assert json.loads(baseline["config"]) == {"arch": "kmer_linear", "k": 1, "alphabet": "protein"}
+    assert baseline["mean"] > 0.9  # the composition separates the planted charges
+
+
 @pytest.mark.parametrize("form", ["onehot", "tensor"])
 def test_one_hot_arrays_and_tensors_are_searched_with_the_kmer_baseline(motif_data, form):
     """Sequences held as one-hot (NumPy or torch) get the k-mer baseline, as text does (an MLP

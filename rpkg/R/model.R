@@ -100,7 +100,8 @@ check_config <- function(config, spelled = character()) {
 #' `"deepbind"` (one convolution and global pooling), `"promoter_cnn"`, `"basset"`,
 #' `"deepsea"` (stacked convolutions), `"rnn"` (an RNN, LSTM or GRU), `"danq"` (convolution and
 #' a bidirectional LSTM), `"deeploc"` (convolutions, BiLSTM and attention, for proteins) and
-#' `"kmer_linear"` (logistic regression on k-mer counts, the classic baseline).
+#' `"kmer_linear"` (logistic regression on k-mer counts, the classic baseline; for protein,
+#' `k = 1` is the amino-acid composition).
 #'
 #' Settings left out take the architecture's defaults, listed with their meaning by
 #' [modelParameters()]. The sizes that follow from the data, the number of outputs and for the

@@ -8,7 +8,10 @@
 #' several R or Python processes (or machines sharing the file system or a database).
 #'
 #' @param x,y The data and labels, as for [trainModel()] (sequences, matrices,
-#'   SummarizedExperiment with `y` a colData column, GRanges with `genome`, ...).
+#'   SummarizedExperiment with `y` a colData column, GRanges with `genome`, ...). An
+#'   RNAStringSet, AAStringSet or a one-hot array's channel names set the alphabet of every trial
+#'   and of the baseline (for protein: the amino-acid composition) unless `hyper_params` gives
+#'   `alphabet`.
 #' @param hyper_params A named list, as `h2o.grid()` takes it: each element a vector (or list)
 #'   of the values to try, e.g. `list(arch = c("deepbind", "danq"), filters = c(16, 32),
 #'   lr = c(1e-3, 1e-2))`; one value is fixed; `list(low = , high = , log = TRUE)` is a range
@@ -66,8 +69,8 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
     model <- as_model(model)
     fixed <- model@config
   }
-  space <- space_to_py(hyper_params, fixed)
   inputs <- as_py_inputs(x, assay = assay, dimred = dimred, genome = genome)
+  space <- space_to_py(hyper_params, fixed, alphabet = inputs$alphabet)
   check_orientation(x, inputs)
   check_assay_named(inputs)  # before the search: bestModel() trains on it
   labels <- as_py_labels(y, x, inputs$n)
@@ -254,8 +257,10 @@ search_criteria_to_py <- function(criteria, hyper_params) {
 
 # hyper_params (R names resolved to Python keys) as Python's search space: a vector of several
 # values or an unnamed list is a list of choices; a list with low / high a range; one value is
-# fixed. `fixed` (a model's config) fills what hyper_params leaves out.
-space_to_py <- function(hyper_params, fixed = list()) {
+# fixed. `fixed` (a model's config) fills what hyper_params leaves out, then the `alphabet` the
+# data implies (an RNAStringSet, AAStringSet or a one-hot array's channel names), as trainModel()
+# fills it.
+space_to_py <- function(hyper_params, fixed = list(), alphabet = NULL) {
   archs <- unique(c(as.character(unlist(hyper_params$arch %||% fixed$arch))))
   if (!length(archs)) {
     stop("hyper_params needs arch (or give model =)", call. = FALSE)
@@ -279,6 +284,10 @@ space_to_py <- function(hyper_params, fixed = list()) {
   }
   for (key in setdiff(names(fixed), names(space))) {
     space[[key]] <- fixed[[key]]
+  }
+  if ("alphabet" %in% keys && is.null(space$alphabet) && !is.null(alphabet) &&
+      !identical(alphabet, "dna")) {
+    space$alphabet <- alphabet
   }
   reticulate::r_to_py(space)
 }

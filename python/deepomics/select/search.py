@@ -15,7 +15,8 @@ training settings, cross-validated, with a leaderboard that includes the classic
   running the same call again resumes it (trials of a killed process are failed by their
   missing heartbeat and tried again), and several processes or machines that share the file
   system or database work on one study at once, together stopping at ``n_trials``.
-- Baselines (``baselines=True``): k-mer logistic / linear regression for sequences, a linear
+- Baselines (``baselines=True``): k-mer logistic / linear regression for sequences (protein:
+  the amino-acid composition, in the space's fixed ``alphabet``), a linear
   model (an MLP without hidden layers) for feature matrices, cross-validated on the same folds;
   they appear in the leaderboard beside the trials.
 """
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..args import count, user_path
+from .. import seq
 from ..messages import listing
 from ..train import data as D
 from ..train.engine import check_fit_arguments
@@ -181,8 +183,9 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
         return float(np.mean(scores))
 
     if baselines and "baselines" not in study.user_attrs:
+        alphabet = space.get("alphabet")  # a fixed one (protein, RNA): the baseline's too
         study.set_user_attr("baselines", _baselines(x, y_values, splits, task, metric, seed,
-                                                    fit_args))
+                                                    fit_args, alphabet if isinstance(alphabet, str) else None))
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     remaining = n_trials - sum(t.state in done for t in study.trials)
     if remaining > 0:
@@ -314,17 +317,21 @@ def _mean_sd(scores) -> dict:
             "sd": float(scores.std(ddof=1)) if scores.size > 1 else np.nan}
 
 
-def _baselines(x, y, splits, task, metric, seed, fit_args) -> list[dict]:
+def _baselines(x, y, splits, task, metric, seed, fit_args, alphabet=None) -> list[dict]:
     """The classic baselines on the same folds: k-mer logistic / linear regression for
-    sequences (as text, a FASTA file, one-hot arrays or genomic intervals), a linear model on
-    the features otherwise."""
+    sequences (as text, a FASTA file, one-hot arrays or genomic intervals; in the space's
+    ``alphabet`` when it fixes one), a linear model on the features otherwise."""
     if (D._is_sequences(x) or isinstance(x, (str, os.PathLike)) or D._is_genome_intervals(x)
             or getattr(x, "ndim", None) == 3):
-        configs = [{"arch": "kmer_linear", "k": 4}]
+        # 4-mers of nucleotides; one letter of other alphabets (protein: the composition)
+        k = 4 if len(seq.alphabet_letters(alphabet or "dna")) == 4 else 1
+        configs = [{"arch": "kmer_linear", "k": k, **({"alphabet": alphabet} if alphabet else {})}]
     else:
         configs = [{"arch": "mlp", "hidden": []}]
-    args = {"epochs": fit_args.get("epochs", 20), "verbose": False, "task": task,
-            "lr": 0.01, "early_stopping": {"patience": 5}}
+    # the trials' epochs and early stopping (none when they have none), at a linear model's rate
+    args = {"epochs": fit_args.get("epochs", 20), "verbose": False, "task": task, "lr": 0.01,
+            **({"early_stopping": fit_args["early_stopping"]} if "early_stopping" in fit_args
+               else {})}
     out = []
     for config in configs:
         start = time.perf_counter()

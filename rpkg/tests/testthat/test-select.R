@@ -138,3 +138,28 @@ test_that("the leaderboard shows list choices as the values drawn, not their enc
   expect_no_match(board$params, "json:", fixed = TRUE)
   expect_output(print(grid), '{"hidden": [8, 4]}', fixed = TRUE)
 })
+
+test_that("a search on proteins or RNA takes the alphabet from the data, baseline included", {
+  skip_if_no_backend()
+  withr::local_seed(7)
+  letters20 <- strsplit("ACDEFGHIKLMNPQRSTVWY", "")[[1]]
+  random <- function(n) paste(sample(letters20, n, TRUE), collapse = "")
+  y <- rep(c("acidic", "basic"), 30)
+  x <- Biostrings::AAStringSet(vapply(y, function(label) paste0(
+    random(12), if (label == "basic") "KKRRKK" else "DDEEDD", random(12)), ""))
+  grid <- gridSearch(x, y, hyper_params = list(arch = "deepbind", filters = 4), nfolds = 2,
+                     epochs = 40, stopping_rounds = 0)
+  board <- leaderboard(grid)
+  expect_identical(board$config[board$kind == "baseline"],
+                   '{"arch": "kmer_linear", "k": 1, "alphabet": "protein"}')
+  expect_gt(board$mean[board$kind == "baseline"], 0.8)  # the composition finds the charges
+  expect_identical(bestModel(grid)@config$alphabet, "protein")
+  # an RNA one-hot array: its channel names (A C G U) set the alphabet of trials and baseline
+  rna <- oneHot(Biostrings::RNAStringSet(rep(c("ACGUACGUAA", "UUUUGGGGCC", "ACGUUUGGAA",
+                                               "GGGGCCCCAU"), 10)))
+  grid <- gridSearch(rna, rep(0:1, 20), hyper_params = list(arch = "deepbind", filters = 2,
+                                                             filter_size = 3),
+                     nfolds = NULL, validation_split = 0.5, epochs = 1, stopping_rounds = 0)
+  board <- leaderboard(grid)
+  expect_match(board$config, '"alphabet": "rna"', fixed = TRUE)
+})
