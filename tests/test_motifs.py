@@ -44,8 +44,22 @@ def test_plant_checks_its_inputs():
         motifs.plant(["ACGT"], ["A", "C"])
     with pytest.raises(ValueError, match="longer than sequence 0"):
         motifs.plant(["ACG"], ["ACGTA"])
-    with pytest.raises(ValueError, match="columns summing to 1"):
-        motifs.sample_sites(np.ones((4, 3)), 2)
+    with pytest.raises(ValueError, match=r"column\(s\) 2 \(1-based\); give probabilities or counts"):
+        motifs.sample_sites([[0.7, -1.2], [0.1, 0.5], [0.1, 0.5], [0.1, 1.2]], 2)  # log-odds
+    with pytest.raises(ValueError, match=r"column\(s\) 1, 3 "):
+        motifs.sample_sites([[np.nan, 1, 0], [0, 1, 0], [0, 1, 0], [0, 1, 0]], 2)
+    with pytest.raises(ValueError, match=r"got shape \(3, 4\) \(transpose it\)"):
+        motifs.sample_sites(np.ones((3, 4)), 2)
+
+
+def test_counts_and_percentages_are_sampled_as_probabilities():
+    """A JASPAR count matrix (or percentages) draws the same sites as its probabilities."""
+    name, pwm = motifs.jaspar_pwm("MA0139.1")
+    np.testing.assert_allclose(pwm.sum(axis=0), 1)
+    counts = np.round(pwm * 200)  # columns of slightly different totals, as JASPAR's can be
+    expected = motifs.sample_sites(counts / counts.sum(axis=0), 50, seed=4)
+    assert motifs.sample_sites(counts, 50, seed=4) == expected
+    assert motifs.sample_sites(pwm * 100, 50, seed=4) == motifs.sample_sites(pwm, 50, seed=4)
 
 
 def test_every_submodule_is_an_attribute_of_the_package_without_importing_it_first():

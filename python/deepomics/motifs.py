@@ -1,7 +1,8 @@
 """Motifs: JASPAR matrices (offline, through pyjaspar) and planting sampled instances in sequences.
 
 A PWM here is a float array ``(4, W)`` of base probabilities in A, C, G, T order (columns sum
-to 1), the layout of one-hot input.
+to 1), the layout of one-hot input; counts (a JASPAR PFM) or percentages are turned into
+probabilities column by column (``as_probabilities``).
 """
 from __future__ import annotations
 
@@ -23,14 +24,31 @@ def jaspar_pwm(matrix_id: str) -> tuple[str, np.ndarray]:
     if motif is None:
         raise ValueError(f"JASPAR has no matrix {matrix_id!r} (IDs look like 'MA0139.1')")
     counts = np.array([motif.counts[base] for base in "ACGT"], dtype=np.float64)
-    return motif.name, counts / counts.sum(axis=0, keepdims=True)
+    return motif.name, as_probabilities(counts, matrix_id)
+
+
+def as_probabilities(pwm, what: str = "the motif") -> np.ndarray:
+    """A motif ``(4, W)`` in A, C, G, T order as column probabilities: probabilities stay,
+    counts (a JASPAR PFM) or percentages are divided by their column sums. ``what`` names the
+    motif in errors (negative values, e.g. a log-odds matrix; NaN; an all-zero column)."""
+    arr = np.asarray(pwm, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] != 4 or arr.shape[1] < 1:
+        raise ValueError(f"{what} must be a (4, W) matrix, rows A, C, G, T, columns positions; "
+                         f"got shape {arr.shape}" + (" (transpose it)" if arr.ndim == 2 and
+                                                     arr.shape[1] == 4 else ""))
+    bad = np.flatnonzero(~np.isfinite(arr).all(axis=0) | (arr < 0).any(axis=0)
+                         | (arr.sum(axis=0) <= 0))
+    if bad.size:
+        raise ValueError(f"{what} has negative, missing or infinite values or sums to 0 in "
+                         f"column(s) {', '.join(str(j + 1) for j in bad[:5])} (1-based); give "
+                         "probabilities or counts (a log-odds matrix cannot be sampled or matched)")
+    return arr / arr.sum(axis=0, keepdims=True)
 
 
 def sample_sites(pwm: np.ndarray, n: int, *, seed: int = 0) -> list[str]:
-    """``n`` motif instances drawn base by base from the PWM's column probabilities."""
-    pwm = np.asarray(pwm, dtype=np.float64)
-    if pwm.ndim != 2 or pwm.shape[0] != 4 or not np.allclose(pwm.sum(axis=0), 1, atol=1e-6):
-        raise ValueError("pwm must be (4, W) probabilities in A, C, G, T order, columns summing to 1")
+    """``n`` motif instances drawn base by base from the PWM's column probabilities (counts are
+    turned into probabilities)."""
+    pwm = as_probabilities(pwm)
     rng = np.random.default_rng(seed)
     cumulative = np.cumsum(pwm, axis=0)  # (4, W)
     draws = rng.random((n, pwm.shape[1]))

@@ -34,7 +34,8 @@ jasparMotif <- function(id) {
 #' @param x DNA sequences: a character vector or a [Biostrings::DNAStringSet], each at least
 #'   as long as the motif.
 #' @param motif A JASPAR ID (see [jasparMotif()]) or a 4 x W matrix of probabilities, rows A,
-#'   C, G, T, each column summing to 1.
+#'   C, G, T, each column summing to 1; counts (a JASPAR PFM) or percentages are divided by
+#'   their column sums.
 #' @param seed The seed of the sites and their positions.
 #' @return `x` (of its class, with its names) with a site planted in each sequence; the
 #'   1-based start of each site is `attr(, "start")`.
@@ -62,7 +63,7 @@ plantMotif <- function(x, motif, seed = 0) {
                         "A, C, G, T: transpose it with t(motif)"), nrow(motif)), call. = FALSE)
   }
   if (!is.matrix(motif) || !is.numeric(motif) || nrow(motif) != 4L) {
-    stop("motif must be a JASPAR ID or a 4 x W matrix of probabilities (rows A, C, G, T), not ",
+    stop("motif must be a JASPAR ID or a 4 x W matrix of probabilities or counts (rows A, C, G, T), not ",
          value_label(motif), call. = FALSE)
   }
   if (!is.null(rownames(motif)) && !identical(toupper(rownames(motif)), c("A", "C", "G", "T"))) {

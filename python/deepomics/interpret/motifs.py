@@ -24,6 +24,7 @@ from torch import nn
 
 from ..args import non_negative_number
 from ..messages import as_written
+from ..motifs import as_probabilities
 from . import _utils as U
 
 __all__ = ["FilterMotifs", "filter_motifs", "match_motifs", "information_content"]
@@ -275,7 +276,7 @@ def match_motifs(motifs, *, collection: str = "CORE", tax_group: str | None = "v
     else:
         ids = list(targets)
         target_names = [targets[k][0] for k in ids]
-        pwms = [_probabilities(targets[k][1], f"targets[{k!r}]") for k in ids]
+        pwms = [as_probabilities(targets[k][1], f"targets[{k!r}]") for k in ids]
     columns = ["filter", "jaspar_id", "name", "p_value", "e_value", "q_value", "offset",
                "overlap", "orientation", "n_sites"]
     if not queries:
@@ -308,12 +309,12 @@ def _queries(motifs, min_sites, trim):
         keep = np.flatnonzero(motifs.n_sites >= min_sites)
         items = [(int(f), motifs.pwms[f], int(motifs.n_sites[f])) for f in keep]
     elif isinstance(motifs, dict):
-        items = [(k, _probabilities(v, f"motifs[{k!r}]"), None) for k, v in motifs.items()]
+        items = [(k, as_probabilities(v, f"motifs[{k!r}]"), None) for k, v in motifs.items()]
     else:
         arr = np.asarray(motifs, dtype=np.float64)
         if arr.ndim == 2:
             arr = arr[None]
-        items = [(f, _probabilities(arr[f], f"motifs[{f}]"), None) for f in range(len(arr))]
+        items = [(f, as_probabilities(arr[f], f"motifs[{f}]"), None) for f in range(len(arr))]
     queries, names, sites, shifts = [], [], [], []
     for name, pwm, n in items:
         shift = 0
@@ -329,18 +330,6 @@ def _queries(motifs, min_sites, trim):
         sites.append(n)
         shifts.append(shift)
     return queries, names, sites, shifts
-
-
-def _probabilities(pwm, what: str) -> np.ndarray:
-    arr = np.asarray(pwm, dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[0] != 4 or arr.shape[1] < 1:
-        raise ValueError(f"{what} must be a (4, W) matrix in A, C, G, T order; got shape "
-                         f"{arr.shape}")
-    if (arr < 0).any() or not np.isfinite(arr).all():
-        raise ValueError(f"{what} holds negative or non-finite values; give probabilities or "
-                         "counts")
-    totals = arr.sum(axis=0, keepdims=True)
-    return arr / np.where(totals > 0, totals, 1)
 
 
 @functools.lru_cache(maxsize=8)
@@ -363,7 +352,7 @@ def _jaspar(collection: str, tax_group: str | None):
         counts = np.array([motif.counts[b] for b in "ACGT"], dtype=np.float64)
         ids.append(motif.matrix_id)
         names.append(motif.name)
-        pwms.append(counts / counts.sum(axis=0, keepdims=True))
+        pwms.append(as_probabilities(counts, motif.matrix_id))
     return ids, names, pwms
 
 

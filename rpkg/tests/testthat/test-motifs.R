@@ -57,11 +57,14 @@ test_that("plantMotif writes one sampled site per sequence at its recorded start
   expect_identical(nchar(unclass(one)[[1L]]), 30L)
   # what cannot be planted is said so
   expect_error(plantMotif(c(a = "ACGTACGT"), ctcf), "site 1 \\(19 bp\\) is longer than sequence 1 \\(8 bp\\)")
-  expect_error(plantMotif(background, ctcf[, 1:3] * 2), "columns summing to 1")
+  # counts or percentages are probabilities; a log-odds matrix is refused, naming the columns
+  expect_identical(plantMotif(background, ctcf * 100, seed = 2), planted)
+  expect_error(plantMotif(background, log(ctcf[, 1:3] + 0.01)),
+               "the motif has negative, missing or infinite values or sums to 0 in column\\(s\\) 1, 2, 3")
   expect_error(plantMotif(background, t(ctcf)),
                "motif is a 19 x 4 matrix \\(positions x letters\\); it must be 4 x W, rows A, C, G, T: transpose it with t\\(motif\\)")
   expect_error(plantMotif(background, ctcf[1:3, ]),
-               "a 4 x W matrix of probabilities \\(rows A, C, G, T\\), not a 3 x 19 double matrix")
+               "a 4 x W matrix of probabilities or counts \\(rows A, C, G, T\\), not a 3 x 19 double matrix")
   expect_error(plantMotif(background, ctcf[c(2, 1, 3, 4), ]), "rows must be A, C, G, T in that order")
   expect_error(plantMotif(Biostrings::AAStringSet("MKVLAWHC"), ctcf), "plants DNA motifs")
   expect_error(plantMotif(character(0), ctcf), "x holds no sequences")
