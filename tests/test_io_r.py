@@ -153,3 +153,60 @@ def test_errors_say_what_is_wrong(sce_file, tmp_path):
         io.write_r(io.read_r(sce_file), tmp_path / "cells.h5ad")  # it wrote RDS under that name
     assert not (tmp_path / "cells.h5ad").exists()
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".deepomics-")]
+
+
+def test_missing_values_stay_missing_both_ways(tmp_path):
+    """R's NA (text, integer, logical, double, factor) reads as pandas' missing values, not as
+    sentinels (-2147483648, "NA_character_") a model would train on; missing values written
+    back are R's NA, not the text "None" / "nan"."""
+    from deepomics import tl
+
+    path = str(tmp_path / "na.rds")
+    rio._r()
+    ro.r(f"""
+    m <- matrix(as.double(1:24), 4, 6, dimnames = list(paste0("g", 1:4), paste0("c", 1:6)))
+    sce <- SingleCellExperiment::SingleCellExperiment(list(logcounts = m),
+      colData = S4Vectors::DataFrame(cell_type = c(NA, "T", "B", "T", NA, "B"),
+                                     n = c(1L, NA, 3L, 4L, 5L, 6L),
+                                     ok = c(TRUE, NA, FALSE, TRUE, TRUE, FALSE),
+                                     depth = c(1.5, NA, 2, 3, 4, 5),
+                                     batch = factor(c("a", NA, "b", "a", "b", "a"))))
+    saveRDS(sce, "{path}")
+    """)
+    adata = rio.read_r(path)
+    obs = adata.obs
+    assert obs["cell_type"].isna().tolist() == [True, False, False, False, True, False]
+    assert obs["cell_type"].dropna().tolist() == ["T", "B", "T", "B"]
+    assert obs["n"].dtype == "Int32" and obs["n"].isna().tolist() == [False, True] + [False] * 4
+    assert obs["n"].dropna().tolist() == [1, 3, 4, 5, 6]
+    assert obs["ok"].dtype == "boolean" and obs["ok"].isna().sum() == 1
+    assert obs["depth"].isna().sum() == 1 and obs["batch"].isna().sum() == 1
+    # the unlabelled cells are not a class
+    fit = tl.classify(adata, "cell_type", model={"arch": "mlp", "hidden": [4]}, epochs=1,
+                      valid_fraction=0)
+    assert sorted(map(str, fit.classes)) == ["B", "T"]
+    # and back to R: NA again, in every column
+    obs["note"] = ["x", None, np.nan, "y", "z", "w"]
+    out = rio.write_r(adata, tmp_path / "back.rds")
+    nas = ro.r(f"""(function() {{
+      b <- SummarizedExperiment::colData(readRDS("{out}"))
+      vapply(c("cell_type", "n", "ok", "depth", "batch", "note"), function(k) sum(is.na(b[[k]])), 1L)
+    }})()""")
+    assert list(nas) == [2, 1, 1, 1, 1, 2]
+    assert list(ro.r(f'as.character(readRDS("{out}")$cell_type)[2:4]')) == ["T", "B", "T"]
+
+
+def test_uns_lists_are_written_and_what_cannot_be_is_said(tmp_path):
+    import anndata as ad
+
+    adata = ad.AnnData(np.ones((2, 3)), obs=pd.DataFrame(index=["a", "b"]),
+                       var=pd.DataFrame(index=["g1", "g2", "g3"]))
+    adata.uns["genes"] = ["g1", "g3"]
+    adata.uns["cutoffs"] = [0.5, 1]
+    adata.uns["model"] = object()
+    with pytest.warns(UserWarning, match="uns entry 'model' \\(object\\) is not a plain value"):
+        out = rio.write_r(adata, tmp_path / "uns.rds")
+    again = rio.read_r(out)
+    assert list(again.uns["genes"]) == ["g1", "g3"]
+    np.testing.assert_array_equal(again.uns["cutoffs"], [0.5, 1.0])
+    assert "model" not in again.uns

@@ -178,8 +178,16 @@ def write_r(adata, path: str | os.PathLike, *, X_name: str | None = None,
     r_assays = ro.ListVector({name: _to_r_assay(ro, m) for name, m in assays.items()})
     reduced = ro.ListVector({_reduced_name(k): _to_r_matrix(ro, np.asarray(v))
                              for k, v in adata.obsm.items()})
-    metadata = ro.ListVector({k: _to_r_plain(ro, v) for k, v in adata.uns.items()
-                              if k != "deepomics_r" and _to_r_plain(ro, v) is not None})
+    metadata = {}
+    for key, value in adata.uns.items():
+        plain = _to_r_plain(ro, value) if key != "deepomics_r" else None
+        if plain is not None:
+            metadata[str(key)] = plain
+        elif key != "deepomics_r":
+            warnings.warn(f"uns entry {key!r} ({type(value).__name__}) is not a plain value "
+                          "(numbers, text, lists or dicts of them) and was left out of the R "
+                          "object's metadata", DeepomicsWarning, stacklevel=2)
+    metadata = ro.ListVector(metadata)
     sce = ro.globalenv[".deepomics_sce"](
         r_assays, ro.StrVector(list(map(str, adata.var_names))),
         ro.StrVector(list(map(str, adata.obs_names))), _to_r_frame(ro, adata.obs),
@@ -280,7 +288,35 @@ def _frame(ro, df, index, n: int) -> pd.DataFrame:
         frame = pd.DataFrame(index=range(n))
     frame.index = pd.Index(index if index is not None else [str(i) for i in range(n)])
     frame.columns = [str(c) for c in frame.columns]
+    for column in frame.columns:
+        frame[column] = _r_missing_to_pandas(frame[column])
     return frame
+
+
+# R's NA_integer_: rpy2's pandas converter leaves it in int32 columns as this number
+_R_NA_INTEGER = -(2**31)
+
+
+def _r_missing_to_pandas(values: pd.Series) -> pd.Series:
+    """A column from rpy2 with R's NA as pandas' missing values: rpy2 keeps NA_integer_ as
+    -2**31 (becomes nullable Int32) and NA_character_ / logical NA as rpy2 objects in object
+    columns (text: None; TRUE / FALSE / NA: nullable boolean). Doubles (NaN) and factors
+    (NaN) arrive right already."""
+    import rpy2.rinterface as ri
+
+    if values.dtype == np.int32 and (values == _R_NA_INTEGER).any():
+        return values.astype("Int32").mask(values == _R_NA_INTEGER)
+    if values.dtype != object:
+        return values
+    sentinels = tuple({type(ri.NA_Character), type(ri.NA_Logical), type(ri.NA_Integer),
+                       type(ri.NA_Real)})
+    missing = values.map(lambda v: isinstance(v, sentinels))
+    if not missing.any():
+        return values
+    present = values[~missing]
+    if len(present) and present.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+        return values.where(~missing, None).astype("boolean")
+    return values.where(~missing, None)
 
 
 def _plain_metadata(ro, metadata) -> dict:
@@ -344,8 +380,8 @@ def _to_r_frame(ro, df: pd.DataFrame):
 
     df = df.copy()
     for column in df.columns:
-        if df[column].dtype == object:
-            df[column] = df[column].astype(str)
+        if df[column].dtype == object:  # text; None / NaN stay missing (NA_character_ in R)
+            df[column] = df[column].astype("string")
     df.index = df.index.astype(str)
     with localconverter(default_converter + pandas2ri.converter) as cv:
         return cv.py2rpy(df)
@@ -369,6 +405,10 @@ def _to_r_plain(ro, value):
             return ro.BoolVector(value.tolist())
         if value.dtype.kind in "UO":
             return ro.StrVector([str(v) for v in value])
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, (bool, int, float, str, np.generic)) for v in value):
+        arr = np.asarray(value)  # one type: a vector; mixed (e.g. numbers and text): text
+        return _to_r_plain(ro, arr) if arr.ndim == 1 else None
     if isinstance(value, dict) and value:
         items = {str(k): _to_r_plain(ro, v) for k, v in value.items()}
         if all(v is not None for v in items.values()):
