@@ -534,7 +534,9 @@ def test_genome_intervals_are_read_as_their_sequences(planted, tmp_path):
 
 
 def test_sequences_of_another_length_are_a_clear_error(planted):
-    model = planted["model"]
+    """A fixed-length model reads its length only; sequences of another are refused by name."""
+    model = models.build({"arch": "promoter_cnn", "seq_len": LENGTH, "n_filters": 4,
+                          "filter_size": 5, "hidden": 4})
     good = planted["sequences"][:2]
     short = good + ["ACGT" * 20]
     for call in (lambda x: I.ism(model, x), lambda x: I.attribute(model, x),
@@ -542,9 +544,10 @@ def test_sequences_of_another_length_are_a_clear_error(planted):
         with pytest.raises(ValueError, match=r"sequence 2 has 80 letters but the model was "
                                              r"trained on 100"):
             call(short)
-    with pytest.raises(ValueError, match="length 80 but the deepbind model was trained on "
+    with pytest.raises(ValueError, match="length 80 but the promoter_cnn model was trained on "
                                          "sequences of length 100"):
         I.ism(model, seq.one_hot(["ACGT" * 20]))
+    model = planted["model"]
     turned = seq.one_hot(good).transpose(0, 2, 1)
     with pytest.raises(ValueError, match=r"channels-last \(N, L, C\): pass x\.swapaxes\(1, 2\)"):
         I.ism(model, turned)
@@ -554,6 +557,29 @@ def test_sequences_of_another_length_are_a_clear_error(planted):
         for call in (I.ism, I.attribute, I.filter_motifs):
             with pytest.raises(ValueError, match="the input holds no sequences"):
                 call(model, empty)
+
+
+def test_an_any_length_model_is_interpreted_on_sequences_as_predict_reads_them(planted):
+    """deepbind (no fixed seq_len, trained on 100-mers): shorter sequences are read padded to
+    100, as predict reads them; mutation effects are predict's differences and 0 on padding;
+    longer sequences of one length are read at that length, mixed longer ones refused."""
+    model = planted["model"]
+    mixed = [planted["sequences"][0][:70], planted["sequences"][1], planted["sequences"][2][:40]]
+    effects = I.ism(model, mixed)
+    assert effects.shape == (3, 4, LENGTH)
+    assert not effects[0, :, 70:].any() and not effects[2, :, 40:].any()
+    logit = lambda s: np.log(train.predict(model, s) / (1 - train.predict(model, s)))  # noqa: E731
+    edited = mixed[2][:10] + ("A" if mixed[2][10] != "A" else "C") + mixed[2][11:]
+    np.testing.assert_allclose(effects[2, "ACGT".index(edited[10]), 10],
+                               (logit([edited]) - logit([mixed[2]]))[0], atol=1e-4)
+    assert I.attribute(model, mixed).shape == (3, 4, LENGTH)
+    assert len(I.filter_motifs(model, mixed).pwms) == 8
+    longer = [s + s[:20] for s in planted["sequences"][:2]]
+    assert I.ism(model, longer).shape == (2, 4, 120)
+    with pytest.raises(ValueError, match=r"trained on sequences of up to 100 letters .* these are "
+                                         r"40 to 120 letters long; interpret the sequences longer "
+                                         r"than 100 one length at a time"):
+        I.ism(model, mixed + longer)
 
 
 def test_unknown_method_and_bad_targets_are_clear_errors(planted):

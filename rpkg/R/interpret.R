@@ -18,9 +18,10 @@ ATTRIBUTION_METHODS <- c("saliency", "input_x_gradient", "integrated_gradients",
 #' there is not run and scores 0. Plot one sequence with [plotMutationMap()].
 #'
 #' @param model A trained sequence [DeepomicsModel-class].
-#' @param x Sequences of the model's training length: a character vector, a `DNAStringSet` /
-#'   `RNAStringSet` / `AAStringSet`, a one-hot array from [oneHot()], or a `GRanges` with
-#'   `genome`.
+#' @param x Sequences of the model's training length (a model without a fixed length, such as
+#'   `deepbind`, reads them as [predict.DeepomicsModel()] does: shorter ones padded, with no effects past
+#'   their end): a character vector, a `DNAStringSet` / `RNAStringSet` / `AAStringSet`, a
+#'   one-hot array from [oneHot()], or a `GRanges` with `genome`.
 #' @param target The output to read: `NULL` for a model with one output (a binary model: the
 #'   log-odds of its second class, as `predict()`'s second column), a class name (for a binary
 #'   model either class; the first one's log-odds are minus the second's), or an output number

@@ -45,10 +45,12 @@ def letters_of(model) -> str:
 
 def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) -> np.ndarray:
     """``X`` as a float32 one-hot array ``(N, C, L)`` for ``model``, checked: the model takes
-    one-hot input, ``C`` is its alphabet's size and ``L`` its length. A float32 array is
-    returned as it is (a view, never written into); sequences are encoded. ``any_length``:
-    sequences of several lengths are padded to the longest when the model has no fixed
-    ``seq_len`` (for per-position outputs such as attention)."""
+    one-hot input, ``C`` is its alphabet's size and ``L`` its length (a fixed-length model's).
+    A float32 array is returned as it is (a view, never written into); sequences are encoded.
+    A model without a fixed ``seq_len`` reads sequences as ``predict`` does: up to the training
+    length padded to it (positions past a sequence's end are padding, all-zero columns), longer
+    ones at their own length; ``any_length``: also sequences of several longer lengths, padded
+    to the longest (for per-position outputs such as attention)."""
     D.check_model(model, "interpretation")
     kind = getattr(model, "input_kind", "onehot")
     if kind != "onehot":
@@ -63,7 +65,10 @@ def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) 
         X = fetch(X.fasta, X.intervals)
     if D._is_sequences(X):
         sequences = [X] if isinstance(X, (str, bytes)) else X
-        if not (any_length and getattr(model, "seq_len", None) is None):
+        if getattr(model, "seq_len", None) is None:  # an any-length model: read as predict does
+            if not any_length:
+                _check_one_reading(sequences, length, what)
+        else:
             _check_sequence_lengths(model, sequences, length, what)
         encoding = getattr(model, "encoding", None)
         x, _ = D.as_inputs(sequences, model,
@@ -86,7 +91,7 @@ def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) 
                          f"{tuple(x.shape)}{hint}")
     if x.shape[0] == 0:
         raise ValueError(f"{what} holds no sequences")
-    if length is not None and x.shape[2] != length:
+    if length is not None and x.shape[2] != length and getattr(model, "seq_len", None) is not None:
         raise ValueError(f"{what} has length {x.shape[2]} but the {arch_name(model)} model was "
                          f"trained on sequences of length {length}; give sequences of "
                          f"{length} positions (cut or extend them around the region of interest)")
@@ -95,8 +100,41 @@ def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) 
     return D.check_finite(x)
 
 
+def sequence_ends(model, X, length: int) -> np.ndarray | None:
+    """Each sequence's length (where its padding starts) when an any-length model reads
+    sequences ``X`` padded to ``length`` (see ``one_hot_inputs``); None for one-hot input, a
+    fixed-length model, or when no sequence is padded."""
+    from .. import seq
+
+    if getattr(model, "seq_len", None) is not None or not D._is_sequences(X):
+        return None
+    lengths = np.asarray(seq._core.lengths(seq._as_sequence_list(
+        [X] if isinstance(X, (str, bytes)) else X)))
+    return lengths if (lengths < length).any() else None
+
+
 def _is_genome_intervals(x) -> bool:
     return type(x).__name__ == "GenomeIntervals" and hasattr(x, "fasta") and hasattr(x, "intervals")
+
+
+def _check_one_reading(sequences, length: int | None, what: str) -> None:
+    """An any-length model's sequences are read as ``predict`` reads them: those up to the
+    training ``length`` padded to it, longer ones at their own length. One call is one array,
+    so sequences longer than the training length must share one length (else an error says to
+    interpret them one length at a time)."""
+    from .. import seq
+
+    seq_list = seq._as_sequence_list(sequences)
+    if not len(seq_list):
+        raise ValueError(f"{what} holds no sequences")
+    lengths = np.asarray(seq._core.lengths(seq_list))
+    longer = np.unique(lengths[lengths > (length or 0)])
+    if len(longer) > 1 or (len(longer) == 1 and (lengths <= (length or 0)).any()):
+        raise ValueError(
+            f"{what}: the model was trained on sequences of up to {length} letters and reads "
+            f"longer ones at their own length, but these are {int(lengths.min())} to "
+            f"{int(lengths.max())} letters long; interpret the sequences longer than {length} "
+            f"one length at a time (shorter ones are padded to {length}, as in training)")
 
 
 def _check_sequence_lengths(model, sequences, length: int | None, what: str) -> None:

@@ -41,7 +41,8 @@ def ism(model, X, *, target=None, batch_size: int = 1024, device: str = "auto",
     output ``target`` (see the module note); ``X``: sequences or one-hot ``(N, C, L)``.
 
     A column that is not a clean one-hot letter (an ``N``: all zeros or uniform) gets all ``C``
-    substitutions. ``center``: subtract each position's mean effect over the letters;
+    substitutions. A model without a fixed ``seq_len`` reads sequences as ``predict`` does
+    (shorter than the training length: padded to it; their effects past the end are 0). ``center``: subtract each position's mean effect over the letters;
     ``hypothetical=False`` (with ``center``) keeps only the observed letters' values.
     ``fast`` / ``tune``: see the module note (``fast=False, tune=False``: every edited sequence
     through the whole model, ``batch_size`` at a time).
@@ -50,6 +51,7 @@ def ism(model, X, *, target=None, batch_size: int = 1024, device: str = "auto",
     x = U.one_hot_inputs(model, X)
     output = U.output_column(model, target)
     n, c, length = x.shape
+    ends = U.sequence_ends(model, X, length)  # an any-length model's padding is not mutated
     effects = np.zeros((n, c, length), dtype=np.float32)
     # sequences a chunk at a time: their edits (half a million) and the recorded convolutions
     per_chunk = max(1, _EDITS_PER_CHUNK // max(1, c * length))
@@ -65,7 +67,8 @@ def ism(model, X, *, target=None, batch_size: int = 1024, device: str = "auto",
             reference = torch.cat([output(U.raw_outputs(model, source[i:i + batch_size]))
                                    for i in range(0, len(source), batch_size)])
             reference = reference.float().cpu().numpy()
-            seq_index, letter, position = _edits(chunk)
+            seq_index, letter, position = _edits(
+                chunk, None if ends is None else ends[first:first + per_chunk])
             buffer = torch.empty((min(batch_size, len(seq_index)), c, length), device=dev)
             steps = torch.arange(len(buffer), device=dev)
             start = 0
@@ -128,11 +131,14 @@ class _BatchSizes:
             self.chosen = min(self.seconds, key=self.seconds.get)
 
 
-def _edits(x: np.ndarray):
+def _edits(x: np.ndarray, ends: np.ndarray | None = None):
     """(sequence, letter, position) of every substitution to run, int64 arrays in sequence,
-    letter, position order: all letters but the one present at a clean one-hot column."""
-    identity = (x == 1) & (x.sum(axis=1, keepdims=True) == 1)
-    return tuple(i.astype(np.int64) for i in np.nonzero(~identity))
+    letter, position order: all letters but the one present at a clean one-hot column, and
+    none at or past a sequence's ``ends`` (padding)."""
+    run = ~((x == 1) & (x.sum(axis=1, keepdims=True) == 1))
+    if ends is not None:
+        run &= (np.arange(x.shape[2]) < ends[:, None])[:, None, :]
+    return tuple(i.astype(np.int64) for i in np.nonzero(run))
 
 
 def _progress(total: int, verbose: bool):

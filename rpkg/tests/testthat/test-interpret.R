@@ -78,9 +78,18 @@ test_that("bad input: an unknown method, another length, a feature model, a bad 
   expect_error(attribution(model, x, method = "gradcam"),
                "unknown attribution method 'gradcam'; choose one of saliency, input_x_gradient")
   short <- c(x, short = "ACGTACGTAC")
-  expect_error(mutagenesis(model, short), "sequence 4 has 10 letters but the model was trained on 50")
-  expect_error(attribution(model, short), "sequence 4 has 10 letters")
-  expect_error(variantEffect(model, short, short), "sequence 4 has 10 letters")
+  # deepbind reads any length: a shorter sequence is padded as predict() pads it, no effects past it
+  effects <- mutagenesis(model, short)
+  expect_identical(dim(effects), c(4L, 4L, 50L))
+  expect_true(all(effects[4, , 11:50] == 0))
+  expect_true(any(effects[4, , 1:10] != 0))
+  # a fixed-length model reads its own length only
+  data <- planted_motif()
+  fixed <- trainModel(seqModel("promoter_cnn", filters = 2, filter_size = 5, hidden = 2),
+                      data$x[1:60], data$y[1:60], epochs = 1)
+  expect_error(mutagenesis(fixed, short), "sequence 4 has 10 letters but the model was trained on 50")
+  expect_error(attribution(fixed, short), "sequence 4 has 10 letters")
+  expect_error(variantEffect(fixed, short, short), "sequence 4 has 10 letters")
   expect_error(mutagenesis(model, x, target = "maybe"),
                "target = \"maybe\" is not one of the model's classes \\(present, absent\\)")
   expect_error(mutagenesis(model, x, target = 0), "target must be NULL, a class name or an output number")
