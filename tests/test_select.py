@@ -334,6 +334,15 @@ def test_a_search_resumes_after_its_process_is_killed(tmp_path):
     with pytest.raises(ValueError, match="was run with another search"):
         select.grid_search({"arch": "deepbind", "n_filters": [4, 8]}, (seqs, y), strategy="grid",
                            n_trials=3, cv=2, storage=storage, study_name="shared", seed=0)
+    # the same search on other data is not answered with this data's leaderboard
+    other, other_y = binary_motif(n=200, length=30, seed=1)
+    for data, said in (((other, other_y), "the same 200 samples, other labels, groups or inputs"),
+                       ((seqs[:150], y[:150]), "200 samples; these are 150")):
+        with pytest.raises(ValueError, match=f"was run on other data \\({said}\\)"):
+            select.grid_search({"arch": "deepbind", "n_filters": [4, 6, 8, 10, 12, 14]}, data,
+                               strategy="grid", n_trials=3, cv=2, baselines=False, prune=False,
+                               fit_args={"epochs": 2}, storage=storage, study_name="shared",
+                               seed=0)
 
 
 def test_two_workers_share_one_study(tmp_path):

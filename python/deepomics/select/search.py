@@ -154,6 +154,7 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
     study = optuna.create_study(study_name=study_name, storage=_storage(storage), sampler=sampler,
                                 pruner=pruner, direction=direction, load_if_exists=True)
     _check_same_search(study, space, metric, cv, seed)
+    _check_same_data(study, x, y_values, groups)
 
     def objective(trial):
         config, drawn = S.suggest(trial, space)
@@ -309,6 +310,36 @@ def _check_same_search(study, space: dict, metric: str, cv, seed: int) -> None:
         raise ValueError(f"the study {study.study_name!r} in this storage was run with another "
                          f"search (space, metric, cv or seed); use a new study_name or storage. "
                          f"It was: {saved}")
+
+
+def _check_same_data(study, x, y, groups) -> None:
+    """A stored study is resumed only on the same data: its number of samples and a
+    fingerprint of the labels, groups and inputs (sequences' text, a file's path and size, an
+    array's shape), so that a search run again on other data is not answered with the
+    leaderboard of the first."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in (y, groups):
+        if part is not None:
+            digest.update(np.ascontiguousarray(np.asarray(part).astype(str)).tobytes())
+    if isinstance(x, (str, os.PathLike)):
+        digest.update(f"{os.fspath(x)}:{os.path.getsize(x) if os.path.isfile(x) else ''}".encode())
+    elif D._is_sequences(x):
+        for item in (x.tolist() if hasattr(x, "tolist") else x):
+            digest.update(str(item).encode() + b"\n")
+    else:
+        digest.update(repr(getattr(x, "shape", None)).encode())
+    key = {"n": int(len(y)), "sha256": digest.hexdigest()}
+    saved = study.user_attrs.get("data")
+    if saved is None:
+        study.set_user_attr("data", key)
+    elif saved != key:
+        differ = (f"{saved['n']} samples; these are {key['n']}" if saved["n"] != key["n"]
+                  else f"the same {key['n']} samples, other labels, groups or inputs")
+        raise ValueError(f"the study {study.study_name!r} in this storage was run on other data "
+                         f"({differ}); its leaderboard would not be this data's: use a new "
+                         "study_name (grid_id in R) or storage")
 
 
 def _mean_sd(scores) -> dict:
