@@ -374,6 +374,15 @@ def test_folds_partition_the_samples_and_cross_validate_scores_each_held_out_fol
     for train_part, held_out in CV.folds((seqs, y), cv=3, valid_fraction=0.2, task=None,
                                          groups=groups, seed=0):
         assert not set(groups[train_part]) & set(groups[held_out])   # a group stays together
+    # groups that hold one class each: a fold that holds out one class cannot be scored
+    by_class = np.where(y == 1, "pos", "neg").astype(object)
+    by_class[:10] = "mixed"
+    with pytest.raises(ValueError, match=r"with these groups, fold \d of 3 \(holding out groups "
+                                         r"(neg|pos)\) (holds out class \d only|trains without)"):
+        CV.folds((seqs, y), cv=3, valid_fraction=0.2, task=None, groups=by_class, seed=0)
+    with pytest.raises(ValueError, match="with these groups, fold 1 of 1"):
+        select.grid_search({"arch": "deepbind"}, (seqs, y), cv=None, valid_fraction=0.5,
+                           groups=np.where(y == 1, "a", "b"))
     (one,) = CV.folds((seqs, y), cv=None, valid_fraction=0.25, task=None, seed=0)
     assert len(one[1]) == 75
     with pytest.raises(ValueError, match="cv must be 2 folds or more"):

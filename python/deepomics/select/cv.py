@@ -53,8 +53,33 @@ def folds(data, *, cv: int | None, valid_fraction: float, task: str | None, grou
                                  f"cross-validation (the fold that holds out a class's only "
                                  f"sample trains without it); {lonely} have 1: drop those "
                                  "samples or gather more")
-        return D.kfold(n, int(cv), stratify=stratify, groups=groups, seed=seed)
-    return [D.split(n, valid_fraction=valid_fraction, stratify=stratify, groups=groups, seed=seed)]
+        splits = D.kfold(n, int(cv), stratify=stratify, groups=groups, seed=seed)
+    else:
+        splits = [D.split(n, valid_fraction=valid_fraction, stratify=stratify, groups=groups,
+                          seed=seed)]
+    if stratify is not None and groups is not None:
+        _check_fold_classes(splits, D._label_array(stratify), np.asarray(groups))
+    return splits
+
+
+def _check_fold_classes(splits, labels: np.ndarray, groups: np.ndarray) -> None:
+    """Folds by groups keep each group on one side, so a fold can hold out one class only (it
+    cannot be scored: AUROC is undefined) or train without a class; refused up front, naming
+    the fold and its held-out groups, rather than failing every trial."""
+    classes = np.unique(labels)
+    for i, (train, held_out) in enumerate(splits):
+        held = np.unique(labels[held_out])
+        missing = np.setdiff1d(classes, np.unique(labels[train]))
+        if len(held) > 1 and not missing.size:
+            continue
+        names = np.unique(groups[held_out].astype(str))
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        what = (f"holds out class {held[0]} only" if len(held) < 2
+                else f"trains without class {', '.join(map(str, missing))}")
+        raise ValueError(f"with these groups, fold {i + 1} of {len(splits)} (holding out groups "
+                         f"{shown}) {what}: each fold must hold out and train on every class "
+                         "to be scored; use fewer folds, or groups that each hold several "
+                         "classes")
 
 
 def score(model, data, metric: str) -> float:
