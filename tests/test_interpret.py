@@ -15,6 +15,7 @@ import sys
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -516,6 +517,18 @@ def test_variant_effect_from_a_vcf_and_a_genome_fasta(planted, positives, tmp_pa
     bad.write_text("\n".join(header + ["\t".join(fields)]) + "\n")
     with pytest.raises(ValueError, match=r"line 3\): REF '.' does not match the genome"):
         I.variant_effect(planted["model"], str(bad), genome=str(genome))
+    # a table whose chromosome column holds numbers names FASTA sequences "1", "2", ...
+    numbered = tmp_path / "numbered.fa"
+    numbered.write_text("".join(f">{i + 1}\n{c}\n" for i, c in enumerate(chromosomes)))
+    variants = table[["chrom", "pos", "ref", "alt"]].assign(
+        chrom=[int(c[3:]) + 1 for c in table["chrom"]])
+    again = I.variant_effect(planted["model"], variants, genome=str(numbered))
+    np.testing.assert_allclose(again["log_odds_ratio"], table["log_odds_ratio"], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"variant 0 \(1:nan A>C\): pos must be a 1-based "
+                                         r"position \(a whole number >= 1\), not nan"):
+        I.variant_effect(planted["model"], pd.DataFrame({"chrom": [1], "pos": [np.nan],
+                                                         "ref": ["A"], "alt": ["C"]}),
+                         genome=str(numbered))
 
 
 # ---- bad input ---------------------------------------------------------------------------------

@@ -157,6 +157,21 @@ def _is_gzip(path: str) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
+def _chrom_name(value) -> str:
+    """A chromosome as the FASTA names it: text as it is, a number as its digits (1.0 -> "1")."""
+    if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating))
+                                                and float(value).is_integer()):
+        return str(int(value))
+    return str(value)
+
+
+def _is_whole(value) -> bool:
+    try:
+        return float(value).is_integer()
+    except (TypeError, ValueError):
+        return False
+
+
 def variant_windows(variants: pd.DataFrame, genome, length: int):
     """(variants, ref windows, alt windows): windows of ``length`` letters from the genome,
     the variant's first base at position ``length // 2``; an indel's alternative window is cut
@@ -173,18 +188,22 @@ def variant_windows(variants: pd.DataFrame, genome, length: int):
     for i, row in enumerate(variants.itertuples(index=False)):
         where = f"variant {nth(i)} ({row.chrom}:{row.pos} {row.ref}>{row.alt}" + (
             f", line {row.line})" if hasattr(row, "line") else ")")
-        if row.chrom not in sizes:
-            raise G.GenomeError(f"{where}: the genome has no sequence {row.chrom!r}; check the "
+        chrom = _chrom_name(row.chrom)  # a number column (1, 2, X read as text) names "1"
+        if chrom not in sizes:
+            raise G.GenomeError(f"{where}: the genome has no sequence {chrom!r}; check the "
                                 "naming ('chr1' or '1')")
+        if not _is_whole(row.pos) or int(row.pos) < 1:
+            raise ValueError(f"{where}: pos must be a 1-based position (a whole number >= 1), "
+                             f"not {row.pos!r}")
         ref, alt = str(row.ref).upper(), str(row.alt).upper()
         at = int(row.pos) - 1
         start = at - length // 2
         extra = max(0, len(ref) - len(alt))
         end = start + length + extra
-        if start < 0 or end > sizes[row.chrom]:
+        if start < 0 or end > sizes[chrom]:
             raise G.GenomeError(f"{where}: the {length}-letter window around it runs past the "
-                                f"ends of {row.chrom} ({sizes[row.chrom]} bases); drop it")
-        window = fasta.fetch(row.chrom, start, end).upper()
+                                f"ends of {chrom} ({sizes[chrom]} bases); drop it")
+        window = fasta.fetch(chrom, start, end).upper()
         offset = at - start
         if window[offset:offset + len(ref)] != ref:
             raise G.GenomeError(f"{where}: REF {ref!r} does not match the genome, which has "
