@@ -8,13 +8,13 @@ interpreting a padded or trimmed sequence would attribute to letters the user ne
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from ..args import count, torch_device as resolve_device
+from ..train.predict import on_device
 from ..messages import as_written, channels_last, nth
 from ..train import data as D
 
@@ -153,24 +153,6 @@ def _check_sequence_lengths(model, sequences, length: int | None, what: str) -> 
             f"{what}: sequence {nth(i)} has {int(lengths[i])} letters but {source} {expected} "
             f"({bad.size} of {len(lengths)} sequences differ); give sequences of {expected} "
             f"letters (cut or extend them around the region of interest)")
-
-
-@contextlib.contextmanager
-def on_device(model, device):
-    """The model on ``device`` in eval mode for the block; its device and mode restored after."""
-    dev = resolve_device(device)
-    was_training = model.training
-    try:
-        first = next(model.parameters())
-        home = first.device
-    except StopIteration:
-        home = torch.device("cpu")
-    model.eval().to(dev)
-    try:
-        yield dev
-    finally:
-        model.to(home)
-        model.train(was_training)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ sequences included (encoded as the model was trained: same alphabet, length and 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 
@@ -121,15 +122,24 @@ def _run_group(model, x, step, batch_size, device, layer, use_rep) -> torch.Tens
     inputs, _ = D.as_inputs(x, model, encoding if encoding and encoding.alphabet else None,
                             layer=layer, use_rep=use_rep, features=getattr(model, "feature_names", None))
     data = D.BatchData(inputs)
+    outs = []
+    with on_device(model, device) as dev, torch.inference_mode():
+        for (batch,) in D.batches(data, batch_size, shuffle=False):
+            outs.append(step(model, batch.to(dev)).float().cpu())
+    return torch.cat(outs)
+
+
+@contextlib.contextmanager
+def on_device(model, device):
+    """The model on ``device`` (see ``args.torch_device``) in eval mode for the block; its own
+    device and mode restored after (a model kept on the GPU stays there)."""
     dev = torch_device(device)
     was_training = model.training
+    first = next(model.parameters(), None)
+    home = first.device if first is not None else torch.device("cpu")
     model.eval().to(dev)
-    outs = []
     try:
-        with torch.inference_mode():
-            for (batch,) in D.batches(data, batch_size, shuffle=False):
-                outs.append(step(model, batch.to(dev)).float().cpu())
+        yield dev
     finally:
-        model.cpu()
+        model.to(home)
         model.train(was_training)
-    return torch.cat(outs)
