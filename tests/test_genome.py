@@ -45,6 +45,19 @@ def test_fetch_equals_slicing_with_minus_strand_reverse_complemented(random_geno
     assert os.path.exists(str(path) + ".fai")
 
 
+
+def test_a_letter_without_complement_on_the_minus_strand_names_the_interval(tmp_path):
+    path = tmp_path / "odd.fa"
+    path.write_text(">1\nACGTACGTAC\n>2\nACGTXACGTA\n")
+    table = pd.DataFrame({"chrom": ["1", "2", "2"], "start": [0, 0, 0], "end": [4, 4, 8],
+                          "strand": ["-", "-", "-"]})
+    assert genome.fetch(str(path), table.iloc[:2]) == ["ACGT", "ACGT"]
+    with pytest.raises(genome.GenomeError, match=r"interval 2 \(2:0-8, 0-based, end exclusive, "
+                                                 r"strand '-'\): the genome's position 4: 'X' is "
+                                                 r"not a letter"):
+        genome.fetch(str(path), table)
+
+
 def test_interval_tables_are_read_in_their_own_convention(random_genome):
     """BED / pyranges tables are 0-based and end-exclusive; a GRanges as R's as.data.frame
     writes it (seqnames, start, end, width, strand) is 1-based with the end included."""

@@ -259,6 +259,15 @@ def fetch(genome, intervals) -> list[str]:
     _check_inside(dict(zip(fasta.references, fasta.lengths)), intervals)
     out = []
     for i in range(len(intervals)):
-        s = fasta.fetch(intervals.chrom[i], int(intervals.start[i]), int(intervals.end[i]))
-        out.append(reverse_complement(s) if intervals.strand[i] == "-" else s)
+        chrom, start, end = intervals.chrom[i], int(intervals.start[i]), int(intervals.end[i])
+        s = fasta.fetch(chrom, start, end)
+        if intervals.strand[i] == "-":
+            try:
+                s = reverse_complement(s)
+            except ValueError as err:  # "sequence 0, position p: ..." of this one sequence
+                detail = str(err).split(", ", 1)[-1]
+                raise GenomeError(f"interval {nth(i)} ({span(chrom, start, end)}, strand '-'): "
+                                  f"the genome's {detail}; drop the interval or fix the FASTA"
+                                  ) from None
+        out.append(s)
     return out
