@@ -824,3 +824,26 @@ def test_kmer_counts_of_protein_text_warn_instead_of_counting_zeros():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         kmer_counts(["ACGTNNRY--ACGU"], 2)  # nucleotides, N, IUPAC codes and gaps: no warning
+
+
+def test_one_hot_and_tokens_of_protein_text_as_dna_warn():
+    """Protein read with the default DNA alphabet is nearly all unknown positions (all-zero
+    columns, unknown tokens): said so, with the alphabet to pass; real DNA (N, gaps, lower
+    case, U) and protein with its own alphabet are quiet."""
+    import warnings
+
+    from deepomics import DeepomicsWarning
+
+    protein = "MKVLLQQEWLFEPIK"
+    for encode in (one_hot, tokenize):
+        with pytest.warns(DeepomicsWarning, match=r"letters are not the alphabet's \(E, F, I, K, L, "
+                                                  r"M, P, Q, \.\.\.\): they are read as unknown "
+                                                  r"positions of the 'dna' alphabet; for protein "
+                                                  r"pass alphabet='protein'"):
+            encode([protein])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for encode in (one_hot, tokenize):
+            encode(["ACGTNNNN--acgu"])
+            encode([protein], alphabet="protein")
+            encode(["ACGU"], alphabet="rna")

@@ -181,6 +181,8 @@ def one_hot(
     into = None if out is None else _out_arg(out, out_dtype).view(encode_dtype)
     result = _core.encode(seq_list, table, _length_arg(length), _pad_arg(pad), _threads(threads),
                           into)
+    if unknown != "error":  # (after encode: its errors about the items come first)
+        _warn_outside_alphabet(seq_list, name, letters)
     if out is not None:
         return out
     return result.view(np.float16) if out_dtype == np.float16 else result
@@ -239,6 +241,8 @@ def tokenize(
     elif unknown != "token":
         raise ValueError(f"unknown must be 'token' or 'error', not {unknown!r}")
     out = _core.encode(seq_list, table, _length_arg(length), _pad_arg(pad), _threads(threads))
+    if unknown != "error":
+        _warn_outside_alphabet(seq_list, _alphabet(alphabet)[0], letters)
     return out[:, 0, :]
 
 
@@ -386,21 +390,36 @@ def kmer_counts(
 
 
 def _warn_not_nucleotides(seq_list: list) -> None:
-    """Warns when over a quarter of the letters (of the first 100 sequences' first 10,000) are not
-    nucleotides: a protein or text given to a DNA / RNA k-mer count, which would otherwise give
-    (nearly) all-zero counts without a word."""
+    """Warns when over a quarter of the letters are not nucleotides: a protein or text given to
+    a DNA / RNA k-mer count, which would otherwise give (nearly) all-zero counts without a word."""
+    _warn_outside(seq_list, "ACGTUN-.", "k-mers holding them are not counted; kmer_counts counts "
+                  "DNA / RNA k-mers (for a protein's composition, count amino acids instead)")
+
+
+def _warn_outside(seq_list: list, allowed: str, consequence: str) -> None:
+    """Warns when over a quarter of the letters (of the first 100 sequences' first 10,000) are
+    not in ``allowed`` (upper case), naming them and saying ``consequence``."""
     import warnings
 
     from . import DeepomicsWarning  # (defined after this module is imported)
 
     sample = "".join(s[:10_000] if isinstance(s, str) else s[:10_000].decode("ascii", "replace")
                      for s in seq_list[:100]).upper()  # at most a million letters
-    others = [c for c in set(sample) if c not in "ACGTUN-."]
+    others = [c for c in set(sample) if c not in allowed]
     if sample and sum(sample.count(c) for c in others) > len(sample) / 4:
-        warnings.warn(f"over a quarter of the letters are not nucleotides ({', '.join(sorted(others)[:8])}"
-                      f"{', ...' if len(others) > 8 else ''}): k-mers holding them are not "
-                      "counted; kmer_counts counts DNA / RNA k-mers (for a protein's composition, "
-                      "count amino acids instead)", DeepomicsWarning, stacklevel=3)
+        kind = "nucleotides" if allowed == "ACGTUN-." else "the alphabet's"
+        warnings.warn(f"over a quarter of the letters are not {kind} ({', '.join(sorted(others)[:8])}"
+                      f"{', ...' if len(others) > 8 else ''}): {consequence}", DeepomicsWarning,
+                      stacklevel=4)
+
+
+def _warn_outside_alphabet(seq_list: list, name: str, letters: str) -> None:
+    """one_hot / tokenize: warns when most letters are not the alphabet's (protein read as DNA
+    is nearly all unknown positions, without an error under unknown='zero')."""
+    extra = {"dna": "NU-.", "rna": "NT-.", "protein": "XBZJUO*-."}.get(name, "-.")
+    hint = "; for protein pass alphabet='protein'" if name in ("dna", "rna") else ""
+    _warn_outside(seq_list, letters + extra, f"they are read as unknown positions of the "
+                  f"{repr(name) if name else repr(letters)} alphabet{hint}")
 
 
 def kmer_names(k: int) -> list[str]:
