@@ -517,6 +517,12 @@ def test_variant_effect_from_a_vcf_and_a_genome_fasta(planted, positives, tmp_pa
     bad.write_text("\n".join(header + ["\t".join(fields)]) + "\n")
     with pytest.raises(ValueError, match=r"line 3\): REF '.' does not match the genome"):
         I.variant_effect(planted["model"], str(bad), genome=str(genome))
+    # a reference call (ALT '.') has nothing to score: skipped, with a word
+    calls = tmp_path / "with_ref_call.vcf"
+    calls.write_text("\n".join(header + lines + ["chr0\t5\tref\tA\t.\t.\tPASS\t."]) + "\n")
+    with pytest.warns(DeepomicsWarning, match=r"1 record\(s\) with ALT '\.' \(no alternative "
+                                              r"allele\) were skipped"):
+        assert list(I.read_vcf(calls)["id"]) == ["v0", "v1", "v2"]
     # a table whose chromosome column holds numbers names FASTA sequences "1", "2", ...
     numbered = tmp_path / "numbered.fa"
     numbered.write_text("".join(f">{i + 1}\n{c}\n" for i, c in enumerate(chromosomes)))
@@ -719,6 +725,12 @@ def test_mutation_map_shows_every_substitution_and_the_losses(planted):
     assert len(logo.patches) == np.count_nonzero(np.clip(-effects.min(axis=0), 0, None))
     with pytest.raises(ValueError, match="one sequence's effects"):
         I.plot_mutation_map(effects[None], sequence)
+    window = I.plot_mutation_map(effects, sequence, start=20, end=30.0)  # R's doubles
+    np.testing.assert_allclose(np.asarray(window.axes[1].images[0].get_array()), effects[:, 20:30])
+    for start, end in ((20, 5), (-1, 10), (0, LENGTH + 1), (2.5, 10)):
+        with pytest.raises(ValueError, match=rf"0 <= start < end <= {LENGTH} \(the positions to "
+                                             rf"show\); got start={start}, end={end}"):
+            I.plot_mutation_map(effects, sequence, start=start, end=end)
     plt.close("all")
 
 
@@ -761,3 +773,6 @@ def test_filter_motifs_threshold_must_be_one_fraction(planted):
     for bad, error in (([0.1, 0.5], TypeError), ("0.5", TypeError), (1.5, ValueError)):
         with pytest.raises(error, match="threshold must be a"):
             I.filter_motifs(planted["model"], planted["sequences"][:20], threshold=bad)
+    for bad, error in (("1", TypeError), (-0.5, ValueError)):
+        with pytest.raises(error, match="pseudocount must be a number >= 0"):
+            I.filter_motifs(planted["model"], planted["sequences"][:20], pseudocount=bad)

@@ -60,6 +60,9 @@ def test_counts_and_percentages_are_sampled_as_probabilities():
     expected = motifs.sample_sites(counts / counts.sum(axis=0), 50, seed=4)
     assert motifs.sample_sites(counts, 50, seed=4) == expected
     assert motifs.sample_sites(pwm * 100, 50, seed=4) == motifs.sample_sites(pwm, 50, seed=4)
+    assert len(motifs.sample_sites(pwm, 3.0)) == 3  # R's whole doubles
+    with pytest.raises(ValueError, match="n must be a positive whole number, not -1"):
+        motifs.sample_sites(pwm, -1)
 
 
 def test_every_submodule_is_an_attribute_of_the_package_without_importing_it_first():

@@ -175,6 +175,7 @@ def test_plots_draw_what_they_say(tmp_path):
     assert len(axes[1].get_lines()[0].get_xdata()) == len(model.history)
     with pytest.raises(ValueError, match="no metric auprcc"):
         pl.history(model, ["auprcc"])
+    assert [ax.get_title() for ax in pl.history(model, "loss")] == ["loss"]  # one by name
     tl.autoencoder(adata, latent_dim=2, hidden=(8,), epochs=3)
     ax = pl.latent(adata, "cell_type")
     assert ax.collections[0].get_offsets().shape == (200, 2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .args import count
 from .messages import nth
 
 
@@ -49,6 +50,7 @@ def sample_sites(pwm: np.ndarray, n: int, *, seed: int = 0) -> list[str]:
     """``n`` motif instances drawn base by base from the PWM's column probabilities (counts are
     turned into probabilities)."""
     pwm = as_probabilities(pwm)
+    n = count(n, "n")
     rng = np.random.default_rng(seed)
     cumulative = np.cumsum(pwm, axis=0)  # (4, W)
     draws = rng.random((n, pwm.shape[1]))

@@ -26,6 +26,8 @@ def history(model, metrics=None, *, axes=None):
         raise ValueError("the model has no training history: train it with deepomics.train.fit")
     names = [c.split("_", 1)[1] for c in table.columns if c.startswith(("train_", "valid_"))]
     names = list(dict.fromkeys(names))
+    if isinstance(metrics, str):  # one metric by name
+        metrics = [metrics]
     if metrics is not None:
         unknown = [m for m in metrics if m not in names]
         if unknown:

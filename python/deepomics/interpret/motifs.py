@@ -116,8 +116,7 @@ def filter_motifs(model, X, *, threshold: float = 0.5, pseudocount: float = 0.1,
     several)."""
     if not 0.0 <= non_negative_number(threshold, "threshold") < 1.0:
         raise ValueError(f"threshold must be a fraction in [0, 1), not {as_written(threshold)}")
-    if pseudocount < 0:
-        raise ValueError(f"pseudocount must be >= 0, not {pseudocount!r}")
+    pseudocount = non_negative_number(pseudocount, "pseudocount")
     batch_size = U.check_batch_size(batch_size)
     x = U.one_hot_inputs(model, X)
     output = (U.output_column(model, target)

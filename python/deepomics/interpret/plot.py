@@ -122,7 +122,14 @@ def plot_mutation_map(effects, sequence, *, letters: str = "ACGT", start: int = 
         raise ValueError(f"a mutation map takes one sequence's effects ({len(letters)}, L), "
                          f"e.g. ism(model, X)[i]; got shape {values.shape}")
     onehot = _one_hot(sequence, letters, values.shape[1])
-    end = values.shape[1] if end is None else end
+    length = values.shape[1]
+    end = length if end is None else end
+    if not all(isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating))
+                                                     and float(v).is_integer())
+               for v in (start, end)) or not 0 <= start < end <= length:
+        raise ValueError(f"start and end must be whole numbers with 0 <= start < end <= {length} "
+                         f"(the positions to show); got start={start!r}, end={end!r}")
+    start, end = int(start), int(end)
     values, onehot = values[:, start:end], onehot[:, start:end]
     loss = np.clip(-values.min(axis=0), 0, None)
     width = min(max(4.0, 0.16 * values.shape[1]), 16.0)

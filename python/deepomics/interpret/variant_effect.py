@@ -116,13 +116,14 @@ def _is_vcf(x) -> bool:
 
 def read_vcf(path) -> pd.DataFrame:
     """The variants of a VCF file (plain or gzip): chrom, pos (1-based), id, ref, alt, line.
-    A line with several ALT alleles gives one row per allele. Symbolic alleles (``<DEL>``) and
-    breakends are errors naming the line."""
+    A line with several ALT alleles gives one row per allele; a record without one (ALT
+    ``.``, a reference call) has nothing to score and is skipped, with a warning counting them.
+    Symbolic alleles (``<DEL>``) and breakends are errors naming the line."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"VCF file {path!r} does not exist")
     opener = gzip.open if _is_gzip(path) else open
-    rows = []
+    rows, no_alt = [], 0
     with opener(path, "rt") as handle:
         for lineno, line in enumerate(handle, 1):
             if line.startswith("#") or not line.strip():
@@ -132,6 +133,9 @@ def read_vcf(path) -> pd.DataFrame:
                 raise ValueError(f"{path}, line {lineno}: a VCF line needs CHROM, POS, ID, REF "
                                  f"and ALT separated by tabs; got {line.strip()[:60]!r}")
             chrom, pos, vid, ref, alts = fields[:5]
+            if alts == ".":
+                no_alt += 1
+                continue
             try:
                 pos = int(pos)
             except ValueError:
@@ -147,8 +151,16 @@ def read_vcf(path) -> pd.DataFrame:
                                      "A, C, G, T, N")
                 rows.append({"chrom": chrom, "pos": pos, "id": vid, "ref": ref, "alt": allele,
                              "line": lineno})
+    if no_alt:
+        import warnings
+
+        from .. import DeepomicsWarning
+
+        warnings.warn(f"{path}: {no_alt} record(s) with ALT '.' (no alternative allele) were "
+                      "skipped", DeepomicsWarning, stacklevel=2)
     if not rows:
-        raise ValueError(f"{path} holds no variants")
+        raise ValueError(f"{path} holds no variants" + (" with an alternative allele" if no_alt
+                                                       else ""))
     return pd.DataFrame(rows)
 
 
