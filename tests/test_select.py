@@ -399,6 +399,26 @@ def test_folds_partition_the_samples_and_cross_validate_scores_each_held_out_fol
     assert len(scores) == 3 and min(scores) > 0.9 and np.mean(scores) > np.mean(baseline)
 
 
+def test_early_stopping_inside_grouped_folds_splits_by_group_too(motif_data, monkeypatch):
+    """With groups, each training part's inner validation split (early stopping) gets the
+    part's groups, so a group is never both trained on and watched (trials and baseline)."""
+    seqs, y = motif_data
+    groups = np.arange(len(seqs)) % 12
+    seen, real = [], train.fit
+
+    def spy(config, data, **kwargs):
+        seen.append((len(data[0]), kwargs.get("groups")))
+        return real(config, data, **kwargs)
+
+    monkeypatch.setattr(train, "fit", spy)
+    select.grid_search({"arch": "deepbind", "n_filters": [4]}, (seqs, y), strategy="grid", cv=3,
+                       groups=groups, fit_args={"epochs": 1, "early_stopping": {"patience": 1}},
+                       seed=0)
+    assert len(seen) == 6  # 3 folds: the trial and the baseline
+    for n, inner in seen:
+        assert inner is not None and len(inner) == n and len(set(inner)) == 8  # 8 of 12 groups
+
+
 def test_a_failed_trial_raises_its_error_once_and_leaves_optunas_verbosity(capfd):
     """A trial that fails raises its error; Optuna does not also log it with a traceback (unless
     verbose), and the user's own Optuna verbosity is as it was."""

@@ -95,9 +95,11 @@ def score(model, data, metric: str) -> float:
 
 
 def cross_validate(config: dict, data, splits, *, metric: str, fit_args: dict, seed: int = 0,
-                   inner_valid: float = 0.1, on_fold=None) -> list[float]:
+                   inner_valid: float = 0.1, groups=None, on_fold=None) -> list[float]:
     """The held-out ``metric`` of ``config`` on each split. ``on_fold(i, scores_so_far)`` runs
-    after each fold (a search reports to its pruner there and may stop the trial)."""
+    after each fold (a search reports to its pruner there and may stop the trial). With
+    ``groups`` (the folds' groups), early stopping's inner validation split of each training
+    part keeps groups together too, so no group is both trained on and watched."""
     from ..train import fit
 
     x, y = data
@@ -107,6 +109,8 @@ def cross_validate(config: dict, data, splits, *, metric: str, fit_args: dict, s
         args = dict(fit_args)
         if args.get("early_stopping") and inner_valid:
             args.setdefault("valid_fraction", inner_valid)
+            if groups is not None:
+                args.setdefault("groups", subset(np.asarray(groups), train))
         model = fit(dict(config), (subset(x, train), subset(y, train)), seed=seed + i, **args)
         scores.append(score(model, (subset(x, held_out), subset(y, held_out)), metric))
         if on_fold is not None:

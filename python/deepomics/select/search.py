@@ -178,7 +178,7 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
             args.setdefault("early_stopping", {"patience": fit_args.get("epochs", 20),
                                                "monitor": f"valid_{metric}"})
         scores = CV.cross_validate(config, (x, y_values), splits, metric=metric, fit_args=args,
-                                   seed=seed, on_fold=report)
+                                   seed=seed, groups=groups, on_fold=report)
         trial.set_user_attr("fold_scores", list(map(float, scores)))
         trial.set_user_attr("seconds", time.perf_counter() - start)
         return float(np.mean(scores))
@@ -186,7 +186,8 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
     if baselines and "baselines" not in study.user_attrs:
         alphabet = space.get("alphabet")  # a fixed one (protein, RNA): the baseline's too
         study.set_user_attr("baselines", _baselines(x, y_values, splits, task, metric, seed,
-                                                    fit_args, alphabet if isinstance(alphabet, str) else None))
+                                                    fit_args, alphabet if isinstance(alphabet, str) else None,
+                                                    groups))
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     remaining = n_trials - sum(t.state in done for t in study.trials)
     if remaining > 0:
@@ -348,7 +349,8 @@ def _mean_sd(scores) -> dict:
             "sd": float(scores.std(ddof=1)) if scores.size > 1 else np.nan}
 
 
-def _baselines(x, y, splits, task, metric, seed, fit_args, alphabet=None) -> list[dict]:
+def _baselines(x, y, splits, task, metric, seed, fit_args, alphabet=None,
+               groups=None) -> list[dict]:
     """The classic baselines on the same folds: k-mer logistic / linear regression for
     sequences (as text, a FASTA file, one-hot arrays or genomic intervals; in the space's
     ``alphabet`` when it fixes one), a linear model on the features otherwise."""
@@ -366,7 +368,8 @@ def _baselines(x, y, splits, task, metric, seed, fit_args, alphabet=None) -> lis
     out = []
     for config in configs:
         start = time.perf_counter()
-        scores = CV.cross_validate(config, (x, y), splits, metric=metric, fit_args=args, seed=seed)
+        scores = CV.cross_validate(config, (x, y), splits, metric=metric, fit_args=args, seed=seed,
+                                   groups=groups)
         out.append({"config": config, "fold_scores": list(map(float, scores)),
                     "seconds": time.perf_counter() - start})
         logging.getLogger("deepomics").info("baseline %s: %s %.4f", config["arch"], metric,
