@@ -15,19 +15,27 @@
 #' @param hyper_params A named list, as `h2o.grid()` takes it: each element a vector (or list)
 #'   of the values to try, e.g. `list(arch = c("deepbind", "danq"), filters = c(16, 32),
 #'   lr = c(1e-3, 1e-2))`; one value is fixed; `list(low = , high = , log = TRUE)` is a range
-#'   (random and TPE searches only). Names are model settings (the Python keys or the R names
-#'   of [seqModel()]: `filters`, `hidden`, ...; a setting applies only to the architectures that
-#'   have it) or training settings (`epochs`, `batch_size`, `lr`, `optimizer`, `weight_decay`).
-#'   `arch` may be left out when `model` gives it.
+#'   (random and TPE searches only). A setting that takes a vector is fixed as a list of one
+#'   (`hidden = list(c(64, 32))`) and searched as a list of vectors (`hidden = list(64, c(64,
+#'   32))`). Names are model settings (the Python keys or the R names of [seqModel()]:
+#'   `filters`, `hidden`, ...; a setting applies only to the architectures that have it) or
+#'   training settings (`epochs`, `batch_size`, `lr`, `optimizer`, `weight_decay`,
+#'   `class_weight`: `"balanced"` or weights named by class). `arch` may be left out when
+#'   `model` gives it.
 #' @param search_criteria A list: `strategy` (`"Cartesian"`: every combination; `"RandomDiscrete"`:
 #'   a random sample; `"TPE"`: Bayesian), `max_models` (the number of trials; for Cartesian,
-#'   by default the size of the grid) and `seed`.
-#' @param model A model whose architecture (and fixed settings) the search starts from, or
-#'   `NULL` when `hyper_params` gives `arch`.
+#'   by default the size of the grid; otherwise 20) and `seed`. As in H2O, a RandomDiscrete
+#'   search over choices only (no range) draws each combination at most once, so it runs at
+#'   most the grid's size of trials.
+#' @param model A model whose architecture and settings the search starts from (its settings
+#'   stay fixed, vectors such as `hidden = c(64, 32)` included, unless `hyper_params` searches
+#'   them), or `NULL` when `hyper_params` gives `arch`.
 #' @param nfolds Cross-validation folds (stratified for classification); `NULL` or 0 scores each
 #'   trial on one held-out split of `validation_split`.
 #' @param sort_by The metric models are ranked by: `"AUC"` (`"auroc"`), `"AUCPR"`, `"accuracy"`,
-#'   `"mcc"`, `"r2"`, `"mae"`, ...; `NULL`: AUROC for classification, R^2 for regression.
+#'   `"mcc"`, `"r2"`, `"mae"`, ...; `NULL`: AUROC for classification, R^2 for regression. It takes
+#'   the names [trainModel()]'s `stopping_metric` takes, except the loss (`"logloss"`,
+#'   `"deviance"`), which is not measured on the folds.
 #' @param epochs,batch_size,stopping_rounds Training settings shared by every trial (unless
 #'   searched): the most epochs, the batch size, and early stopping's patience on an inner
 #'   validation split of each training fold (0: none).
@@ -37,6 +45,9 @@
 #'   or database URL where the search is saved, resumed and shared.
 #' @param grid_id The name of the search within `storage`.
 #' @param assay,dimred,genome As for [trainModel()].
+#' @param groups One group per sample (e.g. `seqnames(gr)`, the chromosomes): the folds (or the
+#'   validation split) then hold out whole groups, so that no group is in both the training and
+#'   the held-out data. [bestModel()] holds out whole groups too when it stops early.
 #' @param verbose `TRUE` shows Optuna's progress.
 #' @return A `DeepomicsGrid`: print it, get its table with [leaderboard()], train its best
 #'   model on all the data with [bestModel()].
@@ -58,7 +69,7 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
                        model = NULL, nfolds = 3, sort_by = NULL, epochs = 20, batch_size = 64,
                        stopping_rounds = 3, validation_split = 0.2, baselines = TRUE,
                        storage = NULL, grid_id = "deepomics", assay = NULL, dimred = NULL,
-                       genome = NULL, verbose = FALSE) {
+                       genome = NULL, groups = NULL, verbose = FALSE) {
   if (!is.list(hyper_params) || is.null(names(hyper_params)) || any(!nzchar(names(hyper_params)))) {
     stop("hyper_params must be a named list, e.g. list(arch = c(\"deepbind\", \"danq\"), ",
          "filters = c(16, 32))", call. = FALSE)
@@ -78,10 +89,13 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
     stop("y (the labels) is missing: a search ranks models by how well they predict y",
          call. = FALSE)
   }
-  metric <- NULL
-  if (!is.null(sort_by)) {
-    metric <- tolower(py_string(sort_by, "sort_by"))
-    if (metric %in% names(STOPPING_ALIASES)) metric <- STOPPING_ALIASES[[metric]]
+  metric <- sort_metric(sort_by)
+  py_groups <- if (!is.null(groups)) {
+    if (length(groups) != inputs$n) {
+      stop(sprintf("groups has %d values but there are %d samples; give one group per sample",
+                   length(groups), inputs$n), call. = FALSE)
+    }
+    as_py_groups(groups)
   }
   rounds <- py_count(stopping_rounds, "stopping_rounds", null_ok = FALSE)
   fit_args <- list(epochs = py_count(epochs, "epochs", null_ok = FALSE),
@@ -100,8 +114,8 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
   select <- reticulate::import("deepomics.select", convert = FALSE)
   py_deepomics(torch = TRUE)
   search <- py_call(select$grid_search, space, reticulate::tuple(inputs$x, labels),
-                    strategy = criteria$strategy, n_trials = criteria$n_trials, metric = metric,
-                    cv = nfolds, valid_fraction = as.double(validation_split),
+                    strategy = criteria$sampler, n_trials = criteria$n_trials, metric = metric,
+                    cv = nfolds, valid_fraction = as.double(validation_split), groups = py_groups,
                     fit_args = reticulate::r_to_py(fit_args), baselines = py_flag(baselines, "baselines"),
                     storage = if (!is.null(storage)) py_path(storage, "storage"),
                     study_name = py_string(grid_id, "grid_id"), seed = criteria$seed,
@@ -113,7 +127,7 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
   grid$strategy <- criteria$strategy
   grid$storage <- storage
   grid$grid_id <- grid_id
-  grid$fit <- list(x = x, y = y, assay = assay, dimred = dimred, genome = genome)
+  grid$fit <- list(x = x, y = y, assay = assay, dimred = dimred, genome = genome, groups = groups)
   structure(grid, class = "DeepomicsGrid")
 }
 
@@ -191,8 +205,10 @@ bestModel <- function(grid, x = NULL, y = NULL, ...) {
   call_args <- c(
     list(model = model, x = x %||% data$x, y = y %||% data$y, assay = data$assay,
          dimred = data$dimred, genome = data$genome),
-    fit[intersect(names(fit), c("epochs", "batch_size", "lr", "optimizer", "weight_decay"))],
+    fit[intersect(names(fit), fit_keys())],
     if (!is.null(stopping)) list(stopping_rounds = stopping$patience, validation_split = 0.1),
+    # the validation split holds out whole groups, as the search's folds did
+    if (!is.null(stopping) && !is.null(data$groups) && is.null(x)) list(groups = data$groups),
     args)
   call_args <- call_args[!duplicated(names(call_args), fromLast = TRUE)]
   do.call(trainModel, call_args)
@@ -212,6 +228,28 @@ print.DeepomicsGrid <- function(x, ...) {
   invisible(x)
 }
 
+# sort_by as Python's metric name: H2O's names (AUC, AUCPR, ...) and a "valid_" prefix as
+# trainModel()'s stopping_metric takes them. The loss is refused here, naming the metrics that
+# work: a search scores each fold by a summary metric of its predictions (Python's SUMMARY),
+# which has no loss.
+sort_metric <- function(sort_by) {
+  if (is.null(sort_by)) {
+    return(NULL)
+  }
+  metric <- tolower(sub("^valid_", "", py_string(sort_by, "sort_by"), ignore.case = TRUE))
+  if (metric %in% names(STOPPING_ALIASES)) metric <- STOPPING_ALIASES[[metric]]
+  if (identical(metric, "loss")) {
+    summary <- reticulate::py_to_r(py_deepomics(torch = TRUE)$train$metrics$SUMMARY)
+    stop(sprintf(paste0(
+      "sort_by = \"%s\": a search ranks models by a metric of their held-out predictions, and ",
+      "the loss is not one of them; use one of %s for classification (or AUC, AUCPR), %s for ",
+      "regression"), sort_by,
+      paste(unique(unlist(summary[c("binary", "multiclass", "multilabel")])), collapse = ", "),
+      paste(summary$regression, collapse = ", ")), call. = FALSE)
+  }
+  metric
+}
+
 check_grid <- function(grid, python = TRUE) {
   if (!inherits(grid, "DeepomicsGrid")) {
     stop("grid must be a DeepomicsGrid from gridSearch(), not ", class_label(grid), call. = FALSE)
@@ -222,7 +260,19 @@ check_grid <- function(grid, python = TRUE) {
   }
 }
 
-# H2O's search_criteria as Python's strategy, number of trials and seed.
+# The training settings a search may change (Python's select.space.FIT_KEYS): what bestModel()
+# passes to trainModel() as the best trial drew them.
+fit_keys <- function() {
+  character_from_py(py_deepomics(torch = TRUE)$select$space$FIT_KEYS)
+}
+
+# H2O's search_criteria as Python's strategy, number of trials and seed. A Cartesian search
+# runs the whole grid by default. A RandomDiscrete search over a finite grid (every
+# hyper-parameter a set of choices) draws, as H2O's does, combinations it has not drawn yet,
+# at most the grid's size (by default 20, fewer when the grid is smaller): Optuna's grid
+# sampler, which visits the grid in a seeded random order, does that (its random sampler would
+# draw the same combination again). With a range the grid is infinite: max_models, by default
+# 20, counts the random (or TPE) trials.
 search_criteria_to_py <- function(criteria, hyper_params) {
   if (!is.list(criteria)) {
     stop("search_criteria must be a list(strategy = , max_models = , seed = )", call. = FALSE)
@@ -240,32 +290,86 @@ search_criteria_to_py <- function(criteria, hyper_params) {
          criteria$strategy, "\"", call. = FALSE)
   }
   strategy <- strategies[[strategy]]
-  size <- prod(vapply(hyper_params, function(v) if (is.list(v) && !is.null(v$low)) NA_real_ else
-    as.numeric(length(v)), numeric(1)))
+  size <- grid_size(hyper_params)
   if (strategy == "grid" && is.na(size)) {
     stop("a Cartesian search takes every hyper-parameter as a vector of values; for a range ",
          "(list(low = , high = )) use strategy = \"RandomDiscrete\" or \"TPE\"", call. = FALSE)
   }
-  n <- py_count(criteria$max_models %||% (if (strategy == "grid" && !is.na(size)) size else 20),
+  n <- py_count(criteria$max_models %||% (if (strategy == "grid") size else 20),
                 "search_criteria$max_models", null_ok = FALSE)
   if (n < 1L) {  # 0 trials would return an empty grid without a word
     stop("search_criteria$max_models must be 1 or more, not ", n, call. = FALSE)
   }
-  list(strategy = strategy, n_trials = n,
+  sampler <- strategy
+  if (strategy == "random" && !is.na(size)) {
+    n <- as.integer(min(n, size))
+    sampler <- "grid"
+  }
+  list(strategy = strategy, sampler = sampler, n_trials = n,
        seed = py_count(criteria$seed %||% 0, "search_criteria$seed", null_ok = FALSE))
 }
 
-# hyper_params (R names resolved to Python keys) as Python's search space: a vector of several
-# values or an unnamed list is a list of choices; a list with low / high a range; one value is
-# fixed. `fixed` (a model's config) fills what hyper_params leaves out, then the `alphabet` the
-# data implies (an RNAStringSet, AAStringSet or a one-hot array's channel names), as trainModel()
-# fills it.
+# The number of combinations hyper_params holds (a fixed value counts once), NA with a range.
+grid_size <- function(hyper_params) {
+  sizes <- vapply(names(hyper_params), function(name) {
+    value <- hyper_value(hyper_params[[name]], name)
+    if (value$kind == "choices") length(value$value) else if (value$kind == "range") NA_real_ else 1
+  }, numeric(1))
+  prod(sizes)
+}
+
+# One entry of hyper_params: list(kind = "choices", value = a list of the choices), "range"
+# (list(low = , high = , ...)) or "fixed" (one value). A vector of several values or an unnamed
+# list is the choices, so a setting that takes a vector (hidden = c(8, 4)) is fixed as a list
+# of one (list(c(8, 4))) and searched as a list of vectors (list(8, c(8, 4))); class_weight as
+# weights named by class (c(a = 1, b = 2)) is one value.
+hyper_value <- function(value, name) {
+  if (is.list(value) && !is.null(value$low)) {
+    return(list(kind = "range", value = value))
+  }
+  if (!length(value)) {
+    stop(sprintf(paste0(
+      "hyper_params$%s has no values to try; to fix a setting at an empty vector (e.g. hidden = ",
+      "integer(0), a linear model) give it as a list of one: %s = list(integer(0))"), name, name),
+      call. = FALSE)
+  }
+  if (identical(name, "class_weight") && !is.null(names(value))) {
+    return(list(kind = "fixed", value = value))  # weights named by class: one value
+  }
+  if (is.list(value) || length(value) > 1L) {
+    return(list(kind = "choices", value = unname(as.list(value))))
+  }
+  list(kind = "fixed", value = value)
+}
+
+# One value of a search space as Python takes it: NA is None (as in config_to_py()), a vector
+# of several values (or none) a Python list, a named one a dict.
+space_value <- function(value) {
+  if (is.atomic(value) && length(value) == 1L && is.na(value)) {
+    return(NULL)
+  }
+  if (is.atomic(value) && (length(value) != 1L || !is.null(names(value)))) {
+    return(if (is.null(names(value))) as.list(unname(value)) else as.list(value))
+  }
+  value
+}
+
+# hyper_params (R names resolved to Python keys) as Python's search space: choices as a list,
+# a range as a dict with low / high, a fixed value as itself, or, when it is a vector (which
+# Python would take for choices) or a named one (a range's dict), as the one choice of a list.
+# `fixed` (a model's config) fills what hyper_params leaves out the same way, then the
+# `alphabet` the data implies (an RNAStringSet, AAStringSet or a one-hot array's channel
+# names), as trainModel() fills it.
 space_to_py <- function(hyper_params, fixed = list(), alphabet = NULL) {
   archs <- unique(c(as.character(unlist(hyper_params$arch %||% fixed$arch))))
   if (!length(archs)) {
     stop("hyper_params needs arch (or give model =)", call. = FALSE)
   }
   keys <- unique(unlist(lapply(archs, arch_keys)))
+  as_fixed <- function(value) {
+    value <- space_value(value)
+    if (is.list(value)) list(value) else value  # a vector (or dict) as one choice
+  }
   space <- list()
   for (name in names(hyper_params)) {
     key <- name
@@ -273,17 +377,14 @@ space_to_py <- function(hyper_params, fixed = list(), alphabet = NULL) {
       hit <- intersect(KEY_ALIASES[[name]], keys)
       if (length(hit)) key <- hit[[1L]]
     }
-    value <- hyper_params[[name]]
-    space[[key]] <- if (is.list(value) && !is.null(value$low)) {
-      value
-    } else if (is.list(value) || length(value) > 1L) {
-      as.list(value)
-    } else {
-      value
-    }
+    value <- hyper_value(hyper_params[[name]], name)
+    space[key] <- list(switch(value$kind,
+      range = value$value,
+      choices = lapply(value$value, space_value),
+      fixed = as_fixed(value$value)))
   }
   for (key in setdiff(names(fixed), names(space))) {
-    space[[key]] <- fixed[[key]]
+    space[key] <- list(as_fixed(fixed[[key]]))
   }
   if ("alphabet" %in% keys && is.null(space$alphabet) && !is.null(alphabet) &&
       !identical(alphabet, "dna")) {
@@ -292,11 +393,21 @@ space_to_py <- function(hyper_params, fixed = list(), alphabet = NULL) {
   reticulate::r_to_py(space)
 }
 
-# A Python leaderboard (pandas) as R's data.frame.
+# A Python leaderboard (pandas) as R's data.frame, with every column also when it has no rows
+# (a search none of whose trials finished): pandas' empty columns come back as NULL.
 leaderboard_from_py <- function(table) {
   board <- table_from_py(table)
+  columns <- list(rank = integer(), model = character(), kind = character(), trial = integer(),
+                  mean = double(), sd = double(), folds = integer(), state = character(),
+                  seconds = double(), params = character(), config = character())
+  for (name in setdiff(names(columns), names(board))) {
+    board[[name]] <- if (nrow(board)) rep(columns[[name]][NA_integer_], nrow(board)) else
+      columns[[name]]
+  }
+  board <- board[c(names(columns), setdiff(names(board), names(columns)))]
   board$rank <- as.integer(board$rank)
   board$trial <- as.integer(board$trial)
   board$folds <- as.integer(board$folds)
+  for (name in c("mean", "sd", "seconds")) board[[name]] <- as.double(board[[name]])
   board
 }

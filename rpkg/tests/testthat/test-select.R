@@ -163,3 +163,132 @@ test_that("a search on proteins or RNA takes the alphabet from the data, baselin
   board <- leaderboard(grid)
   expect_match(board$config, '"alphabet": "rna"', fixed = TRUE)
 })
+
+test_that("a model's vector settings stay fixed in a search, not searched as choices", {
+  skip_if_no_backend()
+  withr::local_seed(11)
+  x <- matrix(stats::rnorm(200), 40, 5)
+  y <- factor(rep(c("a", "b"), 20))
+  # hidden = c(8, 4) is one setting (two layers), not the choices 8 and 4
+  grid <- gridSearch(x, y, model = mlpModel(hidden = c(8, 4)), hyper_params = list(lr = 0.01),
+                     nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE)
+  board <- leaderboard(grid)
+  expect_identical(board$config, '{"arch": "mlp", "hidden": [8, 4]}')
+  expect_identical(bestModel(grid, epochs = 1)@config$hidden, c(8L, 4L))
+  # an empty vector (a linear model) is a fixed value too; the grid is lr's two values
+  grid <- gridSearch(x, y, model = mlpModel(hidden = integer(0)),
+                     hyper_params = list(lr = c(0.01, 0.1)), nfolds = 2, epochs = 1,
+                     stopping_rounds = 0, baselines = FALSE)
+  board <- leaderboard(grid)
+  expect_identical(nrow(board), 2L)
+  expect_identical(unique(board$config), '{"arch": "mlp", "hidden": []}')
+  # in hyper_params, a list of one vector is fixed; an empty vector is refused, saying how
+  grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = list(c(6, 3)),
+                                               lr = c(0.01, 0.1)),
+                     nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE)
+  expect_identical(unique(leaderboard(grid)$config), '{"arch": "mlp", "hidden": [6, 3]}')
+  expect_identical(nrow(leaderboard(grid)), 2L)
+  expect_error(gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = integer(0))),
+               "hyper_params\\$hidden has no values to try; .* hidden = list\\(integer\\(0\\)\\)")
+  # a sequence model's vector setting
+  seqs <- random_sequences(16, 20)
+  grid <- gridSearch(seqs, rep(c("a", "b"), 8),
+                     model = seqModel("deeploc", alphabet = "dna", filters = 2, filter_sizes = c(3, 5)),
+                     hyper_params = list(lr = 0.01), nfolds = 2, epochs = 1,
+                     stopping_rounds = 0, baselines = FALSE)
+  expect_match(leaderboard(grid)$config, '"filter_sizes": [3, 5]', fixed = TRUE)
+  expect_identical(nrow(leaderboard(grid)), 1L)
+})
+
+test_that("bestModel() trains with the class_weight the best trial used", {
+  skip_if_no_backend()
+  withr::local_seed(12)
+  x <- matrix(stats::rnorm(400), 80, 5)
+  y <- factor(rep(c("a", "b"), 40))  # noise: without weights, about half and half
+  # class b weighs nothing: a model trained with these weights calls everything a
+  grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = 8, lr = 0.05,
+                                               class_weight = list(list(a = 1, b = 0))),
+                     nfolds = 2, epochs = 10, stopping_rounds = 0, baselines = FALSE)
+  expect_match(leaderboard(grid)$params, '"class_weight": {"a": 1.0, "b": 0.0}', fixed = TRUE)
+  best <- bestModel(grid)
+  expect_gt(mean(predict(best, x)[, "a"]), 0.9)
+})
+
+test_that("a RandomDiscrete search runs at most the grid's combinations, each once", {
+  skip_if_no_backend()
+  withr::local_seed(13)
+  x <- matrix(stats::rnorm(200), 40, 5)
+  y <- factor(rep(c("a", "b"), 20))
+  grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = c(4, 8)),
+                     search_criteria = list(strategy = "RandomDiscrete", seed = 1), nfolds = 2,
+                     epochs = 1, stopping_rounds = 0, baselines = FALSE)
+  board <- leaderboard(grid)
+  expect_identical(nrow(board), 2L)
+  expect_setequal(board$params, c('{"hidden": 4}', '{"hidden": 8}'))
+  expect_output(print(grid), "random search, 2 trials")
+  # fewer than the grid: a sample without repeats
+  grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = c(2, 4, 8),
+                                               lr = c(0.01, 0.1)),
+                     search_criteria = list(strategy = "RandomDiscrete", max_models = 4, seed = 2),
+                     nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE)
+  expect_identical(anyDuplicated(leaderboard(grid)$params), 0L)
+  expect_identical(nrow(leaderboard(grid)), 4L)
+  # with a range the space is infinite: 20 trials by default, max_models as given
+  range <- list(arch = "mlp", lr = list(low = 1e-3, high = 0.1))
+  expect_identical(deepomics:::search_criteria_to_py(list(strategy = "RandomDiscrete"),
+                                                     range)$n_trials, 20L)
+  expect_identical(deepomics:::search_criteria_to_py(
+    list(strategy = "RandomDiscrete", max_models = 30), range)$n_trials, 30L)
+  expect_identical(deepomics:::search_criteria_to_py(
+    list(strategy = "RandomDiscrete", max_models = 30), list(arch = "mlp", hidden = c(2, 4)))$n_trials,
+    2L)
+})
+
+test_that("groups make the folds hold out whole groups", {
+  skip_if_no_backend()
+  withr::local_seed(14)
+  # 40 groups of 5 near-identical samples, each group's label drawn at random: a model can only
+  # learn the groups by heart, which scores well only when a fold holds out samples of groups it
+  # trained on
+  group <- rep(seq_len(40), each = 5)
+  centres <- matrix(stats::rnorm(40 * 10), 40, 10)
+  x <- centres[group, ] + matrix(stats::rnorm(200 * 10, sd = 0.01), 200, 10)
+  y <- factor(c("a", "b")[sample(rep(1:2, 20))][group])
+  args <- list(x, y, hyper_params = list(arch = "mlp", hidden = 32, lr = 0.05), nfolds = 2,
+               epochs = 30, stopping_rounds = 0, baselines = FALSE)
+  mixed <- do.call(gridSearch, args)
+  held_out <- do.call(gridSearch, c(args, list(groups = paste0("g", group))))
+  expect_gt(leaderboard(mixed)$mean, 0.9)
+  expect_lt(leaderboard(held_out)$mean, 0.8)
+  expect_error(do.call(gridSearch, c(args, list(groups = 1:3))),
+               "groups has 3 values but there are 200 samples")
+})
+
+test_that("sort_by takes stopping_metric's names and refuses the loss, naming what works", {
+  skip_if_no_backend()
+  x <- matrix(stats::rnorm(200), 40, 5)
+  y <- factor(rep(c("a", "b"), 20))
+  expect_error(gridSearch(x, y, hyper_params = list(arch = "mlp"), sort_by = "logloss"),
+               "sort_by = \"logloss\": .* the loss is not one of them; use one of auroc, auprc")
+  expect_error(gridSearch(x, y, hyper_params = list(arch = "mlp"), sort_by = "deviance"),
+               "r2 for regression")
+  grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = 2), sort_by = "valid_AUCPR",
+                     nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE)
+  expect_output(print(grid), "ranked by auprc")
+})
+
+test_that("the leaderboard of a search with no finished trials has every column", {
+  skip_if_no_backend()
+  x <- matrix(stats::rnorm(200), 40, 5)
+  y <- factor(rep(c("a", "b"), 20))
+  db <- file.path(withr::local_tempdir(), "grid.db")
+  expect_error(gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = 4, dropout = 1.5),
+                          nfolds = 2, epochs = 1, baselines = FALSE, storage = db),
+               "dropout must be >= 0 and < 1")
+  board <- leaderboard(db)
+  expect_identical(nrow(board), 0L)
+  expect_identical(names(board), c("rank", "model", "kind", "trial", "mean", "sd", "folds",
+                                   "state", "seconds", "params", "config"))
+  expect_type(board$mean, "double")
+  expect_type(board$rank, "integer")
+})
