@@ -213,9 +213,10 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
     }
     # A list, even of one: a lone Python str could be taken for a FASTA path.
     py <- reticulate::r_to_py(if (length(seqs$sequences) == 1L) as.list(seqs$sequences) else seqs$sequences)
+    # a character vector of U and no T is RNA, as oneHot() and kmerCounts() read it
+    alphabet <- if (is(x, "XStringSet")) seqs$alphabet else if (identical(rna_if_u(seqs), "rna")) "rna"
     return(list(x = py, kind = "sequences", n = length(seqs$sequences), names = seqs$names,
-                features = NULL, alphabet = if (is(x, "XStringSet")) seqs$alphabet,
-                source = list()))
+                features = NULL, alphabet = alphabet, source = list()))
   }
   if (is.data.frame(x)) {
     numeric <- vapply(x, function(column) is.numeric(column) || is.logical(column), logical(1))
@@ -237,6 +238,7 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
   if (is.array(x) && (is.numeric(x) || is.logical(x))) {
     if (length(dim(x)) == 3L) {
       check_no_na(x, arg)
+      x <- standard_channels(x)
       return(list(x = reticulate::r_to_py(x), kind = "onehot", n = dim(x)[[1L]],
                   names = dimnames(x)[[1L]], features = NULL,
                   alphabet = onehot_alphabet(dimnames(x)[[2L]]), source = list()))
@@ -253,6 +255,72 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
     "%s must be sequences (a character vector, DNAStringSet, RNAStringSet or AAStringSet), a ",
     "samples x features matrix (base, data.frame or dgCMatrix), a one-hot array from oneHot(), ",
     "or a SummarizedExperiment / SingleCellExperiment; not %s"), arg, class_label(x)),
+    call. = FALSE)
+}
+
+# The channel letters of a one-hot array [sequence, channel, position] (upper case), or NULL
+# when its channels are not named by single letters.
+onehot_channels <- function(x) {
+  channels <- dimnames(x)[[2L]]
+  if (is.null(channels) || anyNA(channels) || any(nchar(channels) != 1L)) {
+    return(NULL)
+  }
+  toupper(channels)
+}
+
+# A one-hot array whose channels are the letters of the DNA, RNA or protein alphabet in another
+# order (oneHot(x, alphabet = "TGCA")), with its channels in that alphabet's order: Python reads
+# the channels by position.
+standard_channels <- function(x) {
+  channels <- onehot_channels(x)
+  if (is.null(channels) || anyDuplicated(channels)) {
+    return(x)
+  }
+  for (alphabet in c("dna", "rna", "protein")) {
+    letters <- alphabet_letters(alphabet)
+    if (length(letters) == length(channels) && setequal(letters, channels)) {
+      return(reorder_channels(x, channels, letters))
+    }
+  }
+  x
+}
+
+# `x` with its channels (named `channels`) in the order of `letters`.
+reorder_channels <- function(x, channels, letters) {
+  if (identical(channels, letters)) {
+    return(x)
+  }
+  x <- x[, match(letters, channels), , drop = FALSE]
+  dimnames(x)[[2L]] <- letters
+  x
+}
+
+# A one-hot array `x` for a model that reads the `alphabet` (a name or a string of letters): its
+# channels reordered by name to the model's letters, or an error naming both when they are other
+# letters. An array without letter names is taken as it is (in the model's order).
+model_channels <- function(x, alphabet, arg = "x") {
+  if (!is.array(x) || length(dim(x)) != 3L || !(is.numeric(x) || is.logical(x))) {
+    return(x)
+  }
+  channels <- onehot_channels(x)
+  if (is.null(channels)) {
+    return(x)
+  }
+  letters <- alphabet_letters(alphabet)
+  if (length(channels) == length(letters) && !anyDuplicated(channels) &&
+      setequal(channels, letters)) {
+    return(reorder_channels(x, channels, letters))
+  }
+  hint <- if (setequal(channels, alphabet_letters("rna")) && identical(alphabet, "dna")) {
+    " (RNA's U for DNA's T: encode the sequences with oneHot(x, alphabet = \"dna\"), or train an RNA model)"
+  } else if (setequal(channels, alphabet_letters("dna")) && identical(alphabet, "rna")) {
+    " (DNA's T for RNA's U: encode the sequences with oneHot(x, alphabet = \"rna\"), or train a DNA model)"
+  } else {
+    sprintf(" (encode the sequences with oneHot(x, alphabet = \"%s\"))", alphabet)
+  }
+  stop(sprintf(paste0(
+    "%s is a one-hot array whose channels are %s, but the model reads %s (its \"%s\" alphabet)%s"),
+    arg, paste(channels, collapse = ", "), paste(letters, collapse = ", "), alphabet, hint),
     call. = FALSE)
 }
 

@@ -89,6 +89,10 @@ model_inputs <- function(model, x, assay, dimred, arg, genome = NULL) {
     assay <- model@input$assay
     dimred <- model@input$dimred
   }
+  if (isTRUE(model@encoding$input_kind %in% c("onehot", "tokens"))) {
+    # a one-hot array's channels by name, in the model's order
+    x <- model_channels(x, model@encoding$alphabet %||% model@config$alphabet %||% "dna", arg)
+  }
   inputs <- as_py_inputs(x, assay = assay, dimred = dimred, features = model@features,
                          genome = genome, arg = arg)
   takes_sequences <- isTRUE(model@encoding$input_kind %in% c("onehot", "tokens"))

@@ -8,9 +8,13 @@
 #' @section Inputs (`x`):
 #' * Sequences: a character vector, `DNAStringSet`, `RNAStringSet` or `AAStringSet` (one-hot
 #'   encoded, or tokenised for an `rnn` with an embedding; sequences of different lengths are
-#'   padded to the model's length or the longest). An `RNAStringSet` or `AAStringSet` sets the
-#'   model's alphabet when the model does not. A one-hot array from [oneHot()] also works (its
-#'   channel names, e.g. A, C, G, U, set the alphabet the same way).
+#'   padded to the model's length or the longest). An `RNAStringSet` or `AAStringSet`, or a
+#'   character vector with U and no T (RNA, as [oneHot()] reads it), sets the model's alphabet
+#'   when the model does not. A one-hot array from [oneHot()] also works (its channel names,
+#'   e.g. A, C, G, U, set the alphabet the same way; channels are read by name, so an array in
+#'   another channel order is reordered to the model's, and one whose channels are other
+#'   letters than the model's is refused). The same holds for a trained model's inputs in
+#'   [predict()][predict.DeepomicsModel()], [mutagenesis()] and the other functions.
 #' * Features, samples x features: a numeric matrix, a data.frame of numbers or a sparse
 #'   `dgCMatrix` (kept sparse: Python densifies one batch at a time).
 #' * A `SummarizedExperiment` or `SingleCellExperiment`, features x samples as Bioconductor
@@ -102,7 +106,8 @@ trainModel <- function(model, x, y = NULL, ..., epochs = 20, batch_size = 64, lr
   autoencoder <- identical(model@config$arch, "autoencoder")
   # a trained model reads x as it was trained: its features by name, its assay / reducedDim
   inputs <- if (is_fitted(model)) model_inputs(model, x, assay, dimred, "x", genome) else
-    as_py_inputs(x, assay = assay, dimred = dimred, genome = genome)
+    as_py_inputs(if (!is.null(model@config$alphabet)) model_channels(x, model@config$alphabet) else x,
+                 assay = assay, dimred = dimred, genome = genome)
   check_orientation(x, inputs)
   check_assay_named(inputs)
   if (autoencoder && !is.null(y)) {

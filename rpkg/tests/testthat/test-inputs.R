@@ -160,3 +160,46 @@ test_that("model configs go to Python with NA as None", {
   expect_identical(py_value(reticulate::import_builtins(convert = FALSE)$repr(config)),
                    "{'arch': 'danq', 'seq_len': None, 'hidden': [8.0, 4.0], 'flag': True}")
 })
+
+test_that("a one-hot array's channels are read by name, in whatever order they come", {
+  skip_if_no_backend()
+  withr::local_seed(21)
+  x <- random_sequences(24, 12)
+  y <- rep(c("a", "b"), 12)
+  model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3), x, y, epochs = 1)
+  shuffled <- oneHot(x, alphabet = "TGCA")
+  expect_identical(dimnames(shuffled)[[2L]], c("T", "G", "C", "A"))
+  expect_equal(predict(model, shuffled), predict(model, x), tolerance = 1e-6)
+  expect_equal(mutagenesis(model, shuffled[1:2, , ]), mutagenesis(model, x[1:2]),
+               tolerance = 1e-6)
+  # training on it is training on the sequences
+  on_array <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3), shuffled, y,
+                         epochs = 1)
+  expect_identical(on_array@config$alphabet, "dna")
+  expect_equal(predict(on_array, x), predict(model, x), tolerance = 1e-5)
+  # a model given its alphabet reorders too; so does a trained model trained further
+  dna <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3, alphabet = "dna"),
+                    shuffled, y, epochs = 1)
+  expect_equal(predict(dna, x), predict(model, x), tolerance = 1e-5)
+  # channels that are not the model's letters are refused, naming both
+  expect_error(predict(model, oneHot(gsub("T", "U", x))),
+               "newdata is a one-hot array whose channels are A, C, G, U, but the model reads A, C, G, T \\(its \"dna\" alphabet\\)")
+  expect_error(mutagenesis(model, oneHot(x, alphabet = "ACGTN")),
+               "channels are A, C, G, T, N, but the model reads A, C, G, T")
+  expect_error(trainModel(seqModel("deepbind", alphabet = "dna"), oneHot(x, alphabet = "ACGTN"), y),
+               "x is a one-hot array whose channels are A, C, G, T, N, but the model reads A, C, G, T")
+})
+
+test_that("a character vector of RNA trains and predicts as RNA, as an RNAStringSet does", {
+  skip_if_no_backend()
+  withr::local_seed(22)
+  x <- random_sequences(24, 12, letters = c("A", "C", "G", "U"))
+  y <- rep(c("a", "b"), 12)
+  model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3), x, y, epochs = 1)
+  expect_identical(model@config$alphabet, "rna")
+  from_set <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3),
+                         Biostrings::RNAStringSet(x), y, epochs = 1)
+  expect_equal(predict(model, x), predict(from_set, x), tolerance = 1e-6)
+  expect_identical(deepomics:::as_py_inputs(x)$alphabet, "rna")
+  expect_null(deepomics:::as_py_inputs(gsub("U", "T", x))$alphabet)
+})
