@@ -402,10 +402,12 @@ plotAttribution <- function(attributions, i = 1, start = 1, end = NULL) {
 #' output, red raises it).
 #'
 #' @param effects An array from [mutagenesis()].
-#' @param x The sequences `effects` was computed on (character, XStringSet), or `NULL` to read
-#'   the letters from the zero effects.
+#' @param x The sequences `effects` was computed on, as [mutagenesis()] took them (character,
+#'   XStringSet, a one-hot array, whose letters are read from its channels, or a `GRanges` with
+#'   `genome`), or `NULL` to read the letters from the zero effects.
 #' @param i The sequence to draw (a number or a name).
 #' @param start,end The positions to draw (from 1).
+#' @param genome For a `GRanges` `x`: the genome FASTA file ([intervalSequences()]).
 #' @return A ggplot.
 #' @export
 #' @examplesIf deepomics:::backend_available()
@@ -416,13 +418,13 @@ plotAttribution <- function(attributions, i = 1, start = 1, end = NULL) {
 #' model <- trainModel(seqModel("deepbind", filters = 8, filter_size = 10), x, y, epochs = 10,
 #'                     lr = 0.01)
 #' plotMutationMap(mutagenesis(model, x[2]), x[2], start = 5, end = 22)
-plotMutationMap <- function(effects, x = NULL, i = 1, start = 1, end = NULL) {
+plotMutationMap <- function(effects, x = NULL, i = 1, start = 1, end = NULL, genome = NULL) {
   i <- sequence_number(effects, i, "effects")
   m <- one_sequence(effects, i, "effects")
   letters <- rownames(m)
   end <- end %||% ncol(m)
   window <- check_window(start, end, ncol(m))
-  observed <- observed_letters(m, x, i, dim(effects)[[1L]])
+  observed <- observed_letters(m, x, i, dim(effects)[[1L]], genome)
   m <- m[, window, drop = FALSE]
   observed <- observed[window]
   loss <- pmax(-apply(m, 2, min), 0)
@@ -523,8 +525,9 @@ check_window <- function(start, end, length) {
 }
 
 # The letter at each position of sequence `i` (of `n`): from the sequences given (checked
-# against the effects), else the letter whose effect is 0; NA where neither tells (an N).
-observed_letters <- function(m, x, i, n) {
+# against the effects; a GRanges read from `genome`, a one-hot array by its channels), else the
+# letter whose effect is 0; NA where neither tells (an N).
+observed_letters <- function(m, x, i, n, genome = NULL) {
   letters <- rownames(m)
   zero <- apply(m, 2, function(column) {
     at <- which(column == 0)
@@ -539,17 +542,26 @@ observed_letters <- function(m, x, i, n) {
     }
     return(from_effects)
   }
-  if (is(x, "XStringSet")) x <- as.character(x)
-  if (!is.character(x)) {
-    stop(sprintf("x must be the sequences (character or XStringSet), not %s", class_label(x)),
+  if (is(x, "GRanges")) {
+    x <- intervalSequences(x, genome)
+  } else if (!is.null(genome)) {
+    stop(sprintf("genome applies to genomic intervals (a GRanges); x is %s", class_label(x)),
          call. = FALSE)
   }
-  if (length(x) != n) {
+  onehot <- is.array(x) && length(dim(x)) == 3L && (is.numeric(x) || is.logical(x))
+  if (is(x, "XStringSet")) x <- as.character(x)
+  if (!is.character(x) && !onehot) {
+    stop(sprintf(paste0(
+      "x must be the sequences the effects were computed on (character, XStringSet, a one-hot ",
+      "array, or a GRanges with genome), not %s"), class_label(x)), call. = FALSE)
+  }
+  count <- if (onehot) dim(x)[[1L]] else length(x)
+  if (count != n) {
     stop(sprintf("x has %d sequence%s but the effects have %d; give the sequences the effects ",
-                 length(x), if (length(x) == 1L) "" else "s", n),
+                 count, if (count == 1L) "" else "s", n),
          "were computed on", call. = FALSE)
   }
-  out <- strsplit(toupper(x[[i]]), "")[[1L]]
+  out <- if (onehot) onehot_letters(x, i, letters) else strsplit(toupper(x[[i]]), "")[[1L]]
   if (length(out) != ncol(m)) {
     stop(sprintf("sequence %s has %d letters but its effects cover %d positions", i,
                  length(out), ncol(m)), call. = FALSE)
@@ -563,6 +575,27 @@ observed_letters <- function(m, x, i, n) {
   }
   out[!out %in% letters] <- NA
   out
+}
+
+# The letters of sequence `i` of a one-hot array [sequence, channel, position]: at each position
+# the channel that holds the one (by the channels' names, else taken to be `letters` in order);
+# NA for a position with no single largest channel (padding, an N).
+onehot_letters <- function(x, i, letters) {
+  channels <- onehot_channels(x)
+  if (is.null(channels)) {
+    if (dim(x)[[2L]] != length(letters)) {
+      stop(sprintf(paste0(
+        "x is a one-hot array of %d channels without letter names, and the effects have %d ",
+        "letters (%s); name its channels (dimnames(x)[[2]]) or give the sequences"),
+        dim(x)[[2L]], length(letters), paste(letters, collapse = ", ")), call. = FALSE)
+    }
+    channels <- letters
+  }
+  m <- matrix(x[i, , ], nrow = dim(x)[[2L]])
+  vapply(seq_len(ncol(m)), function(l) {
+    top <- which(m[, l] == max(m[, l]))
+    if (length(top) == 1L && m[top, l] > 0) channels[[top]] else NA_character_
+  }, character(1))
 }
 
 # ggseqlogo's letter outlines of a (C, W) matrix (rows named by the letters), as polygons:

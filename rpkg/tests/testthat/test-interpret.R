@@ -287,3 +287,33 @@ test_that("attentionWeights shows where a deeploc model looks; other models are 
                                            epochs = 1), planted_motif(4, 30)$x),
                "attention weights need a model with an attention layer", class = "deepomics_python_error")
 })
+
+test_that("plotMutationMap() takes the one-hot array mutagenesis() took, letters by channel name", {
+  skip_if_no_backend()
+  skip_if_not_installed("ggseqlogo")
+  withr::local_seed(31)
+  x <- random_sequences(20, 12)
+  model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3), x,
+                      rep(c("a", "b"), 10), epochs = 1)
+  seqs <- c(x[1:2], "ACGTNACGTACG")
+  onehot <- oneHot(seqs, alphabet = "TGCA")  # another channel order, an N (all zero)
+  effects <- mutagenesis(model, onehot)
+  expect_equal(effects, mutagenesis(model, seqs), tolerance = 1e-6)
+  built <- function(p) ggplot2::ggplot_build(p)$data
+  for (i in 1:3) {
+    expect_identical(built(plotMutationMap(effects, onehot, i = i)),
+                     built(plotMutationMap(effects, seqs, i = i)))
+  }
+  unnamed <- oneHot(seqs)
+  dimnames(unnamed) <- NULL  # channels taken in the effects' order
+  expect_identical(built(plotMutationMap(effects, unnamed, i = 2)),
+                   built(plotMutationMap(effects, seqs, i = 2)))
+  expect_error(plotMutationMap(effects, oneHot(rev(seqs))),
+               "x\\[1\\] is not the sequence the effects were computed on")
+  expect_error(plotMutationMap(effects, onehot[1:2, , ]),
+               "x has 2 sequences but the effects have 3")
+  expect_error(plotMutationMap(effects, seqs, genome = "g.fa"),
+               "genome applies to genomic intervals")
+  expect_error(plotMutationMap(effects, list(seqs)),
+               "x must be the sequences the effects were computed on \\(character, XStringSet, a one-hot array, or a GRanges with genome\\)")
+})
