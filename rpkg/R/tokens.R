@@ -9,19 +9,33 @@
 #' sequences themselves: they are tokenised as the model needs.)
 #'
 #' @inheritParams oneHot
+#' @param x Sequences: a character vector, a [Biostrings::XStringSet] (`DNAStringSet`,
+#'   `RNAStringSet`, `AAStringSet`) or a `GRanges` with `genome`. Names become the rownames.
 #' @param length The number of positions to pad (with 0) or trim every sequence to; `NULL`:
 #'   the longest sequence's length.
+#' @param genome For a `GRanges` `x`: the path of the genome FASTA file its ranges' sequences are
+#'   read from ([intervalSequences()]).
 #' @return An integer matrix `[sequence, position]` with rownames `names(x)`.
 #' @seealso [oneHot()], [seqModel()]
 #' @export
 #' @examplesIf deepomics:::backend_available()
 #' sequenceTokens(c(a = "ACGU", b = "GG"), alphabet = "rna", length = 4)
 #' sequenceTokens(Biostrings::AAStringSet(c(p1 = "MKV", p2 = "MR")))
-sequenceTokens <- function(x, alphabet = NULL, length = NULL, pad = "right") {
+sequenceTokens <- function(x, alphabet = NULL, length = NULL, pad = "right", genome = NULL) {
+  x <- ranges_sequences(x, genome)
   seqs <- as_py_sequences(x)
   if (!base::length(seqs$sequences)) stop("x holds no sequences", call. = FALSE)
   alphabet <- py_string(alphabet %||% rna_if_u(seqs), "alphabet")
-  if (is.null(length)) length <- max(nchar(seqs$sequences))
+  if (is.null(length)) {
+    length <- max(nchar(seqs$sequences))
+    if (length == 0L) {
+      stop(sprintf(paste0(
+        "x's %s empty (no letters), so there is nothing to tokenise; remove empty sequences ",
+        "first"),
+        if (base::length(seqs$sequences) == 1L) "sequence is" else
+          paste0(base::length(seqs$sequences), " sequences are all")), call. = FALSE)
+    }
+  }
   out <- py_call(py_deepomics()$seq$tokenize, seqs$sequences, alphabet = alphabet,
                  length = py_count(length, "length"), pad = py_string(pad, "pad"))
   tokens <- array_from_py(out)
@@ -38,11 +52,15 @@ sequenceTokens <- function(x, alphabet = NULL, length = NULL, pad = "right") {
 #' acids) is shuffled as itself, so its count and the count of each pair holding it are kept
 #' too. The same call with the same `seed` gives the same shuffles.
 #'
-#' @param x Sequences: a character vector or a [Biostrings::XStringSet] (lengths may differ).
+#' @param x Sequences: a character vector or a [Biostrings::XStringSet] (lengths may differ), or
+#'   a `GRanges` with `genome`.
 #' @param n Shuffles per sequence.
 #' @param seed The seed of the shuffles.
+#' @param genome For a `GRanges` `x`: the path of the genome FASTA file its ranges' sequences are
+#'   read from ([intervalSequences()]).
 #' @return The shuffles, `n` per sequence in the order of `x` (all shuffles of the first
-#'   sequence, then the second's, ...), of the class of `x`, named `name_shuffle1`, ...
+#'   sequence, then the second's, ...), of the class of `x` (a `DNAStringSet` for a `GRanges`),
+#'   named `name_shuffle1`, ...
 #' @seealso [attribution()]
 #' @export
 #' @examplesIf deepomics:::backend_available()
@@ -51,7 +69,8 @@ sequenceTokens <- function(x, alphabet = NULL, length = NULL, pad = "right") {
 #' shuffled
 #' # the dinucleotide counts are those of the original
 #' identical(kmerCounts(peaks[1], k = 2)[1, ], kmerCounts(shuffled[1], k = 2)[1, ])
-dinucleotideShuffle <- function(x, n = 1, seed = 0) {
+dinucleotideShuffle <- function(x, n = 1, seed = 0, genome = NULL) {
+  x <- ranges_sequences(x, genome)
   seqs <- as_py_sequences(x)
   if (base::length(seqs$sequences) == 0L) stop("x holds no sequences", call. = FALSE)
   n <- py_count(n, "n", null_ok = FALSE)
@@ -61,4 +80,17 @@ dinucleotideShuffle <- function(x, n = 1, seed = 0) {
   base <- seqs$names %||% paste0("seq", seq_along(seqs$sequences))
   names(out) <- paste0(rep(base, each = n), "_shuffle", rep(seq_len(n), base::length(base)))
   if (is(x, "XStringSet")) methods::as(out, class(x)[[1L]]) else out
+}
+
+# The sequences of a GRanges `x`, read from the FASTA file `genome` ([intervalSequences()]: a
+# DNAStringSet named by the ranges); other `x` as they are (a `genome` with them is an error).
+ranges_sequences <- function(x, genome) {
+  if (is(x, "GRanges")) {
+    return(intervalSequences(x, genome))
+  }
+  if (!is.null(genome)) {
+    stop(sprintf("genome applies to genomic intervals (a GRanges); x is %s", class_label(x)),
+         call. = FALSE)
+  }
+  x
 }

@@ -112,3 +112,38 @@ test_that("a GRanges as the first call of a session starts deepomics' Python, no
     expect_match(out, paste("python:", backend), fixed = TRUE, info = call)
   }
 })
+
+test_that("plotMutationMap() reads a GRanges' letters from its genome, as mutagenesis() does", {
+  skip_if_no_backend()
+  skip_if_not_installed("ggseqlogo")
+  genome <- local_genome()
+  withr::local_seed(32)
+  ranges <- random_ranges(3, genome)
+  seqs <- intervalSequences(ranges, genome$path)
+  model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3),
+                      random_sequences(20, 30), rep(c("a", "b"), 10), epochs = 1)
+  effects <- mutagenesis(model, ranges, genome = genome$path)
+  built <- function(p) ggplot2::ggplot_build(p)$data
+  expect_identical(built(plotMutationMap(effects, ranges, i = 3, genome = genome$path)),
+                   built(plotMutationMap(effects, seqs, i = 3)))
+  expect_error(plotMutationMap(effects, ranges), "genome")
+})
+
+test_that("sequenceTokens() and dinucleotideShuffle() take a GRanges with its genome", {
+  skip_if_no_backend()
+  genome <- local_genome()
+  withr::local_seed(33)
+  ranges <- random_ranges(5, genome)
+  names(ranges) <- paste0("peak", 1:5)
+  seqs <- intervalSequences(ranges, genome$path)
+  expect_identical(sequenceTokens(ranges, genome = genome$path), sequenceTokens(seqs))
+  expect_identical(rownames(sequenceTokens(ranges, genome = genome$path)), names(ranges))
+  shuffled <- dinucleotideShuffle(ranges, n = 2, seed = 4, genome = genome$path)
+  expect_s4_class(shuffled, "DNAStringSet")
+  expect_identical(shuffled, dinucleotideShuffle(seqs, n = 2, seed = 4))
+  expect_identical(names(shuffled)[1:2], c("peak1_shuffle1", "peak1_shuffle2"))
+  expect_error(dinucleotideShuffle(ranges), "give genome = the path of the genome FASTA")
+  expect_error(sequenceTokens(ranges), "give genome = the path of the genome FASTA")
+  expect_error(dinucleotideShuffle("ACGT", genome = genome$path),
+               "genome applies to genomic intervals \\(a GRanges\\); x is an object of class character")
+})

@@ -113,3 +113,11 @@ test_that("threads does not change the result", {
   seqs <- c("ACGTAC", "GGTTAA", "CATGCA")
   expect_identical(oneHot(seqs, threads = 1), oneHot(seqs))
 })
+
+test_that("sequenceTokens() of empty sequences says they are empty", {
+  skip_if_no_backend()
+  expect_error(sequenceTokens(c("", "")),
+               "x's 2 sequences are all empty \\(no letters\\), so there is nothing to tokenise; remove empty sequences first")
+  expect_error(sequenceTokens(""), "x's sequence is empty \\(no letters\\)")
+  expect_error(sequenceTokens(c("", "AC")), "sequence 1 is empty")
+})
