@@ -113,7 +113,8 @@ attribution <- function(model, x, method = "saliency", target = NULL, n_referenc
 #' @inheritParams mutagenesis
 #' @param threshold The fraction of a filter's maximum activation a position must exceed.
 #' @param pseudocount Added to every letter count of a PWM.
-#' @param match Compare the PWMs with JASPAR.
+#' @param match Compare the PWMs with JASPAR, which holds DNA motifs; `NULL` (the default):
+#'   `TRUE` for a model of DNA or RNA (4 letters), `FALSE` for others (protein).
 #' @param n_matches Matches kept per filter, best first.
 #' @param min_sites Filters with fewer activating subsequences are not matched.
 #' @param collection,tax_group The JASPAR matrices to compare with (latest versions).
@@ -121,7 +122,9 @@ attribution <- function(model, x, method = "saliency", target = NULL, n_referenc
 #' @param batch_size Sequences per batch.
 #' @return A `DeepomicsFilterMotifs` list: `pwms`, an array `[filter, letter, position]` of
 #'   probabilities; `filters`, a data.frame (`filter` from 1, `n_sites`, `max_activation`,
-#'   `information` in bits, `influence` on `target`), ordered by filter; `matches`, a data.frame
+#'   `information` in bits, `influence` on `target`; for a model of several outputs and no
+#'   `target`, one column per output instead, `influence_<class>`, e.g. `influence_B cell`, or
+#'   `influence_1`, ... where the outputs have no class names), ordered by filter; `matches`, a data.frame
 #'   (`filter`, `jaspar_id`, `name`, `p_value`, `e_value`, `q_value`, `offset`, `overlap`,
 #'   `orientation`, `n_sites`) sorted by filter then p-value (empty when `match = FALSE`);
 #'   `letters`. It prints a summary; [plotFilterMotifs()] draws the logos.
@@ -137,11 +140,23 @@ attribution <- function(model, x, method = "saliency", target = NULL, n_referenc
 #' motifs <- filterMotifs(model, x[y == "yes"], match = FALSE)
 #' motifs
 #' plotFilterMotifs(motifs, filters = motifs$filters$filter[which.max(motifs$filters$influence)])
-filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = TRUE,
+filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = NULL,
                          n_matches = 1, min_sites = 10, collection = "CORE",
                          tax_group = "vertebrates", target = NULL, batch_size = 256,
                          genome = NULL) {
   check_model(model, fitted = TRUE)
+  letters <- model_letters(model)
+  # JASPAR holds DNA motifs: matched by default for a model of 4 letters (DNA, RNA), refused
+  # up front, before the work, for others
+  nucleotides <- length(letters) == 4L
+  match <- if (is.null(match)) nucleotides else py_flag(match, "match")
+  if (match && !nucleotides) {
+    stop(sprintf(paste0(
+      "match = TRUE compares the filters with JASPAR, which holds DNA motifs, but this model ",
+      "reads the \"%s\" alphabet (%d letters); use match = FALSE"),
+      model@encoding$alphabet %||% model@config$alphabet %||% paste(letters, collapse = ""),
+      length(letters)), call. = FALSE)
+  }
   inputs <- sequence_inputs(model, x, genome)
   interp <- py_interpret()
   found <- py_call(interp$filter_motifs, py_model(model), inputs$x,
@@ -149,14 +164,22 @@ filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = T
                    pseudocount = py_number(pseudocount, "pseudocount"),
                    target = py_target(model, target),
                    batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
-  letters <- model_letters(model)
   pwms <- array_from_py(found$pwms)
   dimnames(pwms) <- list(paste0("filter", seq_len(dim(pwms)[[1L]])), letters, NULL)
   filters <- table_from_py(found$to_frame())
   filters$filter <- as.integer(filters$filter) + 1L
   filters$n_sites <- as.integer(filters$n_sites)
+  # several outputs and no target: Python's influence_0, influence_1, ... named by the classes
+  # (or outputs from 1), as R names outputs
+  outputs <- grep("^influence_[0-9]+$", names(filters))
+  if (length(outputs)) {
+    k <- as.integer(sub("^influence_", "", names(filters)[outputs])) + 1L
+    labels <- as.character(model@classes)
+    names(filters)[outputs] <- paste0("influence_", if (length(labels) == length(outputs) &&
+                                                        !anyDuplicated(labels)) labels[k] else k)
+  }
   matches <- empty_matches()
-  if (py_flag(match, "match")) {
+  if (match) {
     table <- py_call(interp$match_motifs, found,
                      n_matches = py_count(n_matches, "n_matches", null_ok = FALSE),
                      min_sites = py_count(min_sites, "min_sites", null_ok = FALSE),
@@ -172,6 +195,19 @@ filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = T
             class = "DeepomicsFilterMotifs")
 }
 
+# The influence columns of a filterMotifs() table on several outputs (influence_<class>).
+influence_columns <- function(f) grep("^influence_", names(f), value = TRUE)
+
+# Each filter's influence as the filters are ranked by, as Python ranks them: on the target
+# output (`influence`), else the largest over the outputs (influence_<class>); NULL without.
+filter_influence <- function(f) {
+  if ("influence" %in% names(f)) {
+    return(f$influence)
+  }
+  columns <- influence_columns(f)
+  if (length(columns)) do.call(pmax, unname(as.list(f[columns]))) else NULL
+}
+
 empty_matches <- function() {
   data.frame(filter = integer(), jaspar_id = character(), name = character(),
              p_value = double(), e_value = double(), q_value = double(), offset = integer(),
@@ -185,10 +221,11 @@ print.DeepomicsFilterMotifs <- function(x, n = 10, ...) {
   cat(sprintf("%d filters of width %d", nrow(f), dim(x$pwms)[[3L]]))
   if (nrow(x$matches)) cat(sprintf(", %d JASPAR matches", nrow(x$matches)))
   cat("\n")
-  order <- if ("influence" %in% names(f)) order(-f$influence) else order(-f$n_sites)
+  influence <- filter_influence(f)
+  order <- if (!is.null(influence)) order(-influence) else order(-f$n_sites)
   best <- x$matches[!duplicated(x$matches$filter), , drop = FALSE]
-  shown <- f[utils::head(order, n), intersect(c("filter", "n_sites", "information", "influence"),
-                                              names(f)), drop = FALSE]
+  shown <- f[utils::head(order, n), c(intersect(c("filter", "n_sites", "information", "influence"),
+                                                names(f)), influence_columns(f)), drop = FALSE]
   shown$best_match <- ifelse(shown$filter %in% best$filter,
                              with(best[match(shown$filter, best$filter), ],
                                   sprintf("%s %s (p = %.1e)", jaspar_id, name, p_value)), "")
@@ -320,7 +357,8 @@ attentionWeights <- function(model, x, batch_size = 256, genome = NULL) {
 #' number of sites and its best JASPAR match.
 #'
 #' @param motifs The result of [filterMotifs()].
-#' @param filters The filters to draw (numbers from 1); by default all, most influential first.
+#' @param filters The filters to draw (numbers from 1); by default all, most influential first
+#'   (on the target; with several outputs and no target, by the largest influence over them).
 #' @param method `"bits"` (letters scaled by the column's information) or `"probability"`.
 #' @param ncol Logos per row.
 #' @return A ggplot.
@@ -342,7 +380,8 @@ plotFilterMotifs <- function(motifs, filters = NULL, method = c("bits", "probabi
   method <- match.arg(method)
   f <- motifs$filters
   if (is.null(filters)) {
-    filters <- if ("influence" %in% names(f)) f$filter[order(-f$influence)] else f$filter
+    influence <- filter_influence(f)
+    filters <- if (!is.null(influence)) f$filter[order(-influence)] else f$filter
   }
   bad <- setdiff(filters, f$filter)
   if (length(bad)) {

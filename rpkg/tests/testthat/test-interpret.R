@@ -317,3 +317,44 @@ test_that("plotMutationMap() takes the one-hot array mutagenesis() took, letters
   expect_error(plotMutationMap(effects, list(seqs)),
                "x must be the sequences the effects were computed on \\(character, XStringSet, a one-hot array, or a GRanges with genome\\)")
 })
+
+test_that("filterMotifs() of a multiclass model names its influences by class and ranks by them", {
+  skip_if_no_backend()
+  skip_if_not_installed("ggseqlogo")
+  withr::local_seed(34)
+  x <- random_sequences(30, 20)
+  y <- factor(rep(c("low", "mid", "high"), 10), levels = c("low", "mid", "high"))
+  model <- trainModel(seqModel("deepbind", filters = 4, filter_size = 4), x, y, epochs = 2,
+                      lr = 0.05)
+  motifs <- filterMotifs(model, x, match = FALSE)
+  f <- motifs$filters
+  columns <- c("influence_low", "influence_mid", "influence_high")
+  expect_true(all(columns %in% names(f)))
+  expect_false(any(grepl("^influence_[0-9]", names(f))))
+  largest <- do.call(pmax, unname(as.list(f[columns])))
+  ranked <- f$filter[order(-largest)]
+  # print and plot rank by the largest influence over the classes, as Python ranks them
+  out <- utils::capture.output(print(motifs))
+  expect_match(out[[2L]], "influence_low")
+  expect_match(out[[3L]], sprintf("^ *%d ", ranked[[1L]]))
+  panels <- levels(ggplot2::ggplot_build(plotFilterMotifs(motifs))$plot$data$panel)
+  expect_identical(as.integer(sub("^filter ([0-9]+):.*", "\\1", panels)), ranked)
+  # with a target, one influence column, on that class
+  one <- filterMotifs(model, x, match = FALSE, target = "mid")$filters
+  expect_equal(one$influence, f$influence_mid)
+})
+
+test_that("filterMotifs() of a protein model leaves JASPAR out by default and refuses it up front", {
+  skip_if_no_backend()
+  withr::local_seed(35)
+  aa <- strsplit("ACDEFGHIKLMNPQRSTVWY", "")[[1]]
+  x <- Biostrings::AAStringSet(random_sequences(20, 15, aa))
+  model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3), x, rep(0:1, 10),
+                      epochs = 1)
+  motifs <- filterMotifs(model, x, min_sites = 1)
+  expect_s3_class(motifs, "DeepomicsFilterMotifs")
+  expect_identical(nrow(motifs$matches), 0L)
+  expect_identical(dim(motifs$pwms)[[2L]], 20L)
+  expect_error(filterMotifs(model, x, match = TRUE),
+               "match = TRUE compares the filters with JASPAR, which holds DNA motifs, but this model reads the \"protein\" alphabet \\(20 letters\\); use match = FALSE")
+})
