@@ -300,6 +300,7 @@ warning_class <- function(category) {
 r_spelling <- function(message) {
   message <- gsub("np.asarray(y, dtype=int)", "as.numeric(as.character(y))", message, fixed = TRUE)
   message <- gsub("np.asarray(y).astype(str)", "as.character(y)", message, fixed = TRUE)
+  message <- gsub("read_fasta(path).sequences", "readFasta(path)", message, fixed = TRUE)
   words <- c(True = "TRUE", False = "FALSE", None = "NULL")
   for (python in names(words)) {
     message <- gsub(sprintf("(\\w)=%s\\b", python), paste0("\\1 = ", words[[python]]),

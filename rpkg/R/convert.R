@@ -41,6 +41,7 @@ as_py_sequences <- function(x, arg = "x") {
       stop(sprintf("%s[%d] is NA; sequences must be strings", arg, which(is.na(x))[[1L]]),
            call. = FALSE)
     }
+    check_not_path(x, arg)
     return(list(sequences = unname(as.vector(x)), names = names(x), alphabet = "dna"))
   }
   stop(sprintf(
@@ -48,6 +49,22 @@ as_py_sequences <- function(x, arg = "x") {
            "GRanges with genome = its FASTA file; not %s"),
     arg, class_label(x)
   ), call. = FALSE)
+}
+
+# A single string that names a file (it ends like a FASTA file, or it is an existing file's path
+# and not made of sequence letters alone) is refused, saying to read the file: its name would
+# be read as letters.
+check_not_path <- function(x, arg) {
+  if (length(x) != 1L) {
+    return(invisible())
+  }
+  fasta <- grepl("\\.(fa|fasta|fna|ffn|faa|frn|fas|fsa|seq)(\\.b?gz)?$", x, ignore.case = TRUE)
+  if (fasta || (!grepl("^[A-Za-z*.-]*$", x) && file.exists(x) && !dir.exists(x))) {
+    stop(sprintf(paste0(
+      "%s is a file's path (\"%s\"), not a sequence; read the file first: readFasta(\"%s\")%s"),
+      arg, x, x, if (file.exists(x)) "" else " (there is no such file here)"), call. = FALSE)
+  }
+  invisible()
 }
 
 # The generics take `...` so that methods may add arguments; a misspelt argument must not

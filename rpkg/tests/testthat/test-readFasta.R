@@ -59,3 +59,30 @@ test_that("a malformed file or a missing one is an error saying where", {
   expect_error(readFasta(file.path(tempdir(), "no-such-file.fa")), "no-such-file.fa does not exist.*check the path")
   expect_error(readFasta(c("a.fa", "b.fa")), "path must be a single string")
 })
+
+test_that("a FASTA file's path given as sequences is refused, saying to read it with readFasta()", {
+  skip_if_no_backend()
+  path <- local_fasta(c(">a", "ACGTACGTAC", ">b", "TTGACCATGA"))
+  fix <- sprintf("x is a file's path (\"%s\"), not a sequence; read the file first: readFasta(\"%s\")",
+                 path, path)
+  expect_error(oneHot(path), fix, fixed = TRUE)
+  expect_error(kmerCounts(path, 2), fix, fixed = TRUE)
+  expect_error(sequenceTokens(path), fix, fixed = TRUE)
+  gz <- local_fasta(c(">a", "ACGT"), fileext = ".fa.gz")
+  expect_error(oneHot(gz), "readFasta(", fixed = TRUE)
+  expect_error(oneHot("missing.fasta"), "there is no such file here")
+  # a path without a FASTA ending, that exists
+  other <- withr::local_tempfile(fileext = ".txt")
+  writeLines(c(">a", "ACGT"), other)
+  expect_error(oneHot(other), "is a file's path", fixed = TRUE)
+  expect_identical(dim(oneHot("ACGT")), c(1L, 4L, 4L))  # one sequence stays a sequence
+  withr::local_seed(36)
+  model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3),
+                      random_sequences(10, 10), rep(0:1, 5), epochs = 1)
+  expect_error(predict(model, path), sprintf("newdata is a file's path (\"%s\")", path),
+               fixed = TRUE)
+  expect_error(mutagenesis(model, path), fix, fixed = TRUE)
+  # Python's own advice is spelt in R
+  expect_identical(deepomics:::r_spelling("read the file first: read_fasta(path).sequences"),
+                   "read the file first: readFasta(path)")
+})
