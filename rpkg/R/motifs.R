@@ -37,8 +37,9 @@ jasparMotif <- function(id) {
 #'   C, G, T, each column summing to 1; counts (a JASPAR PFM) or percentages are divided by
 #'   their column sums.
 #' @param seed The seed of the sites and their positions.
-#' @return `x` (of its class, with its names) with a site planted in each sequence; the
-#'   1-based start of each site is `attr(, "start")`.
+#' @return `x` (of its class, with its names, and for a DNAStringSet its `mcols()` and
+#'   `metadata()`) with a site planted in each sequence; the 1-based start of each site is
+#'   `attr(, "start")`.
 #' @seealso [jasparMotif()], [runDemo()]
 #' @export
 #' @examplesIf deepomics:::backend_available()
@@ -76,7 +77,11 @@ plantMotif <- function(x, motif, seed = 0) {
   out <- plain_from_py(py_call(motifs$plant, as.list(seqs$sequences), sites, seed = seed))
   planted <- as.character(out[[1L]])
   names(planted) <- seqs$names
-  if (is(x, "XStringSet")) planted <- methods::as(planted, class(x)[[1L]])
+  if (is(x, "XStringSet")) {
+    planted <- methods::as(planted, class(x)[[1L]])
+    S4Vectors::mcols(planted) <- S4Vectors::mcols(x)  # the user's annotations stay
+    S4Vectors::metadata(planted) <- S4Vectors::metadata(x)
+  }
   attr(planted, "start") <- as.integer(out[[2L]]) + 1L
   planted
 }

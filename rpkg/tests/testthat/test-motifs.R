@@ -69,3 +69,15 @@ test_that("plantMotif writes one sampled site per sequence at its recorded start
   expect_error(plantMotif(Biostrings::AAStringSet("MKVLAWHC"), ctcf), "plants DNA motifs")
   expect_error(plantMotif(character(0), ctcf), "x holds no sequences")
 })
+
+test_that("plantMotif() keeps a DNAStringSet's mcols() and metadata()", {
+  skip_if_no_backend()
+  withr::local_seed(37)
+  x <- Biostrings::DNAStringSet(c(a = strrep("A", 30), b = strrep("C", 30)))
+  S4Vectors::mcols(x) <- S4Vectors::DataFrame(label = c("yes", "no"), score = c(1.5, 2))
+  S4Vectors::metadata(x) <- list(source = "test")
+  planted <- plantMotif(x, "MA0139.1", seed = 1)
+  expect_identical(S4Vectors::mcols(planted), S4Vectors::mcols(x))
+  expect_identical(S4Vectors::metadata(planted), list(source = "test"))
+  expect_false(identical(as.character(planted), as.character(x)))
+})
