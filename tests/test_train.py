@@ -1104,6 +1104,37 @@ def test_checkpoints_of_an_earlier_run_are_kept_and_resumed_only_when_asked(tmp_
         fit({"arch": "mlp", "hidden": [7]}, (x, y), epochs=4, resume_from=str(run / "last.ckpt"))
 
 
+def test_resuming_another_runs_checkpoint_is_refused_naming_what_differs(tmp_path):
+    """The same architecture with other classes, another task or another optimizer would
+    resume silently (or fail in torch with KeyError 'momentum'): refused, saying what differs."""
+    x, y = features(90)
+    letters = np.array(list("abc") * 30)
+    config = {"arch": "mlp", "hidden": [4], "n_outputs": 3}
+    fit(config, (x, letters), epochs=1, checkpoint_dir=str(tmp_path / "ck"))
+    last = str(tmp_path / "ck" / "last.ckpt")
+    with pytest.raises(ValueError, match=r"another run \(classes \['a', 'b', 'c'\] there, "
+                                         r"\['x', 'y', 'z'\] here\)"):
+        fit(config, (x, np.array(list("xyz") * 30)), epochs=2, resume_from=last)
+    with pytest.raises(ValueError, match=r"optimizer 'adam' there, 'sgd' here"):
+        fit(config, (x, letters), epochs=2, resume_from=last, optimizer="sgd")
+    assert len(fit(config, (x, letters), epochs=2, resume_from=last).history) == 2
+
+
+def test_a_model_built_first_learns_its_scaling_as_a_config_does():
+    """D-GEX standardises genes from the training data whether given as a config or as a model
+    built with models.build (it stayed unscaled, R^2 far below zero)."""
+    from deepomics import models
+
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(300, 10)) * 5 + 20).astype(np.float32)
+    y = np.c_[x[:, 0] * 2 + 3, x[:, 1] - x[:, 2]].astype(np.float32)
+    config = {"arch": "dgex", "hidden": [16], "n_features": 10, "n_outputs": 2}
+    built = fit(models.build(config, seed=0), (x, y), epochs=2, task="regression", seed=0)
+    plain = fit(dict(config), (x, y), epochs=2, task="regression", seed=0)
+    np.testing.assert_allclose(built.input_mean.numpy(), x.mean(0), rtol=1e-4)
+    np.testing.assert_allclose(built.output_mean.numpy(), plain.output_mean.numpy(), rtol=1e-5)
+
+
 # ---- evaluate ----------------------------------------------------------------------------------
 
 

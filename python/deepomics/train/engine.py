@@ -144,10 +144,23 @@ class TaskModule(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint):
         checkpoint["deepomics"] = {"rows": self.rows, "best_score": self.best_score,
-                                   "best_epoch": self.best_epoch, "best_state": self.best_state}
+                                   "best_epoch": self.best_epoch, "best_state": self.best_state,
+                                   "run": self._run()}
+
+    def _run(self) -> dict:
+        """What a resumed run must share with the run that wrote the checkpoint."""
+        classes = None if self.classes is None else [str(c) for c in self.classes]
+        return {"task": self.task, "classes": classes, "optimizer": self.optimizer_name.lower()}
 
     def on_load_checkpoint(self, checkpoint):
         saved = checkpoint.get("deepomics", {})
+        run, now = saved.get("run"), self._run()  # (checkpoints before this check have none)
+        if run is not None and run != now:
+            differ = "; ".join(f"{key} {run[key]!r} there, {now[key]!r} here" for key in now
+                               if run.get(key) != now[key])
+            raise ValueError(f"the checkpoint to resume is of another run ({differ}); resume "
+                             "with the labels, task and optimizer of the run that wrote it, or "
+                             "train a new run")
         self.rows = saved.get("rows", [])
         self.best_score, self.best_epoch = saved.get("best_score"), saved.get("best_epoch")
         self.best_state = saved.get("best_state")
@@ -367,7 +380,8 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         valid = D.BatchData(_take(x, va), None if targets is None else targets[va])
         train = D.BatchData(_take(x, tr), None if targets is None else targets[tr])
 
-    if fresh and callable(getattr(model, "fit_scaling", None)) and resume_from is None:
+    # an untrained model (a config, or one built with models.build) learns its scaling here
+    if not trained and callable(getattr(model, "fit_scaling", None)) and resume_from is None:
         model.fit_scaling(*D.column_stats(train))  # e.g. D-GEX standardises genes
     stopping = _early_stopping(early_stopping, valid is not None, task, autoencoder)
     monitor = stopping["monitor"] if stopping else "valid_loss"
