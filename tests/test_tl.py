@@ -109,6 +109,25 @@ def test_dgex_predicts_targets_of_profiles_that_hold_only_landmarks():
         tl.predict_targets(test_cells[:, genes[1:]].copy(), model)
 
 
+
+def test_dgex_on_a_layer_reads_that_layer_again(tmp_path):
+    """tl.dgex(layer=) remembers its layer: predict_targets, tl.predict and a loaded model read
+    it, not X (a counts model was fed log values without a word)."""
+    from deepomics import io
+
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(20, size=(120, 6)).astype(np.float32)
+    adata = ad.AnnData(np.log1p(counts), var=pd.DataFrame(index=[f"g{i}" for i in range(6)]),
+                       layers={"counts": counts})
+    model = tl.dgex(adata, ["g0", "g1", "g2", "g3"], ["g4", "g5"], layer="counts", hidden=(8,),
+                    epochs=2, seed=0)
+    expected = tl.predict_targets(adata, model, layer="counts").X
+    np.testing.assert_array_equal(tl.predict_targets(adata, model).X, expected)
+    assert not np.allclose(tl.predict_targets(adata, model, layer="X").X, expected)
+    io.save(model, tmp_path / "dgex")
+    np.testing.assert_array_equal(tl.predict_targets(adata, io.load(tmp_path / "dgex")).X, expected)
+
+
 def test_bad_expression_data_gets_clear_errors():
     adata = clusters(100)
     adata.X[:, 7] = 0

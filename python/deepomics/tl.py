@@ -139,6 +139,8 @@ def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1
                 **_fit_args(epochs, batch_size, lr, valid_fraction, patience, seed, verbose, None,
                             None, fit_kwargs))
     model.feature_names = landmarks
+    # the layer it read, read again by predict_targets / tl.predict / train.predict (and saved)
+    model.input_source = {"layer": layer, "use_rep": None} if layer is not None else None
     _record(adata, key_added, model, layer, None,
             {"n_landmarks": len(landmarks), "n_targets": len(targets)})
     _mark(adata, slots)
@@ -147,8 +149,8 @@ def dgex(adata, landmarks, targets, *, layer: str | None = None, hidden=(1000, 1
 
 def predict_targets(adata, model, *, layer: str | None = None, batch_size: int = 256):
     """The targets a D-GEX model (from ``dgex``) predicts for the profiles of ``adata``, which
-    must hold its landmark genes (matched by name, in any order): an AnnData, n_obs x targets,
-    with ``adata``'s ``obs``."""
+    must hold its landmark genes (matched by name, in any order) in the layer the model was
+    trained on (or ``layer``): an AnnData, n_obs x targets, with ``adata``'s ``obs``."""
     import anndata as ad
 
     from .train import predict as predict_array
@@ -158,6 +160,8 @@ def predict_targets(adata, model, *, layer: str | None = None, batch_size: int =
         raise ValueError("predict_targets needs a regression model from tl.dgex (it knows its "
                          f"landmark genes); this is a {getattr(model, 'task', None)} model: use "
                          "tl.predict for it")
+    if layer is None:  # the layer the model was trained on (tl.dgex(layer=...))
+        layer = (getattr(model, "input_source", None) or {}).get("layer")
     x = _columns(adata, _var_names(adata, landmarks, "landmarks of the model"), layer)
     values = predict_array(model, x, batch_size=batch_size)
     values = values.reshape(len(values), -1)
