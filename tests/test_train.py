@@ -1194,6 +1194,12 @@ def test_undefined_metrics_are_nan_not_zero():
     table = metrics.compute("multiclass", probs, np.array([0] * 5 + [1] * 5), ["a", "b", "c"])
     assert metric(table, "auroc", "a") == pytest.approx(1.0)
     assert np.isnan(metric(table, "auroc", "c")), "class c has no samples: AUROC undefined"
+    # one class present of three: no AUROC at all; its specificity (no other class) and the
+    # absent classes' sensitivity are undefined too, not 0.0
+    table = metrics.compute("multiclass", probs, np.zeros(10), ["a", "b", "c"])
+    assert np.isnan(metric(table, "auroc")) and np.isnan(metric(table, "auroc", "a"))
+    assert np.isnan(metric(table, "specificity", "a")) and metric(table, "sensitivity", "a") == 0.5
+    assert np.isnan(metric(table, "sensitivity", "b")) and metric(table, "specificity", "b") == 0.5
 
 
 def test_metrics_emit_no_runtime_warnings():

@@ -50,13 +50,19 @@ def compute(task: str, preds, targets, classes: list | None = None) -> pd.DataFr
         rows.append(("accuracy", "all", _safe(C.multiclass_accuracy, preds, t, k, average="micro")))
         rows.append(("f1", "all", _safe(C.multiclass_f1_score, preds, t, k, average="macro")))
         rows.append(("mcc", "all", _mcc(t, preds.argmax(dim=1))))
-        present = torch.bincount(t, minlength=k) > 0
-        auroc = _absent_as_nan(_safe(C.multiclass_auroc, preds, t, k, average=None), present)
+        counts = torch.bincount(t, minlength=k)
+        # one class against the rest: its rate of hits needs the class, its specificity the
+        # rest, its AUROC both (a set of one class has no AUROC at all)
+        present, rest = counts > 0, counts < len(t)
+        auroc = _absent_as_nan(_safe(C.multiclass_auroc, preds, t, k, average=None),
+                               present & rest)
         rows.append(("auroc", "all", _nanmean(auroc)))
         per_class = {
             "auroc": auroc,
-            "sensitivity": _safe(C.multiclass_recall, preds, t, k, average=None),
-            "specificity": _safe(C.multiclass_specificity, preds, t, k, average=None),
+            "sensitivity": _absent_as_nan(_safe(C.multiclass_recall, preds, t, k, average=None),
+                                          present),
+            "specificity": _absent_as_nan(
+                _safe(C.multiclass_specificity, preds, t, k, average=None), rest),
             "f1": _safe(C.multiclass_f1_score, preds, t, k, average=None),
         }
         rows += _per_output(per_class, names)
