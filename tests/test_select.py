@@ -399,6 +399,17 @@ def test_folds_partition_the_samples_and_cross_validate_scores_each_held_out_fol
     assert len(scores) == 3 and min(scores) > 0.9 and np.mean(scores) > np.mean(baseline)
 
 
+def test_a_random_search_over_choices_draws_each_combination_once():
+    """H2O's RandomDiscrete: over a finite grid, n_trials beyond its size stops at the grid
+    (RandomSampler repeated combinations), and fewer trials are distinct combinations."""
+    x, y = _separable(120)
+    space = {"arch": "mlp", "hidden": [[4], [8]], "lr": [1e-2, 3e-2]}
+    args = dict(strategy="random", cv=2, baselines=False, fit_args={"epochs": 1}, seed=3)
+    board = select.grid_search(space, (x, y), n_trials=10, **args).leaderboard()
+    assert len(board) == 4 and board["params"].is_unique
+    assert select.grid_search(space, (x, y), n_trials=3, **args).leaderboard()["params"].is_unique
+
+
 def test_early_stopping_inside_grouped_folds_splits_by_group_too(motif_data, monkeypatch):
     """With groups, each training part's inner validation split (early stopping) gets the
     part's groups, so a group is never both trained on and watched (trials and baseline)."""

@@ -8,7 +8,8 @@ training settings, cross-validated, with a leaderboard that includes the classic
 >>> search.leaderboard()                                                      # doctest: +SKIP
 
 - ``strategy``: ``"grid"`` (every combination of the listed choices, Optuna's GridSampler),
-  ``"random"`` or ``"tpe"`` (Bayesian), seeded.
+  ``"random"`` (over choices only: the grid in a seeded random order, no combination twice,
+  as H2O's RandomDiscrete; with ranges: independent draws) or ``"tpe"`` (Bayesian), seeded.
 - Pruning: a trial reports its score after each fold (with ``cv``) or each epoch (one split);
   Optuna's median pruner stops trials that cannot win.
 - ``storage``: a file path (an SQLite database) or a database URL. The study is saved there:
@@ -251,6 +252,8 @@ def _sampler(strategy: str, space: dict, seed: int):
                              "use 'random' or 'tpe' for ranges")
         return optuna.samplers.GridSampler(S.grid(space), seed=seed)
     if strategy == "random":
+        if S.is_grid(space):  # choices only: a random order of the grid, no combination twice
+            return optuna.samplers.GridSampler(S.grid(space), seed=seed)
         return optuna.samplers.RandomSampler(seed=seed)
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=5)
 
