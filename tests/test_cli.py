@@ -186,3 +186,21 @@ def test_python_dash_m_runs_the_same_command_line():
     out = subprocess.run([sys.executable, "-m", "deepomics", "train", "missing.yaml"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "missing.yaml" in out.stderr
+
+
+def test_evaluate_a_regression_model_from_labels_and_a_folder_as_config(fasta_files, tmp_path,
+                                                                        capsys):
+    """Labels from the command line are numbers for a regression model too (it has no classes),
+    and a folder given as a config file is a message with exit 2, not a traceback."""
+    from deepomics import io, seq, train
+
+    pos = seq.read_fasta(str(fasta_files / "pos.fa")).sequences[:40]
+    neg = seq.read_fasta(str(fasta_files / "neg.fa")).sequences[:40]
+    model = train.fit({"arch": "deepbind", "n_filters": 4}, (pos + neg, [1.5] * 40 + [0.2] * 40),
+                      task="regression", epochs=1, seed=0)
+    io.save(model, tmp_path / "reg")
+    assert cli.main(["evaluate", str(tmp_path / "reg"), "--fasta", str(fasta_files / "pos.fa"),
+                     str(fasta_files / "neg.fa"), "--labels", "1.5", "0.2"]) == 0
+    assert "r2" in capsys.readouterr().out
+    assert cli.main(["train", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("deepomics train: [Errno 21] Is a directory")

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
         demo_module.run(args.fasta, out_dir=args.out)
         return 0
-    except (ValueError, TypeError, KeyError, FileNotFoundError, FileExistsError) as err:
+    except (ValueError, TypeError, KeyError, OSError, FloatingPointError) as err:
         # the library's advice in the command line's words
         print(f"deepomics {args.command}: {str(err).replace('overwrite=True', '--overwrite')}",
               file=sys.stderr)
@@ -274,7 +274,9 @@ def _evaluate(args) -> int:
         raise ValueError("give a data spec file, or --fasta files with --labels")
     model = io.load(args.model)
     labels = spec.get("labels")
-    if isinstance(labels, list) and model.classes and not isinstance(model.classes[0], str):
+    numeric = getattr(model, "task", None) == "regression" or (
+        model.classes and not isinstance(model.classes[0], str))
+    if isinstance(labels, list) and numeric:
         spec["labels"] = [_number(v) for v in labels]  # labels from the command line are text
     x, y, _ = labelled_data(spec, "data")
     print(evaluate(model, (x, y)).to_string(index=False))
