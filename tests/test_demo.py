@@ -43,3 +43,10 @@ def test_demo_arguments_are_checked_before_the_work(tmp_path):
     with pytest.raises(ValueError, match="the demo cuts 200 bp windows .* the longest in .* has 8 "
                                          "letters; give a FASTA of longer sequences"):
         demo.run(str(short))
+    # a model already in out_dir (the user's, or an earlier run's) is kept unless asked
+    mine = tmp_path / "out" / "deepbind-MA0139.1"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="deepbind-MA0139.1 exists; pass overwrite=True"):
+        demo.run(str(short), out_dir=str(tmp_path / "out"))
+    assert (mine / "notes.txt").read_text() == "mine"

@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--fasta", required=True,
                       help="Biostrings' extdata/dm3_upstream2000.fa.gz, or any DNA FASTA")
     demo.add_argument("--out", default=None, help="folder for the trained model (default: a temporary one)")
+    demo.add_argument("--overwrite", action="store_true",
+                      help="replace a demo model already in --out")
 
     args = parser.parse_args(argv)
     try:
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate(args)
         from . import demo as demo_module
 
-        demo_module.run(args.fasta, out_dir=args.out)
+        demo_module.run(args.fasta, out_dir=args.out, overwrite=args.overwrite)
         return 0
     except (ValueError, TypeError, KeyError, OSError, FloatingPointError) as err:
         # the library's advice in the command line's words

@@ -10,12 +10,14 @@ baseline, saved and reloaded.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 
 from . import seq
 from .args import count
+from .io.models import check_save_path
 
 
 def _timed(label: str, fn, *args, **kwargs):
@@ -29,9 +31,14 @@ WINDOW = 200  # bp: the windows the planted-motif model learns from
 
 
 def run(fasta: str, k: int = 6, top: int = 5, motif: str = "MA0139.1", n_windows: int = 8000,
-        epochs: int = 12, out_dir: str | None = None, seed: int = 0) -> dict:
-    """Runs the demo on `fasta`; returns the figures it prints (for tests and callers)."""
+        epochs: int = 12, out_dir: str | None = None, seed: int = 0,
+        overwrite: bool = False) -> dict:
+    """Runs the demo on `fasta`; returns the figures it prints (for tests and callers). The
+    model is saved under `out_dir` (default: a new temporary folder); a model already there is
+    replaced only with `overwrite` (checked before any work)."""
     n_windows, epochs = count(n_windows, "n_windows"), count(epochs, "epochs")
+    if out_dir is not None:
+        check_save_path(_model_path(out_dir, motif), overwrite)
     if n_windows < 20:  # a fifth of them, stratified, is the test set
         raise ValueError(f"n_windows must be 20 or more, not {n_windows}")
     print(f"deepomics demo: {fasta}")
@@ -53,6 +60,10 @@ def run(fasta: str, k: int = 6, top: int = 5, motif: str = "MA0139.1", n_windows
     print(f"\n2. A DeepBind model finds a JASPAR motif planted in real genomic background")
     result = _deepbind_on_planted_motif(sequences, motif, n_windows, epochs, out_dir, seed)
     return {"n": len(names), "top_kmers": top_kmers, **result}
+
+
+def _model_path(folder: str, motif_id: str) -> str:
+    return os.path.join(os.fspath(folder), f"deepbind-{motif_id}")
 
 
 def _enriched_kmers(sequences: list[str], k: int, top: int) -> list[str]:
@@ -114,8 +125,8 @@ def _deepbind_on_planted_motif(sequences, motif_id, n_windows, epochs, out_dir, 
               f"(best {model.best_epoch + 1})")
         if arch == "deepbind":
             deepbind = model
-    folder = out_dir or tempfile.mkdtemp(prefix="deepomics-demo-")
-    path = io.save(deepbind, f"{folder}/deepbind-{motif_id}", overwrite=True)
+    folder = out_dir or tempfile.mkdtemp(prefix="deepomics-demo-")  # (a new one: nothing to lose)
+    path = io.save(deepbind, _model_path(folder, motif_id), overwrite=out_dir is not None)
     reloaded = io.load(path)
     same = np.array_equal(predict(deepbind, test[0]), predict(reloaded, test[0]))
     print(f"  saved to {path}; reloaded model predicts identically: {same}")

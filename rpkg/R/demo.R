@@ -10,6 +10,8 @@
 #' @param fasta The FASTA file; by default Biostrings' `extdata/dm3_upstream2000.fa.gz`.
 #' @param n_windows,epochs The number of 200 bp windows and the most epochs to train.
 #' @param out_dir The folder for the trained model; `NULL`: a temporary one.
+#' @param overwrite If `TRUE`, a demo model already in `out_dir` is replaced (checked before
+#'   any work; otherwise it is kept and the demo stops).
 #' @param seed The seed.
 #' @return The figures the demo prints, invisibly: a list with `n` (sequences), `top_kmers`,
 #'   `auroc` (held-out AUROC of `deepbind` and `kmer_linear`), `model_path` and
@@ -19,7 +21,8 @@
 #' \dontrun{
 #' runDemo()
 #' }
-runDemo <- function(fasta = NULL, n_windows = 8000, epochs = 12, out_dir = NULL, seed = 0) {
+runDemo <- function(fasta = NULL, n_windows = 8000, epochs = 12, out_dir = NULL, seed = 0,
+                    overwrite = FALSE) {
   fasta <- fasta %||% system.file("extdata", "dm3_upstream2000.fa.gz", package = "Biostrings")
   if (!nzchar(fasta)) {
     stop("Biostrings' dm3_upstream2000.fa.gz is not installed; give fasta = a FASTA file",
@@ -31,6 +34,7 @@ runDemo <- function(fasta = NULL, n_windows = 8000, epochs = 12, out_dir = NULL,
                     n_windows = py_count(n_windows, "n_windows", null_ok = FALSE),
                     epochs = py_count(epochs, "epochs", null_ok = FALSE),
                     out_dir = if (!is.null(out_dir)) py_path(out_dir, "out_dir"),
-                    seed = py_count(seed, "seed", null_ok = FALSE))
+                    seed = py_count(seed, "seed", null_ok = FALSE),
+                    overwrite = py_flag(overwrite, "overwrite"))
   invisible(plain_from_py(result))
 }

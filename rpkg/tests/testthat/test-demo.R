@@ -20,4 +20,12 @@ test_that("runDemo runs the main job and prints what the Python demo prints", {
   expect_identical(dirname(result$model_path), normalizePath(out_dir))
   expect_error(all_output(runDemo(file.path(out_dir, "missing.fa"))),
                class = "deepomics_python_error")
+  # the model of this run is kept from the next unless overwrite = TRUE
+  saved <- file.info(list.files(result$model_path, full.names = TRUE))$mtime
+  expect_error(all_output(runDemo(fasta, n_windows = 100, epochs = 1, out_dir = out_dir)),
+               "deepbind-MA0139.1 exists; pass overwrite = TRUE")
+  expect_identical(file.info(list.files(result$model_path, full.names = TRUE))$mtime, saved)
+  again <- all_output(runDemo(fasta, n_windows = 100, epochs = 1, out_dir = out_dir,
+                              overwrite = TRUE))
+  expect_match(again, "reloaded model predicts identically: True", fixed = TRUE)
 })
