@@ -289,6 +289,27 @@ def test_what_the_user_had_is_not_overwritten_unless_asked(tmp_path):
         tl.predict(adata, model, key_added="cell_type")
 
 
+def test_classify_takes_an_architecture_name_or_a_built_model():
+    from deepomics import models
+
+    adata = clusters(150)
+    by_name = tl.classify(adata, "cell_type", model="mlp", epochs=2, seed=0, key_added="a")
+    assert by_name.config["arch"] == "mlp" and by_name.config["hidden"] == [256, 128]
+    built = models.build({"arch": "mlp", "hidden": [6], "n_features": adata.n_vars,
+                          "n_outputs": 3}, seed=0)
+    fitted = tl.classify(adata, "cell_type", model=built, epochs=2, seed=0, key_added="b")
+    assert fitted is built and fitted.classes == ["T", "B", "NK"]
+    # a regression model without target names (one obs column) still gets a table of targets
+    adata.obs["depth"] = np.asarray(adata.X).sum(axis=1)
+    from deepomics import train
+
+    depth = train.fit({"arch": "mlp", "hidden": [4]}, (adata, "depth"), epochs=1, seed=0)
+    assert list(tl.predict_targets(adata, depth).var_names) == ["target0"]
+    with pytest.raises(TypeError, match="model must be a config dict, an architecture's name or "
+                                        "a torch model, not int"):
+        tl.classify(adata, "cell_type", model=3, key_added="c")
+
+
 def test_classify_refuses_a_column_of_quantities():
     adata = clusters(n=120, p=10)
     adata.obs["n_genes"] = np.arange(adata.n_obs) + 100        # a count: 120 distinct numbers

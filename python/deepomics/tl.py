@@ -74,8 +74,9 @@ def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | 
              overwrite: bool = False, **fit_kwargs):
     """Trains a classifier of ``obs[label_key]`` on the labelled cells and predicts every cell:
     labels to ``obs[key_added]`` (default ``label_key + "_deepomics"``), probabilities
-    (n_obs x classes, a DataFrame) to ``obsm[key_added + "_proba"]``. ``model`` is a config dict
-    (default: an MLP with hidden layers 128 and 64, dropout 0.2). Returns the model."""
+    (n_obs x classes, a DataFrame) to ``obsm[key_added + "_proba"]``. ``model`` is a config dict,
+    an architecture's name or a torch model (default: an MLP with hidden layers 128 and 64,
+    dropout 0.2). Returns the model."""
     from .train import fit
 
     labels = D.labels_from(label_key, adata)
@@ -99,8 +100,15 @@ def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | 
         y = labels[labelled].cat.remove_unused_categories()
     else:
         y = labels[labelled].astype(str)
-    config = dict(model) if model is not None else {"arch": "mlp", "hidden": [128, 64],
-                                                     "dropout": 0.2}
+    if model is None:
+        config = {"arch": "mlp", "hidden": [128, 64], "dropout": 0.2}
+    elif isinstance(model, str):  # an architecture's name: its defaults
+        config = {"arch": model}
+    elif isinstance(model, dict) or hasattr(model, "forward"):  # a config, or a torch model
+        config = dict(model) if isinstance(model, dict) else model
+    else:
+        raise TypeError(f"model must be a config dict, an architecture's name or a torch model, "
+                        f"not {type(model).__name__}")
     fitted = fit(config, (train, y.to_numpy() if not hasattr(y, "cat") else y.array),
                  class_weight=class_weight,
                  **_fit_args(epochs, batch_size, lr, valid_fraction, patience, seed, verbose, layer,
@@ -165,7 +173,8 @@ def predict_targets(adata, model, *, layer: str | None = None, batch_size: int =
     x = _columns(adata, _var_names(adata, landmarks, "landmarks of the model"), layer)
     values = predict_array(model, x, batch_size=batch_size)
     values = values.reshape(len(values), -1)
-    var = pd.DataFrame(index=pd.Index(model.classes, name=None))
+    names = model.classes or [f"target{j}" for j in range(values.shape[1])]  # (unnamed targets)
+    var = pd.DataFrame(index=pd.Index([str(n) for n in names], name=None))
     return ad.AnnData(X=values.astype(np.float32), obs=adata.obs.copy(), var=var)
 
 
