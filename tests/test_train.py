@@ -571,6 +571,10 @@ def test_labels_missing_mixed_or_of_the_other_type_are_said_so():
     series[5] = pd.NA
     with pytest.raises(ValueError, match="label 5 is missing"):
         fit(config, (x, series), epochs=1)
+    table = np.c_[x[:, :2], x[:, 2]].astype(np.float64)  # a table of targets: sample and column
+    table[7, 1] = np.nan
+    with pytest.raises(ValueError, match="the label of sample 7, column 1, is missing"):
+        fit(config, (x, table), epochs=1, task="regression")
     mixed = list(y)
     mixed[0] = str(mixed[0])
     with pytest.raises(ValueError, match=r"the labels mix text \('[01]'\) and numbers"):

@@ -832,8 +832,10 @@ def _check_missing(arr: np.ndarray, what: str = "label") -> None:
     # NaN, None, pandas' NA (elementwise: a list held in an object array is not missing)
     missing = pd.isna(arr) if arr.dtype.kind in "fO" else np.zeros(arr.shape, dtype=bool)
     if missing.any():
-        first = int(np.flatnonzero(missing.ravel())[0])
-        raise ValueError(f"{what} {nth(first)} is missing (NaN / NA); {int(missing.sum())} of the "
+        first = np.argwhere(missing)[0]  # (sample, column) of a table of labels
+        where = (f"{what} {nth(int(first[0]))}" if missing.ndim == 1 else
+                 f"the {what} of sample {nth(int(first[0]))}, column {nth(int(first[1]))},")
+        raise ValueError(f"{where} is missing (NaN / NA); {int(missing.sum())} of the "
                          f"{what}s are missing in all: drop those samples or fill their {what}s in")
     if arr.dtype == object:
         kinds = {"text" if isinstance(v, str) else "number" for v in arr.ravel()
