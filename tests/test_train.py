@@ -615,6 +615,10 @@ def test_class_weight_options():
     config = {"arch": "mlp", "hidden": [4]}
     assert fit(config, (x, y), class_weight="balanced", epochs=1).task == "binary"
     assert fit(config, (x, y), class_weight={1: 3.0}, epochs=1).task == "binary"
+    # YAML's and R's names are text: {"1": 3} weighs class 1 as {1: 3} does
+    same = [fit(config, (x, y), class_weight=w, epochs=2, seed=0).history["train_loss"].iloc[-1]
+            for w in ({1: 3.0}, {"1": 3.0}, {"1.0": 3.0, "0": 1})]
+    assert same[0] == same[1] == same[2]
     with pytest.raises(ValueError, match="class"):
         fit(config, (x, y), class_weight={7: 3.0}, epochs=1)
     with pytest.raises(ValueError, match="binary and multiclass"):

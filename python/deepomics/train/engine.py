@@ -593,16 +593,36 @@ def _class_weight(option, task: str, classes, targets) -> torch.Tensor | None:
     if isinstance(option, str) and option == "balanced":
         weights = len(codes) / (len(classes) * np.maximum(counts, 1))
     elif isinstance(option, dict):
-        unknown = [c for c in option if c not in classes]
+        # a class by itself, or numbers' classes by their text (YAML's and R's names are text)
+        missing = object()
+        named = {key: _class_named(key, classes, missing) for key in option}
+        unknown = [key for key, c in named.items() if c is missing]
         if unknown:
             raise ValueError(f"class_weight names classes the labels do not have: "
                              f"{listing(unknown)} (the classes are {listing(classes)})")
-        weights = np.array([non_negative_number(option.get(c, 1.0), f"class_weight of {c!r}")
+        by_class = {named[key]: value for key, value in option.items()}
+        weights = np.array([non_negative_number(by_class.get(c, 1.0), f"class_weight of {c!r}")
                             for c in classes])
     else:
         raise ValueError("class_weight must be 'balanced' or weights named by class (a dict "
                          "{class: weight}; in R a named vector)")
     return torch.tensor(weights, dtype=torch.float32)
+
+
+def _class_named(key, classes, missing):
+    """The class ``key`` names: itself, one written as ``key`` ("1" for 1), or a number's class
+    by its value ("1.0" for 1); ``missing`` when none."""
+    for c in classes:
+        if c == key or str(c) == str(key):
+            return c
+    for c in classes:
+        if not isinstance(c, str):
+            try:
+                if float(c) == float(key):
+                    return c
+            except (TypeError, ValueError):
+                pass
+    return missing
 
 
 def _accelerator(device: str):
