@@ -468,7 +468,9 @@ def build(config: dict | str, *, seed: int | None = None):
     The dict is checked first (``ConfigError``, a ``ValueError``, names the bad key). The module
     gets ``.config`` (the complete, JSON-able dict: ``build(model.config)`` rebuilds the same
     architecture) and ``.input_kind``; sequence models also carry ``.alphabet`` and ``.seq_len``.
-    ``seed`` makes the initial weights reproducible without touching the global random state.
+    ``seed`` makes the initial weights reproducible without touching the global random state;
+    without it they come from torch's global generator (``fit(config_dict, seed=...)`` seeds
+    that itself; a model built here and then given to ``fit`` keeps the weights built here).
     """
     full = check_config(config)
     entry = _REGISTRY[full["arch"]]
