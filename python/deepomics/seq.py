@@ -182,7 +182,7 @@ def one_hot(
     result = _core.encode(seq_list, table, _length_arg(length), _pad_arg(pad), _threads(threads),
                           into)
     if unknown != "error":  # (after encode: its errors about the items come first)
-        _warn_outside_alphabet(seq_list, name, letters)
+        _warn_outside_alphabet(seq_list, name, letters, iupac)
     if out is not None:
         return out
     return result.view(np.float16) if out_dtype == np.float16 else result
@@ -413,10 +413,12 @@ def _warn_outside(seq_list: list, allowed: str, consequence: str) -> None:
                       stacklevel=4)
 
 
-def _warn_outside_alphabet(seq_list: list, name: str, letters: str) -> None:
+def _warn_outside_alphabet(seq_list: list, name: str, letters: str, iupac: bool = False) -> None:
     """one_hot / tokenize: warns when most letters are not the alphabet's (protein read as DNA
     is nearly all unknown positions, without an error under unknown='zero')."""
     extra = {"dna": "NU-.", "rna": "NT-.", "protein": "XBZJUO*-."}.get(name, "-.")
+    if iupac and name in ("dna", "rna"):
+        extra += "RYSWKMBDHV"  # ambiguity codes read as fractions of letters
     hint = "; for protein pass alphabet='protein'" if name in ("dna", "rna") else ""
     _warn_outside(seq_list, letters + extra, f"they are read as unknown positions of the "
                   f"{repr(name) if name else repr(letters)} alphabet{hint}")
