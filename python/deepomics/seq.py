@@ -392,13 +392,15 @@ def kmer_counts(
 def _warn_not_nucleotides(seq_list: list) -> None:
     """Warns when over a quarter of the letters are not nucleotides: a protein or text given to
     a DNA / RNA k-mer count, which would otherwise give (nearly) all-zero counts without a word."""
-    _warn_outside(seq_list, "ACGTUN-.", "k-mers holding them are not counted; kmer_counts counts "
-                  "DNA / RNA k-mers (for a protein's composition, count amino acids instead)")
+    _warn_outside(seq_list, "ACGTUN-.", "nucleotides", "k-mers holding them are not counted; "
+                  "kmer_counts counts DNA / RNA k-mers (for a protein's composition, count amino "
+                  "acids instead)")
 
 
-def _warn_outside(seq_list: list, allowed: str, consequence: str) -> None:
+def _warn_outside(seq_list: list, allowed: str, kind: str, consequence: str) -> None:
     """Warns when over a quarter of the letters (of the first 100 sequences' first 10,000) are
-    not in ``allowed`` (upper case), naming them and saying ``consequence``."""
+    not in ``allowed`` (upper case, the letters of ``kind``), naming them and saying
+    ``consequence``."""
     import warnings
 
     from . import DeepomicsWarning  # (defined after this module is imported)
@@ -407,7 +409,6 @@ def _warn_outside(seq_list: list, allowed: str, consequence: str) -> None:
                      for s in seq_list[:100]).upper()  # at most a million letters
     others = [c for c in set(sample) if c not in allowed]
     if sample and sum(sample.count(c) for c in others) > len(sample) / 4:
-        kind = "nucleotides" if allowed == "ACGTUN-." else "the alphabet's"
         warnings.warn(f"over a quarter of the letters are not {kind} ({', '.join(sorted(others)[:8])}"
                       f"{', ...' if len(others) > 8 else ''}): {consequence}", DeepomicsWarning,
                       stacklevel=4)
@@ -420,7 +421,8 @@ def _warn_outside_alphabet(seq_list: list, name: str, letters: str, iupac: bool 
     if iupac and name in ("dna", "rna"):
         extra += "RYSWKMBDHV"  # ambiguity codes read as fractions of letters
     hint = "; for protein pass alphabet='protein'" if name in ("dna", "rna") else ""
-    _warn_outside(seq_list, letters + extra, f"they are read as unknown positions of the "
+    _warn_outside(seq_list, letters + extra, "the alphabet's",
+                  f"they are read as unknown positions of the "
                   f"{repr(name) if name else repr(letters)} alphabet{hint}")
 
 

@@ -42,7 +42,8 @@ def ism(model, X, *, target=None, batch_size: int = 1024, device: str = "auto",
 
     A column that is not a clean one-hot letter (an ``N``: all zeros or uniform) gets all ``C``
     substitutions. A model without a fixed ``seq_len`` reads sequences as ``predict`` does
-    (shorter than the training length: padded to it; their effects past the end are 0). ``center``: subtract each position's mean effect over the letters;
+    (shorter than the training length: padded to it; their effects past the end are 0).
+    ``center``: subtract each position's mean effect over the letters;
     ``hypothetical=False`` (with ``center``) keeps only the observed letters' values.
     ``fast`` / ``tune``: see the module note (``fast=False, tune=False``: every edited sequence
     through the whole model, ``batch_size`` at a time).

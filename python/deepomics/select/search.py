@@ -186,9 +186,9 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
 
     if baselines and "baselines" not in study.user_attrs:
         alphabet = space.get("alphabet")  # a fixed one (protein, RNA): the baseline's too
+        alphabet = alphabet if isinstance(alphabet, str) else None
         study.set_user_attr("baselines", _baselines(x, y_values, splits, task, metric, seed,
-                                                    fit_args, alphabet if isinstance(alphabet, str) else None,
-                                                    groups))
+                                                    fit_args, alphabet, groups))
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     remaining = n_trials - sum(t.state in done for t in study.trials)
     if remaining > 0:
