@@ -1053,16 +1053,18 @@ def test_resume_continues_instead_of_restarting(tmp_path):
 
 
 def test_resume_reproduces_the_uninterrupted_run(tmp_path):
-    """Same seed: 2 epochs + resume to 4 should be the 4-epoch run (the shuffling generator's
-    state belongs in the checkpoint too)."""
+    """Same seed: 2 epochs + resume to 4 is the 4-epoch run, dropout included (the shuffling
+    generator's and the global generators' states are in the checkpoint)."""
     seqs, y = small_binary()
-    config = {"arch": "deepbind", "n_filters": 4, "filter_size": 5, "hidden": 4, "dropout": 0.0}
+    config = {"arch": "deepbind", "n_filters": 4, "filter_size": 5, "hidden": 4, "dropout": 0.3}
     fit(config, (seqs, y), valid_fraction=0.2, epochs=2, seed=0, checkpoint_dir=str(tmp_path))
+    torch.manual_seed(123)  # whatever the caller's generator holds, the resumed run goes on
     resumed = fit(config, (seqs, y), valid_fraction=0.2, epochs=4, seed=0,
                   resume_from=str(tmp_path / "last.ckpt"))
     straight = fit(config, (seqs, y), valid_fraction=0.2, epochs=4, seed=0)
-    np.testing.assert_allclose(resumed.history["train_loss"], straight.history["train_loss"],
-                               rtol=1e-6)
+    np.testing.assert_array_equal(resumed.history["train_loss"], straight.history["train_loss"])
+    for name, value in straight.state_dict().items():
+        assert torch.equal(resumed.state_dict()[name], value), name
 
 
 def test_resume_from_a_missing_checkpoint_says_which_file(tmp_path):

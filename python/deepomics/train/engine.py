@@ -145,7 +145,7 @@ class TaskModule(L.LightningModule):
     def on_save_checkpoint(self, checkpoint):
         checkpoint["deepomics"] = {"rows": self.rows, "best_score": self.best_score,
                                    "best_epoch": self.best_epoch, "best_state": self.best_state,
-                                   "run": self._run()}
+                                   "run": self._run(), "random_state": _random_state()}
 
     def _run(self) -> dict:
         """What a resumed run must share with the run that wrote the checkpoint."""
@@ -164,6 +164,31 @@ class TaskModule(L.LightningModule):
         self.rows = saved.get("rows", [])
         self.best_score, self.best_epoch = saved.get("best_score"), saved.get("best_epoch")
         self.best_state = saved.get("best_state")
+        if saved.get("random_state") is not None:  # dropout goes on as it would have
+            _set_random_state(saved["random_state"])
+
+
+def _random_state() -> dict:
+    """The generators training draws from (dropout, noise layers): torch's, CUDA's, NumPy's
+    and Python's, so that a resumed run continues as the uninterrupted one would."""
+    import random
+
+    name, keys, pos, has_gauss, gauss = np.random.get_state()  # plain values: a checkpoint
+    return {"torch": torch.random.get_rng_state(),                 # loads only those
+            "numpy": [name, keys.tolist(), pos, has_gauss, gauss], "python": random.getstate(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+
+
+def _set_random_state(state: dict) -> None:
+    import random
+
+    torch.random.set_rng_state(state["torch"])
+    name, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
+    random.setstate(state["python"])
+    if state.get("cuda") is not None and torch.cuda.is_available() \
+            and len(state["cuda"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def _gathered(part: dict) -> dict:
@@ -232,7 +257,8 @@ def fit(
     ``early_stopping``: True, a patience (int) or a dict with ``patience``, ``monitor``
     (``"valid_loss"``, ``"valid_auroc"``, ...) and ``min_delta``; the best epoch by ``monitor``
     is restored either way. ``class_weight``: ``"balanced"`` or {class: weight}.
-    ``checkpoint_dir`` keeps Lightning checkpoints (``last.ckpt``) that ``resume_from`` continues.
+    ``checkpoint_dir`` keeps Lightning checkpoints (``last.ckpt``) that ``resume_from`` continues
+    as the uninterrupted run would have (same seed: the same weights, dropout included).
     ``device``: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``. ``verbose``: None shows
     progress only when a person is watching a terminal. ``num_workers``: DataLoader worker
     processes that prepare batches (useful when batches are read from disk). ``callbacks``: more
@@ -662,25 +688,14 @@ class _preserved_random_state:
     setting, as they were: fit seeds its own run without reseeding the caller's."""
 
     def __enter__(self):
-        import random
-
-        self._python = random.getstate()
-        self._numpy = np.random.get_state()
-        self._torch = torch.random.get_rng_state()
-        self._cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+        self._random = _random_state()
         self._deterministic = torch.are_deterministic_algorithms_enabled()
         self._environ = {k: os.environ.get(k) for k in ("PL_GLOBAL_SEED", "PL_SEED_WORKERS",
                                                          "CUBLAS_WORKSPACE_CONFIG")}
         return self
 
     def __exit__(self, *exc):
-        import random
-
-        random.setstate(self._python)
-        np.random.set_state(self._numpy)
-        torch.random.set_rng_state(self._torch)
-        if self._cuda is not None:
-            torch.cuda.set_rng_state_all(self._cuda)
+        _set_random_state(self._random)
         torch.use_deterministic_algorithms(self._deterministic)
         for key, value in self._environ.items():
             if value is None:

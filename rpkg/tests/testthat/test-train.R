@@ -277,11 +277,11 @@ test_that("class weights make the model call the weighted (rare) class far more 
                class = "deepomics_python_error")
 })
 
-test_that("checkpoint_dir keeps last.ckpt and resume_from continues from its epoch", {
+test_that("checkpoint_dir keeps last.ckpt and resume_from continues from its epoch, as the uninterrupted run", {
   skip_if_no_backend()
   data <- planted_motif(n = 120, length = 30)
   dir <- withr::local_tempdir()
-  model <- seqModel("deepbind", filters = 2, filter_size = 4, dropout = 0)
+  model <- seqModel("deepbind", filters = 2, filter_size = 4, dropout = 0.3)
   first <- trainModel(model, data$x, data$y, epochs = 2, validation_split = 0.2,
                       checkpoint_dir = dir)
   expect_true(file.exists(file.path(dir, "last.ckpt")))
@@ -290,6 +290,9 @@ test_that("checkpoint_dir keeps last.ckpt and resume_from continues from its epo
   history <- as.data.frame(trainingHistory(resumed))
   expect_identical(history$epoch, 1:4)
   expect_equal(history[1:2, ], as.data.frame(trainingHistory(first)), ignore_attr = TRUE)
+  straight <- trainModel(model, data$x, data$y, epochs = 4, validation_split = 0.2)
+  expect_identical(history$train_loss, as.data.frame(trainingHistory(straight))$train_loss)
+  expect_identical(predict(resumed, data$x), predict(straight, data$x))
 })
 
 test_that("a factor level without samples is left out of a binary model", {
