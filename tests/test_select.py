@@ -232,6 +232,27 @@ def test_tpe_search_draws_ranges_and_ranks_the_learning_rates_that_learn_first()
     assert search.best_config[1]["lr"] == rates.iloc[0]
 
 
+def test_a_search_ranked_by_logloss_puts_the_lowest_first():
+    # H2O's leaderboard can sort by logloss: lower is better, so the rate that learns comes first
+    x, y = _separable()
+    search = select.grid_search({"arch": "mlp", "hidden": [[8]], "lr": [1e-6, 3e-2]}, (x, y),
+                                strategy="grid", cv=2, metric="logloss", prune=False,
+                                fit_args={"epochs": 5}, seed=0)
+    assert search.direction == "minimize"
+    board = search.leaderboard()
+    assert board["mean"].is_monotonic_increasing
+    trials = board[board.kind == "trial"]
+    assert json.loads(trials["params"].iloc[0])["lr"] == 3e-2
+    assert trials["mean"].iloc[0] < 0.4 < 0.6 < trials["mean"].iloc[-1]  # chance: log 2 = 0.69
+    assert search.best_config[1]["lr"] == 3e-2
+    # H2O's "deviance": the log loss for classification, the MSE for regression
+    for labels, expected in ((y, "logloss"), (x[:, 0] + x[:, 1], "mse")):
+        search = select.grid_search({"arch": "mlp", "hidden": [[2]]}, (x[:60], labels[:60]),
+                                    strategy="grid", cv=2, metric="deviance", baselines=False,
+                                    fit_args={"epochs": 1}, seed=0)
+        assert search.metric == expected and search.direction == "minimize"
+
+
 @pytest.mark.filterwarnings("error::UserWarning")  # one split: epochs alone report (no clash)
 @pytest.mark.parametrize("cv", [3, None])
 def test_pruning_stops_the_hopeless_trials_early(cv):

@@ -22,6 +22,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from deepomics import models, seq
 from deepomics.train import data as train_data
+from deepomics.train import metrics as M
 from deepomics.train import embed, evaluate, fit, kfold, predict, split
 from helpers_planted import (
     PROTEIN, binary_motif, gaussian_clusters, landmarks, low_rank_clusters,
@@ -1160,7 +1161,7 @@ def test_evaluate_binary_matches_sklearn():
     table = evaluate(model, (x, y))
     assert list(table.columns) == ["metric", "output", "value"]
     assert set(table["metric"]) == {"auroc", "auprc", "accuracy", "f1", "mcc", "sensitivity",
-                                    "specificity"}
+                                    "specificity", "logloss"}
     assert set(table["output"]) == {"all"}
     p = predict(model, x)
     hard = (p > 0.5).astype(int)
@@ -1174,6 +1175,7 @@ def test_evaluate_binary_matches_sklearn():
         "mcc": skm.matthews_corrcoef(y, hard),
         "sensitivity": skm.recall_score(y, hard),
         "specificity": skm.recall_score(1 - y, 1 - hard),
+        "logloss": skm.log_loss(y, p),
     }
     for name, value in expected.items():
         assert metric(table, name) == pytest.approx(value, abs=1e-4), name
@@ -1210,6 +1212,15 @@ def test_undefined_metrics_are_nan_not_zero():
     assert np.isnan(metric(table, "auroc")) and np.isnan(metric(table, "auroc", "a"))
     assert np.isnan(metric(table, "specificity", "a")) and metric(table, "sensitivity", "a") == 0.5
     assert np.isnan(metric(table, "sensitivity", "b")) and metric(table, "specificity", "b") == 0.5
+
+
+def test_logloss_of_a_certain_mistake_is_large_but_finite():
+    """Probabilities are clipped as scikit-learn clips float32 ones: a predicted 1.0 for a
+    negative costs -log(eps) ~ 15.9, not infinity, so a leaderboard can still rank it."""
+    p = np.array([1.0, 0.2], np.float32)
+    value = M.summary(M.compute("binary", p, np.array([0, 0])))
+    assert value["logloss"] == pytest.approx(skm.log_loss([0, 0], p, labels=[0, 1]), rel=1e-6)
+    assert 7 < value["logloss"] < 9
 
 
 def test_metrics_emit_no_runtime_warnings():
@@ -1251,6 +1262,8 @@ def test_evaluate_multiclass_per_class_matches_sklearn():
     assert metric(table, "mcc") == pytest.approx(skm.matthews_corrcoef(truth, hard), abs=1e-4)
     assert metric(table, "auroc") == pytest.approx(
         skm.roc_auc_score(truth, p, multi_class="ovr", labels=model.classes), abs=1e-4)
+    assert metric(table, "logloss") == pytest.approx(
+        skm.log_loss(truth, p, labels=model.classes), abs=1e-5)
     for k, cls in enumerate(model.classes):
         for name in ("auroc", "sensitivity", "specificity", "f1"):
             assert (table[(table.metric == name)]["output"] == cls).sum() == 1
@@ -1297,12 +1310,15 @@ def test_evaluate_multilabel_per_label():
     model = fit({"arch": "deepbind", "n_filters": 4, "filter_size": 5},
                 (model_x, pd.DataFrame(multi, columns=["ctcf", "sp1"])), epochs=1)
     table = evaluate(model, (model_x, multi))
-    for name in ("auroc", "auprc", "f1"):
+    for name in ("auroc", "auprc", "f1", "logloss"):
         assert set(table[table.metric == name]["output"]) == {"all", "ctcf", "sp1"}
     p = predict(model, model_x)
     assert p.shape == (200, 2)
     assert metric(table, "auroc", "sp1") == pytest.approx(skm.roc_auc_score(multi[:, 1], p[:, 1]),
                                                           abs=1e-4)
+    each = [skm.log_loss(multi[:, j], p[:, j]) for j in range(2)]
+    assert metric(table, "logloss", "sp1") == pytest.approx(each[1], abs=1e-5)
+    assert metric(table, "logloss") == pytest.approx(np.mean(each), abs=1e-5)
 
 
 def test_evaluate_input_checks():

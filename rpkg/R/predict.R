@@ -214,9 +214,10 @@ write_results <- function(x, values, slot, overwrite, group = NULL) {
 #' Evaluate a trained model
 #'
 #' The model's metrics on labelled data: for binary classification AUROC, AUPRC, accuracy, F1,
-#' MCC, sensitivity and specificity; for multiclass accuracy, F1, MCC and AUROC overall and per
-#' class; for multilabel per label and averaged; for regression Pearson, Spearman, MSE, MAE and
-#' R^2 (computed by the Python package with torchmetrics).
+#' MCC, sensitivity, specificity and log loss; for multiclass accuracy, F1, MCC, AUROC and log
+#' loss overall, and AUROC, sensitivity, specificity and F1 per class; for multilabel per label
+#' and averaged; for regression Pearson, Spearman, MSE, MAE and R^2 (computed by the Python
+#' package with torchmetrics; log loss in nats, as scikit-learn's log_loss).
 #'
 #' @inheritParams predict.DeepomicsModel
 #' @param model A trained [DeepomicsModel-class].

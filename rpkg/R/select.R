@@ -34,8 +34,8 @@
 #'   trial on one held-out split of `validation_split`.
 #' @param sort_by The metric models are ranked by: `"AUC"` (`"auroc"`), `"AUCPR"`, `"accuracy"`,
 #'   `"mcc"`, `"r2"`, `"mae"`, ...; `NULL`: AUROC for classification, R^2 for regression. It takes
-#'   the names [trainModel()]'s `stopping_metric` takes, except the loss (`"logloss"`,
-#'   `"deviance"`), which is not measured on the folds.
+#'   the names [trainModel()]'s `stopping_metric` takes: `"logloss"` ranks by the held-out log
+#'   loss, `"deviance"` by it too (by the MSE for regression), lowest first.
 #' @param epochs,batch_size,stopping_rounds Training settings shared by every trial (unless
 #'   searched): the most epochs, the batch size, and early stopping's patience on an inner
 #'   validation split of each training fold (0: none).
@@ -228,24 +228,24 @@ print.DeepomicsGrid <- function(x, ...) {
   invisible(x)
 }
 
-# sort_by as Python's metric name: H2O's names (AUC, AUCPR, ...) and a "valid_" prefix as
-# trainModel()'s stopping_metric takes them. The loss is refused here, naming the metrics that
-# work: a search scores each fold by a summary metric of its predictions (Python's SUMMARY),
-# which has no loss.
+# sort_by as Python's metric name: H2O's names (AUC, AUCPR, logloss, deviance) and a "valid_"
+# prefix as trainModel()'s stopping_metric takes them. logloss ranks by the held-out log loss;
+# deviance by it too, or by the MSE for regression (Python resolves it, knowing the task). The
+# training loss itself is refused, naming those: a search scores each fold's predictions.
 sort_metric <- function(sort_by) {
   if (is.null(sort_by)) {
     return(NULL)
   }
   metric <- tolower(sub("^valid_", "", py_string(sort_by, "sort_by"), ignore.case = TRUE))
+  if (metric %in% c("logloss", "deviance")) {
+    return(metric)
+  }
   if (metric %in% names(STOPPING_ALIASES)) metric <- STOPPING_ALIASES[[metric]]
   if (identical(metric, "loss")) {
-    summary <- reticulate::py_to_r(py_deepomics(torch = TRUE)$train$metrics$SUMMARY)
     stop(sprintf(paste0(
-      "sort_by = \"%s\": a search ranks models by a metric of their held-out predictions, and ",
-      "the loss is not one of them; use one of %s for classification (or AUC, AUCPR), %s for ",
-      "regression"), sort_by,
-      paste(unique(unlist(summary[c("binary", "multiclass", "multilabel")])), collapse = ", "),
-      paste(summary$regression, collapse = ", ")), call. = FALSE)
+      "sort_by = \"%s\": a search ranks models by a metric of their held-out predictions; ",
+      "for the loss use \"logloss\" (classification) or \"mse\" (regression), or \"deviance\" ",
+      "for either"), sort_by), call. = FALSE)
   }
   metric
 }

@@ -95,7 +95,8 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
                 verbose: bool | None = None) -> Search:
     """Searches ``space`` (see ``deepomics.select.space``) on ``data`` = ``(x, y)`` (anything
     ``fit`` takes) and returns the ``Search``. ``metric``: a summary metric of the task
-    (default AUROC for classification, R^2 for regression); ``cv`` folds (None: one split of
+    (default AUROC for classification, R^2 for regression; ``"logloss"``, or H2O's
+    ``"deviance"``, ranks by the held-out log loss, or MSE for regression); ``cv`` folds (None: one split of
     ``valid_fraction``). ``fit_args``: fixed arguments of ``fit`` (``epochs``,
     ``early_stopping``, ...). ``n_trials`` counts finished trials of the whole study, whoever ran
     them, so a resumed or shared study stops at the same total."""
@@ -132,6 +133,8 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
     D.check_lengths(x, y_values)
     task = task or D.infer_task(y_values)
     metric = (metric or ("r2" if task == "regression" else "auroc")).lower()
+    if metric == "deviance":  # H2O's name: ranks as the log loss, or as the MSE for regression
+        metric = "mse" if task == "regression" else "logloss"
     if metric not in M.SUMMARY.get(task, []):
         raise ValueError(f"metric {metric!r} is not a {task} metric; use one of "
                          f"{', '.join(M.SUMMARY.get(task, []))}")

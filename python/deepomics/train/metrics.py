@@ -18,15 +18,16 @@ DEFAULT_MONITOR = "loss"
 HIGHER_IS_BETTER = {
     "auroc": True, "auprc": True, "accuracy": True, "f1": True, "mcc": True,
     "sensitivity": True, "specificity": True, "pearson": True, "spearman": True, "r2": True,
-    "mse": False, "mae": False, "loss": False,
+    "mse": False, "mae": False, "loss": False, "logloss": False,
 }
 
 
 #: The summary metrics (output "all") of each task: what early stopping can monitor.
 SUMMARY = {
-    "binary": ["auroc", "auprc", "accuracy", "f1", "mcc", "sensitivity", "specificity"],
-    "multiclass": ["accuracy", "f1", "mcc", "auroc"],
-    "multilabel": ["accuracy", "auroc", "auprc", "f1"],
+    "binary": ["auroc", "auprc", "accuracy", "f1", "mcc", "sensitivity", "specificity",
+               "logloss"],
+    "multiclass": ["accuracy", "f1", "mcc", "auroc", "logloss"],
+    "multilabel": ["accuracy", "auroc", "auprc", "f1", "logloss"],
     "regression": ["pearson", "spearman", "mse", "mae", "r2"],
 }
 
@@ -57,6 +58,7 @@ def compute(task: str, preds, targets, classes: list | None = None) -> pd.DataFr
         auroc = _absent_as_nan(_safe(C.multiclass_auroc, preds, t, k, average=None),
                                present & rest)
         rows.append(("auroc", "all", _nanmean(auroc)))
+        rows.append(("logloss", "all", _multiclass_logloss(preds, t)))
         per_class = {
             "auroc": auroc,
             "sensitivity": _absent_as_nan(_safe(C.multiclass_recall, preds, t, k, average=None),
@@ -75,6 +77,7 @@ def compute(task: str, preds, targets, classes: list | None = None) -> pd.DataFr
             "auroc": _absent_as_nan(_safe(C.multilabel_auroc, preds, t, k, average=None), both),
             "auprc": _absent_as_nan(_safe(C.multilabel_average_precision, preds, t, k, average=None), both),
             "f1": _safe(C.multilabel_f1_score, preds, t, k, average=None),
+            "logloss": _binary_logloss(preds, t, per_column=True),
         }
         rows.append(("accuracy", "all", _safe(C.multilabel_accuracy, preds, t, k, average="micro")))
         for name, values in per_label.items():
@@ -108,6 +111,27 @@ def _mcc(t: torch.Tensor, predicted: torch.Tensor) -> float:
     return float(matthews_corrcoef(t.numpy(), predicted.numpy()))
 
 
+#: Probabilities are clipped to [EPS, 1 - EPS] before the log (as scikit-learn's log_loss does
+#: for float32), so that one confident mistake costs -log(EPS) ~ 16, not infinity.
+EPS = float(np.finfo(np.float32).eps)
+
+
+def _binary_logloss(p: torch.Tensor, t: torch.Tensor, per_column: bool = False):
+    """Mean binary cross-entropy of probabilities ``p`` against 0/1 targets ``t`` (nats); with
+    ``per_column``, a list with one value per column (multilabel)."""
+    p = p.double().clamp(EPS, 1 - EPS)
+    t = t.double()
+    loss = -(t * torch.log(p) + (1 - t) * torch.log1p(-p))
+    return loss.mean(dim=0).tolist() if per_column else float(loss.mean())
+
+
+def _multiclass_logloss(p: torch.Tensor, t: torch.Tensor) -> float:
+    """Mean -log(probability of the true class) (nats); rows of ``p`` sum to 1."""
+    p = p.double().clamp(EPS, 1 - EPS)
+    p = p / p.sum(dim=1, keepdim=True)
+    return float(-torch.log(p[torch.arange(len(t)), t]).mean())
+
+
 def _regression(name: str, fn, p: torch.Tensor, t: torch.Tensor) -> float:
     if name in ("pearson", "spearman") and (p.min() == p.max() or t.min() == t.max()):
         return float("nan")  # a correlation with a constant is undefined
@@ -133,6 +157,7 @@ _BINARY = {
     "mcc": lambda p, t: torch.tensor(_mcc(t, (p >= 0.5).long())),
     "sensitivity": C.binary_recall,
     "specificity": C.binary_specificity,
+    "logloss": lambda p, t: torch.tensor(_binary_logloss(p, t)),
 }
 
 _REGRESSION = {

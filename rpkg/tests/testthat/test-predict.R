@@ -243,6 +243,11 @@ test_that("evaluateModel returns a data.frame of metrics, labels from colData fo
   expect_true(all(levels(sce$cell_type) %in% metrics$output))
   expect_identical(metrics, evaluateModel(model, t(SummarizedExperiment::assay(sce, "logcounts")),
                                           sce$cell_type))
+  # the log loss: the mean of -log(probability of the true class), in nats
+  p <- predict(model, t(SummarizedExperiment::assay(sce, "logcounts")))
+  truth <- cbind(seq_len(ncol(sce)), match(as.character(sce$cell_type), colnames(p)))
+  expect_equal(metrics$value[metrics$metric == "logloss"], mean(-log(pmax(p[truth], 1e-7))),
+               tolerance = 1e-3)
 })
 
 test_that("bad arguments to predict are errors naming them", {

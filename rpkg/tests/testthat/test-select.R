@@ -264,17 +264,33 @@ test_that("groups make the folds hold out whole groups", {
                "groups has 3 values but there are 200 samples")
 })
 
-test_that("sort_by takes stopping_metric's names and refuses the loss, naming what works", {
+test_that("sort_by takes stopping_metric's names; logloss and deviance rank lowest first", {
   skip_if_no_backend()
   x <- matrix(stats::rnorm(200), 40, 5)
   y <- factor(rep(c("a", "b"), 20))
-  expect_error(gridSearch(x, y, hyper_params = list(arch = "mlp"), sort_by = "logloss"),
-               "sort_by = \"logloss\": .* the loss is not one of them; use one of auroc, auprc")
-  expect_error(gridSearch(x, y, hyper_params = list(arch = "mlp"), sort_by = "deviance"),
-               "r2 for regression")
+  expect_error(gridSearch(x, y, hyper_params = list(arch = "mlp"), sort_by = "loss"),
+               "sort_by = \"loss\": .* use \"logloss\" \\(classification\\) or \"mse\"")
   grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = 2), sort_by = "valid_AUCPR",
                      nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE)
   expect_output(print(grid), "ranked by auprc")
+  # a rate that learns the rule against one that learns nothing: the learner has the lower loss
+  x <- matrix(stats::rnorm(600), 300, 2)
+  y <- factor(ifelse(x[, 1] + x[, 2] > 0, "up", "down"))
+  for (sort_by in c("logloss", "deviance")) {
+    grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = 8, lr = c(1e-6, 3e-2)),
+                       sort_by = sort_by, nfolds = 2, epochs = 5, stopping_rounds = 0,
+                       baselines = FALSE)
+    board <- leaderboard(grid)
+    expect_identical(grid$metric, "logloss")
+    expect_false(is.unsorted(board$mean))
+    expect_lt(board$mean[1], 0.4)
+    expect_gt(board$mean[2], 0.6)  # chance: log(2) = 0.69
+    expect_match(board$params[1], '"lr": 0.03')
+  }
+  z <- x[, 1] + x[, 2]
+  grid <- gridSearch(x, z, hyper_params = list(arch = "mlp", hidden = 8), sort_by = "deviance",
+                     nfolds = 2, epochs = 2, stopping_rounds = 0, baselines = FALSE)
+  expect_identical(grid$metric, "mse")
 })
 
 test_that("the leaderboard of a search with no finished trials has every column", {
