@@ -10,6 +10,7 @@ import lzma
 import string
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -123,12 +124,33 @@ def test_multi_line_records_with_descriptions(tmp_path):
     assert recs.sequences == ["ACGTACGTACGTACgtacNNAC", "RYKM*-.", "tttt"]  # lowercase kept
 
 
-def test_unpacks_as_names_and_sequences(tmp_path):
+def test_records_are_read_through_their_attributes_not_iterated(tmp_path):
+    """With two records, ``for name, s in records`` and ``names, seqs = records`` would each
+    read the other layout without an error: neither is allowed; the message says what is."""
     path = write(tmp_path / "a.fa", ">a\nAC\n>b\nGT\n")
-    names, seqs = read_fasta(path)
-    assert names == ["a", "b"] and seqs == ["AC", "GT"]
-    names, seqs = read_fasta(str(path))  # a str path as well as a Path
-    assert names == ["a", "b"] and seqs == ["AC", "GT"]
+    for records in (read_fasta(path), read_fasta(str(path))):  # a str path as well as a Path
+        assert records.names == ["a", "b"] and records.sequences == ["AC", "GT"]
+        assert len(records) == 2
+        with pytest.raises(TypeError, match=r"not iterable: use records.names and "
+                                            r"records.sequences \(zip\(records.names"):
+            for name, s in records:
+                pass
+        with pytest.raises(TypeError, match="not iterable"):
+            names, seqs = records
+
+
+def test_records_are_sequences_to_the_encoders_and_models(tmp_path):
+    from deepomics import seq, train
+
+    path = write(tmp_path / "a.fa", ">a\nACGTAC\n>b\nGTTTGG\n")
+    records = read_fasta(path)
+    for encode in (seq.one_hot, seq.tokenize, lambda s: seq.kmer_counts(s, k=2)):
+        np.testing.assert_array_equal(encode(records), encode(records.sequences))
+    assert seq.reverse_complement(records) == ["GTACGT", "CCAAAC"]
+    model = train.fit({"arch": "deepbind", "n_filters": 2, "filter_size": 3}, (records, [0, 1]),
+                      epochs=1)
+    np.testing.assert_array_equal(train.predict(model, records),
+                                  train.predict(model, records.sequences))
 
 
 def test_crlf_blank_lines_comments_and_spaces(tmp_path):
@@ -153,11 +175,16 @@ def test_crlf_blank_lines_comments_and_spaces(tmp_path):
 def test_gzip_and_multi_member_gzip(tmp_path):
     text = b">a one\nACGT\nAC\n>b\nGGGG\n"
     expected = (["a", "b"], ["ACGTAC", "GGGG"])
-    assert tuple(read_fasta(write(tmp_path / "a.fa.gz", gzip.compress(text)))) == expected
+
+    def read(path):
+        records = read_fasta(path)
+        return records.names, records.sequences
+
+    assert read(write(tmp_path / "a.fa.gz", gzip.compress(text))) == expected
     members = gzip.compress(text[:9]) + gzip.compress(text[9:15]) + gzip.compress(text[15:])
-    assert tuple(read_fasta(write(tmp_path / "b.fa.gz", members))) == expected
+    assert read(write(tmp_path / "b.fa.gz", members)) == expected
     # gzip is recognised by its bytes, not by the file name
-    assert tuple(read_fasta(write(tmp_path / "c.fa", gzip.compress(text)))) == expected
+    assert read(write(tmp_path / "c.fa", gzip.compress(text))) == expected
 
 
 def test_utf8_names_and_descriptions(tmp_path):

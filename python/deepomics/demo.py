@@ -42,13 +42,13 @@ def run(fasta: str, k: int = 6, top: int = 5, motif: str = "MA0139.1", n_windows
     if n_windows < 20:  # a fifth of them, stratified, is the test set
         raise ValueError(f"n_windows must be 20 or more, not {n_windows}")
     print(f"deepomics demo: {fasta}")
-    names, sequences = _timed("read_fasta", seq.read_fasta, fasta)
+    sequences = _timed("read_fasta", seq.read_fasta, fasta).sequences
     lengths = np.array([len(s) for s in sequences])
     if lengths.max() < WINDOW:
         raise ValueError(f"the demo cuts {WINDOW} bp windows from the sequences, but the longest "
                          f"in {fasta} has {lengths.max()} letters; give a FASTA of longer "
                          "sequences (e.g. Biostrings' dm3_upstream2000.fa.gz)")
-    print(f"  {len(names):,} sequences, {lengths.min():,}-{lengths.max():,} bp, "
+    print(f"  {len(sequences):,} sequences, {lengths.min():,}-{lengths.max():,} bp, "
           f"{lengths.sum() / 1e6:.1f} Mbp")
     x = _timed("one_hot -> float32 (N, 4, L)", seq.one_hot, sequences, length=int(lengths.max()))
     print(f"  shape {x.shape}, {x.nbytes / 2**30:.2f} GiB; GC {x[:, 1:3].sum() / x.sum():.3f}")
@@ -59,7 +59,7 @@ def run(fasta: str, k: int = 6, top: int = 5, motif: str = "MA0139.1", n_windows
 
     print(f"\n2. A DeepBind model finds a JASPAR motif planted in real genomic background")
     result = _deepbind_on_planted_motif(sequences, motif, n_windows, epochs, out_dir, seed)
-    return {"n": len(names), "top_kmers": top_kmers, **result}
+    return {"n": len(sequences), "top_kmers": top_kmers, **result}
 
 
 def _model_path(folder: str, motif_id: str) -> str:

@@ -75,7 +75,10 @@ class FastaRecords:
     """The records of a FASTA file, in file order.
 
     ``names`` are the first words of the header lines, ``descriptions`` the rest of each header,
-    ``sequences`` the sequences with line breaks removed. Unpacks as ``names, sequences``.
+    ``sequences`` the sequences with line breaks removed; ``len`` is the number of records. The
+    encoders (``one_hot``, ``tokenize``, ``kmer_counts``, ...) take the records as their
+    sequences. Not iterable: ``for name, s in records`` and ``names, seqs = records`` would each
+    read the other's layout (silently, with two records); use the attributes.
     """
 
     names: list[str]
@@ -83,7 +86,8 @@ class FastaRecords:
     descriptions: list[str]
 
     def __iter__(self):
-        return iter((self.names, self.sequences))
+        raise TypeError("FASTA records are not iterable: use records.names and records.sequences "
+                        "(zip(records.names, records.sequences) gives (name, sequence) pairs)")
 
     def __len__(self) -> int:
         return len(self.names)
@@ -505,6 +509,8 @@ def _as_sequence_list(seqs) -> list:
         return [seqs]
     if isinstance(seqs, list):
         return seqs
+    if isinstance(seqs, FastaRecords):
+        return seqs.sequences
     if isinstance(seqs, np.ndarray):
         if seqs.ndim == 0:
             return [seqs.item()]

@@ -59,6 +59,7 @@ def one_hot_inputs(model, X, what: str = "the input", any_length: bool = False) 
     length = model_length(model)
     if isinstance(X, torch.Tensor):
         X = X.detach().cpu().numpy()
+    X = D.fasta_sequences(X)  # a FASTA file's path or records: their sequences, as predict reads
     if _is_genome_intervals(X):  # genome.GenomeIntervals (a GRanges from R): read them
         from ..genome import fetch
 

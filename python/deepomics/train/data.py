@@ -164,6 +164,14 @@ def batches(data: BatchData, batch_size: int, shuffle: bool, seed: int = 0,
 # ---- inputs ------------------------------------------------------------------------------------
 
 
+def fasta_sequences(x):
+    """The sequences of a FASTA file's path or of ``seq.read_fasta``'s records; ``x`` itself
+    otherwise."""
+    if isinstance(x, (str, os.PathLike)) and seq.looks_like_path(x):
+        return seq.read_fasta(x).sequences
+    return x.sequences if isinstance(x, seq.FastaRecords) else x
+
+
 def is_anndata(x) -> bool:
     return hasattr(x, "obs") and hasattr(x, "var") and hasattr(x, "X")
 
@@ -190,8 +198,7 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
             if cols is None:
                 return matrix, Encoding("features")
         return RowReader(matrix, cols=cols), Encoding("features")
-    if isinstance(x, (str, os.PathLike)) and seq.looks_like_path(x):
-        x = seq.read_fasta(x).sequences
+    x = fasta_sequences(x)
     if isinstance(x, torch.Tensor):
         kind = _kind_of_array(x, model, encoding)
         return (check_finite(x) if kind == "features" else x), Encoding(kind)

@@ -6,7 +6,6 @@ sequences included (encoded as the model was trained: same alphabet, length and 
 from __future__ import annotations
 
 import contextlib
-import os
 import warnings
 
 import numpy as np
@@ -98,8 +97,7 @@ def _length_groups(model, x):
     encoding = getattr(model, "encoding", None)
     if getattr(model, "seq_len", None) is not None or encoding is None or not encoding.length:
         return None
-    if isinstance(x, (str, os.PathLike)) and seq.looks_like_path(x):
-        x = seq.read_fasta(x).sequences
+    x = D.fasta_sequences(x)
     if D._is_genome_intervals(x):
         lengths, take = np.asarray(x.lengths), x.take
     elif D._is_sequences(x) and not isinstance(x, (str, bytes)):
