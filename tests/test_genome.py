@@ -53,8 +53,12 @@ def test_a_letter_without_complement_on_the_minus_strand_names_the_interval(tmp_
                           "strand": ["-", "-", "-"]})
     assert genome.fetch(str(path), table.iloc[:2]) == ["ACGT", "ACGT"]
     with pytest.raises(genome.GenomeError, match=r"interval 2 \(2:0-8, 0-based, end exclusive, "
-                                                 r"strand '-'\): the genome's position 4: 'X' is "
-                                                 r"not a letter"):
+                                                 r"strand '-'\): the genome's letter 'X' at 2:4 "
+                                                 r"\(0-based\) has no DNA complement; drop"):
+        genome.fetch(str(path), table)
+    # away from the chromosome's start: the genome's own coordinate, not the interval's offset
+    table = pd.DataFrame({"chrom": ["2"], "start": [2], "end": [9], "strand": ["-"]})
+    with pytest.raises(genome.GenomeError, match=r"letter 'X' at 2:4 \(0-based\)"):
         genome.fetch(str(path), table)
 
 
@@ -129,6 +133,39 @@ def test_bad_fasta_files(tmp_path):
     with pytest.raises(genome.GenomeError, match="older than.*delete the .fai"):
         genome.open_genome(stale)
     assert (tmp_path / "stale.fa.fai").read_bytes() == before   # the user's index is left alone
+
+
+def test_a_genome_in_a_read_only_folder_is_indexed_once_elsewhere(random_genome, tmp_path,
+                                                                   monkeypatch):
+    """A shared reference folder cannot be written: the .fai (and bgzip's .gzi, which samtools
+    would put next to the genome) go to a temporary folder, built once for every later open."""
+    path, chroms = random_genome
+    bgz = tmp_path / "genome.fa.gz"
+    pysam.tabix_compress(str(path), str(bgz))
+    folder = str(tmp_path)
+    writable = os.access
+    monkeypatch.setattr(genome.os, "access",
+                        lambda p, mode: False if os.path.abspath(p) == folder else writable(p, mode))
+    built = []
+    build = genome._build_index
+    monkeypatch.setattr(genome, "_build_index", lambda *a: built.append(a[0]) or build(*a))
+    interval = {"chrom": ["chr2"], "start": [10], "end": [30]}
+    for genome_path in (path, bgz):
+        for _ in range(3):
+            assert genome.fetch(genome_path, interval) == [chroms["chr2"][10:30]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["genome.fa", "genome.fa.gz"]
+    assert built == [str(path), str(bgz)]  # once each
+
+
+def test_files_are_read_from_home_and_gzip_is_told_by_its_bytes(random_genome, tmp_path,
+                                                                 monkeypatch):
+    path, chroms = random_genome
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "peaks").write_bytes(gzip.compress(b"chr1\t5\t15\n"))  # no .gz in its name
+    assert list(genome.read_bed("~/peaks").end) == [15]
+    assert seq.read_fasta("~/genome.fa").sequences == list(chroms.values())
+    with pytest.raises(FileNotFoundError, match="BED file .*nope.bed' does not exist"):
+        genome.read_bed(tmp_path / "nope.bed")
 
 
 def test_read_bed(random_genome, tmp_path):

@@ -517,12 +517,30 @@ def test_variant_effect_from_a_vcf_and_a_genome_fasta(planted, positives, tmp_pa
     bad.write_text("\n".join(header + ["\t".join(fields)]) + "\n")
     with pytest.raises(ValueError, match=r"line 3\): REF '.' does not match the genome"):
         I.variant_effect(planted["model"], str(bad), genome=str(genome))
-    # a reference call (ALT '.') has nothing to score: skipped, with a word
+    # a reference call (ALT '.'), a spanning deletion '*', gVCF's <NON_REF> and a breakend have
+    # no sequence to score: skipped, with a word counting each kind; the other alleles are read
     calls = tmp_path / "with_ref_call.vcf"
-    calls.write_text("\n".join(header + lines + ["chr0\t5\tref\tA\t.\t.\tPASS\t."]) + "\n")
-    with pytest.warns(DeepomicsWarning, match=r"1 record\(s\) with ALT '\.' \(no alternative "
-                                              r"allele\) were skipped"):
-        assert list(I.read_vcf(calls)["id"]) == ["v0", "v1", "v2"]
+    others = ["chr0\t5\tref\tA\t.\t.\tPASS\t.", "chr0\t6\tspan\tA\tC,*\t.\tPASS\t.",
+              "chr0\t7\tg\tA\t<NON_REF>\t.\tPASS\t.", "chr0\t8\tg2\tA\tG,<NON_REF>\t.\tPASS\t.",
+              "chr0\t9\tbnd\tA\tA[chr1:5[\t.\tPASS\t.", "chr0\t10\tbnd2\tA\t.A\t.\tPASS\t."]
+    calls.write_text("\n".join(header + lines + others) + "\n")
+    with pytest.warns(DeepomicsWarning, match=r"skipped what has no sequence to score: 1 "
+                                              r"record\(s\) with ALT '\.' \(no alternative "
+                                              r"allele\); 1 allele\(s\) '\*' \(spanning "
+                                              r"deletions\); 2 symbolic allele\(s\) .*; 2 "
+                                              r"breakend\(s\)$"):
+        read = I.read_vcf(calls)
+    assert list(read["id"]) == ["v0", "v1", "v2", "span", "g2"]
+    assert list(read["alt"][3:]) == ["C", "G"]
+    nothing = tmp_path / "nothing.vcf"
+    nothing.write_text("\n".join(header + others[2:3]) + "\n")
+    with pytest.warns(DeepomicsWarning), pytest.raises(ValueError, match="holds no variants "
+                                                                          "with a sequence"):
+        I.read_vcf(nothing)
+    bad_alt = tmp_path / "bad_alt.vcf"
+    bad_alt.write_text("\n".join(header + ["chr0\t5\tx\tA\tA1\t.\tPASS\t."]) + "\n")
+    with pytest.raises(ValueError, match=r"line 3: ALT 'A1' is not a sequence of A, C, G, T, N"):
+        I.read_vcf(bad_alt)
     # a table whose chromosome column holds numbers names FASTA sequences "1", "2", ...
     numbered = tmp_path / "numbered.fa"
     numbered.write_text("".join(f">{i + 1}\n{c}\n" for i, c in enumerate(chromosomes)))

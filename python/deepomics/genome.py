@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import messages
+from .args import user_path
 from .messages import nth, span
 from .seq import reverse_complement
 
@@ -103,36 +106,63 @@ def open_genome(path: str | os.PathLike):
     """A `pysam.FastaFile` for `path`, indexed first when it has no index (see the module note)."""
     import pysam
 
-    path = os.fspath(os.path.expanduser(path))
+    path = user_path(path, "the genome FASTA path")
     if not os.path.isfile(path):
         raise GenomeError(f"genome FASTA {path!r} does not exist; give the path of a FASTA file")
-    index = path + ".fai"
+    index, gzi = path + ".fai", (path + ".gzi" if is_gzip(path) else None)
     if os.path.exists(index) and os.path.getmtime(index) < os.path.getmtime(path):
         raise GenomeError(
             f"the index {index!r} is older than {path!r}: the FASTA changed since it was indexed; "
             f"delete the .fai file (deepomics rebuilds it) or run `samtools faidx {path}`")
-    if not os.path.exists(index):
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.access(folder, os.W_OK):
-            index = os.path.join(tempfile.mkdtemp(prefix="deepomics-fai-"), "genome.fa.fai")
-        _build_index(path, index)
+    if not os.path.exists(index) or (gzi and not os.path.exists(gzi)):
+        if os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+            _build_index(path, index, gzi)
+        else:
+            index, gzi = _temporary_index(path, gzi is not None)
     try:
-        return pysam.FastaFile(path, filepath_index=index)
+        return pysam.FastaFile(path, filepath_index=index, filepath_index_compressed=gzi)
     except (OSError, ValueError) as e:
         raise GenomeError(f"cannot open genome FASTA {path!r}: {e}") from None
 
 
-def _build_index(path: str, index: str) -> None:
+#: Indexes built outside a read-only folder, by (path, size, modification time): built once
+#: per process, removed at exit.
+_TEMPORARY_INDEXES: dict[tuple, tuple[str, str | None]] = {}
+
+
+def _temporary_index(path: str, compressed: bool) -> tuple[str, str | None]:
+    """(.fai, .gzi or None) for a genome whose folder cannot be written: in a temporary folder,
+    built on the first call and reused by the later ones (every fetch, DataLoader worker and
+    variant_effect call opens the genome)."""
+    import atexit
+    import shutil
+
+    stat = os.stat(path)
+    key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _TEMPORARY_INDEXES:
+        folder = tempfile.mkdtemp(prefix="deepomics-fai-")
+        index = os.path.join(folder, "genome.fa.fai")
+        gzi = os.path.join(folder, "genome.fa.gz.gzi") if compressed else None
+        try:
+            _build_index(path, index, gzi)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        atexit.register(shutil.rmtree, folder, True)
+        _TEMPORARY_INDEXES[key] = (index, gzi)
+    return _TEMPORARY_INDEXES[key]
+
+
+def _build_index(path: str, index: str, gzi: str | None) -> None:
+    """Indexes the FASTA at `path` into `index` (.fai) and, for bgzip, `gzi` (.gzi)."""
     import pysam
 
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic[:2] == b"\x1f\x8b" and not _is_bgzip(path):
+    if is_gzip(path) and not _is_bgzip(path):
         raise GenomeError(
             f"genome FASTA {path!r} is compressed with plain gzip, which cannot be indexed for "
             f"random access; recompress it with `gunzip -c {path} | bgzip > genome.fa.gz` or "
             f"decompress it")
-    if magic[:2] != b"\x1f\x8b":  # plain text: a FASTA starts with a '>' header line
+    if not is_gzip(path):  # plain text: a FASTA starts with a '>' header line
         with open(path, "rb") as f:
             first = f.readline(200).strip()
         if not first.startswith(b">"):
@@ -141,13 +171,19 @@ def _build_index(path: str, index: str) -> None:
                 f"genome FASTA {path!r} is not a FASTA file: it starts with {shown!r}, not a "
                 "'>' header line; give the genome's FASTA (plain or bgzip)")
     try:
-        pysam.faidx(path, "--fai-idx", index)
+        pysam.faidx(path, "--fai-idx", index, *(("--gzi-idx", gzi) if gzi else ()))
     except pysam.utils.SamtoolsError as e:
         detail = " ".join(str(e).split())
         raise GenomeError(
             f"genome FASTA {path!r} cannot be indexed: {detail}. An indexed FASTA needs every "
             f"line of a sequence to have the same length except its last (reformat it, e.g. "
             f"`seqkit seq -w 60`)") from None
+
+
+def is_gzip(path: str) -> bool:
+    """Whether the file starts with gzip's magic bytes (bgzip included), whatever its name."""
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
 
 
 def _is_bgzip(path: str) -> bool:
@@ -220,8 +256,10 @@ def _strands(values, n: int) -> np.ndarray:
 def read_bed(path: str | os.PathLike) -> Intervals:
     """Intervals from a BED file (plain or gzip): chrom, start, end, and name and strand from
     columns 4 and 6 where present. Header, track and comment lines are skipped."""
-    path = os.fspath(path)
-    opener = gzip.open if path.endswith(".gz") else open
+    path = user_path(path, "the BED path")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"BED file {path!r} does not exist; check the path")
+    opener = gzip.open if is_gzip(path) else open  # by its bytes: names need not end in .gz
     chrom, start, end, names, strand = [], [], [], [], []
     with opener(path, "rt") as f:
         for lineno, line in enumerate(f, 1):
@@ -247,6 +285,18 @@ def read_bed(path: str | os.PathLike) -> Intervals:
                          "name": names})
 
 
+def _no_complement(err: ValueError, chrom: str, start: int) -> str:
+    """reverse_complement's error about one '-' strand interval ("sequence 0, position p: 'U'
+    is not ...", p counted in the forward sequence it was given) in genome coordinates."""
+    found = re.search(r"position (\d+): (.+?) is not", str(err))
+    if found is None:
+        return str(err)
+    genome_position = start + int(found.group(1)) - messages.INDEX_BASE
+    where = (f"{chrom}:{genome_position + 1}" if messages.INDEX_BASE
+             else f"{chrom}:{genome_position} (0-based)")
+    return f"the genome's letter {found.group(2)} at {where} has no DNA complement"
+
+
 def fetch(genome, intervals) -> list[str]:
     """The sequence of each interval, reverse-complemented on the '-' strand, as in the FASTA
     (soft-masked lower case kept). `genome` is a FASTA path or an open `pysam.FastaFile`.
@@ -264,10 +314,9 @@ def fetch(genome, intervals) -> list[str]:
         if intervals.strand[i] == "-":
             try:
                 s = reverse_complement(s)
-            except ValueError as err:  # "sequence 0, position p: ..." of this one sequence
-                detail = str(err).split(", ", 1)[-1]
+            except ValueError as err:
                 raise GenomeError(f"interval {nth(i)} ({span(chrom, start, end)}, strand '-'): "
-                                  f"the genome's {detail}; drop the interval or fix the FASTA"
-                                  ) from None
+                                  f"{_no_complement(err, chrom, start)}; drop the interval or fix "
+                                  "the FASTA") from None
         out.append(s)
     return out

@@ -22,7 +22,7 @@ from itertools import product
 import numpy as np
 
 from . import _core
-from .args import count
+from .args import count, user_path
 from .messages import nth
 
 __all__ = [
@@ -108,7 +108,7 @@ def read_fasta(path: str | os.PathLike) -> FastaRecords:
     naming the file and line for sequence data before the first header, a header with no name, a
     record with no sequence, binary data and characters that are not sequence letters.
     """
-    path = os.fspath(path)
+    path = user_path(path, "the FASTA path")
     if os.path.isdir(path):
         raise FastaFormatError(f"{path} is a folder, not a FASTA file; give the file's path")
     if not os.path.exists(path):

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..args import user_path
+from ..genome import is_gzip
 from ..messages import nth
 from . import _utils as U
 
@@ -116,14 +118,16 @@ def _is_vcf(x) -> bool:
 
 def read_vcf(path) -> pd.DataFrame:
     """The variants of a VCF file (plain or gzip): chrom, pos (1-based), id, ref, alt, line.
-    A line with several ALT alleles gives one row per allele; a record without one (ALT
-    ``.``, a reference call) has nothing to score and is skipped, with a warning counting them.
-    Symbolic alleles (``<DEL>``) and breakends are errors naming the line."""
-    path = os.fspath(path)
+    A line with several ALT alleles gives one row per allele. What has no sequence to score is
+    skipped, with one warning counting each kind: records without an alternative allele (ALT
+    ``.``, a reference call), spanning deletions (``*``), symbolic alleles (``<DEL>``, gVCF's
+    ``<NON_REF>``) and breakends (``A[chr2:5[``). Any other ALT or REF that is not a sequence of
+    A, C, G, T, N is an error naming the line."""
+    path = user_path(path, "the VCF path")
     if not os.path.exists(path):
         raise FileNotFoundError(f"VCF file {path!r} does not exist")
-    opener = gzip.open if _is_gzip(path) else open
-    rows, no_alt = [], 0
+    opener = gzip.open if is_gzip(path) else open
+    rows, skipped = [], dict.fromkeys(_UNSCORED, 0)
     with opener(path, "rt") as handle:
         for lineno, line in enumerate(handle, 1):
             if line.startswith("#") or not line.strip():
@@ -134,7 +138,7 @@ def read_vcf(path) -> pd.DataFrame:
                                  f"and ALT separated by tabs; got {line.strip()[:60]!r}")
             chrom, pos, vid, ref, alts = fields[:5]
             if alts == ".":
-                no_alt += 1
+                skipped["."] += 1
                 continue
             try:
                 pos = int(pos)
@@ -142,31 +146,49 @@ def read_vcf(path) -> pd.DataFrame:
                 raise ValueError(f"{path}, line {lineno}: POS must be a whole number, not "
                                  f"{pos!r}") from None
             for allele in alts.split(","):
+                kind = _unscored_kind(allele)
+                if kind is not None:
+                    skipped[kind] += 1
+                    continue
                 if not allele or not set(allele.upper()) <= set("ACGTN"):
                     raise ValueError(
                         f"{path}, line {lineno}: ALT {allele!r} is not a sequence of A, C, G, "
-                        "T, N; symbolic alleles and breakends cannot be scored, drop them")
+                        "T, N; fix the line or drop it")
                 if not set(ref.upper()) <= set("ACGTN"):
                     raise ValueError(f"{path}, line {lineno}: REF {ref!r} is not a sequence of "
                                      "A, C, G, T, N")
                 rows.append({"chrom": chrom, "pos": pos, "id": vid, "ref": ref, "alt": allele,
                              "line": lineno})
-    if no_alt:
+    if any(skipped.values()):
         import warnings
 
         from .. import DeepomicsWarning
 
-        warnings.warn(f"{path}: {no_alt} record(s) with ALT '.' (no alternative allele) were "
-                      "skipped", DeepomicsWarning, stacklevel=2)
+        counted = "; ".join(f"{n} {_UNSCORED[kind]}" for kind, n in skipped.items() if n)
+        warnings.warn(f"{path}: skipped what has no sequence to score: {counted}",
+                      DeepomicsWarning, stacklevel=2)
     if not rows:
-        raise ValueError(f"{path} holds no variants" + (" with an alternative allele" if no_alt
-                                                       else ""))
+        raise ValueError(f"{path} holds no variants" + (" with a sequence to score" if
+                                                       any(skipped.values()) else ""))
     return pd.DataFrame(rows)
 
 
-def _is_gzip(path: str) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
+#: What read_vcf skips, by kind: how its warning counts them.
+_UNSCORED = {".": "record(s) with ALT '.' (no alternative allele)",
+             "*": "allele(s) '*' (spanning deletions)",
+             "<>": "symbolic allele(s) such as <DEL> or <NON_REF>",
+             "[]": "breakend(s)"}
+
+
+def _unscored_kind(allele: str) -> str | None:
+    """The kind of an ALT allele that has no sequence (a key of _UNSCORED), or None."""
+    if allele == "*":
+        return "*"
+    if allele.startswith("<") and allele.endswith(">"):
+        return "<>"
+    if "[" in allele or "]" in allele or (len(allele) > 1 and "." in (allele[0], allele[-1])):
+        return "[]"
+    return None
 
 
 def _chrom_name(value) -> str:

@@ -171,6 +171,13 @@ test_that("variantEffect reads a VCF and cuts the windows from the genome", {
   expect_identical(out$id, "break")
   expect_identical(out$pos, at)
   expect_lt(out$log_odds_ratio, -1)
+  # a gVCF's <NON_REF> and a spanning deletion '*' have no sequence: skipped, with a count
+  writeLines(c("#CHROM\tPOS\tID\tREF\tALT", sprintf("chr1\t%d\tbreak\tCT\tAG,<NON_REF>", at),
+               sprintf("chr1\t%d\tspan\tC\t*", at)), vcf)
+  expect_warning(again <- variantEffect(model, vcf, genome = genome, target = "present"),
+                 "1 allele\\(s\\) '\\*' \\(spanning deletions\\); 1 symbolic allele",
+                 class = "deepomics_python_warning")
+  expect_identical(again$log_odds_ratio, out$log_odds_ratio)
   writeLines(c("#CHROM\tPOS\tID\tREF\tALT", sprintf("chr1\t%d\tbad\tG\tA", at)), vcf)
   expect_error(variantEffect(model, vcf, genome = genome), "REF 'G' does not match the genome")
 })
