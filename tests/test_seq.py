@@ -596,6 +596,7 @@ def test_reverse_complement_by_hand():
     assert reverse_complement("RYSWKMBDHVN-.") == ".-NBDHVKMWSRY"
     assert reverse_complement("acgu", alphabet="rna") == "acgu"
     assert reverse_complement("AAAC", alphabet="rna") == "GUUU"
+    assert reverse_complement("AAAC", alphabet="RNA") == "GUUU"  # names in any case, as one_hot
 
 
 @SETTINGS

@@ -179,7 +179,7 @@ def one_hot(
     table, allowed = _one_hot_table(name, letters, iupac, unknown, out_dtype)
     if unknown == "error":
         _raise_on_unknown(seq_list, allowed, alphabet, letters, threads,
-                          hint="use unknown='zero' or 'uniform' to encode it anyway"
+                          hint="use unknown='zero' or unknown='uniform' to encode it anyway"
                           + ("" if iupac else ", or iupac=True for ambiguity codes"))
     encode_dtype = np.uint16 if out_dtype == np.float16 else out_dtype  # float16 as its bits
     into = None if out is None else _out_arg(out, out_dtype).view(encode_dtype)
@@ -323,8 +323,9 @@ def reverse_complement(seqs, alphabet: str = "dna"):
                 f"A, C, G, T/U channel order; got shape {seqs.shape}"
             )
         return np.ascontiguousarray(seqs[..., ::-1, ::-1])
-    if alphabet not in ("dna", "rna"):
+    if not isinstance(alphabet, str) or alphabet.lower() not in ("dna", "rna"):
         raise ValueError(f"reverse_complement needs alphabet 'dna' or 'rna', not {alphabet!r}")
+    alphabet = alphabet.lower()  # as one_hot and tokenize read the names
     seq_list = _as_sequence_list(seqs)
     partner, other = ("U", "T") if alphabet == "rna" else ("T", "U")
     pairs = {**_COMPLEMENT, "A": partner, partner: "A"}
