@@ -87,7 +87,8 @@ test_that("unknown letters: zero, uniform, or an error naming the place", {
   expect_equal(unname(oneHot("R", iupac = TRUE)[1, , 1]), c(0.5, 0, 0.5, 0))
   # counted as R counts: the second sequence's third letter; the hint in R's spelling
   expect_error(oneHot(c("ACGT", "ACNT"), unknown = "error"),
-               "sequence 2, position 3: 'N' is not in the 'dna' alphabet.*iupac = TRUE",
+               paste0("sequence 2, position 3: 'N' is not in the 'dna' alphabet.*",
+                      "unknown = \"zero\" or unknown = \"uniform\".*iupac = TRUE"),
                class = "deepomics_python_error")
 })
 
