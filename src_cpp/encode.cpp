@@ -93,12 +93,25 @@ Placement place(std::size_t seq_len, std::size_t length, Pad pad) {
   return {0, dst, seq_len};
 }
 
-BadByte find_bad_byte(const std::vector<SeqView>& seqs, const bool allowed[256], int threads) {
+namespace {
+
+// The first byte of `seqs` for which ok(byte) is false, in sequence then position order.
+template <class Ok>
+BadByte find_first_not(const std::vector<SeqView>& seqs, Ok ok, int threads) {
   threads = threads_for(seqs, threads);
   auto scan = [&](std::size_t i, std::size_t from, std::size_t to) -> BadByte {
     const unsigned char* s = seqs[i].data;
-    for (std::size_t p = from; p < to; ++p)
-      if (!allowed[s[p]]) return {true, i, p, s[p]};
+    std::size_t p = from;
+    // Blocks without a branch per byte (most input is clean; an arithmetic `ok` vectorises),
+    // then byte by byte from the block that holds the first bad one.
+    constexpr std::size_t kBlock = 32;
+    for (; p + kBlock <= to; p += kBlock) {
+      unsigned char bad = 0;
+      for (std::size_t q = 0; q < kBlock; ++q) bad |= static_cast<unsigned char>(!ok(s[p + q]));
+      if (bad) break;
+    }
+    for (; p < to; ++p)
+      if (!ok(s[p])) return {true, i, p, s[p]};
     return {};
   };
   if (seqs.size() == 1) {  // one long sequence: split its positions
@@ -125,6 +138,58 @@ BadByte find_bad_byte(const std::vector<SeqView>& seqs, const bool allowed[256],
   for (const auto& f : found)
     if (f.found) return f;
   return {};
+}
+
+}  // namespace
+
+BadByte find_bad_byte(const std::vector<SeqView>& seqs, const bool allowed[256], int threads) {
+  return find_first_not(seqs, [allowed](unsigned char c) { return allowed[c]; }, threads);
+}
+
+namespace {
+
+// 1 for a byte that is no sequence letter (not an ASCII letter, '-', '+', '.' or '*': the
+// letters of Biostrings' alphabets), else 0; in byte arithmetic only, so that a loop over a
+// block vectorises.
+inline unsigned char not_sequence(unsigned char c) {
+  const unsigned char offset = static_cast<unsigned char>((c | 0x20) - 'a');
+  return static_cast<unsigned char>((offset > 25) & (c != '-') & (c != '+') & (c != '.') &
+                                    (c != '*'));
+}
+
+// Whether any of the n bytes at s is no sequence letter: whole blocks without a branch.
+bool any_not_sequence(const unsigned char* s, std::size_t n) {
+  constexpr std::size_t kBlock = 64;
+  std::size_t p = 0;
+  for (; p + kBlock <= n; p += kBlock) {
+    unsigned char bad = 0;
+    for (std::size_t q = 0; q < kBlock; ++q) bad |= not_sequence(s[p + q]);
+    if (bad) return true;
+  }
+  unsigned char bad = 0;
+  for (; p < n; ++p) bad |= not_sequence(s[p]);
+  return bad != 0;
+}
+
+}  // namespace
+
+BadByte find_non_sequence_byte(const std::vector<SeqView>& seqs, int threads) {
+  // A fast yes / no per sequence (and per stretch of a long one); only a sequence that holds
+  // such a byte is searched again, byte by byte, for where.
+  std::vector<SeqView> pieces;
+  const std::size_t kPiece = std::size_t{1} << 20;
+  for (const SeqView& v : seqs) {
+    for (std::size_t p = 0; p < v.size; p += kPiece)
+      pieces.push_back({v.data + p, std::min(kPiece, v.size - p)});
+  }
+  std::vector<unsigned char> dirty(pieces.size(), 0);
+  parallel_for(pieces.size(), threads_for(pieces, threads), 1,
+               [&](std::size_t b, std::size_t e) {
+                 for (std::size_t i = b; i < e; ++i)
+                   dirty[i] = any_not_sequence(pieces[i].data, pieces[i].size);
+               });
+  if (std::find(dirty.begin(), dirty.end(), 1) == dirty.end()) return {};
+  return find_first_not(seqs, [](unsigned char c) { return not_sequence(c) == 0; }, 1);
 }
 
 template <class T>

@@ -44,6 +44,10 @@ struct BadByte {
 };
 BadByte find_bad_byte(const std::vector<SeqView>& seqs, const bool allowed[256], int threads);
 
+// The first byte that no sequence holds: not an ASCII letter, '-', '+', '.' or '*' (whitespace,
+// a line end, a digit, a control byte).
+BadByte find_non_sequence_byte(const std::vector<SeqView>& seqs, int threads);
+
 // Encodes every sequence into out[n, c, j] = table[c * 256 + byte] for the byte placed at
 // position j, and zero at padded positions. `out` holds N * C * length values (channels
 // first). When every channel is 1 for at most two bytes and 0 otherwise (a plain one-hot, case

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -125,6 +126,34 @@ void collect(const py::list& seqs, Sequences& out) {
   }
 }
 
+// Refuses sequences holding a byte that is no sequence letter (whitespace, a line end, a
+// digit, a control byte): encoded, it would be an unknown position, silently (a '\r' left by a
+// Windows line end shifts a left-padded sequence by one).
+void check_sequence_bytes(const Sequences& s, int threads) {
+  BadByte bad;
+  {
+    py::gil_scoped_release release;
+    bad = find_non_sequence_byte(s.views, threads);
+  }
+  if (!bad.found) return;
+  const unsigned char c = bad.byte;
+  std::string shown;
+  if (c == ' ') shown = "' ' (a space)";
+  else if (c == '\t') shown = "'\\t' (a tab)";
+  else if (c == '\r') shown = "'\\r' (a carriage return: a Windows line end?)";
+  else if (c == '\n') shown = "'\\n' (a line break)";
+  else if (c > 0x20 && c < 0x7f) shown = std::string("'") + static_cast<char>(c) + "'";
+  else {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", c);
+    shown = std::string("byte ") + hex;
+  }
+  throw py::value_error("sequence " + nth(bad.seq) + ", position " + nth(bad.pos) + ": " + shown +
+                        " is not a sequence letter; sequences hold letters only (and '-', '+', "
+                        "'.', '*'): strip spaces and line ends from them (read FASTA files "
+                        "with read_fasta)");
+}
+
 // The output length: `length` when given (> 0), else the common length of all sequences.
 std::size_t resolve_length(const std::vector<SeqView>& views, long long length) {
   if (length > 0) return static_cast<std::size_t>(length);
@@ -183,6 +212,7 @@ py::array encode(const py::list& seqs, const py::array& table, long long length,
   collect(seqs, s);
   const std::size_t len = resolve_length(s.views, length);
   threads = resolve_threads(threads);
+  check_sequence_bytes(s, threads);
   const py::dtype dt = table.dtype();
   if (dt.is(py::dtype::of<float>())) return encode_as<float>(s, table, len, p, threads, out);
   if (dt.is(py::dtype::of<uint8_t>())) return encode_as<uint8_t>(s, table, len, p, threads, out);
@@ -250,6 +280,7 @@ py::object kmer_counts_py(const py::list& seqs, int k, bool canonical, bool spar
   Sequences s;
   collect(seqs, s);
   threads = resolve_threads(threads);
+  check_sequence_bytes(s, threads);
   const py::ssize_t width = py::ssize_t{1} << (2 * k);
   if (!sparse) {
     py::array_t<int32_t> out({static_cast<py::ssize_t>(s.views.size()), width});

@@ -32,9 +32,10 @@ SETTINGS = settings(
 DNA, RNA, PROTEIN = "ACGT", "ACGU", "ACDEFGHIKLMNPQRSTVWY"
 NUCLEOTIDE_CODES = "RYSWKMBDHVN"
 # Letters the encoders meet: nucleotides and IUPAC codes in both cases (weighted up by repeating
-# them), every other ASCII letter (protein, B Z J X O), and non-letters.
+# them), every other ASCII letter (protein, B Z J X O), and the other bytes sequences hold.
 MIXED = (("ACGTUN" + NUCLEOTIDE_CODES) * 2 + ("acgtun" + NUCLEOTIDE_CODES.lower())
-         + string.ascii_letters + "*-.0 ~")
+         + string.ascii_letters + "*-.+")
+SEQUENCE_BYTES = set((string.ascii_letters + "*-.+").encode())
 ALPHABET_NAMES = ["dna", "rna", "protein", "TGCA", "acgt-", "XYZ*"]
 PADS = ["right", "left", "center"]
 
@@ -223,6 +224,16 @@ def test_one_hot_matches_reference(seqs, alphabet, length, pad, unknown, data):
 @given(seqs=st.lists(st.binary(min_size=1, max_size=30), min_size=1, max_size=6), alphabet=alphabets,
        length=out_lengths, pad=pads, unknown=st.sampled_from(["zero", "uniform"]))
 def test_one_hot_and_tokenize_of_arbitrary_bytes(seqs, alphabet, length, pad, unknown):
+    """Bytes that are sequence letters are read as the reference reads them; any other byte
+    (a digit, a space, a control or non-ASCII byte) is refused, naming the first."""
+    first = next(((i, p) for i, s in enumerate(seqs) for p, b in enumerate(s)
+                  if b not in SEQUENCE_BYTES), None)
+    if first is not None:
+        for encode in (one_hot, tokenize):
+            with pytest.raises(ValueError, match=rf"^sequence {first[0]}, position {first[1]}: "
+                                                 r".* is not a sequence letter"):
+                encode(seqs, alphabet=alphabet, length=length, pad=pad)
+        return
     np.testing.assert_array_equal(one_hot(seqs, alphabet=alphabet, length=length, pad=pad, unknown=unknown),
                                   ref_one_hot(seqs, alphabet, length, pad, unknown))
     np.testing.assert_array_equal(tokenize(seqs, alphabet=alphabet, length=length, pad=pad),
@@ -431,9 +442,9 @@ def test_one_hot_unknown_error_reports_the_first_bad_letter_of_long_input():
                                   ref_one_hot(seqs, iupac=True))
 
 
-def test_one_hot_bytes_outside_ascii_are_unknown_letters():
-    x = one_hot([b"A\xffC"], unknown="uniform")
-    np.testing.assert_array_equal(x[0].T, [[1, 0, 0, 0], [.25, .25, .25, .25], [0, 1, 0, 0]])
+def test_one_hot_bytes_outside_ascii_are_refused():
+    with pytest.raises(ValueError, match=r"sequence 0, position 1: byte 0xFF is not a sequence"):
+        one_hot([b"A\xffC"], unknown="uniform")
     with pytest.raises(ValueError, match=r"sequence 0, position 1: byte 0xFF"):
         one_hot([b"A\xffC"], unknown="error")
 
@@ -443,6 +454,33 @@ def test_one_hot_iupac_accepts_the_alphabet_name_in_any_case():
     _ambiguity_rows compares the raw name and raises "iupac=True needs alphabet 'dna'..."."""
     np.testing.assert_array_equal(one_hot("ACGR", alphabet="DNA", iupac=True),
                                   one_hot("ACGR", alphabet="dna", iupac=True))
+
+
+@pytest.mark.parametrize("encode", [
+    lambda s: one_hot(s, length=12), lambda s: one_hot(s, length=12, unknown="uniform"),
+    lambda s: tokenize(s, length=12), lambda s: kmer_counts(s, k=2),
+    lambda s: kmer_counts(s, k=3, sparse=True)])
+def test_bytes_that_are_no_sequence_letter_are_refused_where_they_are(encode):
+    """Whitespace, line ends, digits and control bytes would be unknown positions, silently (a
+    '\\r' from a Windows line end shifts a left-padded sequence); the first is named, as a plain
+    loop finds it, on random input."""
+    rng = np.random.default_rng(7)
+    letters = list("ACGTNacgtRY-.*+")
+    for _ in range(30):
+        seqs = ["".join(rng.choice(letters, rng.integers(1, 12))) for _ in range(rng.integers(1, 20))]
+        encode(seqs)  # letters, gaps and stops only: read
+        for _ in range(2):
+            i = rng.integers(len(seqs))
+            p = rng.integers(len(seqs[i]))
+            bad = [" ", "\t", "\r", "1", "!", "\x00"][rng.integers(6)]  # (NumPy drops "\x00")
+            seqs[i] = seqs[i][:p] + bad + seqs[i][p + 1:]
+        first = next((i, p) for i, s in enumerate(seqs) for p, c in enumerate(s)
+                     if not (c.isalpha() or c in "-.*+"))
+        with pytest.raises(ValueError, match=rf"^sequence {first[0]}, position {first[1]}: .* is "
+                                             r"not a sequence letter; .*strip spaces and line ends"):
+            encode(seqs)
+    with pytest.raises(ValueError, match=r"'\\r' \(a carriage return: a Windows line end\?\)"):
+        one_hot(["ACGT\r", "ACGT"], length=6, pad="left")
 
 
 def test_one_hot_of_a_numeric_array_does_not_talk_about_reverse_complement():

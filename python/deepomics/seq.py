@@ -164,7 +164,10 @@ def one_hot(
     difference); without it all sequences must have one length. Padded positions are all zero.
 
     Letters outside the alphabet (``unknown``): ``"zero"`` gives an all-zero column, ``"uniform"``
-    gives 1/C in every channel, ``"error"`` raises naming the sequence, position and letter. With
+    gives 1/C in every channel, ``"error"`` raises naming the sequence, position and letter.
+    Bytes that are no sequence letter (whitespace, a line end, a digit, a control or non-ASCII
+    byte; letters, ``-``, ``+``, ``.`` and ``*`` are) raise whatever ``unknown`` says, naming
+    them: read as unknown positions they would shift or blur the sequence silently. With
     ``iupac=True`` ambiguity codes get fractional columns (R = A/G = 0.5 each, N = 0.25 each; for
     protein B = D/N, Z = E/Q, J = I/L, X = any). ``dtype`` is float32, float16 or uint8 (uint8
     only for whole-number encodings). ``threads`` defaults to every core. ``out``: an existing
@@ -232,7 +235,8 @@ def tokenize(
 
     Token 0 is padding, 1..C are the alphabet's letters in order (case-insensitive), C + 1 is
     any other letter (``unknown="token"``) or an error naming it (``unknown="error"``).
-    ``length`` and ``pad`` work as in ``one_hot``. ``decode`` inverts it.
+    ``length`` and ``pad`` work as in ``one_hot``, and bytes that are no sequence letter raise
+    as there. ``decode`` inverts it.
     """
     _, letters = _alphabet(alphabet)
     seq_list = _as_sequence_list(seqs)
@@ -366,7 +370,8 @@ def kmer_counts(
     """k-mer counts, ``(N, 4**k)``: the classic feature-engineering baseline.
 
     Columns are the k-mers in lexicographic order (``kmer_names(k)``); U reads as T; k-mers
-    holding any other letter (N, gaps) are skipped. ``canonical=True`` counts a k-mer and its
+    holding any other letter (N, gaps) are skipped; bytes that are no sequence letter
+    (whitespace, digits, ...) raise as in ``one_hot``. ``canonical=True`` counts a k-mer and its
     reverse complement together in the column of the smaller of the two (the other column stays
     zero). ``normalize=True`` divides each row by its number of counted k-mers (float32);
     otherwise counts are int32. ``sparse=None`` returns a dense array unless it would pass 128 MiB,
@@ -495,7 +500,9 @@ def looks_like_path(x) -> bool:
     file (.fa, .fasta, .fna, .faa, .gz), or it exists and is not made of sequence letters alone
     (a sequence that happens to be a file's name in the working folder stays a sequence)."""
     text = os.fspath(x)
-    if text.lower().endswith((".fa", ".fasta", ".fna", ".faa", ".gz")):
+    if len(text) > 4096:  # longer than any path (PATH_MAX): a sequence, read no further
+        return False
+    if text[-6:].lower().endswith((".fa", ".fasta", ".fna", ".faa", ".gz")):
         return True
     return not _SEQUENCE_TEXT.fullmatch(text) and os.path.exists(text)
 

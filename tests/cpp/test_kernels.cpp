@@ -1,5 +1,6 @@
 // C++ unit tests of the kernels in src_cpp/, without Python; `make test-cpp` builds them with
 // AddressSanitizer and UBSan. Each check compares with a plain reference written here.
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -115,6 +116,47 @@ static void test_bad_byte(int threads) {
   longer[3000000] = 'Q';
   const BadByte one = find_bad_byte(views({longer}), allowed, threads);
   CHECK(one.found && one.seq == 0 && one.pos == 3000000);
+}
+
+// Against a plain loop: every byte value, alone and in random sequences, short and long.
+static void test_non_sequence_byte(int threads) {
+  auto reference = [](unsigned char c) {
+    return !(std::isalpha(c) && c < 128) && c != '-' && c != '+' && c != '.' && c != '*';
+  };
+  for (int b = 0; b < 256; ++b) {
+    const std::string one(1, static_cast<char>(b));
+    CHECK(find_non_sequence_byte(views({"ACGT", one}), threads).found ==
+          reference(static_cast<unsigned char>(b)));
+  }
+  std::mt19937 rng(5);
+  const std::string letters = "ACGTNacgtnRYXZ-+.*";
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::string> seqs;
+    const int n = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) seqs.push_back(random_seq(rng, 1 + rng() % 300, letters));
+    if (round % 2) {  // a few bad bytes at random places; the first one must be found
+      for (int k = 0; k < 3; ++k) {
+        std::string& s = seqs[rng() % seqs.size()];
+        s[rng() % s.size()] = " \t\r\n09!\x01\x7f"[rng() % 10];
+      }
+    }
+    BadByte want;
+    for (std::size_t i = 0; i < seqs.size() && !want.found; ++i)
+      for (std::size_t p = 0; p < seqs[i].size(); ++p)
+        if (reference(static_cast<unsigned char>(seqs[i][p]))) {
+          want = {true, i, p, static_cast<unsigned char>(seqs[i][p])};
+          break;
+        }
+    const BadByte got = find_non_sequence_byte(views(seqs), threads);
+    CHECK(got.found == want.found);
+    if (want.found) CHECK(got.seq == want.seq && got.pos == want.pos && got.byte == want.byte);
+  }
+  std::string longer(std::size_t{5} << 20, 'a');  // several stretches of a long sequence
+  CHECK(!find_non_sequence_byte(views({longer}), threads).found);
+  longer[4500000] = ' ';
+  longer[4600000] = '\r';
+  const BadByte one = find_non_sequence_byte(views({longer}), threads);
+  CHECK(one.found && one.seq == 0 && one.pos == 4500000 && one.byte == ' ');
 }
 
 static void test_reverse_complement(int threads) {
@@ -250,6 +292,7 @@ int main() {
   for (int threads : {1, 2, 3}) {
     test_one_hot(threads);
     test_bad_byte(threads);
+    test_non_sequence_byte(threads);
     test_reverse_complement(threads);
     test_kmers(threads);
   }
