@@ -139,6 +139,20 @@ def test_records_are_read_through_their_attributes_not_iterated(tmp_path):
             names, seqs = records
 
 
+def test_a_pipe_is_read_as_a_file(tmp_path):
+    """A named pipe (or a shell's <(zcat x.fa.gz)) cannot be memory-mapped: it is read."""
+    import os
+    import threading
+
+    fifo = tmp_path / "stream.fa"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(b">a\nACGT\nAC\n>b\nGG\n"))
+    writer.start()
+    records = read_fasta(fifo)
+    writer.join()
+    assert records.names == ["a", "b"] and records.sequences == ["ACGTAC", "GG"]
+
+
 def test_records_are_sequences_to_the_encoders_and_models(tmp_path):
     from deepomics import seq, train
 

@@ -116,7 +116,8 @@ def read_fasta(path: str | os.PathLike) -> FastaRecords:
                                 f"{os.getcwd()}); check the path")
     with open(path, "rb") as handle:
         head = handle.read(6)
-        if head[:2] == b"\x1f\x8b" or len(head) == 0:
+        if head[:2] == b"\x1f\x8b" or len(head) == 0 or not os.path.isfile(path):
+            # gzip, an empty file, or a stream that cannot be mapped (a pipe, <(zcat x.fa.gz))
             return _parse_fasta_bytes(head + handle.read(), path)
         # Plain text: parse the mapped file in place, without reading it into a copy first.
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
