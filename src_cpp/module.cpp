@@ -210,9 +210,9 @@ py::array encode(const py::list& seqs, const py::array& table, long long length,
   const Pad p = parse_pad(pad);
   Sequences s;
   collect(seqs, s);
-  const std::size_t len = resolve_length(s.views, length);
   threads = resolve_threads(threads);
-  check_sequence_bytes(s, threads);
+  check_sequence_bytes(s, threads);  // (a '\r' is named as such, not as a length that differs)
+  const std::size_t len = resolve_length(s.views, length);
   const py::dtype dt = table.dtype();
   if (dt.is(py::dtype::of<float>())) return encode_as<float>(s, table, len, p, threads, out);
   if (dt.is(py::dtype::of<uint8_t>())) return encode_as<uint8_t>(s, table, len, p, threads, out);

@@ -165,6 +165,34 @@ def test_records_are_sequences_to_the_encoders_and_models(tmp_path):
                       epochs=1)
     np.testing.assert_array_equal(train.predict(model, records),
                                   train.predict(model, records.sequences))
+    # a fixed-length model takes the records' length, as it takes a list's
+    fixed = train.fit({"arch": "promoter_cnn", "n_filters": 2, "filter_size": 3, "hidden": 2},
+                      (records, [0, 1]), epochs=1)
+    assert fixed.seq_len == 6
+
+
+def test_records_of_several_lengths_are_read_as_their_sequences(tmp_path):
+    """Interpretation pads shorter sequences without mutating the padding, and a search trains
+    on the records, as with the list of sequences."""
+    from deepomics import interpret, select, train
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), n)) for n in [30, 18] * 10]
+    text = "".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs))
+    records = read_fasta(write(tmp_path / "a.fa", text))
+    y = [0, 1] * 10
+    model = train.fit({"arch": "deepbind", "n_filters": 2, "filter_size": 3}, (records, y),
+                      epochs=1)
+    np.testing.assert_array_equal(interpret.ism(model, records),
+                                  interpret.ism(model, seqs))
+    assert not interpret.ism(model, records)[1, :, 18:].any()
+    search = select.grid_search({"arch": "deepbind", "n_filters": [2], "filter_size": [3]},
+                                (records, y), strategy="grid", cv=2, baselines=False,
+                                fit_args={"epochs": 1}, seed=0)
+    listed = select.grid_search({"arch": "deepbind", "n_filters": [2], "filter_size": [3]},
+                                (seqs, y), strategy="grid", cv=2, baselines=False,
+                                fit_args={"epochs": 1}, seed=0)
+    assert search.leaderboard()["mean"].tolist() == listed.leaderboard()["mean"].tolist()
 
 
 def test_crlf_blank_lines_comments_and_spaces(tmp_path):

@@ -168,6 +168,27 @@ def test_files_are_read_from_home_and_gzip_is_told_by_its_bytes(random_genome, t
         genome.read_bed(tmp_path / "nope.bed")
 
 
+def test_bed_and_vcf_are_read_from_a_pipe(tmp_path):
+    """<(zcat peaks.bed.gz): a FIFO, plain or gzip, is read (its first bytes peeked for gzip)."""
+    import threading
+
+    from deepomics.interpret import read_vcf
+
+    vcf = b"#CHROM\tPOS\tID\tREF\tALT\nchr1\t5\tx\tA\tC\n"
+    for name, data, read, check in (
+            ("plain.bed", b"chr1\t0\t10\n", genome.read_bed, lambda r: list(r.end) == [10]),
+            ("packed.bed", gzip.compress(b"chr1\t0\t12\n"), genome.read_bed,
+             lambda r: list(r.end) == [12]),
+            ("calls.vcf", gzip.compress(vcf), read_vcf, lambda r: list(r["id"]) == ["x"])):
+        fifo = tmp_path / name
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+        writer.start()
+        result = read(fifo)
+        writer.join()
+        assert check(result), name
+
+
 def test_read_bed(random_genome, tmp_path):
     path, chroms = random_genome
     bed = tmp_path / "peaks.bed"

@@ -481,6 +481,13 @@ def test_bytes_that_are_no_sequence_letter_are_refused_where_they_are(encode):
             encode(seqs)
     with pytest.raises(ValueError, match=r"'\\r' \(a carriage return: a Windows line end\?\)"):
         one_hot(["ACGT\r", "ACGT"], length=6, pad="left")
+    # named as what it is, before the lengths are compared and whatever unknown says
+    for unknown in ("zero", "error"):
+        with pytest.raises(ValueError, match=r"sequence 1, position 2: ' ' \(a space\) is not a "
+                                             r"sequence letter"):
+            one_hot(["ACGT", "AC GT"], unknown=unknown)
+    with pytest.raises(ValueError, match=r"'N' is not in the 'dna' alphabet"):
+        one_hot(["ACGN"], unknown="error")  # a letter outside the alphabet keeps its hint
 
 
 def test_one_hot_of_a_numeric_array_does_not_talk_about_reverse_complement():

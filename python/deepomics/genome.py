@@ -8,6 +8,7 @@ work; plain gzip cannot be indexed and gets an error saying so.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import re
@@ -180,6 +181,23 @@ def _build_index(path: str, index: str, gzi: str | None) -> None:
             f"`seqkit seq -w 60`)") from None
 
 
+@contextlib.contextmanager
+def open_text(path: str, kind: str):
+    """(A context manager giving) a text handle on a table file (BED, VCF), plain or gzip, told by its bytes (names need not
+    end in .gz); a pipe or FIFO (<(zcat peaks.bed.gz)) works too: its first bytes are peeked,
+    not consumed."""
+    import io
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{kind} file {path!r} does not exist; check the path")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{kind} file {path!r} is a folder; give the file's path")
+    with open(path, "rb") as raw:
+        compressed = raw.peek(2)[:2] == b"\x1f\x8b"
+        yield io.TextIOWrapper(gzip.GzipFile(fileobj=raw) if compressed else raw,
+                               encoding="utf-8")
+
+
 def is_gzip(path: str) -> bool:
     """Whether the file starts with gzip's magic bytes (bgzip included), whatever its name."""
     with open(path, "rb") as f:
@@ -257,11 +275,8 @@ def read_bed(path: str | os.PathLike) -> Intervals:
     """Intervals from a BED file (plain or gzip): chrom, start, end, and name and strand from
     columns 4 and 6 where present. Header, track and comment lines are skipped."""
     path = user_path(path, "the BED path")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"BED file {path!r} does not exist; check the path")
-    opener = gzip.open if is_gzip(path) else open  # by its bytes: names need not end in .gz
     chrom, start, end, names, strand = [], [], [], [], []
-    with opener(path, "rt") as f:
+    with open_text(path, "BED") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip() or line.startswith(("#", "track", "browser")):
                 continue

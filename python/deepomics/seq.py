@@ -535,8 +535,17 @@ def _as_sequence_list(seqs) -> list:
     return list(seqs)
 
 
+#: Bytes that are no sequence letter (not an ASCII letter, '-', '+', '.' or '*'): the encoders
+#: refuse them in C++ with their own message (what they are, how to remove them).
+_NON_SEQUENCE = np.array([not (chr(b).isascii() and (chr(b).isalpha() or chr(b) in "-+.*"))
+                          for b in range(256)])
+
+
 def _raise_on_unknown(seq_list, allowed, alphabet, letters, threads, hint) -> None:
-    bad = _core.first_bad_byte(seq_list, np.ascontiguousarray(allowed), _threads(threads))
+    """unknown='error': the first letter outside the alphabet, named with ``hint``. Bytes that
+    are no letter at all pass here, for the encoder's own error about them."""
+    allowed = np.ascontiguousarray(allowed | _NON_SEQUENCE)
+    bad = _core.first_bad_byte(seq_list, allowed, _threads(threads))
     if bad is not None:
         index, position, byte = bad
         raise ValueError(

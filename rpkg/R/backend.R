@@ -301,6 +301,8 @@ r_spelling <- function(message) {
   message <- gsub("np.asarray(y, dtype=int)", "as.numeric(as.character(y))", message, fixed = TRUE)
   message <- gsub("np.asarray(y).astype(str)", "as.character(y)", message, fixed = TRUE)
   message <- gsub("read_fasta(path).sequences", "readFasta(path)", message, fixed = TRUE)
+  message <- gsub("(read FASTA files with read_fasta)", "(read FASTA files with readFasta())",
+                  message, fixed = TRUE)
   words <- c(True = "TRUE", False = "FALSE", None = "NULL")
   for (python in names(words)) {
     message <- gsub(sprintf("(\\w)=%s\\b", python), paste0("\\1 = ", words[[python]]),

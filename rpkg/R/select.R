@@ -33,9 +33,9 @@
 #' @param nfolds Cross-validation folds (stratified for classification); `NULL` or 0 scores each
 #'   trial on one held-out split of `validation_split`.
 #' @param sort_by The metric models are ranked by: `"AUC"` (`"auroc"`), `"AUCPR"`, `"accuracy"`,
-#'   `"mcc"`, `"r2"`, `"mae"`, ...; `NULL`: AUROC for classification, R^2 for regression. It takes
-#'   the names [trainModel()]'s `stopping_metric` takes: `"logloss"` ranks by the held-out log
-#'   loss, `"deviance"` by it too (by the MSE for regression), lowest first.
+#'   `"mcc"`, `"r2"`, `"mae"`, ...; `NULL`: AUROC for classification, R^2 for regression. As in
+#'   H2O, `"logloss"` ranks by the held-out (unweighted) log loss, `"deviance"` by it too (by
+#'   the MSE for regression), lowest first; the training loss (`"loss"`) is not measured there.
 #' @param epochs,batch_size,stopping_rounds Training settings shared by every trial (unless
 #'   searched): the most epochs, the batch size, and early stopping's patience on an inner
 #'   validation split of each training fold (0: none).

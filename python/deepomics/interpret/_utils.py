@@ -107,6 +107,7 @@ def sequence_ends(model, X, length: int) -> np.ndarray | None:
     fixed-length model, or when no sequence is padded."""
     from .. import seq
 
+    X = D.fasta_sequences(X)  # as one_hot_inputs reads it
     if getattr(model, "seq_len", None) is not None or not D._is_sequences(X):
         return None
     lengths = np.asarray(seq._core.lengths(seq._as_sequence_list(

@@ -11,7 +11,6 @@ variant lowers the prediction (a damaging variant for a binding model).
 """
 from __future__ import annotations
 
-import gzip
 import os
 
 import numpy as np
@@ -19,7 +18,7 @@ import pandas as pd
 import torch
 
 from ..args import user_path
-from ..genome import is_gzip
+from ..genome import open_text
 from ..messages import nth
 from . import _utils as U
 
@@ -124,11 +123,8 @@ def read_vcf(path) -> pd.DataFrame:
     ``<NON_REF>``) and breakends (``A[chr2:5[``). Any other ALT or REF that is not a sequence of
     A, C, G, T, N is an error naming the line."""
     path = user_path(path, "the VCF path")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"VCF file {path!r} does not exist")
-    opener = gzip.open if is_gzip(path) else open
     rows, skipped = [], dict.fromkeys(_UNSCORED, 0)
-    with opener(path, "rt") as handle:
+    with open_text(path, "VCF") as handle:
         for lineno, line in enumerate(handle, 1):
             if line.startswith("#") or not line.strip():
                 continue

@@ -129,6 +129,7 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
         raise ValueError("data must be (x, y): a search compares models on labelled data")
     space = S.check_space(space)
     x, y = data
+    x = D.fasta_sequences(x)  # a FASTA path or read_fasta's records: their sequences
     y_values = D.labels_from(y, x)
     D.check_lengths(x, y_values)
     task = task or D.infer_task(y_values)

@@ -165,7 +165,11 @@ class TaskModule(L.LightningModule):
         self.best_score, self.best_epoch = saved.get("best_score"), saved.get("best_epoch")
         self.best_state = saved.get("best_state")
         if saved.get("random_state") is not None:  # dropout goes on as it would have
-            _set_random_state(saved["random_state"])
+            state = dict(saved["random_state"])
+            dist = torch.distributed
+            if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+                state["cuda"] = None  # rank 0 wrote its own GPUs' states, not this rank's
+            _set_random_state(state)
 
 
 def _random_state() -> dict:
@@ -258,7 +262,8 @@ def fit(
     (``"valid_loss"``, ``"valid_auroc"``, ...) and ``min_delta``; the best epoch by ``monitor``
     is restored either way. ``class_weight``: ``"balanced"`` or {class: weight}.
     ``checkpoint_dir`` keeps Lightning checkpoints (``last.ckpt``) that ``resume_from`` continues
-    as the uninterrupted run would have (same seed: the same weights, dropout included).
+    as the uninterrupted run would have (same seed: the same weights, dropout included; under
+    multi-GPU data-parallel training, dropout on the GPUs goes on from a fresh stream).
     ``device``: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``. ``verbose``: None shows
     progress only when a person is watching a terminal. ``num_workers``: DataLoader worker
     processes that prepare batches (useful when batches are read from disk). ``callbacks``: more
@@ -331,6 +336,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     weight_decay = non_negative_number(weight_decay, "weight_decay")
     callbacks = _callback_list(callbacks)
     x_raw, y_raw = _unpack(train_data)
+    x_raw = D.fasta_sequences(x_raw)  # a FASTA path or read_fasta's records: their sequences
     y_raw = D.labels_from(y_raw, x_raw)
     D.check_lengths(x_raw, y_raw)
     autoencoder = y_raw is None
@@ -384,6 +390,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     valid = None
     if valid_data is not None:
         vx_raw, vy_raw = _unpack(valid_data)
+        vx_raw = D.fasta_sequences(vx_raw)
         vy_raw = D.labels_from(vy_raw, vx_raw)
         D.check_lengths(vx_raw, vy_raw, "valid_data's labels")
         vx, _ = D.as_inputs(vx_raw, model, encoding if encoding.alphabet else None,

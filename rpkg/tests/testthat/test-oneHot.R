@@ -122,3 +122,12 @@ test_that("sequenceTokens() of empty sequences says they are empty", {
   expect_error(sequenceTokens(""), "x's sequence is empty \\(no letters\\)")
   expect_error(sequenceTokens(c("", "AC")), "sequence 1 is empty")
 })
+
+test_that("a space or line end in a sequence is an error naming it, counted as R counts", {
+  skip_if_no_backend()
+  expect_error(oneHot(c("ACGT", "AC GT")),
+               "sequence 2, position 3: ' ' \\(a space\\) is not a sequence letter.*readFasta\\(\\)",
+               class = "deepomics_python_error")
+  expect_error(kmerCounts(c("ACGT\r"), k = 2), "position 5: '\\\\r' \\(a carriage return",
+               class = "deepomics_python_error")
+})
