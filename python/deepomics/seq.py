@@ -542,11 +542,11 @@ _NON_SEQUENCE = np.array([not (chr(b).isascii() and (chr(b).isalpha() or chr(b) 
 
 
 def _raise_on_unknown(seq_list, allowed, alphabet, letters, threads, hint) -> None:
-    """unknown='error': the first letter outside the alphabet, named with ``hint``. Bytes that
-    are no letter at all pass here, for the encoder's own error about them."""
-    allowed = np.ascontiguousarray(allowed | _NON_SEQUENCE)
-    bad = _core.first_bad_byte(seq_list, allowed, _threads(threads))
-    if bad is not None:
+    """unknown='error': the first letter outside the alphabet, named with ``hint``. When the
+    first bad byte is no letter at all, the encoder's own error names it (what it is, how to
+    remove it)."""
+    bad = _core.first_bad_byte(seq_list, np.ascontiguousarray(allowed), _threads(threads))
+    if bad is not None and not _NON_SEQUENCE[bad[2]]:
         index, position, byte = bad
         raise ValueError(
             f"sequence {nth(index)}, position {nth(position)}: {_show_byte(byte)} is not in the "
