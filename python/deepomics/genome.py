@@ -158,12 +158,13 @@ def _build_index(path: str, index: str, gzi: str | None) -> None:
     """Indexes the FASTA at `path` into `index` (.fai) and, for bgzip, `gzi` (.gzi)."""
     import pysam
 
-    if is_gzip(path) and not _is_bgzip(path):
+    compressed = is_gzip(path)
+    if compressed and not _is_bgzip(path):
         raise GenomeError(
             f"genome FASTA {path!r} is compressed with plain gzip, which cannot be indexed for "
             f"random access; recompress it with `gunzip -c {path} | bgzip > genome.fa.gz` or "
             f"decompress it")
-    if not is_gzip(path):  # plain text: a FASTA starts with a '>' header line
+    if not compressed:  # plain text: a FASTA starts with a '>' header line
         with open(path, "rb") as f:
             first = f.readline(200).strip()
         if not first.startswith(b">"):
@@ -183,9 +184,9 @@ def _build_index(path: str, index: str, gzi: str | None) -> None:
 
 @contextlib.contextmanager
 def open_text(path: str, kind: str):
-    """(A context manager giving) a text handle on a table file (BED, VCF), plain or gzip, told by its bytes (names need not
-    end in .gz); a pipe or FIFO (<(zcat peaks.bed.gz)) works too: its first bytes are peeked,
-    not consumed."""
+    """A text handle (as a context manager) on a table file (BED, VCF), plain or gzip, told by
+    its bytes (names need not end in .gz); a pipe or FIFO (<(zcat peaks.bed.gz)) works too: its
+    first bytes are peeked, not consumed."""
     import io
 
     if not os.path.exists(path):

@@ -96,8 +96,8 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
     """Searches ``space`` (see ``deepomics.select.space``) on ``data`` = ``(x, y)`` (anything
     ``fit`` takes) and returns the ``Search``. ``metric``: a summary metric of the task
     (default AUROC for classification, R^2 for regression; ``"logloss"``, or H2O's
-    ``"deviance"``, ranks by the held-out log loss, or MSE for regression); ``cv`` folds (None: one split of
-    ``valid_fraction``). ``fit_args``: fixed arguments of ``fit`` (``epochs``,
+    ``"deviance"``, ranks by the held-out log loss, or MSE for regression); ``cv`` folds (None:
+    one split of ``valid_fraction``). ``fit_args``: fixed arguments of ``fit`` (``epochs``,
     ``early_stopping``, ...). ``n_trials`` counts finished trials of the whole study, whoever ran
     them, so a resumed or shared study stops at the same total."""
     with _optuna_verbosity(verbose):
