@@ -1,6 +1,7 @@
 #include "encode.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 namespace deepomics {
@@ -56,20 +57,40 @@ inline void fill_row(T* row, std::size_t a, std::size_t b, const Placement& pl, 
   for (std::size_t j = std::max(a, d1); j < b; ++j) row[j] = T(0);
 }
 
-template <class T>
-__attribute__((target_clones("avx2", "default"))) void match_span(
+// 1 for a byte that is no sequence letter (not an ASCII letter, '-', '+', '.' or '*': the
+// letters of Biostrings' alphabets), else 0; in byte arithmetic only, so that a loop over a
+// block vectorises.
+inline unsigned char not_sequence(unsigned char c) {
+  const unsigned char offset = static_cast<unsigned char>((c | 0x20) - 'a');
+  return static_cast<unsigned char>((offset > 25) & (c != '-') & (c != '+') & (c != '.') &
+                                    (c != '*'));
+}
+
+// The span kernels write dst[j] for the n bytes at src; with Check they also return whether
+// any of those bytes is no sequence letter (in the same pass, while the bytes are loaded).
+template <bool Check, class T>
+__attribute__((target_clones("avx2", "default"))) unsigned char match_span(
     T* __restrict dst, const unsigned char* __restrict src, std::size_t n, unsigned char b0,
     unsigned char b1, T value) {
+  unsigned char bad = 0;
   for (std::size_t j = 0; j < n; ++j) {
     const unsigned char s = src[j];
     dst[j] = (s == b0) | (s == b1) ? value : T(0);
+    if (Check) bad |= not_sequence(s);
   }
+  return bad;
 }
 
-template <class T>
-void gather_span(T* __restrict dst, const unsigned char* __restrict src, std::size_t n,
-                 const T* __restrict tab) {
-  for (std::size_t j = 0; j < n; ++j) dst[j] = tab[src[j]];
+template <bool Check, class T>
+unsigned char gather_span(T* __restrict dst, const unsigned char* __restrict src, std::size_t n,
+                          const T* __restrict tab) {
+  unsigned char bad = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const unsigned char s = src[j];
+    dst[j] = tab[s];
+    if (Check) bad |= not_sequence(s);
+  }
+  return bad;
 }
 
 // No more threads than the input has blocks of kMinBytesPerThread bytes (at least one).
@@ -148,15 +169,6 @@ BadByte find_bad_byte(const std::vector<SeqView>& seqs, const bool allowed[256],
 
 namespace {
 
-// 1 for a byte that is no sequence letter (not an ASCII letter, '-', '+', '.' or '*': the
-// letters of Biostrings' alphabets), else 0; in byte arithmetic only, so that a loop over a
-// block vectorises.
-inline unsigned char not_sequence(unsigned char c) {
-  const unsigned char offset = static_cast<unsigned char>((c | 0x20) - 'a');
-  return static_cast<unsigned char>((offset > 25) & (c != '-') & (c != '+') & (c != '.') &
-                                    (c != '*'));
-}
-
 // Whether any of the n bytes at s is no sequence letter: whole blocks without a branch.
 bool any_not_sequence(const unsigned char* s, std::size_t n) {
   constexpr std::size_t kBlock = 64;
@@ -193,48 +205,59 @@ BadByte find_non_sequence_byte(const std::vector<SeqView>& seqs, int threads) {
 }
 
 template <class T>
-void encode_table(const std::vector<SeqView>& seqs, const T* table, int channels,
-                  std::size_t length, Pad pad, T* out, int threads) {
-  if (seqs.empty() || length == 0 || channels <= 0) return;
+bool encode_table(const std::vector<SeqView>& seqs, const T* table, int channels,
+                  std::size_t length, Pad pad, T* out, int threads, bool check_bytes) {
+  if (seqs.empty() || length == 0 || channels <= 0) return false;
   std::vector<MatchChannel<T>> match;
   const bool plain = as_match_table(table, channels, match);
   const std::size_t C = static_cast<std::size_t>(channels);
   const std::size_t pieces = (length + kPiece - 1) / kPiece;  // per sequence
   const std::size_t units = seqs.size() * pieces;
   const std::size_t min_units = std::max<std::size_t>(1, kMinBytesPerThread / std::min(length, kPiece));
+  std::atomic<bool> saw_non_sequence{false};
   parallel_for(units, threads, min_units, [&](std::size_t first, std::size_t last) {
+    unsigned char bad = 0;
     for (std::size_t u = first; u < last; ++u) {
       const std::size_t n = u / pieces;
       const std::size_t a = (u % pieces) * kPiece;
       const std::size_t b = std::min(length, a + kPiece);
       const Placement pl = place(seqs[n].size, length, pad);
       const unsigned char* s = seqs[n].data;
+      if (check_bytes && a == 0 && pl.count < seqs[n].size)  // bytes trimmed off, once
+        bad |= any_not_sequence(s, pl.src_start) |
+               any_not_sequence(s + pl.src_start + pl.count,
+                                seqs[n].size - pl.src_start - pl.count);
       for (std::size_t c = 0; c < C; ++c) {
         T* row = out + (n * C + c) * length;
+        const bool check = check_bytes && c == 0;  // (every channel reads the same bytes)
         if (plain) {
           const MatchChannel<T> m = match[c];
           fill_row(row, a, b, pl, [&](T* dst, std::size_t src, std::size_t cnt) {
-            match_span(dst, s + src, cnt, m.b0, m.b1, m.value);
+            bad |= check ? match_span<true>(dst, s + src, cnt, m.b0, m.b1, m.value)
+                         : match_span<false>(dst, s + src, cnt, m.b0, m.b1, m.value);
           });
         } else {
           const T* tab = table + c * 256;
           fill_row(row, a, b, pl, [&](T* dst, std::size_t src, std::size_t cnt) {
-            gather_span(dst, s + src, cnt, tab);
+            bad |= check ? gather_span<true>(dst, s + src, cnt, tab)
+                         : gather_span<false>(dst, s + src, cnt, tab);
           });
         }
       }
     }
+    if (bad) saw_non_sequence.store(true, std::memory_order_relaxed);
   });
+  return saw_non_sequence.load();
 }
 
-template void encode_table<float>(const std::vector<SeqView>&, const float*, int, std::size_t,
-                                  Pad, float*, int);
-template void encode_table<uint8_t>(const std::vector<SeqView>&, const uint8_t*, int,
-                                    std::size_t, Pad, uint8_t*, int);
-template void encode_table<uint16_t>(const std::vector<SeqView>&, const uint16_t*, int,
-                                     std::size_t, Pad, uint16_t*, int);
-template void encode_table<int64_t>(const std::vector<SeqView>&, const int64_t*, int,
-                                    std::size_t, Pad, int64_t*, int);
+template bool encode_table<float>(const std::vector<SeqView>&, const float*, int, std::size_t,
+                                  Pad, float*, int, bool);
+template bool encode_table<uint8_t>(const std::vector<SeqView>&, const uint8_t*, int,
+                                    std::size_t, Pad, uint8_t*, int, bool);
+template bool encode_table<uint16_t>(const std::vector<SeqView>&, const uint16_t*, int,
+                                     std::size_t, Pad, uint16_t*, int, bool);
+template bool encode_table<int64_t>(const std::vector<SeqView>&, const int64_t*, int,
+                                    std::size_t, Pad, int64_t*, int, bool);
 
 void reverse_complement(const std::vector<SeqView>& seqs, const unsigned char complement[256],
                         const std::vector<unsigned char*>& out, int threads) {

@@ -53,9 +53,11 @@ BadByte find_non_sequence_byte(const std::vector<SeqView>& seqs, int threads);
 // first). When every channel is 1 for at most two bytes and 0 otherwise (a plain one-hot, case
 // insensitive) a comparison kernel the compiler vectorises runs instead of the table lookup.
 // T is float, uint8_t, uint16_t (float16 bit patterns) or int64_t (tokens, with C = 1).
+// With check_bytes it returns whether any byte of the sequences (trimmed-off ones included) is
+// one that find_non_sequence_byte finds, checked in the same pass as the encoding; else false.
 template <class T>
-void encode_table(const std::vector<SeqView>& seqs, const T* table, int channels,
-                  std::size_t length, Pad pad, T* out, int threads);
+bool encode_table(const std::vector<SeqView>& seqs, const T* table, int channels,
+                  std::size_t length, Pad pad, T* out, int threads, bool check_bytes = false);
 
 // Writes the reverse complement of each sequence: out[i][k] = complement[seq[i][size - 1 - k]].
 // out[i] must have room for seqs[i].size bytes.

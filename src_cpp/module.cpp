@@ -198,10 +198,16 @@ py::array encode_as(const Sequences& s, const py::array& table, std::size_t leng
   }
   const T* t = tab.data();
   T* o = out.mutable_data();
+  // The caller's own `out` is left as it was when a byte is refused (checked first, a second
+  // pass); a new array is checked in the encoding pass and dropped.
+  const bool own = into.is_none();
+  if (!own) check_sequence_bytes(s, threads);
+  bool saw_non_sequence;
   {
     py::gil_scoped_release release;
-    encode_table<T>(s.views, t, channels, length, pad, o, threads);
+    saw_non_sequence = encode_table<T>(s.views, t, channels, length, pad, o, threads, own);
   }
+  if (saw_non_sequence) check_sequence_bytes(s, threads);  // names the first and raises
   return out;
 }
 
@@ -211,8 +217,13 @@ py::array encode(const py::list& seqs, const py::array& table, long long length,
   Sequences s;
   collect(seqs, s);
   threads = resolve_threads(threads);
-  check_sequence_bytes(s, threads);  // (a '\r' is named as such, not as a length that differs)
-  const std::size_t len = resolve_length(s.views, length);
+  std::size_t len;
+  try {
+    len = resolve_length(s.views, length);
+  } catch (const py::value_error&) {
+    check_sequence_bytes(s, threads);  // a '\r' is named as such, not as a length that differs
+    throw;
+  }
   const py::dtype dt = table.dtype();
   if (dt.is(py::dtype::of<float>())) return encode_as<float>(s, table, len, p, threads, out);
   if (dt.is(py::dtype::of<uint8_t>())) return encode_as<uint8_t>(s, table, len, p, threads, out);

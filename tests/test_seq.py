@@ -846,6 +846,11 @@ def test_one_hot_out_writes_into_the_given_buffer_and_checks_it():
         one_hot(seqs, out=np.zeros((2, 4, 5), np.float64))
     with pytest.raises(ValueError, match="C-contiguous"):
         one_hot(seqs, out=np.zeros((5, 4, 2), np.float32).transpose(2, 1, 0))
+    # a refused byte leaves the caller's buffer as it was (a new array is checked as it fills)
+    buffer = np.full((2, 4, 5), 7, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"sequence 1, position 4: '\\r'"):
+        one_hot(["ACGTA", "ACGT\r"], out=buffer)
+    assert (buffer == 7).all()
 
 
 def test_a_file_path_is_refused_but_a_sequence_named_like_a_file_is_read(tmp_path, monkeypatch):

@@ -153,6 +153,27 @@ static void test_non_sequence_byte(int threads) {
   }
   std::string longer(std::size_t{5} << 20, 'a');  // several stretches of a long sequence
   CHECK(!find_non_sequence_byte(views({longer}), threads).found);
+  {  // encode_table's check in the encoding pass: the byte placed, or trimmed off either end
+    std::vector<float> plain(4 * 256, 0.0f), gather(4 * 256, 0.5f);
+    for (int c = 0; c < 4; ++c) plain[c * 256 + "ACGT"[c]] = 1.0f;
+    const std::size_t length = std::size_t{3} << 20;  // 5 Mbp trimmed to 3 (center: 1 off each end)
+    std::vector<float> out(2 * 4 * length);  // (room for two sequences)
+    for (const std::size_t at : {std::size_t{10}, std::size_t{2500000}, (std::size_t{5} << 20) - 3}) {
+      std::string one = longer;
+      for (const Pad pad : {Pad::Right, Pad::Left, Pad::Center}) {
+        for (const std::vector<float>* table : {&plain, &gather}) {
+          CHECK(!encode_table<float>(views({one}), table->data(), 4, length, pad, out.data(),
+                                     threads, true));
+          one[at] = '\r';
+          CHECK(encode_table<float>(views({"ACGT", one}), table->data(), 4, length, pad,
+                                    out.data(), threads, true));
+          CHECK(!encode_table<float>(views({one}), table->data(), 4, length, pad, out.data(),
+                                     threads, false));  // (unchecked)
+          one[at] = 'a';
+        }
+      }
+    }
+  }
   longer[4500000] = ' ';
   longer[4600000] = '\r';
   const BadByte one = find_non_sequence_byte(views({longer}), threads);
