@@ -146,11 +146,14 @@ void copy_record(const unsigned char* buf, const FastaRecord& r, char* dst) {
 
 }  // namespace
 
-bool index_fasta(const char* text, std::size_t n, std::vector<FastaRecord>& records,
-                 FastaError& error) {
-  const unsigned char* buf = reinterpret_cast<const unsigned char*>(text);
-  const unsigned char* p = buf;
-  const unsigned char* end = buf + n;
+namespace {
+
+// index_fasta over buf[begin, end), which starts at the text's start or at a header: offsets
+// are from buf, lines are counted from the range's start and `lines` gets how many it holds.
+bool index_range(const unsigned char* buf, std::size_t begin, std::size_t stop_at,
+                 std::vector<FastaRecord>& records, FastaError& error, std::size_t& lines) {
+  const unsigned char* p = buf + begin;
+  const unsigned char* end = buf + stop_at;
   std::size_t line = 0;
   FastaRecord* open = nullptr;  // the record whose sequence lines are being read
   bool gap = false;             // a blank or comment line since its last sequence line
@@ -168,8 +171,9 @@ bool index_fasta(const char* text, std::size_t n, std::vector<FastaRecord>& reco
   };
   auto offset = [&](const unsigned char* q) { return static_cast<std::size_t>(q - buf); };
 
-  const unsigned char* slow_until = buf;  // lines before this are read one at a time
-  if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) p += 3;  // UTF-8 byte order mark
+  const unsigned char* slow_until = p;  // lines before this are read one at a time
+  if (begin == 0 && stop_at >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+    p += 3;  // UTF-8 byte order mark
   while (p < end) {
     // Fast path: all the sequence lines up to the next header in one vectorised scan.
     if (open != nullptr && *p != '>' && p >= slow_until) {
@@ -277,7 +281,59 @@ bool index_fasta(const char* text, std::size_t n, std::vector<FastaRecord>& reco
     open->seq_len += letters;
     p = next;
   }
+  lines = line;
   return close_record();
+}
+
+}  // namespace
+
+bool index_fasta(const char* text, std::size_t n, std::vector<FastaRecord>& records,
+                 FastaError& error, int threads, std::size_t min_chunk) {
+  const unsigned char* buf = reinterpret_cast<const unsigned char*>(text);
+  // Cut the text into chunks at headers (a '>' after a line end), one per thread; each is read
+  // on its own, then records and lines are joined in order, and the first chunk's error wins.
+  std::vector<std::size_t> cuts = {0};
+  const std::size_t most = std::max<std::size_t>(1, n / std::max<std::size_t>(min_chunk, 1));
+  const std::size_t t = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), most);
+  for (std::size_t k = 1; k < t; ++k) {
+    std::size_t at = std::max(n * k / t, cuts.back() + 1);
+    while (at < n) {
+      const void* gt = std::memchr(buf + at, '>', n - at);
+      if (gt == nullptr) {
+        at = n;
+        break;
+      }
+      at = static_cast<std::size_t>(static_cast<const unsigned char*>(gt) - buf);
+      if (buf[at - 1] == '\n') break;
+      ++at;
+    }
+    if (at >= n) break;
+    cuts.push_back(at);
+  }
+  cuts.push_back(n);
+  const std::size_t chunks = cuts.size() - 1;
+  std::vector<std::vector<FastaRecord>> found(chunks);
+  std::vector<FastaError> errors(chunks);
+  std::vector<std::size_t> lines(chunks, 0);
+  std::vector<unsigned char> ok(chunks, 0);
+  parallel_for(chunks, static_cast<int>(chunks), 1, [&](std::size_t b, std::size_t e) {
+    for (std::size_t k = b; k < e; ++k)
+      ok[k] = index_range(buf, cuts[k], cuts[k + 1], found[k], errors[k], lines[k]);
+  });
+  std::size_t line_offset = 0;
+  for (std::size_t k = 0; k < chunks; ++k) {
+    if (!ok[k]) {
+      error = errors[k];
+      error.line += line_offset;
+      return false;
+    }
+    for (FastaRecord& r : found[k]) {
+      r.header_line += line_offset;
+      records.push_back(r);
+    }
+    line_offset += lines[k];
+  }
+  return true;
 }
 
 void copy_sequences(const char* text, const std::vector<FastaRecord>& records,

@@ -33,8 +33,11 @@ struct FastaError {
 };
 
 // Checks buf[0, n) and appends its records; false with `error` filled on malformed input.
+// With threads > 1 a text of at least 2 * min_chunk bytes is read in chunks on threads (cut
+// at headers); the records and the error are the same as on one thread.
+constexpr std::size_t kFastaMinChunk = std::size_t{4} << 20;
 bool index_fasta(const char* buf, std::size_t n, std::vector<FastaRecord>& records,
-                 FastaError& error);
+                 FastaError& error, int threads = 1, std::size_t min_chunk = kFastaMinChunk);
 
 // Writes record i's sequence (records[i].seq_len bytes) to dst[i].
 void copy_sequences(const char* buf, const std::vector<FastaRecord>& records,

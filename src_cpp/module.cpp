@@ -337,7 +337,7 @@ py::tuple parse_fasta_py(const py::buffer& data, const std::string& source) {
   bool ok;
   {
     py::gil_scoped_release release;
-    ok = index_fasta(buf, n, records, err);
+    ok = index_fasta(buf, n, records, err, resolve_threads(0));
   }
   if (!ok) {
     std::string where = source + ", line " + std::to_string(err.line);

@@ -308,6 +308,52 @@ static void test_fasta() {
   }
 }
 
+// index_fasta in chunks on threads gives what one pass gives: the same records (offsets, lines,
+// lengths) or the same error, on random texts with headers, blank and comment lines, CRLF and
+// now and then a fault.
+static void test_fasta_chunks() {
+  std::mt19937 rng(11);
+  const std::vector<std::string> faults = {"A7", "\x01", ">", "\xc3\xa9", "\r", "\n>\n"};
+  int faulty = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string text = round % 10 == 0 ? "\xEF\xBB\xBF" : "";
+    const int records = 1 + static_cast<int>(rng() % 60);
+    for (int i = 0; i < records; ++i) {
+      text += ">r" + std::to_string(i) + (rng() % 3 ? "" : " a description") +
+              (rng() % 4 ? "\n" : "\r\n");
+      const int lines = rng() % 200 ? 2 + static_cast<int>(rng() % 5) : 0;  // 0: no sequence
+      text += random_seq(rng, 1 + rng() % 70, "ACGTNacgt") + "\n";
+      for (int l = 0; l < lines; ++l) {
+        const int kind = static_cast<int>(rng() % 10);
+        if (kind == 0) text += "\n";
+        else if (kind == 1) text += ";comment\n";
+        else text += random_seq(rng, 1 + rng() % 70, "ACGTNacgt -") + (rng() % 4 ? "\n" : "\r\n");
+      }
+    }
+    if (round % 3 == 0) text.insert(rng() % text.size(), faults[rng() % faults.size()]);
+    std::vector<FastaRecord> one, many;
+    FastaError one_error, many_error;
+    const bool one_ok = index_fasta(text.data(), text.size(), one, one_error, 1);
+    const bool many_ok = index_fasta(text.data(), text.size(), many, many_error, 1 + rng() % 4, 16);
+    faulty += !one_ok;
+    CHECK(one_ok == many_ok);
+    if (!one_ok) {
+      CHECK(one_error.line == many_error.line && one_error.column == many_error.column &&
+            one_error.message == many_error.message);
+      continue;
+    }
+    bool same = one.size() == many.size();
+    for (std::size_t i = 0; same && i < one.size(); ++i)
+      same = one[i].header_line == many[i].header_line && one[i].name_begin == many[i].name_begin &&
+             one[i].name_end == many[i].name_end && one[i].desc_begin == many[i].desc_begin &&
+             one[i].desc_end == many[i].desc_end && one[i].seq_begin == many[i].seq_begin &&
+             one[i].seq_end == many[i].seq_end && one[i].seq_len == many[i].seq_len &&
+             one[i].clean == many[i].clean;
+    CHECK(same);
+  }
+  CHECK(faulty > 50 && faulty < 250);  // both kinds of text were met
+}
+
 int main() {
   test_place();
   for (int threads : {1, 2, 3}) {
@@ -319,6 +365,7 @@ int main() {
   }
   test_tokens();
   test_fasta();
+  test_fasta_chunks();
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }
