@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "letters.hpp"
+
 namespace deepomics {
 
 namespace {
@@ -55,15 +57,6 @@ inline void fill_row(T* row, std::size_t a, std::size_t b, const Placement& pl, 
   const std::size_t hi = std::min(b, d1);
   if (lo < hi) body(row + lo, lo - d0 + pl.src_start, hi - lo);
   for (std::size_t j = std::max(a, d1); j < b; ++j) row[j] = T(0);
-}
-
-// 1 for a byte that is no sequence letter (not an ASCII letter, '-', '+', '.' or '*': the
-// letters of Biostrings' alphabets), else 0; in byte arithmetic only, so that a loop over a
-// block vectorises.
-inline unsigned char not_sequence(unsigned char c) {
-  const unsigned char offset = static_cast<unsigned char>((c | 0x20) - 'a');
-  return static_cast<unsigned char>((offset > 25) & (c != '-') & (c != '+') & (c != '.') &
-                                    (c != '*'));
 }
 
 // The span kernels write dst[j] for the n bytes at src; with Check they also return whether

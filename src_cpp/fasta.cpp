@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "letters.hpp"
 #include "parallel.hpp"
 
 #ifdef __SSE2__
@@ -23,25 +24,20 @@ struct SeqClasses {
   SeqClasses() {
     for (int b = 0; b < 256; ++b)
       kind[b] = b >= 0x80 ? kNonAscii : (b < 0x20 || b == 0x7f) ? kBinary : kText;
-    for (int b = 'A'; b <= 'Z'; ++b) kind[b] = kind[b + 32] = kSeq;
-    kind[static_cast<unsigned char>('*')] = kind[static_cast<unsigned char>('-')] = kSeq;
-    kind[static_cast<unsigned char>('.')] = kSeq;
+    for (int b = 0; b < 256; ++b)
+      if (!not_sequence(static_cast<unsigned char>(b))) kind[b] = kSeq;
     kind[static_cast<unsigned char>(' ')] = kind[static_cast<unsigned char>('\t')] = kSkip;
     kind[static_cast<unsigned char>('\r')] = kCarriageReturn;
   }
 };
 const SeqClasses kClasses;
 
-// True when every byte is a sequence letter ('A'-'Z', 'a'-'z', '*', '-', '.'); written as one
-// branch-free reduction so that the compiler vectorises it.
+// True when every byte is a sequence letter (letters.hpp); written as one branch-free
+// reduction so that the compiler vectorises it.
 __attribute__((target_clones("avx2", "default"))) bool all_letters(const unsigned char* p,
                                                                     std::size_t n) {
-  unsigned bad = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned c = p[i];
-    const bool letter = ((c | 0x20u) - 'a') < 26u;
-    bad |= !(letter | (c == '*') | (c == '-') | (c == '.'));
-  }
+  unsigned char bad = 0;
+  for (std::size_t i = 0; i < n; ++i) bad |= not_sequence(p[i]);
   return bad == 0;
 }
 
@@ -56,6 +52,7 @@ bool scan_block(const unsigned char* p, std::size_t n, std::size_t& newlines,
   const __m128i lower = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25);
   const __m128i lf = _mm_set1_epi8('\n'), cret = _mm_set1_epi8('\r');
   const __m128i star = _mm_set1_epi8('*'), dash = _mm_set1_epi8('-'), dot = _mm_set1_epi8('.');
+  const __m128i plus = _mm_set1_epi8('+');
   // Line ends are counted in byte lanes (each match subtracts -1), summed every 255 steps.
   auto lane_sum = [](__m128i counts) {
     const __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
@@ -68,8 +65,9 @@ bool scan_block(const unsigned char* p, std::size_t n, std::size_t& newlines,
       const __m128i x = _mm_sub_epi8(_mm_or_si128(c, lower), a);
       const __m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(x, z), x);  // x <= 25, unsigned
       const __m128i is_lf = _mm_cmpeq_epi8(c, lf), is_cr = _mm_cmpeq_epi8(c, cret);
-      const __m128i other = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(c, star), _mm_cmpeq_epi8(c, dash)), _mm_cmpeq_epi8(c, dot));
+      const __m128i other =  // the symbols of letters.hpp
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, star), _mm_cmpeq_epi8(c, dash)),
+                       _mm_or_si128(_mm_cmpeq_epi8(c, dot), _mm_cmpeq_epi8(c, plus)));
       const __m128i good = _mm_or_si128(_mm_or_si128(letter, other), _mm_or_si128(is_lf, is_cr));
       if (_mm_movemask_epi8(good) != 0xFFFF) return false;
       lf_count = _mm_sub_epi8(lf_count, is_lf);
@@ -80,9 +78,8 @@ bool scan_block(const unsigned char* p, std::size_t n, std::size_t& newlines,
   }
 #endif
   for (; i < n; ++i) {
-    const unsigned c = p[i];
-    const bool letter = ((c | 0x20u) - 'a') < 26u;
-    ok &= letter || c == '\n' || c == '\r' || c == '*' || c == '-' || c == '.';
+    const unsigned char c = p[i];
+    ok &= !not_sequence(c) || c == '\n' || c == '\r';
     nl += c == '\n';
     cr += c == '\r';
   }
@@ -250,8 +247,8 @@ bool index_range(const unsigned char* buf, std::size_t begin, std::size_t stop_a
         if (kind == kNonAscii)
           return fail(line, col,
                       "non-ASCII character (" + byte_repr(*q) +
-                          ") in a sequence line; sequences hold ASCII letters, '*', '-' and '.' "
-                          "only");
+                          ") in a sequence line; sequences hold ASCII letters, '-', '+', '.' "
+                          "and '*' only");
         if (kind == kBinary)
           return fail(line, col,
                       "binary data (" + byte_repr(*q) +
@@ -260,7 +257,8 @@ bool index_range(const unsigned char* buf, std::size_t begin, std::size_t stop_a
         if (kind == kText)
           return fail(line, col,
                       "unexpected character " + byte_repr(*q) +
-                          " in a sequence line; sequences hold letters, '*', '-' and '.' only");
+                          " in a sequence line; sequences hold letters, '-', '+', '.' and '*' "
+                          "only");
         letters += kind == kSeq;
       }
       if (letters == 0) {  // spaces and tabs only: a blank line
@@ -294,7 +292,7 @@ bool index_fasta(const char* text, std::size_t n, std::vector<FastaRecord>& reco
   // on its own, then records and lines are joined in order, and the first chunk's error wins.
   std::vector<std::size_t> cuts = {0};
   const std::size_t most = std::max<std::size_t>(1, n / std::max<std::size_t>(min_chunk, 1));
-  const std::size_t t = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), most);
+  const std::size_t t = std::min(static_cast<std::size_t>(std::max(threads, 1)), most);
   for (std::size_t k = 1; k < t; ++k) {
     std::size_t at = std::max(n * k / t, cuts.back() + 1);
     while (at < n) {

@@ -17,6 +17,7 @@
 
 #include "encode.hpp"
 #include "fasta.hpp"
+#include "letters.hpp"
 
 namespace py = pybind11;
 using namespace deepomics;
@@ -390,5 +391,10 @@ PYBIND11_MODULE(_core, m) {
         "dense int32 (N, 4^k), or (indptr, indices, counts) when sparse");
   m.def("parse_fasta", &parse_fasta_py, py::arg("data"), py::arg("source"),
         "(names, descriptions, sequences) of the FASTA text in data");
+  py::array_t<bool> sequence_bytes(256);
+  for (int b = 0; b < 256; ++b)
+    sequence_bytes.mutable_at(b) = !not_sequence(static_cast<unsigned char>(b));
+  sequence_bytes.attr("flags").attr("writeable") = false;
+  m.attr("sequence_bytes") = sequence_bytes;  // (256,) bool: the bytes that are sequence letters
   m.attr("max_k") = kMaxK;
 }

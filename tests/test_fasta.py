@@ -27,13 +27,13 @@ SETTINGS = settings(
 # ---- hypothesis strategies ---------------------------------------------------------------------
 
 # Names: any printable text without whitespace (UTF-8 included); descriptions: printable text with
-# spaces and tabs inside; sequences: letters in both cases and '*', '-', '.'.
+# spaces and tabs inside; sequences: letters in both cases and '*', '-', '.', '+'.
 names = st.text(st.characters(codec="utf-8", exclude_categories=("C", "Z")), min_size=1, max_size=12)
 descriptions = st.text(
     st.one_of(st.sampled_from(" \t"), st.characters(codec="utf-8", exclude_categories=("C", "Zl", "Zp"))),
     max_size=30,
 ).map(lambda d: d.strip(" \t"))
-sequences = st.text(st.sampled_from(string.ascii_letters + "*-."), min_size=1, max_size=200)
+sequences = st.text(st.sampled_from(string.ascii_letters + "*-.+"), min_size=1, max_size=200)
 records = st.lists(st.tuples(names, descriptions, sequences), min_size=1, max_size=6)
 
 
@@ -315,7 +315,7 @@ def test_missing_file(tmp_path):
 
 # FASTA-like pieces mixed with random bytes, so that the parser's every state is reached.
 fasta_pieces = st.one_of(
-    st.sampled_from([b">", b">a b", b"\n", b"\r\n", b"\r", b";", b" ", b"\t", b"ACGT", b"acgtn", b"*-.",
+    st.sampled_from([b">", b">a b", b"\n", b"\r\n", b"\r", b";", b" ", b"\t", b"ACGT", b"acgtn", b"*-.+",
                      b"1", b"\x00", b"\x7f", b"\xff", b"\xc3\xa9", b"\x1f\x8b", b"BZh"]),
     st.binary(min_size=1, max_size=8),
 )

@@ -17,7 +17,7 @@ import scipy.sparse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deepomics import seq
+from deepomics import _core, seq
 from deepomics.seq import decode, kmer_counts, kmer_names, one_hot, reverse_complement, tokenize
 
 SETTINGS = settings(
@@ -218,6 +218,11 @@ def test_one_hot_matches_reference(seqs, alphabet, length, pad, unknown, data):
     assert got.dtype == dtype
     np.testing.assert_array_equal(
         got, ref_one_hot(seqs, alphabet, length, pad, unknown, iupac, dtype))
+
+
+def test_the_sequence_letters_are_one_rule_in_cpp():
+    """seq reads C++'s rule for which bytes are sequence letters; it is the reference's."""
+    assert set(np.flatnonzero(_core.sequence_bytes).tolist()) == SEQUENCE_BYTES
 
 
 @SETTINGS

@@ -535,10 +535,9 @@ def _as_sequence_list(seqs) -> list:
     return list(seqs)
 
 
-#: Bytes that are no sequence letter (not an ASCII letter, '-', '+', '.' or '*'): the encoders
-#: refuse them in C++ with their own message (what they are, how to remove them).
-_NON_SEQUENCE = np.array([not (chr(b).isascii() and (chr(b).isalpha() or chr(b) in "-+.*"))
-                          for b in range(256)])
+#: Bytes that are no sequence letter (not an ASCII letter, '-', '+', '.' or '*'; the rule is
+#: C++'s): the encoders refuse them with their own message (what they are, how to remove them).
+_NON_SEQUENCE = ~_core.sequence_bytes
 
 
 def _raise_on_unknown(seq_list, allowed, alphabet, letters, threads, hint) -> None:

@@ -156,9 +156,10 @@ static void test_non_sequence_byte(int threads) {
   {  // encode_table's check in the encoding pass: the byte placed, or trimmed off either end
     std::vector<float> plain(4 * 256, 0.0f), gather(4 * 256, 0.5f);
     for (int c = 0; c < 4; ++c) plain[c * 256 + "ACGT"[c]] = 1.0f;
-    const std::size_t length = std::size_t{3} << 20;  // 5 Mbp trimmed to 3 (center: 1 off each end)
+    const std::size_t length = std::size_t{3} << 20;  // 5 Mbp trimmed to 3 (center: 1 off each)
     std::vector<float> out(2 * 4 * length);  // (room for two sequences)
-    for (const std::size_t at : {std::size_t{10}, std::size_t{2500000}, (std::size_t{5} << 20) - 3}) {
+    const std::size_t ends[3] = {10, 2500000, (std::size_t{5} << 20) - 3};
+    for (const std::size_t at : ends) {
       std::string one = longer;
       for (const Pad pad : {Pad::Right, Pad::Left, Pad::Center}) {
         for (const std::vector<float>* table : {&plain, &gather}) {
@@ -270,6 +271,10 @@ static void test_fasta() {
   CHECK(good.names[0] == "one" && good.descriptions[0] == "first record");
   CHECK(good.sequences[0] == "ACGTac" && good.sequences[1] == "NNNN" && good.sequences[2] == "AC");
 
+  // every sequence letter of letters.hpp is kept, through the vectorised scan and line by line
+  const Parsed symbols = parse(">s\nAC-+.*gt\n>t\nA+C*\t-.\n");
+  CHECK(symbols.ok && symbols.sequences[0] == "AC-+.*gt" && symbols.sequences[1] == "A+C*-.");
+
   const Parsed bom = parse("\xEF\xBB\xBF>a\nAC\n");
   CHECK(bom.ok && bom.names.size() == 1 && bom.names[0] == "a");
 
@@ -327,7 +332,8 @@ static void test_fasta_chunks() {
         const int kind = static_cast<int>(rng() % 10);
         if (kind == 0) text += "\n";
         else if (kind == 1) text += ";comment\n";
-        else text += random_seq(rng, 1 + rng() % 70, "ACGTNacgt -") + (rng() % 4 ? "\n" : "\r\n");
+        else
+          text += random_seq(rng, 1 + rng() % 70, "ACGTNacgt -+") + (rng() % 4 ? "\n" : "\r\n");
       }
     }
     if (round % 3 == 0) text.insert(rng() % text.size(), faults[rng() % faults.size()]);
@@ -344,7 +350,8 @@ static void test_fasta_chunks() {
     }
     bool same = one.size() == many.size();
     for (std::size_t i = 0; same && i < one.size(); ++i)
-      same = one[i].header_line == many[i].header_line && one[i].name_begin == many[i].name_begin &&
+      same = one[i].header_line == many[i].header_line &&
+             one[i].name_begin == many[i].name_begin &&
              one[i].name_end == many[i].name_end && one[i].desc_begin == many[i].desc_begin &&
              one[i].desc_end == many[i].desc_end && one[i].seq_begin == many[i].seq_begin &&
              one[i].seq_end == many[i].seq_end && one[i].seq_len == many[i].seq_len &&
