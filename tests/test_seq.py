@@ -390,6 +390,8 @@ def test_one_hot_bad_sequences_give_clear_errors(seqs, error, words):
     (dict(threads=0), ["threads"]),
     (dict(alphabet="AA"), ["repeats"]),
     (dict(alphabet=""), ["alphabet"]),
+    (dict(alphabet="AC1"), ["AC1", "sequence letters only"]),
+    (dict(alphabet="ACé"), ["ACé", "sequence letters only"]),
     (dict(alphabet="AC", iupac=True), ["iupac"]),
 ])
 def test_one_hot_bad_arguments_give_clear_errors(kwargs, words):

@@ -460,8 +460,9 @@ def _alphabet(alphabet: str) -> tuple[str | None, str]:
     name = alphabet.lower() if alphabet.lower() in ALPHABETS else None
     letters = ALPHABETS[name] if name else alphabet
     upper = letters.upper()
-    if not upper.isascii() or not all(c.isalpha() or c in "*-." for c in upper):
-        raise ValueError(f"alphabet {alphabet!r} must hold ASCII letters (or '*', '-', '.') only")
+    if not upper.isascii() or not all(_core.sequence_bytes[ord(c)] for c in upper):
+        raise ValueError(f"alphabet {alphabet!r} must hold sequence letters only: ASCII letters "
+                         "and '-', '+', '.', '*'")
     if len(set(upper)) != len(upper):
         repeated = next(c for c in upper if upper.count(c) > 1)
         raise ValueError(f"alphabet {alphabet!r} is not a named alphabet ('dna', 'rna', 'protein'), "
