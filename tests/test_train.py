@@ -1008,6 +1008,25 @@ def test_early_stopping_on_another_metric_restores_its_best():
         h["valid_auroc"].max(), abs=1e-4)
 
 
+def test_early_stopping_on_logloss_watches_the_predictions_not_the_weighted_objective():
+    """valid_loss is the training objective (class weights included); valid_logloss and H2O's
+    deviance are the plain log loss of the predictions, which chooses the epoch kept."""
+    train, valid = overfitting_data()
+    for monitor in ("logloss", "deviance"):
+        model = fit(OVERFIT, train, valid, epochs=12, lr=1e-2, seed=0,
+                    class_weight={0: 1.0, 1: 4.0}, early_stopping={"monitor": monitor, "patience": 3})
+        h = model.history
+        assert model.monitor == "valid_logloss"
+        assert not np.allclose(h["valid_loss"], h["valid_logloss"])  # weighted: not the same
+        assert model.best_epoch == int(h["valid_logloss"].idxmin())
+        assert skm.log_loss(valid[1], predict(model, valid[0])) == pytest.approx(
+            h["valid_logloss"].min(), rel=1e-4)
+    x, y = features(120)
+    regression = fit({"arch": "mlp", "hidden": [8]}, (x, y.astype(np.float32) + x[:, 2]),
+                     valid_fraction=0.25, epochs=3, early_stopping={"monitor": "deviance"})
+    assert regression.monitor == "valid_mse"
+
+
 def test_early_stopping_with_lr_zero_stops_after_patience():
     seqs, y = small_binary()
     config = {"arch": "deepbind", "n_filters": 4, "filter_size": 5, "hidden": 4}

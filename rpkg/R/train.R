@@ -42,8 +42,9 @@
 #' (the default) trains all `epochs`. Either way, with validation data the model keeps the
 #' weights of its best epoch by `stopping_metric` (by default the validation loss). Metrics:
 #' `"loss"`, `"auroc"` (also `"AUC"`), `"auprc"` (`"AUCPR"`), `"accuracy"`, `"f1"`, `"mcc"`,
-#' `"sensitivity"`, `"specificity"`, `"pearson"`, `"spearman"`, `"r2"`, `"mse"`, `"mae"`
-#' (`"logloss"` and `"deviance"` mean `"loss"`).
+#' `"sensitivity"`, `"specificity"`, `"pearson"`, `"spearman"`, `"r2"`, `"mse"`, `"mae"`,
+#' `"logloss"` (the log loss of the predictions; `"loss"` is the training objective, class
+#' weights included) and `"deviance"` (the log loss, or the MSE for regression).
 #'
 #' @param model A model from [seqModel()], [mlpModel()], [autoencoderModel()], [dgexModel()] or
 #'   [deepomicsModel()], an architecture's name (all defaults), or a config list. A model that
@@ -236,8 +237,8 @@ validation_fraction <- function(split) {
 }
 
 # H2O's names of metrics, and the metrics early stopping may watch (Python's table).
-STOPPING_ALIASES <- c(auc = "auroc", aucpr = "auprc", pr_auc = "auprc", logloss = "loss",
-                      deviance = "loss", misclassification = "accuracy")
+STOPPING_ALIASES <- c(auc = "auroc", aucpr = "auprc", pr_auc = "auprc",
+                      misclassification = "accuracy")
 
 early_stopping <- function(rounds, metric, tolerance, epochs, has_valid) {
   rounds <- py_count(rounds, "stopping_rounds", null_ok = FALSE)
@@ -258,9 +259,10 @@ early_stopping <- function(rounds, metric, tolerance, epochs, has_valid) {
   if (!is.null(metric)) {
     metric <- tolower(sub("^valid_", "", py_string(metric, "stopping_metric"), ignore.case = TRUE))
     if (metric %in% names(STOPPING_ALIASES)) metric <- STOPPING_ALIASES[[metric]]
-    known <- names(reticulate::py_to_r(py_deepomics(torch = TRUE)$train$metrics$HIGHER_IS_BETTER))
+    known <- c(names(reticulate::py_to_r(py_deepomics(torch = TRUE)$train$metrics$HIGHER_IS_BETTER)),
+               "deviance")  # (Python resolves it: the log loss, or the MSE for regression)
     if (!metric %in% known) {
-      stop(sprintf("stopping_metric \"%s\" is not a metric; use one of %s (or AUC, AUCPR, logloss)",
+      stop(sprintf("stopping_metric \"%s\" is not a metric; use one of %s (or AUC, AUCPR)",
                    metric, paste(known, collapse = ", ")), call. = FALSE)
     }
     monitor <- metric

@@ -259,8 +259,10 @@ def fit(
     ``groups`` when given, e.g. chromosomes). ``task`` is inferred from the labels when None.
 
     ``early_stopping``: True, a patience (int) or a dict with ``patience``, ``monitor``
-    (``"valid_loss"``, ``"valid_auroc"``, ...) and ``min_delta``; the best epoch by ``monitor``
-    is restored either way. ``class_weight``: ``"balanced"`` or {class: weight}.
+    (``"valid_loss"``, ``"valid_auroc"``, ``"valid_logloss"``, ...; H2O's ``"deviance"`` is the
+    log loss, or the MSE for regression) and ``min_delta``; the best epoch by ``monitor`` is
+    restored either way. ``valid_loss`` is the training objective (class weights included);
+    ``valid_logloss`` the plain log loss of the predictions. ``class_weight``: ``"balanced"`` or {class: weight}.
     ``checkpoint_dir`` keeps Lightning checkpoints (``last.ckpt``) that ``resume_from`` continues
     as the uninterrupted run would have (same seed: the same weights, dropout included; under
     multi-GPU data-parallel training, dropout on the GPUs goes on from a fresh stream).
@@ -604,6 +606,9 @@ def _early_stopping(option, has_valid: bool, task: str, autoencoder: bool) -> di
                         f"not {settings['monitor']!r}")
     if not settings["monitor"].startswith("valid_"):
         settings["monitor"] = "valid_" + settings["monitor"]
+    if settings["monitor"] == "valid_deviance":  # H2O's name: the log loss, or regression's MSE
+        settings["monitor"] = ("valid_loss" if autoencoder else
+                               "valid_mse" if task == "regression" else "valid_logloss")
     if not has_valid:
         raise ValueError("early stopping needs validation data: pass valid_data or valid_fraction")
     measured = ["loss"] + ([] if autoencoder else list(M.SUMMARY[task]))

@@ -34,7 +34,9 @@ test_that("H2O-style stopping arguments become Python's early_stopping", {
   s <- reticulate::py_to_r(deepomics:::early_stopping(3, "AUC", 0.01, 10, TRUE))
   expect_identical(s, list(patience = 3L, monitor = "valid_auroc", min_delta = 0.01))
   s <- reticulate::py_to_r(deepomics:::early_stopping(2, "logloss", 0, 10, TRUE))
-  expect_identical(s$monitor, "valid_loss")
+  expect_identical(s$monitor, "valid_logloss")  # the predictions' log loss, not the objective
+  s <- reticulate::py_to_r(deepomics:::early_stopping(2, "deviance", 0, 10, TRUE))
+  expect_identical(s$monitor, "valid_deviance")  # (fit resolves it by the task)
   s <- reticulate::py_to_r(deepomics:::early_stopping(0, "valid_mcc", 0, 7, TRUE))
   expect_identical(s, list(patience = 7L, monitor = "valid_mcc", min_delta = 0))
   expect_error(deepomics:::early_stopping(2, NULL, 0, 10, FALSE),
