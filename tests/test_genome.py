@@ -157,6 +157,27 @@ def test_a_genome_in_a_read_only_folder_is_indexed_once_elsewhere(random_genome,
     assert built == [str(path), str(bgz)]  # once each
 
 
+def _temporary_index_in_a_child(path):
+    return genome._temporary_index(path, False)[0], dict(genome._TEMPORARY_INDEXES)
+
+
+def test_a_spawned_child_uses_its_parents_temporary_index(random_genome, monkeypatch):
+    """A spawned DataLoader worker's exit handlers do not run: it must not build (and leave
+    behind) an index of its own, but use the one the parent built and removes."""
+    import multiprocessing
+
+    path, _ = random_genome
+    monkeypatch.setattr(genome, "_TEMPORARY_INDEXES", {})
+    monkeypatch.delenv(genome._INDEXES_ENV, raising=False)
+    index, _ = genome._temporary_index(str(path), False)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        child_index, child_built = pool.apply(_temporary_index_in_a_child, (str(path),))
+    assert child_index == index and child_built == {}
+    monkeypatch.setenv(genome._INDEXES_ENV, "not json")  # a damaged variable: built afresh
+    monkeypatch.setattr(genome, "_TEMPORARY_INDEXES", {})
+    assert genome._temporary_index(str(path), False)[0] != index
+
+
 def test_files_are_read_from_home_and_gzip_is_told_by_its_bytes(random_genome, tmp_path,
                                                                  monkeypatch):
     path, chroms = random_genome

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import os
 import re
 import tempfile
@@ -129,18 +130,24 @@ def open_genome(path: str | os.PathLike):
 #: Indexes built outside a read-only folder, by (path, size, modification time): built once
 #: per process, removed at exit.
 _TEMPORARY_INDEXES: dict[tuple, tuple[str, str | None]] = {}
+#: The environment variable that hands them to child processes (spawned DataLoader workers),
+#: which use them instead of building their own (a child's exit handlers do not run).
+_INDEXES_ENV = "DEEPOMICS_TEMPORARY_INDEXES"
 
 
 def _temporary_index(path: str, compressed: bool) -> tuple[str, str | None]:
     """(.fai, .gzi or None) for a genome whose folder cannot be written: in a temporary folder,
     built on the first call and reused by the later ones (every fetch, DataLoader worker and
-    variant_effect call opens the genome)."""
+    variant_effect call opens the genome), in this process and in its children."""
     import atexit
     import shutil
 
     stat = os.stat(path)
     key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
     if key not in _TEMPORARY_INDEXES:
+        inherited = _inherited_indexes().get(key)
+        if inherited and all(f is None or os.path.exists(f) for f in inherited):
+            return inherited  # the parent's, which the parent removes
         folder = tempfile.mkdtemp(prefix="deepomics-fai-")
         index = os.path.join(folder, "genome.fa.fai")
         gzi = os.path.join(folder, "genome.fa.gz.gzi") if compressed else None
@@ -151,7 +158,17 @@ def _temporary_index(path: str, compressed: bool) -> tuple[str, str | None]:
             raise
         atexit.register(shutil.rmtree, folder, True)
         _TEMPORARY_INDEXES[key] = (index, gzi)
+        os.environ[_INDEXES_ENV] = json.dumps([[*k, *v] for k, v in _TEMPORARY_INDEXES.items()])
     return _TEMPORARY_INDEXES[key]
+
+
+def _inherited_indexes() -> dict[tuple, tuple[str, str | None]]:
+    """The temporary indexes a parent process built, from its environment."""
+    try:
+        rows = json.loads(os.environ.get(_INDEXES_ENV, "[]"))
+        return {(p, size, mtime): (index, gzi) for p, size, mtime, index, gzi in rows}
+    except (ValueError, TypeError):
+        return {}
 
 
 def _build_index(path: str, index: str, gzi: str | None) -> None:
