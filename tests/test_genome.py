@@ -178,6 +178,14 @@ def test_a_spawned_child_uses_its_parents_temporary_index(random_genome, monkeyp
     assert genome._temporary_index(str(path), False)[0] != index
 
 
+def test_a_bad_strand_in_a_bed_file_names_the_line(tmp_path):
+    bed = tmp_path / "peaks.bed"
+    bed.write_text("track name=x\nchr1\t0\t4\ta\t0\t+\nchr1\t0\t4\tn\t0\tx\n")
+    with pytest.raises(genome.GenomeError, match=r"peaks.bed, line 3: strand \(column 6\) is "
+                                                 r"'x'; use '\+', '-' or '\.'"):
+        genome.read_bed(bed)
+
+
 def test_files_are_read_from_home_and_gzip_is_told_by_its_bytes(random_genome, tmp_path,
                                                                  monkeypatch):
     path, chroms = random_genome

@@ -11,6 +11,7 @@ import collections
 import copy
 import importlib.util
 import itertools
+import re
 import sys
 import warnings
 
@@ -453,6 +454,21 @@ def test_match_motifs_finds_a_jaspar_matrix_from_its_own_pwm_on_either_strand():
     assert list(table["offset"]) == [0, 0]
 
 
+
+def test_match_motifs_reads_filters_of_any_channel_order_in_jaspars():
+    """A model of alphabet 'TGCA' has filters in that order: compared with JASPAR's A, C, G, T
+    rows as they are, CTCF would not be found."""
+    _, pwm = motifs.jaspar_pwm(CTCF)
+    order = [("ACGT".index(c)) for c in "TGCA"]
+    found = I.FilterMotifs(pwms=pwm[order][None], counts=pwm[order][None] * 20,
+                           n_sites=np.array([20]), max_activation=np.array([1.0]),
+                           letters="TGCA", layer="conv", threshold=0.5)
+    assert I.match_motifs(found, n_matches=1)["jaspar_id"].tolist() == [CTCF]
+    for bad in (-1, 2.5):
+        with pytest.raises(ValueError, match="n_matches must be a positive whole number"):
+            I.match_motifs(found, n_matches=bad)
+
+
 # ---- variant effects ---------------------------------------------------------------------------
 
 
@@ -553,6 +569,18 @@ def test_variant_effect_from_a_vcf_and_a_genome_fasta(planted, positives, tmp_pa
         I.variant_effect(planted["model"], pd.DataFrame({"chrom": [1], "pos": [np.nan],
                                                          "ref": ["A"], "alt": ["C"]}),
                          genome=str(numbered))
+    # a table's alleles are checked as a file's: MAF's '-', '*', '.', an empty REF
+    for ref_allele, alt_allele in (("A", "-"), ("A", "*"), ("A", "."), ("", "A")):
+        shown = "REF ''" if not ref_allele else f"ALT {alt_allele!r}"
+        with pytest.raises(ValueError, match=f"variant 0 .*: {re.escape(shown)} is not a "
+                                             "sequence of A, C, G, T, N; give an indel as VCF"):
+            I.variant_effect(planted["model"], pd.DataFrame(
+                {"chrom": [1], "pos": [101], "ref": [ref_allele], "alt": [alt_allele]}),
+                genome=str(numbered))
+    empty_ref = tmp_path / "empty_ref.vcf"
+    empty_ref.write_text("\n".join(header + ["chr0\t5\tx\t\tA\t.\tPASS\t."]) + "\n")
+    with pytest.raises(ValueError, match=r"line 3: REF '' is not a sequence"):
+        I.read_vcf(empty_ref)
 
 
 # ---- bad input ---------------------------------------------------------------------------------
@@ -596,7 +624,7 @@ def test_sequences_of_another_length_are_a_clear_error(planted):
                 call(model, empty)
 
 
-def test_an_any_length_model_is_interpreted_on_sequences_as_predict_reads_them(planted):
+def test_an_any_length_model_is_interpreted_on_sequences_as_predict_reads_them(planted, tmp_path):
     """deepbind (no fixed seq_len, trained on 100-mers): shorter sequences are read padded to
     100, as predict reads them; mutation effects are predict's differences and 0 on padding;
     longer sequences of one length are read at that length, mixed longer ones refused."""
@@ -609,7 +637,23 @@ def test_an_any_length_model_is_interpreted_on_sequences_as_predict_reads_them(p
     edited = mixed[2][:10] + ("A" if mixed[2][10] != "A" else "C") + mixed[2][11:]
     np.testing.assert_allclose(effects[2, "ACGT".index(edited[10]), 10],
                                (logit([edited]) - logit([mixed[2]]))[0], atol=1e-4)
-    assert I.attribute(model, mixed).shape == (3, 4, LENGTH)
+    for options in ({"method": "saliency"},
+                    {"method": "integrated_gradients", "hypothetical": True, "n_references": 2}):
+        attributions = I.attribute(model, mixed, **options)
+        assert attributions.shape == (3, 4, LENGTH)
+        assert not attributions[0, :, 70:].any() and not attributions[2, :, 40:].any()
+        assert attributions[2, :, :40].any()
+    # genome intervals are read padded too: their effects past their ends are 0 as well
+    from deepomics import genome as G
+
+    fasta = tmp_path / "g.fa"
+    fasta.write_text(">c\n" + planted["sequences"][0] + planted["sequences"][1] + "\n")
+    intervals = G.GenomeIntervals(str(fasta), {"chrom": ["c", "c"], "start": [5, 120],
+                                               "end": [75, 160]})
+    on_genome = I.ism(model, intervals)
+    assert not on_genome[0, :, 70:].any() and not on_genome[1, :, 40:].any()
+    np.testing.assert_allclose(on_genome, I.ism(model, G.fetch(str(fasta), intervals.intervals)),
+                               atol=1e-6)
     assert len(I.filter_motifs(model, mixed).pwms) == 8
     longer = [s + s[:20] for s in planted["sequences"][:2]]
     assert I.ism(model, longer).shape == (2, 4, 120)
@@ -720,6 +764,9 @@ def test_logos_draw_one_letter_per_letter_and_position(planted):
     assert len(ax.patches) == np.count_nonzero(attributions[:, 10:50]) > 20  # observed letters
     assert ax.get_xlim() == (-0.5, 39.5)
     assert [int(t.get_text()) for t in ax.get_xticklabels()] == [int(t) + 10 for t in ax.get_xticks()]
+    narrow = I.plot_attribution(attributions, start=10, end=12)  # matplotlib ticks at halves
+    assert all(float(t).is_integer() for t in narrow.get_xticks())
+    assert [t.get_text() for t in narrow.get_xticklabels()] == ["10", "11"]
     found = I.filter_motifs(model, planted["train"][:200], influence=False)
     fig = I.plot_filter_logos(found, filters=[0, 3, 5], ncols=2)
     visible = [a for a in fig.axes if a.get_visible()]
@@ -745,6 +792,8 @@ def test_mutation_map_shows_every_substitution_and_the_losses(planted):
         I.plot_mutation_map(effects[None], sequence)
     window = I.plot_mutation_map(effects, sequence, start=20, end=30.0)  # R's doubles
     np.testing.assert_allclose(np.asarray(window.axes[1].images[0].get_array()), effects[:, 20:30])
+    narrow = I.plot_mutation_map(effects, sequence, start=2, end=4)
+    assert [t.get_text() for t in narrow.axes[1].get_xticklabels()] == ["2", "3"]
     for start, end in ((20, 5), (-1, 10), (0, LENGTH + 1), (2.5, 10)):
         with pytest.raises(ValueError, match=rf"0 <= start < end <= {LENGTH} \(the positions to "
                                              rf"show\); got start={start}, end={end}"):

@@ -581,6 +581,12 @@ def test_load_config_with_malformed_fields_is_a_model_file_error(saved, change):
         dio.load(saved)
 
 
+def test_a_config_with_nan_is_a_model_file_error(saved):
+    rewrite_config(saved, lambda meta: meta.update(best_epoch=float("nan")), sign=False)
+    with pytest.raises(ModelFileError, match="config.json is corrupt or was edited: it holds NaN"):
+        dio.load(saved)
+
+
 def test_load_without_a_checksum_in_the_config(saved):
     rewrite_config(saved, lambda meta: meta.pop("weights_sha256"))
     with pytest.raises(ModelFileError, match="checksum"):

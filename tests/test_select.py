@@ -81,10 +81,13 @@ def test_whole_numbers_given_as_floats_are_drawn_as_ints():
     study = optuna.create_study()
     study.set_user_attr("search", json.dumps({"space": {"arch": "deepbind", "n_filters": [16.0]},
                                               "metric": "auroc", "cv": 3, "seed": 0}))
-    search_module._check_same_search(study, S.check_space({"arch": "deepbind", "n_filters": [16.0]}),
-                                     "auroc", 3, 0)
-    with pytest.raises(ValueError, match="was run with another search"):
-        search_module._check_same_search(study, {"arch": "deepbind", "n_filters": [32]}, "auroc", 3, 0)
+    settings = {"metric": "auroc", "cv": 3, "seed": 0, "strategy": "tpe", "task": "binary",
+                "valid_fraction": None, "fit_args": {}}  # (the later settings: not compared)
+    search_module._check_same_search(
+        study, {"space": S.check_space({"arch": "deepbind", "n_filters": [16.0]}), **settings})
+    with pytest.raises(ValueError, match="was run with another search \\(space differs\\)"):
+        search_module._check_same_search(
+            study, {"space": {"arch": "deepbind", "n_filters": [32]}, **settings})
 
 
 def test_grid_search_ranks_the_planted_signal_models_above_the_baseline(motif_data, tmp_path,
@@ -471,3 +474,68 @@ def test_a_failed_trial_raises_its_error_once_and_leaves_optunas_verbosity(capfd
     printed = capfd.readouterr()
     assert "Traceback" not in printed.err + printed.out
     assert "failed" not in printed.err + printed.out
+
+
+def _matrix(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 5)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(int)
+
+
+def test_refit_trains_the_searchs_task_with_its_trials_early_stopping(monkeypatch):
+    """refit: the task the trials were scored as (not guessed again from the labels), and the
+    early stopping the search added on one split, patience from the drawn epochs."""
+    x, _ = _matrix()
+    y = np.arange(40) % 6  # whole numbers: read as 6 classes unless told
+    search = select.grid_search({"arch": "mlp", "hidden": [[8]], "epochs": [3]}, (x, y),
+                                task="regression", strategy="grid", n_trials=1, cv=None,
+                                baselines=False, metric="r2")
+    config, fit_args = search.best_config
+    assert fit_args["early_stopping"] == {"patience": 3, "monitor": "valid_r2"}
+    model = search.refit((x, y))
+    assert model.task == "regression" and model.classes is None
+    assert model.monitor == "valid_r2"  # the best epoch by the search's metric is kept
+
+
+def test_a_stored_search_is_not_resumed_with_other_settings_or_other_values(tmp_path):
+    x, y = _matrix()
+    kw = dict(strategy="grid", n_trials=1, cv=2, baselines=False, prune=False,
+              storage=str(tmp_path / "s.db"))
+    space = {"arch": "mlp", "hidden": [[4]]}
+    select.grid_search(space, (x, y), fit_args={"epochs": 1, "lr": 1e-4}, **kw)
+    with pytest.raises(ValueError, match="another search \\(fit_args differs\\)"):
+        select.grid_search(space, (x, y), fit_args={"epochs": 3, "lr": 1e-2}, **kw)
+    with pytest.raises(ValueError, match="another search \\(strategy differs\\)"):
+        select.grid_search(space, (x, y), fit_args={"epochs": 1, "lr": 1e-4},
+                           **{**kw, "strategy": "random"})
+    with pytest.raises(ValueError, match="was run on other data \\(the same 40 samples"):
+        select.grid_search(space, (np.log1p(np.abs(x)) * 7, y),
+                           fit_args={"epochs": 1, "lr": 1e-4}, **kw)
+
+
+@pytest.mark.parametrize("strategy", ["random", "tpe"])
+def test_a_resumed_random_or_tpe_search_draws_anew(tmp_path, strategy):
+    x, y = _matrix()
+    space = {"arch": "mlp", "hidden": [[4]], "lr": {"low": 1e-4, "high": 1e-1, "log": True}}
+    kw = dict(strategy=strategy, cv=2, baselines=False, prune=False, fit_args={"epochs": 1},
+              storage=str(tmp_path / f"{strategy}.db"))
+    first = select.grid_search(space, (x, y), n_trials=2, **kw)
+    lrs = [t.params["lr"] for t in first.study.trials]
+    resumed = select.grid_search(space, (x, y), n_trials=4, **kw)
+    drawn = [t.params["lr"] for t in resumed.study.trials]
+    assert drawn[:2] == lrs and len(set(drawn)) == 4  # not the first session's draws again
+    fresh = select.grid_search(space, (x, y), n_trials=2, **{**kw, "storage": None})
+    assert [t.params["lr"] for t in fresh.study.trials] == lrs  # a new search: as seeded
+
+
+def test_trials_whose_metric_is_undefined_are_shown_and_explained():
+    x, y = _matrix()
+    x[:] = 1.0  # constant inputs: constant predictions, Pearson's r undefined
+    search = select.grid_search({"arch": "mlp", "hidden": [[8], [4]]},
+                                (x, y.astype(np.float32)), metric="pearson", task="regression",
+                                strategy="grid",
+                                n_trials=2, cv=2, baselines=False, fit_args={"epochs": 1})
+    board = search.leaderboard()
+    assert list(board["state"]) == ["undefined", "undefined"] and board["mean"].isna().all()
+    with pytest.raises(ValueError, match="pearson was undefined \\(NaN\\) in trials 0, 1"):
+        search.best_config

@@ -1087,6 +1087,71 @@ def test_resume_reproduces_the_uninterrupted_run(tmp_path):
         assert torch.equal(resumed.state_dict()[name], value), name
 
 
+def test_resume_with_another_early_stopping_metric_is_refused(tmp_path):
+    """The best score so far is of the run's metric: compared with another's, the epoch kept
+    would be chosen by neither."""
+    seqs, y = small_binary()
+    config = {"arch": "deepbind", "n_filters": 4, "filter_size": 5, "hidden": 4}
+    fit(config, (seqs, y), valid_fraction=0.2, epochs=2, seed=0, checkpoint_dir=str(tmp_path),
+        early_stopping={"monitor": "auroc", "patience": 5})
+    with pytest.raises(ValueError, match="another run \\(monitor 'valid_auroc' there, "
+                                         "'valid_loss' here\\)"):
+        fit(config, (seqs, y), valid_fraction=0.2, epochs=4, seed=0,
+            resume_from=str(tmp_path / "last.ckpt"), early_stopping={"patience": 5})
+
+
+def test_resume_from_a_truncated_or_foreign_file_says_what_it_is(tmp_path):
+    seqs, y = small_binary()
+    config = {"arch": "deepbind", "n_filters": 4, "filter_size": 5, "hidden": 4}
+    fit(config, (seqs, y), valid_fraction=0.2, epochs=1, seed=0, checkpoint_dir=str(tmp_path))
+    whole = (tmp_path / "last.ckpt").read_bytes()
+    (tmp_path / "half.ckpt").write_bytes(whole[:len(whole) // 2])
+    (tmp_path / "notes.ckpt").write_text("not a checkpoint")
+    for name in ("half.ckpt", "notes.ckpt"):
+        with pytest.raises(ValueError, match=f"{name}' is not a readable checkpoint \\(truncated"):
+            fit(config, (seqs, y), valid_fraction=0.2, epochs=2, seed=0,
+                resume_from=str(tmp_path / name))
+
+
+def test_early_stopping_on_a_metric_the_validation_data_cannot_define_says_why():
+    """Lightning's early stopping ends training at a NaN score, silently: one validation class
+    leaves AUROC undefined."""
+    x, y = features(60)
+    with pytest.raises(ValueError, match="auroc is undefined \\(NaN\\) on the validation data "
+                                         "at epoch 0: it holds one class only"):
+        fit({"arch": "mlp", "hidden": [8]}, (x, y), (x[:10], np.ones(10, int)), epochs=4,
+            early_stopping={"monitor": "auroc", "patience": 3})
+
+
+def test_balanced_class_weights_come_from_the_training_part_only(monkeypatch):
+    from deepomics.train import engine
+
+    seen = []
+    real = engine._class_weight
+    monkeypatch.setattr(engine, "_class_weight",
+                        lambda option, task, classes, targets: seen.append(len(targets))
+                        or real(option, task, classes, targets))
+    x, y = features(40)
+    fit({"arch": "mlp", "hidden": [8]}, (x, y), valid_fraction=0.25, epochs=1,
+        class_weight="balanced")
+    assert seen == [30]  # not the 40 with the validation part's labels
+
+
+def test_a_missing_validation_label_is_named_as_such():
+    x, y = features(40)
+    vy = y[:20].astype(float)
+    vy[19] = np.nan
+    with pytest.raises(ValueError, match="^valid_data's label 19 is missing"):
+        fit({"arch": "mlp", "hidden": [8]}, (x, y), (x[:20], vy), epochs=1)
+
+
+def test_binary_mcc_uses_the_threshold_of_the_other_metrics():
+    value = dict(zip(*M.compute("binary", [0.5, 0.2, 0.8, 0.1], [1, 0, 1, 0])[["metric", "value"]]
+                     .values.T))
+    assert value["accuracy"] == 0.75  # 0.5 is negative (torchmetrics: p > 0.5)
+    assert value["mcc"] == pytest.approx(skm.matthews_corrcoef([1, 0, 1, 0], [0, 0, 1, 0]))
+
+
 def test_resume_from_a_missing_checkpoint_says_which_file(tmp_path):
     x, y = features(100)
     missing = tmp_path / "nope" / "last.ckpt"

@@ -312,6 +312,9 @@ def read_bed(path: str | os.PathLike) -> Intervals:
             end.append(e)
             names.append(fields[3] if len(fields) > 3 else f"{fields[0]}:{s}-{e}")
             strand.append(fields[5] if len(fields) > 5 else "+")
+            if strand[-1] not in ("+", "-", "."):
+                raise GenomeError(f"{path}, line {lineno}: strand (column 6) is {strand[-1]!r}; "
+                                  "use '+', '-' or '.'")
     if not chrom:
         raise GenomeError(f"{path} holds no intervals")
     return as_intervals({"chrom": chrom, "start": start, "end": end, "strand": strand,

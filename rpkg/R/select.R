@@ -39,7 +39,12 @@
 #' @param epochs,batch_size,stopping_rounds Training settings shared by every trial (unless
 #'   searched): the most epochs, the batch size, and early stopping's patience on an inner
 #'   validation split of each training fold (0: none).
-#' @param validation_split The held-out fraction when `nfolds` is `NULL`.
+#' @param validation_split The held-out fraction: with `nfolds = NULL` the split each trial is
+#'   scored on (`NULL`: 0.2); with `nfolds`, the part of each training fold that early stopping
+#'   watches (`NULL`: 0.1), also in [bestModel()].
+#' @param task `NULL` (inferred from `y`) or `"binary"`, `"multiclass"`, `"multilabel"`,
+#'   `"regression"`, as for [trainModel()]: e.g. counts or scores of whole numbers searched as
+#'   regression, not as classes.
 #' @param baselines If `TRUE`, the baselines are cross-validated on the same folds.
 #' @param storage `NULL` (the search lives in this session) or a file path (an SQLite database)
 #'   or database URL where the search is saved, resumed and shared.
@@ -67,9 +72,9 @@
 #' leaderboard(grid)
 gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Cartesian"),
                        model = NULL, nfolds = 3, sort_by = NULL, epochs = 20, batch_size = 64,
-                       stopping_rounds = 3, validation_split = 0.2, baselines = TRUE,
+                       stopping_rounds = 3, validation_split = NULL, baselines = TRUE,
                        storage = NULL, grid_id = "deepomics", assay = NULL, dimred = NULL,
-                       genome = NULL, groups = NULL, verbose = FALSE) {
+                       genome = NULL, groups = NULL, task = NULL, verbose = FALSE) {
   if (!is.list(hyper_params) || is.null(names(hyper_params)) || any(!nzchar(names(hyper_params)))) {
     stop("hyper_params must be a named list, e.g. list(arch = c(\"deepbind\", \"danq\"), ",
          "filters = c(16, 32))", call. = FALSE)
@@ -107,15 +112,18 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
     stop("nfolds must be 2 or more (or 0 / NULL for one validation split), not ", nfolds,
          call. = FALSE)
   }
-  if (is.null(nfolds) && is.null(validation_fraction(validation_split))) {
-    stop("with nfolds = 0 / NULL the trials are scored on one split: give validation_split in ",
-         "(0, 1)", call. = FALSE)
+  split <- validation_split %||% if (is.null(nfolds)) 0.2 else 0.1
+  if (is.null(validation_fraction(split))) {
+    stop(if (is.null(nfolds)) "with nfolds = 0 / NULL the trials are scored on one split: " else
+           "", "give validation_split in (0, 1)", call. = FALSE)
   }
   select <- reticulate::import("deepomics.select", convert = FALSE)
   py_deepomics(torch = TRUE)
   search <- py_call(select$grid_search, space, reticulate::tuple(inputs$x, labels),
                     strategy = criteria$sampler, n_trials = criteria$n_trials, metric = metric,
-                    cv = nfolds, valid_fraction = as.double(validation_split), groups = py_groups,
+                    cv = nfolds, valid_fraction = if (is.null(nfolds)) as.double(split) else 0.2,
+                    inner_valid = if (is.null(nfolds)) 0.1 else as.double(split),
+                    task = if (!is.null(task)) py_string(task, "task"), groups = py_groups,
                     fit_args = reticulate::r_to_py(fit_args), baselines = py_flag(baselines, "baselines"),
                     storage = if (!is.null(storage)) py_path(storage, "storage"),
                     study_name = py_string(grid_id, "grid_id"), seed = criteria$seed,
@@ -127,7 +135,9 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
   grid$strategy <- criteria$strategy
   grid$storage <- storage
   grid$grid_id <- grid_id
-  grid$fit <- list(x = x, y = y, assay = assay, dimred = dimred, genome = genome, groups = groups)
+  grid$fit <- list(x = x, y = y, assay = assay, dimred = dimred, genome = genome, groups = groups,
+                   task = reticulate::py_to_r(search$task),
+                   inner_valid = reticulate::py_to_r(search$inner_valid))
   structure(grid, class = "DeepomicsGrid")
 }
 
@@ -205,8 +215,12 @@ bestModel <- function(grid, x = NULL, y = NULL, ...) {
   call_args <- c(
     list(model = model, x = x %||% data$x, y = y %||% data$y, assay = data$assay,
          dimred = data$dimred, genome = data$genome),
+    list(task = data$task),  # the search's, not guessed again from the labels
     fit[intersect(names(fit), fit_keys())],
-    if (!is.null(stopping)) list(stopping_rounds = stopping$patience, validation_split = 0.1),
+    # early stopping as the trials had it: patience, metric, and the part held out for it
+    if (!is.null(stopping)) list(stopping_rounds = stopping$patience,
+                                 stopping_metric = stopping$monitor,
+                                 validation_split = data$inner_valid %||% 0.1),
     # the validation split holds out whole groups, as the search's folds did
     if (!is.null(stopping) && !is.null(data$groups) && is.null(x)) list(groups = data$groups),
     args)

@@ -108,10 +108,15 @@ def sequence_ends(model, X, length: int) -> np.ndarray | None:
     from .. import seq
 
     X = D.fasta_sequences(X)  # as one_hot_inputs reads it
-    if getattr(model, "seq_len", None) is not None or not D._is_sequences(X):
+    if getattr(model, "seq_len", None) is not None:
         return None
-    lengths = np.asarray(seq._core.lengths(seq._as_sequence_list(
-        [X] if isinstance(X, (str, bytes)) else X)))
+    if _is_genome_intervals(X):  # (genome intervals: their widths)
+        lengths = np.asarray(X.lengths, dtype=np.int64)
+    elif D._is_sequences(X):
+        lengths = np.asarray(seq._core.lengths(seq._as_sequence_list(
+            [X] if isinstance(X, (str, bytes)) else X)))
+    else:
+        return None
     return lengths if (lengths < length).any() else None
 
 

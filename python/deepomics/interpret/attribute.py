@@ -45,7 +45,8 @@ def attribute(model, X, *, method: str = "saliency", target=None, n_references: 
     ``n_references``: dinucleotide shuffles per sequence for the baseline methods (defaults:
     10 for integrated gradients, 1 for deeplift, 20 for deepshap), drawn with ``seed``; or give
     ``references`` yourself, one-hot ``(N, R, C, L)``. ``n_steps``: integrated gradients' steps
-    along the path. ``batch_size``: sequence-reference pairs per pass.
+    along the path. ``batch_size``: sequence-reference pairs per pass. An any-length model reads
+    short sequences padded (as ``predict`` does); their attributions there are 0, as in ``ism``.
     """
     if method not in METHODS:
         raise ValueError(f"unknown attribution method {method!r}; choose one of "
@@ -60,10 +61,15 @@ def attribute(model, X, *, method: str = "saliency", target=None, n_references: 
     try:
         with U.on_device(model, device) as dev:
             if method in _GRADIENT_METHODS:
-                return _gradient_method(model, x, output, method, hypothetical, batch_size, dev)
-            references = _references(x, method, n_references, references, seed)
-            return _baseline_method(model, x, references, output, method, n_steps, hypothetical,
-                                    batch_size, dev)
+                out = _gradient_method(model, x, output, method, hypothetical, batch_size, dev)
+            else:
+                references = _references(x, method, n_references, references, seed)
+                out = _baseline_method(model, x, references, output, method, n_steps,
+                                       hypothetical, batch_size, dev)
+        ends = U.sequence_ends(model, X, x.shape[2])  # padding is no letter of the sequence
+        for i, end in enumerate(ends if ends is not None else []):
+            out[i, :, end:] = 0
+        return out
     except RuntimeError as error:
         if "not have been used in the graph" not in str(error):
             raise

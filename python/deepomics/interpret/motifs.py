@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..args import non_negative_number
+from ..args import count, non_negative_number, whole_number
 from ..messages import as_written
 from ..motifs import as_probabilities
 from . import _utils as U
@@ -36,7 +36,8 @@ class FilterMotifs:
 
     ``pwms`` float64 ``(F, C, W)``: letter probabilities per filter (columns sum to 1);
     ``counts`` float64 ``(F, C, W)``: the letters of the activating subsequences (before the
-    pseudocount; an ``N`` or DeepBind's edge padding adds 1/C to each letter); ``n_sites`` int
+    pseudocount; DeepBind's edge padding adds 1/C to each letter, an ``N`` adds nothing, so a
+    column with Ns rests on fewer sites); ``n_sites`` int
     ``(F,)``: how many subsequences activated each filter; ``max_activation`` ``(F,)``: each
     filter's maximum over the data; ``letters``: the channel letters; ``layer``: the convolution's
     module name; ``threshold``: the fraction of the maximum used; ``influence`` float64
@@ -269,6 +270,8 @@ def match_motifs(motifs, *, collection: str = "CORE", tax_group: str | None = "v
     first (a filter wider than its motif has near-uniform flanks, which would favour long
     JASPAR matrices); offsets still count the untrimmed motif's columns.
     """
+    n_matches, trim = count(n_matches, "n_matches"), non_negative_number(trim, "trim")
+    min_sites = whole_number(min_sites, "min_sites")
     queries, names, sites, shifts = _queries(motifs, min_sites, trim)
     if targets is None:
         ids, target_names, pwms = _jaspar(collection, tax_group)
@@ -302,11 +305,13 @@ def match_motifs(motifs, *, collection: str = "CORE", tax_group: str | None = "v
 
 def _queries(motifs, min_sites, trim):
     if isinstance(motifs, FilterMotifs):
-        if len(motifs.letters) != 4:
+        letters = motifs.letters.upper().replace("U", "T")
+        if sorted(letters) != list("ACGT"):
             raise ValueError(f"JASPAR holds DNA motifs; these filters read the "
                              f"{motifs.letters!r} alphabet")
+        rows = [letters.index(c) for c in "ACGT"]  # JASPAR's order, whatever the model's
         keep = np.flatnonzero(motifs.n_sites >= min_sites)
-        items = [(int(f), motifs.pwms[f], int(motifs.n_sites[f])) for f in keep]
+        items = [(int(f), motifs.pwms[f][rows], int(motifs.n_sites[f])) for f in keep]
     elif isinstance(motifs, dict):
         items = [(k, as_probabilities(v, f"motifs[{k!r}]"), None) for k, v in motifs.items()]
     else:

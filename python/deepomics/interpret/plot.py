@@ -66,7 +66,7 @@ def plot_attribution(attributions, *, letters: str = "ACGT", ax=None, start: int
                          f"{values.shape[1:]}, not the whole array {values.shape}")
     end = values.shape[-1] if end is None else end
     ax = plot_logo(values[:, start:end], letters=letters, kind="weights", ax=ax, title=title)
-    ticks = ax.get_xticks()
+    ticks = [t for t in ax.get_xticks() if float(t).is_integer()]  # (positions are whole)
     ax.set_xticks(ticks)
     ax.set_xticklabels([str(int(t) + start) for t in ticks])
     ax.set_xlim(-0.5, end - start - 0.5)
@@ -143,7 +143,7 @@ def plot_mutation_map(effects, sequence, *, letters: str = "ACGT", start: int = 
                           interpolation="nearest")
     bottom.set_yticks(range(len(letters)))
     bottom.set_yticklabels(list(letters))
-    ticks = [t for t in bottom.get_xticks() if 0 <= t < values.shape[1]]
+    ticks = [t for t in bottom.get_xticks() if 0 <= t < values.shape[1] and float(t).is_integer()]
     bottom.set_xticks(ticks)
     bottom.set_xticklabels([str(int(t) + start) for t in ticks])
     bottom.set_xlabel("position")

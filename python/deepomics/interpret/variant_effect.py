@@ -150,7 +150,7 @@ def read_vcf(path) -> pd.DataFrame:
                     raise ValueError(
                         f"{path}, line {lineno}: ALT {allele!r} is not a sequence of A, C, G, "
                         "T, N; fix the line or drop it")
-                if not set(ref.upper()) <= set("ACGTN"):
+                if not ref or not set(ref.upper()) <= set("ACGTN"):
                     raise ValueError(f"{path}, line {lineno}: REF {ref!r} is not a sequence of "
                                      "A, C, G, T, N")
                 rows.append({"chrom": chrom, "pos": pos, "id": vid, "ref": ref, "alt": allele,
@@ -226,6 +226,12 @@ def variant_windows(variants: pd.DataFrame, genome, length: int):
             raise ValueError(f"{where}: pos must be a 1-based position (a whole number >= 1), "
                              f"not {row.pos!r}")
         ref, alt = str(row.ref).upper(), str(row.alt).upper()
+        for name, allele in (("REF", ref), ("ALT", alt)):  # as read_vcf checks a file's
+            if not allele or not set(allele) <= set("ACGTN"):
+                raise ValueError(
+                    f"{where}: {name} {allele!r} is not a sequence of A, C, G, T, N; give an "
+                    "indel as VCF does, with the base before it in both alleles (REF 'AT', ALT "
+                    "'A'; not MAF's '-'), and drop '*', '.' and symbolic alleles")
         at = int(row.pos) - 1
         start = at - length // 2
         extra = max(0, len(ref) - len(alt))

@@ -141,7 +141,12 @@ def load(path: str | os.PathLike):
         raise ModelFileError(f"{path} was saved by a newer deepomics (format "
                              f"{meta['format_version']}); upgrade deepomics to load it")
     # files of deepomics before the config checksum have none (older versions ignore the key)
-    if "config_sha256" in meta and _config_sha256(meta) != meta["config_sha256"]:
+    try:
+        checksum = _config_sha256(meta) if "config_sha256" in meta else None
+    except ValueError:  # NaN / Infinity, which save never writes
+        raise ModelFileError(f"{config_path} is corrupt or was edited: it holds NaN or Infinity, "
+                             "which deepomics never writes; save the model again") from None
+    if checksum is not None and checksum != meta["config_sha256"]:
         raise ModelFileError(f"{config_path} was changed after saving (it does not match its "
                              "checksum); load the saved model, change it in Python or R and save "
                              "it again, rather than editing config.json")

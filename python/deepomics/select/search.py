@@ -38,7 +38,7 @@ from ..args import count, user_path
 from .. import seq
 from ..messages import listing
 from ..train import data as D
-from ..train.engine import check_fit_arguments
+from ..train.engine import DEFAULT_EPOCHS, check_fit_arguments
 from ..train import metrics as M
 from . import cv as CV
 from . import space as S
@@ -53,8 +53,9 @@ class Search:
     """A search's Optuna study with what the search needs to score and refit: ``study``,
     ``metric``, ``direction``; ``leaderboard()``, ``best_config``, ``refit()``."""
 
-    def __init__(self, study, metric: str, task: str | None):
+    def __init__(self, study, metric: str, task: str | None, inner_valid: float = 0.1):
         self.study, self.metric, self.task = study, metric, task
+        self.inner_valid = inner_valid  # the fraction early stopping holds out
         self.direction = "maximize" if M.HIGHER_IS_BETTER[metric] else "minimize"
 
     def leaderboard(self) -> pd.DataFrame:
@@ -62,14 +63,25 @@ class Search:
 
     @property
     def best_config(self) -> tuple[dict, dict]:
-        """(model config, fit arguments) of the best completed trial."""
+        """(model config, fit arguments) of the best completed trial: the arguments its folds
+        were trained with (early stopping too, when the search added it)."""
+        import optuna
+
+        if not any(t.state == optuna.trial.TrialState.COMPLETE for t in self.study.trials):
+            undefined = [t.number for t in self.study.trials if t.user_attrs.get("undefined")]
+            raise ValueError(
+                "no trial of the search has a score" + (
+                    f": {self.metric} was undefined (NaN) in trials {listing(undefined)} (e.g. "
+                    "a correlation of constant predictions); search with another metric"
+                    if undefined else "; run more trials"))
         best = self.study.best_trial
         return best.user_attrs["config"], best.user_attrs["fit_args"]
 
     def refit(self, data, path: str | os.PathLike | None = None, *, seed: int = 0,
               overwrite: bool = False, **fit_kwargs):
-        """The best trial's model trained on all of ``data`` (early stopping on a seeded 10%
-        split when the search used it); saved to ``path`` when given (checked before training;
+        """The best trial's model trained on all of ``data``, for the search's task (early
+        stopping on a seeded split of ``inner_valid`` when the search used it; pass ``groups=``
+        to hold out whole groups there); saved to ``path`` when given (checked before training;
         ``overwrite`` as ``io.save``). Returns the model."""
         from ..io import save
         from ..io.models import check_save_path
@@ -78,9 +90,9 @@ class Search:
         if path is not None:
             check_save_path(path, overwrite)
         config, fit_args = self.best_config
-        args = {**fit_args, **fit_kwargs}
+        args = {"task": self.task, **fit_args, **fit_kwargs}
         if args.get("early_stopping"):
-            args.setdefault("valid_fraction", 0.1)
+            args.setdefault("valid_fraction", self.inner_valid)
         model = fit(dict(config), data, seed=seed, **args)
         if path is not None:
             save(model, path, overwrite=overwrite)
@@ -89,7 +101,7 @@ class Search:
 
 def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
                 metric: str | None = None, cv: int | None = 3, valid_fraction: float = 0.2,
-                groups=None, task: str | None = None, fit_args: dict | None = None,
+                inner_valid: float = 0.1, groups=None, task: str | None = None, fit_args: dict | None = None,
                 baselines: bool = True, prune: bool = True, storage: str | None = None,
                 study_name: str = "deepomics", seed: int = 0, timeout: float | None = None,
                 verbose: bool | None = None) -> Search:
@@ -97,7 +109,8 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
     ``fit`` takes) and returns the ``Search``. ``metric``: a summary metric of the task
     (default AUROC for classification, R^2 for regression; ``"logloss"``, or H2O's
     ``"deviance"``, ranks by the held-out log loss, or MSE for regression); ``cv`` folds (None:
-    one split of ``valid_fraction``). ``fit_args``: fixed arguments of ``fit`` (``epochs``,
+    one split of ``valid_fraction``); ``inner_valid``: the fraction of each training part that
+    early stopping holds out (when ``fit_args`` has it, or with one split and pruning). ``fit_args``: fixed arguments of ``fit`` (``epochs``,
     ``early_stopping``, ...). ``n_trials`` counts finished trials of the whole study, whoever ran
     them, so a resumed or shared study stops at the same total."""
     with _optuna_verbosity(verbose):
@@ -118,7 +131,8 @@ def _optuna_verbosity(verbose):
         optuna.logging.set_verbosity(before)
 
 
-def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction, groups, task,
+def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction, inner_valid,
+                 groups, task,
                  fit_args, baselines, prune, storage, study_name, seed, timeout, verbose):
     import optuna
 
@@ -153,12 +167,19 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
     splits = CV.folds((x, y_values), cv=cv, valid_fraction=valid_fraction, task=task,
                       groups=groups, seed=seed)
     direction = "maximize" if M.HIGHER_IS_BETTER[metric] else "minimize"
-    sampler = _sampler(strategy, space, seed)
+    _sampler(strategy, space, seed)  # (checks the strategy against the space first)
     pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0) if prune
               else optuna.pruners.NopPruner())
-    study = optuna.create_study(study_name=study_name, storage=_storage(storage), sampler=sampler,
+    study = optuna.create_study(study_name=study_name, storage=_storage(storage),
                                 pruner=pruner, direction=direction, load_if_exists=True)
-    _check_same_search(study, space, metric, cv, seed)
+    # A resumed study (or a worker that joins one) draws anew: seeded by the trials so far, not
+    # replaying the first session's draws. (A grid sampler skips the points already tried.)
+    study.sampler = _sampler(strategy, space, seed + (0 if strategy == "grid" else len(study.trials)))
+    _check_same_search(study, {"space": space, "metric": metric, "cv": cv, "seed": seed,
+                               "strategy": strategy, "task": task,
+                               "valid_fraction": valid_fraction if cv is None else None,
+                               "inner_valid": inner_valid,
+                               "fit_args": {k: v for k, v in fit_args.items() if k != "verbose"}})
     _check_same_data(study, x, y_values, groups)
 
     def objective(trial):
@@ -166,8 +187,12 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
         trial.set_user_attr("config", config)
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         args = {**fit_args, **drawn, "task": task}
-        trial.set_user_attr("fit_args", {k: v for k, v in {**fit_args, **drawn}.items()
-                                         if k != "verbose"})
+        if len(splits) == 1 and prune:  # keeps the best epoch by the metric (never stops early)
+            args.setdefault("early_stopping", {"patience": args.get("epochs", DEFAULT_EPOCHS),
+                                               "monitor": f"valid_{metric}"})
+        # what the folds train with, for best_config and refit
+        trial.set_user_attr("fit_args", {k: v for k, v in args.items()
+                                         if k not in ("verbose", "task")})
         start = time.perf_counter()
 
         def report(i, scores):
@@ -180,26 +205,28 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
 
         if len(splits) == 1 and prune:
             args["callbacks"] = [_EpochPruning(trial, f"valid_{metric}")]
-            args.setdefault("early_stopping", {"patience": fit_args.get("epochs", 20),
-                                               "monitor": f"valid_{metric}"})
         scores = CV.cross_validate(config, (x, y_values), splits, metric=metric, fit_args=args,
-                                   seed=seed, groups=groups, on_fold=report)
+                                   seed=seed, inner_valid=inner_valid, groups=groups,
+                                   on_fold=report)
         trial.set_user_attr("fold_scores", list(map(float, scores)))
         trial.set_user_attr("seconds", time.perf_counter() - start)
+        if np.isnan(scores).any():  # Optuna fails the trial; the leaderboard shows it as such
+            trial.set_user_attr("undefined", True)
         return float(np.mean(scores))
 
     if baselines and "baselines" not in study.user_attrs:
         alphabet = space.get("alphabet")  # a fixed one (protein, RNA): the baseline's too
         alphabet = alphabet if isinstance(alphabet, str) else None
         study.set_user_attr("baselines", _baselines(x, y_values, splits, task, metric, seed,
-                                                    fit_args, alphabet, groups))
+                                                    fit_args, alphabet, groups, inner_valid))
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    remaining = n_trials - sum(t.state in done for t in study.trials)
+    remaining = n_trials - sum(t.state in done or bool(t.user_attrs.get("undefined"))
+                               for t in study.trials)
     if remaining > 0:
         study.optimize(objective, n_trials=remaining, timeout=timeout, gc_after_trial=True,
                        callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=done)],
                        catch=())
-    return Search(study, metric, task)
+    return Search(study, metric, task, inner_valid)
 
 
 def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
@@ -207,7 +234,8 @@ def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
     ``storage`` a search was saved to, with its ``study_name``), best first by the study's
     metric: ``rank``, ``model`` (arch), ``kind`` (``trial`` / ``baseline``), ``trial``,
     ``mean`` and ``sd`` of the metric over the folds, ``folds``, ``state`` (pruned trials list
-    the folds they finished), ``seconds``, ``params`` (what the trial drew, as JSON) and
+    the folds they finished; ``undefined``: the metric was NaN in a fold, e.g. a correlation of
+    constant predictions, so the mean is NaN and the trial ranks last), ``seconds``, ``params`` (what the trial drew, as JSON) and
     ``config`` (the model dict)."""
     import optuna
 
@@ -219,12 +247,15 @@ def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
                         f"storage a search was saved to; not {type(study).__name__}")
     rows = []
     for t in study.trials:
-        if t.state not in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED):
+        undefined = t.state == optuna.trial.TrialState.FAIL and t.user_attrs.get("undefined")
+        if t.state not in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED) \
+                and not undefined:
             continue
         scores = t.user_attrs.get("fold_scores", [])
         rows.append({"model": t.user_attrs.get("config", {}).get("arch"), "kind": "trial",
                      "trial": t.number, **_mean_sd(scores), "folds": len(scores),
-                     "state": t.state.name.lower(), "seconds": t.user_attrs.get("seconds"),
+                     "state": "undefined" if undefined else t.state.name.lower(),
+                     "seconds": t.user_attrs.get("seconds"),
                      "params": json.dumps({k: S.decode(v) for k, v in t.params.items()}),
                      "config": json.dumps(t.user_attrs.get("config"))})
     for b in study.user_attrs.get("baselines", []):
@@ -307,17 +338,22 @@ def _storage(storage):
             heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2))
 
 
-def _check_same_search(study, space: dict, metric: str, cv, seed: int) -> None:
-    """A stored study is resumed only with the same space, metric, folds and seed."""
-    key = json.dumps({"space": space, "metric": metric, "cv": cv, "seed": seed}, sort_keys=True,
-                     default=str)
+def _check_same_search(study, settings: dict) -> None:
+    """A stored study is resumed only with the same settings: space, metric, folds, seed,
+    strategy, task and fit arguments (its leaderboard would not be this search's)."""
+    key = json.dumps(settings, sort_keys=True, default=str)
     saved = study.user_attrs.get("search")
     if saved is None:
         study.set_user_attr("search", key)
-    elif json.loads(saved) != json.loads(key):  # parsed: a study saved with 16.0 matches 16
+        return
+    # parsed: a study saved with 16.0 matches 16; only the settings a study saved are compared
+    # (one saved by an earlier deepomics lacks the later ones)
+    before, now = json.loads(saved), json.loads(key)
+    differ = [name for name in before if before[name] != now.get(name)]
+    if differ:
         raise ValueError(f"the study {study.study_name!r} in this storage was run with another "
-                         f"search (space, metric, cv or seed); use a new study_name or storage. "
-                         f"It was: {saved}")
+                         f"search ({listing(differ)} {'differs' if len(differ) == 1 else 'differ'}); use a new study_name (grid_id in "
+                         f"R) or storage. It was: {saved}")
 
 
 def _check_same_data(study, x, y, groups) -> None:
@@ -337,7 +373,7 @@ def _check_same_data(study, x, y, groups) -> None:
         for item in (x.tolist() if hasattr(x, "tolist") else x):
             digest.update(str(item).encode() + b"\n")
     else:
-        digest.update(repr(getattr(x, "shape", None)).encode())
+        _digest_values(digest, x)
     key = {"n": int(len(y)), "sha256": digest.hexdigest()}
     saved = study.user_attrs.get("data")
     if saved is None:
@@ -350,6 +386,28 @@ def _check_same_data(study, x, y, groups) -> None:
                          "study_name (grid_id in R) or storage")
 
 
+def _digest_values(digest, x) -> None:
+    """Adds an input matrix's shape and values (an array, a sparse matrix, an AnnData's X and
+    obsm) to ``digest``, a block of rows at a time; other inputs (a backed reader) by shape."""
+    import scipy.sparse
+
+    digest.update(repr(getattr(x, "shape", None)).encode())
+    matrices = [x]
+    if D.is_anndata(x):
+        if getattr(x, "isbacked", False):
+            return  # (reading a backed file through would cost as much as a trial)
+        matrices = [x.X, *(x.obsm[k] for k in sorted(x.obsm.keys()))]
+    for m in matrices:
+        if scipy.sparse.issparse(m):
+            m = m.tocsr()
+            for part in (m.data, m.indices, m.indptr):
+                digest.update(np.ascontiguousarray(part).tobytes())
+        elif isinstance(m, np.ndarray) or hasattr(m, "__array__"):
+            m = np.asarray(m)
+            for start in range(0, max(len(m), 1), 4096):
+                digest.update(np.ascontiguousarray(m[start:start + 4096]).tobytes())
+
+
 def _mean_sd(scores) -> dict:
     scores = np.asarray(scores, dtype=float)
     return {"mean": float(scores.mean()) if scores.size else np.nan,
@@ -357,7 +415,7 @@ def _mean_sd(scores) -> dict:
 
 
 def _baselines(x, y, splits, task, metric, seed, fit_args, alphabet=None,
-               groups=None) -> list[dict]:
+               groups=None, inner_valid: float = 0.1) -> list[dict]:
     """The classic baselines on the same folds: k-mer logistic / linear regression for
     sequences (as text, a FASTA file, one-hot arrays or genomic intervals; in the space's
     ``alphabet`` when it fixes one), a linear model on the features otherwise."""
@@ -369,14 +427,15 @@ def _baselines(x, y, splits, task, metric, seed, fit_args, alphabet=None,
     else:
         configs = [{"arch": "mlp", "hidden": []}]
     # the trials' epochs and early stopping (none when they have none), at a linear model's rate
-    args = {"epochs": fit_args.get("epochs", 20), "verbose": False, "task": task, "lr": 0.01,
+    args = {"epochs": fit_args.get("epochs", DEFAULT_EPOCHS), "verbose": False, "task": task,
+            "lr": 0.01,
             **({"early_stopping": fit_args["early_stopping"]} if "early_stopping" in fit_args
                else {})}
     out = []
     for config in configs:
         start = time.perf_counter()
         scores = CV.cross_validate(config, (x, y), splits, metric=metric, fit_args=args, seed=seed,
-                                   groups=groups)
+                                   inner_valid=inner_valid, groups=groups)
         out.append({"config": config, "fold_scores": list(map(float, scores)),
                     "seconds": time.perf_counter() - start})
         logging.getLogger("deepomics").info("baseline %s: %s %.4f", config["arch"], metric,

@@ -704,18 +704,19 @@ def infer_task(y) -> str:
     return "multiclass"
 
 
-def encode_labels(y, task: str, classes: list | None = None, *,
-                  trained: bool = False) -> tuple[np.ndarray, list | None]:
+def encode_labels(y, task: str, classes: list | None = None, *, trained: bool = False,
+                  what: str = "label") -> tuple[np.ndarray, list | None]:
     """(targets, classes): float32 (N, K) for binary / multilabel / regression, int64 (N,) for
     multiclass. ``classes`` fixes the class order (a trained model's, at evaluate time or when
     it trains further, ``trained``): labels are matched to them by name, and so are the named
-    columns of a label table (multilabel / regression outputs)."""
+    columns of a label table (multilabel / regression outputs). ``what`` names the labels in
+    the message about missing ones (e.g. "valid_data's label")."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
     arr = _label_array(y)
     if arr.size == 0:
         raise ValueError("no labels given: the data is empty")
-    _check_missing(arr)
+    _check_missing(arr, what)
     _warn_missing_text(arr)
     if task in ("regression", "multilabel"):
         if arr.dtype.kind not in "fiub":

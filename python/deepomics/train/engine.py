@@ -32,6 +32,7 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
 }
 
+DEFAULT_EPOCHS = 20
 EARLY_STOPPING_DEFAULTS = {"patience": 5, "monitor": "valid_loss", "min_delta": 0.0}
 
 
@@ -118,6 +119,15 @@ class TaskModule(L.LightningModule):
             self.log(name, value, prog_bar=name == self.monitor)
         self._valid["scores"] = scores
         score = scores.get(self.monitor)
+        if score is not None and math.isnan(score) and self.monitor != "valid_loss":
+            # (Lightning's early stopping would end training here, silently)
+            one_class = self.task == "binary" and torch.cat(v["y"]).unique().numel() < 2
+            raise ValueError(
+                f"{self.monitor[6:]} is undefined (NaN) on the validation data at epoch "
+                f"{self.current_epoch}" + (": it holds one class only" if one_class else
+                                           " (e.g. constant predictions or one class)")
+                + "; watch another metric (early_stopping monitor, R's stopping_metric) or give "
+                "validation data with both classes")
         if score is not None and not math.isnan(score) and self._better(score):
             self.best_score, self.best_epoch = score, self.current_epoch
             self.best_state = {k: t.detach().cpu().clone() for k, t in self.net.state_dict().items()}
@@ -150,17 +160,18 @@ class TaskModule(L.LightningModule):
     def _run(self) -> dict:
         """What a resumed run must share with the run that wrote the checkpoint."""
         classes = None if self.classes is None else [str(c) for c in self.classes]
-        return {"task": self.task, "classes": classes, "optimizer": self.optimizer_name.lower()}
+        return {"task": self.task, "classes": classes, "optimizer": self.optimizer_name.lower(),
+                "monitor": self.monitor}  # (the best score so far is of this metric)
 
     def on_load_checkpoint(self, checkpoint):
         saved = checkpoint.get("deepomics", {})
         run, now = saved.get("run"), self._run()  # (checkpoints before this check have none)
-        if run is not None and run != now:
-            differ = "; ".join(f"{key} {run[key]!r} there, {now[key]!r} here" for key in now
-                               if run.get(key) != now[key])
-            raise ValueError(f"the checkpoint to resume is of another run ({differ}); resume "
-                             "with the labels, task and optimizer of the run that wrote it, or "
-                             "train a new run")
+        differ = [key for key in now if run is not None and key in run and run[key] != now[key]]
+        if differ:  # (a key a checkpoint lacks was not checked when it was written)
+            said = "; ".join(f"{key} {run[key]!r} there, {now[key]!r} here" for key in differ)
+            raise ValueError(f"the checkpoint to resume is of another run ({said}); resume "
+                             "with the labels, task, optimizer and early-stopping metric of the "
+                             "run that wrote it, or train a new run")
         self.rows = saved.get("rows", [])
         self.best_score, self.best_epoch = saved.get("best_score"), saved.get("best_epoch")
         self.best_state = saved.get("best_state")
@@ -224,7 +235,7 @@ def fit(
     valid_data=None,
     *,
     task: str | None = None,
-    epochs: int = 20,
+    epochs: int = DEFAULT_EPOCHS,
     batch_size: int = 64,
     lr: float = 1e-3,
     optimizer: str = "adam",
@@ -388,6 +399,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     if encoding.input_kind == "features" and use_rep is None:
         D.python_orientation(x_raw)
     train = D.BatchData(x, targets)
+    train_targets = targets
 
     valid = None
     if valid_data is not None:
@@ -403,7 +415,8 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
         if not same:
             raise ValueError(f"valid_data has inputs of shape {tuple(vx.shape[1:])} per sample but "
                              f"the training data has {tuple(x.shape[1:])}; give both the same features")
-        vy = None if autoencoder else D.encode_labels(vy_raw, task, classes)[0]
+        vy = None if autoencoder else D.encode_labels(vy_raw, task, classes,
+                                                      what="valid_data's label")[0]
         if vy is not None and len(vy) != vx.shape[0]:
             raise ValueError(f"valid_data has {len(vy)} labels for {vx.shape[0]} samples; give one "
                              "label per sample")
@@ -414,6 +427,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
                          groups=groups, seed=seed, class_names=classes)
         valid = D.BatchData(_take(x, va), None if targets is None else targets[va])
         train = D.BatchData(_take(x, tr), None if targets is None else targets[tr])
+        train_targets = None if targets is None else targets[tr]  # ("balanced": of these)
 
     # an untrained model (a config, or one built with models.build) learns its scaling here
     if not trained and callable(getattr(model, "fit_scaling", None)) and resume_from is None:
@@ -421,7 +435,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     stopping = _early_stopping(early_stopping, valid is not None, task, autoencoder)
     monitor = stopping["monitor"] if stopping else "valid_loss"
     module = TaskModule(model, task, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
-                        class_weight=_class_weight(class_weight, task, classes, targets),
+                        class_weight=_class_weight(class_weight, task, classes, train_targets),
                         classes=classes, monitor=monitor)
     if stopping:
         callbacks.append(L.pytorch.callbacks.EarlyStopping(
@@ -488,6 +502,12 @@ def _check_checkpoints(checkpoint_dir, resume_from) -> None:
         if not os.path.isfile(resume_from):
             raise FileNotFoundError(f"resume_from={resume_from!r} does not exist; give the "
                                     "checkpoint file (last.ckpt in the run's checkpoint_dir)")
+        import zipfile
+
+        if not zipfile.is_zipfile(resume_from):  # torch.save's format; truncated: no directory
+            raise ValueError(f"resume_from={resume_from!r} is not a readable checkpoint "
+                             "(truncated, or another kind of file); give last.ckpt from the "
+                             "run's checkpoint_dir")
     if checkpoint_dir:
         last = os.path.join(checkpoint_dir, "last.ckpt")
         resumed = resume_from == "last" or (

@@ -154,7 +154,7 @@ _BINARY = {
     "auprc": C.binary_average_precision,
     "accuracy": C.binary_accuracy,
     "f1": C.binary_f1_score,
-    "mcc": lambda p, t: torch.tensor(_mcc(t, (p >= 0.5).long())),
+    "mcc": lambda p, t: torch.tensor(_mcc(t, (p > 0.5).long())),
     "sensitivity": C.binary_recall,
     "specificity": C.binary_specificity,
     "logloss": lambda p, t: torch.tensor(_binary_logloss(p, t)),

@@ -308,3 +308,32 @@ test_that("the leaderboard of a search with no finished trials has every column"
   expect_type(board$mean, "double")
   expect_type(board$rank, "integer")
 })
+
+test_that("task searches whole-number scores as regression, and bestModel keeps it", {
+  skip_if_no_backend()
+  set.seed(1)
+  x <- matrix(stats::rnorm(240), 60, 4, dimnames = list(NULL, paste0("g", 1:4)))
+  y <- pmin(3, round(pmax(0, x[, 1] + 1.5)))  # counts 0..3: classes unless told
+  guessed <- gridSearch(x, y, list(arch = "mlp", hidden = 4), nfolds = 2, epochs = 1,
+                        stopping_rounds = 0, baselines = FALSE)
+  expect_identical(guessed$metric, "auroc")
+  grid <- gridSearch(x, y, list(arch = "mlp", hidden = 4), nfolds = 2, epochs = 2,
+                     stopping_rounds = 1, baselines = FALSE, task = "regression")
+  expect_identical(grid$metric, "r2")
+  model <- bestModel(grid)
+  expect_identical(model@task, "regression")
+  expect_true(is.numeric(predict(model, x)) && is.null(dim(predict(model, x))))
+})
+
+test_that("validation_split sets the part early stopping watches inside each fold", {
+  skip_if_no_backend()
+  set.seed(2)
+  x <- matrix(stats::rnorm(240), 60, 4)
+  y <- factor(rep(c("a", "b", "c", "d"), 15))
+  args <- list(x, y, list(arch = "mlp", hidden = 4), nfolds = 2, epochs = 1, baselines = FALSE)
+  # 30 samples per training fold: a tenth (3) cannot hold the 4 classes, 0.3 (9) can
+  expect_error(do.call(gridSearch, args), "validation_split")
+  grid <- do.call(gridSearch, c(args, list(validation_split = 0.3)))
+  expect_identical(grid$fit$inner_valid, 0.3)
+  expect_s4_class(bestModel(grid), "DeepomicsModel")
+})
