@@ -274,6 +274,7 @@ test_that("sort_by takes stopping_metric's names; logloss and deviance rank lowe
                      nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE)
   expect_output(print(grid), "ranked by auprc")
   # a rate that learns the rule against one that learns nothing: the learner has the lower loss
+  set.seed(4)
   x <- matrix(stats::rnorm(600), 300, 2)
   y <- factor(ifelse(x[, 1] + x[, 2] > 0, "up", "down"))
   for (sort_by in c("logloss", "deviance")) {
