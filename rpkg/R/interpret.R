@@ -28,6 +28,8 @@ ATTRIBUTION_METHODS <- c("saliency", "input_x_gradient", "integrated_gradients",
 #'   (from 1; where the classes are numbers themselves, name the class as text, e.g. `"0"`).
 #' @param batch_size Substitutions scored per batch.
 #' @param genome For a `GRanges` `x`: the genome FASTA file ([intervalSequences()]).
+#' @param device Where the model runs: `"auto"` (a CUDA GPU when there is one), `"cpu"` or
+#'   `"cuda"`.
 #' @return A double array of dim `c(N, C, L)`, dimnames `list(names(x), letters, NULL)`.
 #' @seealso [plotMutationMap()], [attribution()], [variantEffect()]
 #' @export
@@ -40,12 +42,14 @@ ATTRIBUTION_METHODS <- c("saliency", "input_x_gradient", "integrated_gradients",
 #'                     lr = 0.01)
 #' effects <- mutagenesis(model, x[2])
 #' effects[1, , 10:17]
-mutagenesis <- function(model, x, target = NULL, batch_size = 1024, genome = NULL) {
+mutagenesis <- function(model, x, target = NULL, batch_size = 1024, genome = NULL,
+                        device = "auto") {
   check_model(model, fitted = TRUE)
   inputs <- sequence_inputs(model, x, genome)
   out <- py_call(py_interpret()$ism, py_model(model), inputs$x,
                  target = py_target(model, target),
-                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
+                 device = py_string(device, "device"))
   array_from_py(out, list(inputs$names, model_letters(model), NULL))
 }
 
@@ -83,7 +87,7 @@ mutagenesis <- function(model, x, target = NULL, batch_size = 1024, genome = NUL
 #' plotAttribution(deepshap, start = 5, end = 22)
 attribution <- function(model, x, method = "saliency", target = NULL, n_references = NULL,
                         n_steps = 50, hypothetical = FALSE, batch_size = 128, seed = 0,
-                        genome = NULL) {
+                        genome = NULL, device = "auto") {
   check_model(model, fitted = TRUE)
   method <- py_string(method, "method")
   if (!method %in% ATTRIBUTION_METHODS) {
@@ -97,7 +101,8 @@ attribution <- function(model, x, method = "saliency", target = NULL, n_referenc
                  n_steps = py_count(n_steps, "n_steps", null_ok = FALSE),
                  hypothetical = py_flag(hypothetical, "hypothetical"),
                  batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
-                 seed = py_count(seed, "seed", null_ok = FALSE))
+                 seed = py_count(seed, "seed", null_ok = FALSE),
+                 device = py_string(device, "device"))
   array_from_py(out, list(inputs$names, model_letters(model), NULL))
 }
 
@@ -143,7 +148,7 @@ attribution <- function(model, x, method = "saliency", target = NULL, n_referenc
 filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = NULL,
                          n_matches = 1, min_sites = 10, collection = "CORE",
                          tax_group = "vertebrates", target = NULL, batch_size = 256,
-                         genome = NULL) {
+                         genome = NULL, device = "auto") {
   check_model(model, fitted = TRUE)
   letters <- model_letters(model)
   # JASPAR holds DNA motifs: matched by default for a model of 4 letters (DNA, RNA), refused
@@ -163,7 +168,8 @@ filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = N
                    threshold = py_number(threshold, "threshold"),
                    pseudocount = py_number(pseudocount, "pseudocount"),
                    target = py_target(model, target),
-                   batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+                   batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
+                   device = py_string(device, "device"))
   pwms <- array_from_py(found$pwms)
   dimnames(pwms) <- list(paste0("filter", seq_len(dim(pwms)[[1L]])), letters, NULL)
   filters <- table_from_py(found$to_frame())
@@ -263,11 +269,12 @@ print.DeepomicsFilterMotifs <- function(x, n = 10, ...) {
 #' substr(broken, 13, 13) <- "A"  # TGACTCAG -> TGAATCAG
 #' variantEffect(model, ref = x[2], alt = broken)
 variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
-                          batch_size = 256) {
+                          batch_size = 256, device = "auto") {
   check_model(model, fitted = TRUE)
   interp <- py_interpret()
   batch_size <- py_count(batch_size, "batch_size", null_ok = FALSE)
   target <- py_target(model, target)
+  device <- py_string(device, "device")
   if (is.character(ref) && length(ref) == 1L && grepl("\\.vcf(\\.b?gz)?$", ref, ignore.case = TRUE)) {
     if (is.null(genome)) {
       stop("a VCF needs genome = the reference FASTA file its windows are cut from",
@@ -278,7 +285,7 @@ variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
     }
     table <- py_call(interp$variant_effect, py_model(model), py_path(ref, "ref"),
                      genome = py_path(genome, "genome"), target = target,
-                     batch_size = batch_size)
+                     batch_size = batch_size, device = device)
     out <- table_from_py(table)
     out$pos <- as.integer(out$pos)
     out$line <- as.integer(out$line)
@@ -309,7 +316,7 @@ variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
       alt_inputs$names[[first]]), call. = FALSE)
   }
   table <- py_call(interp$variant_effect, py_model(model), ref_inputs$x, alt_inputs$x,
-                   target = target, batch_size = batch_size)
+                   target = target, batch_size = batch_size, device = device)
   out <- table_from_py(table)
   if (!is.null(names) && anyDuplicated(names)) {  # e.g. two alleles of one rs ID
     out <- cbind(variant = names, out, stringsAsFactors = FALSE)
@@ -339,11 +346,12 @@ variantEffect <- function(model, ref, alt = NULL, genome = NULL, target = NULL,
 #'                              filters = 8), x, y, epochs = 10, lr = 0.01)
 #' weights <- attentionWeights(model, x[2])
 #' which.max(weights[1, ])  # near the planted WHCMKY at 5-10
-attentionWeights <- function(model, x, batch_size = 256, genome = NULL) {
+attentionWeights <- function(model, x, batch_size = 256, genome = NULL, device = "auto") {
   check_model(model, fitted = TRUE)
   inputs <- sequence_inputs(model, x, genome)
   out <- py_call(py_interpret()$attention, py_model(model), inputs$x,
-                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
+                 device = py_string(device, "device"))
   weights <- array_from_py(out)
   rownames(weights) <- inputs$names
   weights

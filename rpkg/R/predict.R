@@ -19,6 +19,8 @@
 #'   the one the model was trained on.
 #' @param genome For a `GRanges` `newdata`: the path of the genome FASTA file its ranges'
 #'   sequences are read from ([intervalSequences()]).
+#' @param device Where the model runs: `"auto"` (a CUDA GPU when there is one), `"cpu"` or
+#'   `"cuda"`.
 #' @param name The prefix of the colData columns written into a SummarizedExperiment
 #'   (default `"deepomics"`), the reducedDim of an autoencoder's embedding (default
 #'   `"DEEPOMICS"`), or the assay of a D-GEX model's predicted targets (default `"predicted"`).
@@ -51,7 +53,7 @@
 #' table(predicted = predict(model, x, type = "class"), truth = y)
 predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), batch_size = 256,
                                    assay = NULL, dimred = NULL, name = NULL, genome = NULL,
-                                   overwrite = FALSE, ...) {
+                                   overwrite = FALSE, device = "auto", ...) {
   check_dots_empty(...)
   check_model(object, fitted = TRUE, arg = "object")
   into_se <- is(newdata, "SummarizedExperiment")
@@ -69,14 +71,14 @@ predict.DeepomicsModel <- function(object, newdata, type = c("prob", "class"), b
   }
   if (into_se) {
     return(predict_into_se(object, newdata, batch_size, assay, dimred, name,
-                           py_flag(overwrite, "overwrite")))
+                           py_flag(overwrite, "overwrite"), device))
   }
   if (!missing(overwrite)) {
     stop("overwrite applies to a SummarizedExperiment newdata (the colData columns it writes); ",
          "predictions for sequences and matrices are returned as they are", call. = FALSE)
   }
   inputs <- model_inputs(object, newdata, assay, dimred, "newdata", genome)
-  probs <- run_predict(object, inputs, batch_size)
+  probs <- run_predict(object, inputs, batch_size, device)
   if (type == "class") {
     return(as_classes(object, probs))
   }
@@ -107,10 +109,11 @@ model_inputs <- function(model, x, assay, dimred, arg, genome = NULL) {
   inputs
 }
 
-run_predict <- function(model, inputs, batch_size) {
+run_predict <- function(model, inputs, batch_size, device = "auto") {
   py <- py_model(model)
   out <- py_call(py_deepomics(torch = TRUE)$train$predict, py, inputs$x,
-                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
+                 device = py_string(device, "device"))
   predictions_from_py(out, model, inputs$names, inputs$features)
 }
 
@@ -130,14 +133,15 @@ as_classes <- function(model, probs) {
   out
 }
 
-predict_into_se <- function(model, x, batch_size, assay, dimred, name, overwrite) {
+predict_into_se <- function(model, x, batch_size, assay, dimred, name, overwrite,
+                            device = "auto") {
   arch <- model@config$arch
   if (identical(arch, "autoencoder")) {
     return(embedModel(model, x, batch_size = batch_size, assay = assay, dimred = dimred,
-                      name = name %||% "DEEPOMICS", overwrite = overwrite))
+                      name = name %||% "DEEPOMICS", overwrite = overwrite, device = device))
   }
   inputs <- model_inputs(model, x, assay, dimred, "newdata")
-  probs <- run_predict(model, inputs, batch_size)
+  probs <- run_predict(model, inputs, batch_size, device)
   if (identical(arch, "dgex")) {
     predicted <- t(as.matrix(probs))
     rownames(predicted) <- as.character(model@classes) %||% rownames(predicted)
@@ -235,7 +239,7 @@ write_results <- function(x, values, slot, overwrite, group = NULL) {
 #' model <- trainModel(mlpModel(hidden = 16), x[1:200, ], y[1:200], epochs = 5)
 #' evaluateModel(model, x[201:300, ], y[201:300])
 evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = NULL,
-                          genome = NULL) {
+                          genome = NULL, device = "auto") {
   check_model(model, fitted = TRUE)
   if (identical(model@config$arch, "autoencoder")) {
     stop("evaluateModel() needs a model with labels; an autoencoder has none", call. = FALSE)
@@ -244,7 +248,8 @@ evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = 
   labels <- as_py_labels(y, x, inputs$n, classes = model_classes(model))
   table <- py_call(py_deepomics(torch = TRUE)$train$evaluate, py_model(model),
                    reticulate::tuple(inputs$x, labels),
-                   batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+                   batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
+                   device = py_string(device, "device"))
   table_from_py(table)
 }
 
@@ -272,7 +277,7 @@ evaluateModel <- function(model, x, y, batch_size = 256, assay = NULL, dimred = 
 #' model <- trainModel(autoencoderModel(hidden = 16, latent = 2), x, epochs = 3)
 #' head(embedModel(model, x))
 embedModel <- function(model, x, batch_size = 256, assay = NULL, dimred = NULL,
-                       name = "DEEPOMICS", overwrite = FALSE) {
+                       name = "DEEPOMICS", overwrite = FALSE, device = "auto") {
   check_model(model, fitted = TRUE)
   name <- py_string(name, "name")
   overwrite_given <- !missing(overwrite)
@@ -283,7 +288,8 @@ embedModel <- function(model, x, batch_size = 256, assay = NULL, dimred = NULL,
   }
   inputs <- model_inputs(model, x, assay, dimred, "x")
   out <- py_call(py_deepomics(torch = TRUE)$train$embed, py_model(model), inputs$x,
-                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE))
+                 batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
+                 device = py_string(device, "device"))
   embedding <- array_from_py(out)
   dimnames(embedding) <- list(inputs$names, paste0("latent", seq_len(ncol(embedding))))
   if (!is(x, "SummarizedExperiment")) {

@@ -286,6 +286,7 @@ test_that("attentionWeights shows where a deeploc model looks; other models are 
   expect_identical(rownames(weights), names(c(x[2:3], short)))
   expect_equal(unname(rowSums(weights)), rep(1, 4), tolerance = 1e-5)
   expect_identical(unname(weights[3:4, 21:30] == 0), matrix(TRUE, 2, 10))   # padding
+  expect_equal(attentionWeights(model, x[2:3], device = "cpu"), weights[1:2, ])
   site <- vapply(which(y == "membrane")[1:20], function(i)
     sum(attentionWeights(model, x[i])[1, 5:10]), 0)
   expect_gt(mean(site), 6 / 30 * 1.5)        # more than its share of the attention
@@ -364,4 +365,25 @@ test_that("filterMotifs() of a protein model leaves JASPAR out by default and re
   expect_identical(dim(motifs$pwms)[[2L]], 20L)
   expect_error(filterMotifs(model, x, match = TRUE),
                "match = TRUE compares the filters with JASPAR, which holds DNA motifs, but this model reads the \"protein\" alphabet \\(20 letters\\); use match = FALSE")
+})
+
+test_that("device chooses where prediction and interpretation run, as trainModel's does", {
+  skip_if_no_backend()
+  model <- motif_model()
+  data <- planted_motif(n = 20)
+  x <- data$x[1:4]
+  expect_equal(predict(model, x, device = "cpu"), predict(model, x))
+  expect_equal(evaluateModel(model, x, data$y[1:4], device = "cpu"),
+               evaluateModel(model, x, data$y[1:4]))
+  expect_equal(mutagenesis(model, x[1], device = "cpu"), mutagenesis(model, x[1]))
+  expect_equal(attribution(model, x[1], device = "cpu"), attribution(model, x[1]))
+  expect_equal(variantEffect(model, x[1], x[2], device = "cpu"), variantEffect(model, x[1], x[2]))
+  expect_equal(filterMotifs(model, data$x, match = FALSE, device = "cpu")$pwms,
+               filterMotifs(model, data$x, match = FALSE)$pwms)
+  expect_error(predict(model, x, device = "tpu"),
+               "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', not 'tpu'")
+  expect_error(mutagenesis(model, x[1], device = "tpu"), "device must be")
+  encoder <- autoencoder_model()
+  m <- separable_clusters()$x[1:5, ]
+  expect_equal(embedModel(encoder, m, device = "cpu"), embedModel(encoder, m))
 })
