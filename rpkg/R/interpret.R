@@ -30,6 +30,9 @@ ATTRIBUTION_METHODS <- c("saliency", "input_x_gradient", "integrated_gradients",
 #' @param genome For a `GRanges` `x`: the genome FASTA file ([intervalSequences()]).
 #' @param device Where the model runs: `"auto"` (a CUDA GPU when there is one), `"cpu"` or
 #'   `"cuda"`.
+#' @param center `TRUE`: each position's effects minus their mean over the letters.
+#' @param hypothetical With `center = TRUE`, `FALSE` keeps only the observed letters' values
+#'   (the others 0).
 #' @return A double array of dim `c(N, C, L)`, dimnames `list(names(x), letters, NULL)`.
 #' @seealso [plotMutationMap()], [attribution()], [variantEffect()]
 #' @export
@@ -43,13 +46,14 @@ ATTRIBUTION_METHODS <- c("saliency", "input_x_gradient", "integrated_gradients",
 #' effects <- mutagenesis(model, x[2])
 #' effects[1, , 10:17]
 mutagenesis <- function(model, x, target = NULL, batch_size = 1024, genome = NULL,
-                        device = "auto") {
+                        device = "auto", center = FALSE, hypothetical = TRUE) {
   check_model(model, fitted = TRUE)
   inputs <- sequence_inputs(model, x, genome)
   out <- py_call(py_interpret()$ism, py_model(model), inputs$x,
                  target = py_target(model, target),
                  batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
-                 device = py_string(device, "device"))
+                 device = py_string(device, "device"), center = py_flag(center, "center"),
+                 hypothetical = py_flag(hypothetical, "hypothetical"))
   array_from_py(out, list(inputs$names, model_letters(model), NULL))
 }
 
@@ -124,6 +128,8 @@ attribution <- function(model, x, method = "saliency", target = NULL, n_referenc
 #' @param min_sites Filters with fewer activating subsequences are not matched.
 #' @param collection,tax_group The JASPAR matrices to compare with (latest versions).
 #' @param target The output whose change measures a filter's influence (see [mutagenesis()]).
+#' @param layer The name of another convolution on the input to read (a module name of the
+#'   Python model); `NULL`: the first.
 #' @param batch_size Sequences per batch.
 #' @return A `DeepomicsFilterMotifs` list: `pwms`, an array `[filter, letter, position]` of
 #'   probabilities; `filters`, a data.frame (`filter` from 1, `n_sites`, `max_activation`,
@@ -148,7 +154,7 @@ attribution <- function(model, x, method = "saliency", target = NULL, n_referenc
 filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = NULL,
                          n_matches = 1, min_sites = 10, collection = "CORE",
                          tax_group = "vertebrates", target = NULL, batch_size = 256,
-                         genome = NULL, device = "auto") {
+                         genome = NULL, device = "auto", layer = NULL) {
   check_model(model, fitted = TRUE)
   letters <- model_letters(model)
   # JASPAR holds DNA motifs: matched by default for a model of 4 letters (DNA, RNA), refused
@@ -169,7 +175,8 @@ filterMotifs <- function(model, x, threshold = 0.5, pseudocount = 0.1, match = N
                    pseudocount = py_number(pseudocount, "pseudocount"),
                    target = py_target(model, target),
                    batch_size = py_count(batch_size, "batch_size", null_ok = FALSE),
-                   device = py_string(device, "device"))
+                   device = py_string(device, "device"),
+                   layer = if (!is.null(layer)) py_string(layer, "layer"))
   pwms <- array_from_py(found$pwms)
   dimnames(pwms) <- list(paste0("filter", seq_len(dim(pwms)[[1L]])), letters, NULL)
   filters <- table_from_py(found$to_frame())

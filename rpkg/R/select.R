@@ -24,9 +24,10 @@
 #'   `model` gives it.
 #' @param search_criteria A list: `strategy` (`"Cartesian"`: every combination; `"RandomDiscrete"`:
 #'   a random sample; `"TPE"`: Bayesian), `max_models` (the number of trials; for Cartesian,
-#'   by default the size of the grid; otherwise 20) and `seed`. As in H2O, a RandomDiscrete
-#'   search over choices only (no range) draws each combination at most once, so it runs at
-#'   most the grid's size of trials.
+#'   by default the size of the grid; otherwise 20), `max_runtime_secs` (no new trial starts
+#'   after this many seconds; a trial running then finishes) and `seed`. As in H2O, a
+#'   RandomDiscrete search over choices only (no range) draws each combination at most once, so
+#'   it runs at most the grid's size of trials.
 #' @param model A model whose architecture and settings the search starts from (its settings
 #'   stay fixed, vectors such as `hidden = c(64, 32)` included, unless `hyper_params` searches
 #'   them), or `NULL` when `hyper_params` gives `arch`.
@@ -127,6 +128,7 @@ gridSearch <- function(x, y, hyper_params, search_criteria = list(strategy = "Ca
                     fit_args = reticulate::r_to_py(fit_args), baselines = py_flag(baselines, "baselines"),
                     storage = if (!is.null(storage)) py_path(storage, "storage"),
                     study_name = py_string(grid_id, "grid_id"), seed = criteria$seed,
+                    timeout = criteria$timeout,
                     verbose = py_flag(verbose, "verbose"))
   grid <- new.env(parent = emptyenv())
   grid$search <- search
@@ -291,10 +293,15 @@ search_criteria_to_py <- function(criteria, hyper_params) {
   if (!is.list(criteria)) {
     stop("search_criteria must be a list(strategy = , max_models = , seed = )", call. = FALSE)
   }
-  unknown <- setdiff(names(criteria), c("strategy", "max_models", "seed"))
+  unknown <- setdiff(names(criteria), c("strategy", "max_models", "max_runtime_secs", "seed"))
   if (length(unknown)) {
     stop("search_criteria has unknown entries: ", paste(unknown, collapse = ", "),
-         " (it takes strategy, max_models and seed)", call. = FALSE)
+         " (it takes strategy, max_models, max_runtime_secs and seed)", call. = FALSE)
+  }
+  timeout <- criteria$max_runtime_secs
+  if (!is.null(timeout) && (py_number(timeout, "search_criteria$max_runtime_secs") <= 0)) {
+    stop("search_criteria$max_runtime_secs must be a number of seconds > 0, not ", timeout,
+         call. = FALSE)
   }
   strategies <- c(cartesian = "grid", grid = "grid", randomdiscrete = "random", random = "random",
                   tpe = "tpe")
@@ -320,6 +327,7 @@ search_criteria_to_py <- function(criteria, hyper_params) {
     sampler <- "grid"
   }
   list(strategy = strategy, sampler = sampler, n_trials = n,
+       timeout = if (!is.null(timeout)) as.double(timeout),
        seed = py_count(criteria$seed %||% 0, "search_criteria$seed", null_ok = FALSE))
 }
 

@@ -387,3 +387,21 @@ test_that("device chooses where prediction and interpretation run, as trainModel
   m <- separable_clusters()$x[1:5, ]
   expect_equal(embedModel(encoder, m, device = "cpu"), embedModel(encoder, m))
 })
+
+test_that("mutagenesis centres per position; filterMotifs reads a named convolution", {
+  skip_if_no_backend()
+  model <- motif_model()
+  x <- planted_motif(n = 4)$x[2]
+  raw <- mutagenesis(model, x)
+  centred <- mutagenesis(model, x, center = TRUE)
+  expect_equal(centred[1, , ], sweep(raw[1, , ], 2, colMeans(raw[1, , ])), tolerance = 1e-5)
+  observed <- mutagenesis(model, x, center = TRUE, hypothetical = FALSE)
+  letters <- strsplit(x, "")[[1]]
+  at <- cbind(match(letters, dimnames(raw)[[2]]), seq_along(letters))
+  expect_equal(sum(observed[1, , ] != 0), sum(centred[1, , ][at] != 0))
+  expect_equal(observed[1, , ][at], centred[1, , ][at])
+  data <- planted_motif(n = 60)
+  expect_equal(filterMotifs(model, data$x, match = FALSE, layer = "conv")$pwms,
+               filterMotifs(model, data$x, match = FALSE)$pwms)
+  expect_error(filterMotifs(model, data$x, match = FALSE, layer = "nope"), "nope")
+})

@@ -338,3 +338,19 @@ test_that("validation_split sets the part early stopping watches inside each fol
   expect_identical(grid$fit$inner_valid, 0.3)
   expect_s4_class(bestModel(grid), "DeepomicsModel")
 })
+
+test_that("search_criteria$max_runtime_secs stops starting trials, as H2O's does", {
+  skip_if_no_backend()
+  set.seed(3)
+  x <- matrix(stats::rnorm(200), 40, 5)
+  y <- factor(rep(c("a", "b"), 20))
+  grid <- gridSearch(x, y, list(arch = "mlp", hidden = 4, lr = list(low = 1e-3, high = 1e-1)),
+                     search_criteria = list(strategy = "RandomDiscrete", max_models = 200,
+                                            max_runtime_secs = 1),
+                     nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE)
+  expect_gte(nrow(leaderboard(grid)), 1)
+  expect_lt(nrow(leaderboard(grid)), 200)
+  expect_error(gridSearch(x, y, list(arch = "mlp", hidden = 4),
+                          search_criteria = list(max_runtime_secs = -1)),
+               "max_runtime_secs must be a number of seconds > 0")
+})
