@@ -1403,6 +1403,9 @@ def test_evaluate_multilabel_per_label():
     each = [skm.log_loss(multi[:, j], p[:, j]) for j in range(2)]
     assert metric(table, "logloss", "sp1") == pytest.approx(each[1], abs=1e-5)
     assert metric(table, "logloss") == pytest.approx(np.mean(each), abs=1e-5)
+    # accuracy per label, as documented: 1 - Hamming loss, not the share of whole rows right
+    assert metric(table, "accuracy") == pytest.approx(
+        1 - skm.hamming_loss(multi, (p > 0.5).astype(int)), abs=1e-6)
 
 
 def test_evaluate_input_checks():

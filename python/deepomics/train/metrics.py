@@ -3,7 +3,9 @@
 ``compute(task, preds, targets, classes)`` returns a tidy DataFrame with columns ``metric``,
 ``output`` (``"all"`` for the summary over outputs, else a class, label or target name) and
 ``value``. ``preds`` are probabilities for classification (sigmoid for binary / multilabel,
-softmax for multiclass) and values for regression.
+softmax for multiclass) and values for regression. A probability is read as the positive
+class above 0.5. Multilabel ``accuracy`` is per label (the share of right label calls,
+scikit-learn's ``1 - hamming_loss``), not the share of samples with every label right.
 """
 from __future__ import annotations
 
