@@ -210,3 +210,54 @@ def test_uns_lists_are_written_and_what_cannot_be_is_said(tmp_path):
     assert list(again.uns["genes"]) == ["g1", "g3"]
     np.testing.assert_array_equal(again.uns["cutoffs"], [0.5, 1.0])
     assert "model" not in again.uns
+
+
+def test_x_is_its_own_copy_and_an_edited_x_is_not_dropped_silently(sce_file, tmp_path):
+    """scanpy normalises X in place: the layer X came from stays as R had it; writing back, an
+    X that now differs from that layer is an error saying how to keep both."""
+    adata = io.read_r(sce_file)
+    before = adata.layers["logcounts"].copy()
+    adata.X *= 10
+    np.testing.assert_array_equal(adata.layers["logcounts"], before)
+    with pytest.raises(rio.RObjectError, match=r"X differs from layers\['logcounts'\].*X_name="):
+        io.write_r(adata, tmp_path / "edited.rds")
+    io.write_r(adata, tmp_path / "both.rds", X_name="scaled")
+    again = io.read_r(tmp_path / "both.rds", X_name="scaled")
+    np.testing.assert_array_equal(again.X, before * 10)
+    np.testing.assert_array_equal(again.layers["logcounts"], before)
+    io.write_r(io.read_r(sce_file), tmp_path / "same.rds")  # an unedited X: written as before
+
+
+def test_integer_na_slot_collisions_and_dropped_parts_are_said(tmp_path):
+    path = str(tmp_path / "na.rds")
+    ro.r(f"""
+    counts <- matrix(1:12, 3, 4, dimnames = list(paste0("g", 1:3), paste0("c", 1:4)))
+    counts[2, 3] <- NA_integer_
+    sce <- SingleCellExperiment::SingleCellExperiment(list(counts = counts),
+      colData = S4Vectors::DataFrame(tags = I(list(1, 2:3, "a", NULL)), n = 1:4),
+      reducedDims = list(PCA = matrix(1, 4, 2), pca = matrix(2, 4, 2)))
+    saveRDS(sce, "{path}")
+    """)
+    with pytest.raises(rio.RObjectError, match="reducedDims 'pca' and another one both become "
+                                               "obsm 'X_pca'"):
+        io.read_r(path)
+    ro.r(f'x <- readRDS("{path}"); SingleCellExperiment::reducedDim(x, "pca") <- NULL; '
+         f'saveRDS(x, "{path}")')
+    with pytest.warns(Warning, match="left out .*colData column tags"):
+        adata = io.read_r(path)
+    assert adata.X.dtype.kind == "f" and np.isnan(adata.X[2, 1])  # not -2147483648
+    assert np.nansum(adata.X) == sum(range(1, 13)) - 8 and list(adata.obs.columns) == ["n"]
+    dup = adata.copy()
+    dup.obs_names = ["c1", "c2", "c1", "c4"]
+    with pytest.raises(rio.RObjectError, match="obs_names are not unique \\('c1' repeats\\).*"
+                                               "obs_names_make_unique"):
+        io.write_r(dup, tmp_path / "dup.rds")
+    both = adata.copy()
+    both.obsm["PCA"] = both.obsm["X_pca"] + 1
+    with pytest.raises(rio.RObjectError, match="obsm 'X_pca' and 'PCA' would both be the "
+                                               "reducedDim 'PCA'"):
+        io.write_r(both, tmp_path / "both.rds")
+    graph = adata.copy()
+    graph.obsp["connectivities"] = sp.identity(4, format="csr")
+    with pytest.warns(Warning, match="obsp have no place in a SingleCellExperiment"):
+        io.write_r(graph, tmp_path / "graph.rds")

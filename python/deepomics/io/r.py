@@ -46,6 +46,7 @@ _R_HELPERS = r"""
   }
   if (!is.matrix(m)) m <- as.matrix(m)   # DelayedArray and friends
   if (is.logical(m)) storage.mode(m) <- "integer"
+  if (is.integer(m) && anyNA(m)) storage.mode(m) <- "double"   # NA as NaN, not -2^31
   list(kind = "dense", values = m)
 }
 .deepomics_parts <- function(x) {
@@ -70,15 +71,18 @@ _R_HELPERS = r"""
   if (methods::is(x, "SingleCellExperiment")) {
     reduced <- lapply(as.list(SingleCellExperiment::reducedDims(x)), as.matrix)
   }
-  plain <- function(df) {
+  dropped <- character(0)
+  plain <- function(df, what) {
     df <- as.data.frame(df, optional = TRUE)
     keep <- vapply(df, function(v) is.atomic(v) && is.null(dim(v)), logical(1))
+    dropped <<- c(dropped, sprintf("%s column %s", what, names(df)[!keep]))
     df[, keep, drop = FALSE]
   }
+  coldata <- plain(SummarizedExperiment::colData(x), "colData")
+  rowdata <- plain(SummarizedExperiment::rowData(x), "rowData")
   list(assays = assays, rownames = rownames(x), colnames = colnames(x),
-       coldata = plain(SummarizedExperiment::colData(x)),
-       rowdata = plain(SummarizedExperiment::rowData(x)), reduced = reduced,
-       metadata = S4Vectors::metadata(x))
+       coldata = coldata, rowdata = rowdata, reduced = reduced,
+       metadata = S4Vectors::metadata(x), dropped = dropped)
 }
 .deepomics_sparse <- function(x, i, p, nrow, ncol) {
   methods::new("dgCMatrix", x = as.double(x), i = as.integer(i), p = as.integer(p),
@@ -121,7 +125,10 @@ def read_r(path: str | os.PathLike, *, name: str | None = None, X_name: str | No
 
     ``path``: .rds (``saveRDS``) or .rda / .RData (``save``; ``name`` picks the object when it
     holds several). ``X_name``: the assay that becomes X (default: ``"logcounts"`` if present,
-    else ``"exprs"``, else the first); every assay is also in ``layers`` under its own name.
+    else ``"exprs"``, else the first); every assay is also in ``layers`` under its own name (X
+    a copy: normalising X in place leaves the layer as R had it). Integer assays with NA read
+    as floats with NaN. colData / rowData columns that are not plain vectors (lists, nested
+    tables) are left out, with a warning naming them.
     """
     import anndata as ad
 
@@ -145,8 +152,17 @@ def read_r(path: str | os.PathLike, *, name: str | None = None, X_name: str | No
     reduced = parts["reduced"]
     if reduced is not ro.NULL and len(reduced):
         for key, m in zip(reduced.names, reduced):
-            obsm[f"X_{str(key).lower()}" if not str(key).startswith("X_") else str(key)] = _dense(m)
-    adata = ad.AnnData(X=layers[X_name], obs=obs, var=var, layers=layers, obsm=obsm)
+            name = f"X_{str(key).lower()}" if not str(key).startswith("X_") else str(key)
+            if name in obsm:  # e.g. reducedDims PCA and pca
+                raise RObjectError(f"{path}: reducedDims {str(key)!r} and another one both "
+                                   f"become obsm {name!r}; rename one of them in R")
+            obsm[name] = _dense(m)
+    dropped = _strings(parts.get("dropped")) or []  # (an ExpressionSet has none)
+    if dropped:
+        warnings.warn(f"{path}: left out what AnnData cannot hold as a column: "
+                      f"{', '.join(dropped)} (lists or nested tables)", DeepomicsWarning,
+                      stacklevel=2)
+    adata = ad.AnnData(X=layers[X_name].copy(), obs=obs, var=var, layers=layers, obsm=obsm)
     adata.uns.update(_plain_metadata(ro, parts["metadata"]))
     adata.uns["deepomics_r"] = {"X_name": X_name, "class": _class_of(ro, obj),
                                 "reduced_dims": list(map(str, reduced.names)) if len(obsm) else []}
@@ -158,7 +174,10 @@ def write_r(adata, path: str | os.PathLike, *, X_name: str | None = None,
     """Writes ``adata`` as a SingleCellExperiment to ``path`` (.rds), atomically; an existing
     file is replaced only with ``overwrite=True``. X becomes the assay ``X_name`` (default: the
     name it had in R, from ``read_r``, else ``"X"``) unless a layer of that name exists; layers
-    the other assays. Returns the absolute path."""
+    the other assays; X is written as the layer ``X_name`` holds it unless the two differ
+    (an error then: say which to keep). Refuses duplicated obs / var names and two obsm keys
+    of one reducedDim name; warns about the slots R's object has no place for (obsp, varm,
+    varp, raw). Returns the absolute path."""
     path = os.path.abspath(user_path(path))
     if not path.lower().endswith(".rds"):
         hint = ("; an .h5ad file is adata.write_h5ad(path)" if path.lower().endswith(".h5ad")
@@ -171,13 +190,36 @@ def write_r(adata, path: str | os.PathLike, *, X_name: str | None = None,
     if adata.isbacked:
         raise RObjectError("write_r needs the AnnData in memory: adata.to_memory() first")
     X_name = X_name or adata.uns.get("deepomics_r", {}).get("X_name", "X")
+    for names, what in ((adata.obs_names, "obs"), (adata.var_names, "var")):
+        if not names.is_unique:
+            first = names[names.duplicated()][0]
+            raise RObjectError(f"{what}_names are not unique ({first!r} repeats) and R's "
+                               f"dimnames must be; run adata.{what}_names_make_unique() first")
     assays = {}
-    if adata.X is not None and X_name not in adata.layers:
-        assays[X_name] = adata.X
+    if adata.X is not None:
+        if X_name not in adata.layers:
+            assays[X_name] = adata.X
+        elif not _same_matrix(adata.X, adata.layers[X_name]):
+            raise RObjectError(
+                f"X differs from layers[{X_name!r}], the assay it is written as: pass "
+                f"X_name= a new assay name for X (e.g. 'normalized'), or set "
+                f"layers[{X_name!r}] = X to replace that assay")
     assays.update(adata.layers)
     r_assays = ro.ListVector({name: _to_r_assay(ro, m) for name, m in assays.items()})
-    reduced = ro.ListVector({_reduced_name(k): _to_r_matrix(ro, np.asarray(v))
-                             for k, v in adata.obsm.items()})
+    reduced_names = {}
+    for key in adata.obsm.keys():
+        name = _reduced_name(key)
+        if name in reduced_names:
+            raise RObjectError(f"obsm {reduced_names[name]!r} and {key!r} would both be the "
+                               f"reducedDim {name!r}; rename or drop one")
+        reduced_names[name] = key
+    reduced = ro.ListVector({name: _to_r_matrix(ro, np.asarray(adata.obsm[key]))
+                             for name, key in reduced_names.items()})
+    unkept = [slot for slot in ("obsp", "varm", "varp") if len(getattr(adata, slot).keys())]
+    unkept += ["raw"] if adata.raw is not None else []
+    if unkept:
+        warnings.warn(f"{', '.join(unkept)} have no place in a SingleCellExperiment and were "
+                      "left out", DeepomicsWarning, stacklevel=2)
     metadata = {}
     for key, value in adata.uns.items():
         plain = _to_r_plain(ro, value) if key != "deepomics_r" else None
@@ -204,6 +246,18 @@ def write_r(adata, path: str | os.PathLike, *, X_name: str | None = None,
             os.remove(tmp)
         raise
     return path
+
+
+def _same_matrix(a, b) -> bool:
+    """Whether two matrices (dense or sparse) hold the same values."""
+    if a is b:
+        return True
+    if a.shape != b.shape:
+        return False
+    if sp.issparse(a) or sp.issparse(b):
+        difference = sp.csr_matrix(a) - sp.csr_matrix(b)
+        return difference.count_nonzero() == 0
+    return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
 
 
 # ---- R -> Python -------------------------------------------------------------------------------
