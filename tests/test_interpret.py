@@ -577,6 +577,9 @@ def test_variant_effect_from_a_vcf_and_a_genome_fasta(planted, positives, tmp_pa
             I.variant_effect(planted["model"], pd.DataFrame(
                 {"chrom": [1], "pos": [101], "ref": [ref_allele], "alt": [alt_allele]}),
                 genome=str(numbered))
+    with pytest.raises(ValueError, match="variant 0 .*: ALT is missing; give it as text"):
+        I.variant_effect(planted["model"], pd.DataFrame(
+            {"chrom": [1], "pos": [101], "ref": ["A"], "alt": [np.nan]}), genome=str(numbered))
     empty_ref = tmp_path / "empty_ref.vcf"
     empty_ref.write_text("\n".join(header + ["chr0\t5\tx\t\tA\t.\tPASS\t."]) + "\n")
     with pytest.raises(ValueError, match=r"line 3: REF '' is not a sequence"):

@@ -539,3 +539,48 @@ def test_trials_whose_metric_is_undefined_are_shown_and_explained():
     assert list(board["state"]) == ["undefined", "undefined"] and board["mean"].isna().all()
     with pytest.raises(ValueError, match="pearson was undefined \\(NaN\\) in trials 0, 1"):
         search.best_config
+
+
+def test_an_undefined_metric_on_one_split_marks_the_trial_and_the_search_goes_on():
+    x, y = _matrix()
+    x[:] = 1.0
+    search = select.grid_search({"arch": "mlp", "hidden": [[8], [4]]}, (x, y.astype(np.float32)),
+                                metric="pearson", task="regression", strategy="grid",
+                                n_trials=2, cv=None, baselines=False, fit_args={"epochs": 1})
+    assert list(search.leaderboard()["state"]) == ["undefined", "undefined"]
+
+
+def test_a_failed_first_run_does_not_lock_a_stored_search(tmp_path):
+    x, y = _matrix()
+    kw = dict(strategy="grid", n_trials=1, cv=2, baselines=False, prune=False,
+              storage=str(tmp_path / "s.db"))
+    space = {"arch": "mlp", "hidden": [[4]]}
+    with pytest.raises(ValueError, match="inner_valid must be a fraction in \\(0, 1\\), not 1.5"):
+        select.grid_search(space, (x, y), inner_valid=1.5, fit_args={"epochs": 1}, **kw)
+    with pytest.raises(ValueError, match="hidden\\[0\\] must be >= 1"):
+        select.grid_search({"arch": "mlp", "hidden": [[-1]]}, (x, y), fit_args={"epochs": 1}, **kw)
+    fixed = select.grid_search(space, (x, y), fit_args={"epochs": 1}, **kw)  # not "another search"
+    assert len(fixed.leaderboard()) == 1
+
+
+def test_a_study_saved_before_values_were_fingerprinted_resumes(tmp_path):
+    """Its data key holds the shape-only fingerprint: the same data still matches."""
+    x, y = _matrix()
+    kw = dict(strategy="grid", cv=2, baselines=False, prune=False, fit_args={"epochs": 1},
+              storage=str(tmp_path / "old.db"))
+    space = {"arch": "mlp", "hidden": [[4], [8]]}
+    first = select.grid_search(space, (x, y), n_trials=1, **kw)
+    first.study.set_user_attr("data", {"n": 40, "sha256": search_module._data_digest(
+        x, y, None, values=False)})  # as an earlier deepomics saved it
+    assert len(select.grid_search(space, (x, y), n_trials=2, **kw).leaderboard()) == 2
+    with pytest.raises(ValueError, match="run on other data"):
+        select.grid_search(space, (x, 1 - y), n_trials=2, **kw)
+
+
+def test_a_resumed_search_seed_wraps_at_numpys_limit(tmp_path):
+    x, y = _matrix()
+    kw = dict(strategy="random", cv=2, baselines=False, prune=False, fit_args={"epochs": 1},
+              storage=str(tmp_path / "w.db"), seed=2**32 - 2)
+    space = {"arch": "mlp", "hidden": [[4]], "lr": {"low": 1e-4, "high": 1e-1, "log": True}}
+    select.grid_search(space, (x, y), n_trials=2, **kw)
+    assert len(select.grid_search(space, (x, y), n_trials=3, **kw).leaderboard()) == 3

@@ -870,6 +870,9 @@ def test_a_file_path_is_refused_but_a_sequence_named_like_a_file_is_read(tmp_pat
     assert one_hot("ACGT")[0, 0, 0] == 1  # A, not the file's T
     with pytest.raises(ValueError, match="'reads.txt' is a file's path"):
         one_hot("reads.txt")
+    # the other sequence letters but '.' (file names hold dots): a file named so is a sequence
+    (tmp_path / "AC+G-T*").write_text(">s\nTTTT\n")
+    np.testing.assert_array_equal(one_hot("AC+G-T*"), one_hot(["AC+G-T*"]))
 
 
 def test_kmer_counts_of_protein_text_warn_instead_of_counting_zeros():

@@ -494,7 +494,10 @@ def _ambiguity_rows(name: str | None, letters: str) -> dict[str, np.ndarray]:
     return rows
 
 
-_SEQUENCE_TEXT = re.compile(r"[A-Za-z*-]+")  # letters, stop and gap: what a sequence holds
+#: Text that reads as a sequence, not a path, even when a file has that name: the sequence
+#: letters but '.', which file names hold ("reads.txt") and sequences seldom do. R's
+#: check_not_path uses the same rule.
+_SEQUENCE_TEXT = re.compile(r"[A-Za-z*+-]+")
 
 
 def looks_like_path(x) -> bool:

@@ -59,7 +59,9 @@ check_not_path <- function(x, arg) {
     return(invisible())
   }
   fasta <- grepl("\\.(fa|fasta|fna|ffn|faa|frn|fas|fsa|seq)(\\.b?gz)?$", x, ignore.case = TRUE)
-  if (fasta || (!grepl("^[A-Za-z*.-]*$", x) && file.exists(x) && !dir.exists(x))) {
+  # text of sequence letters but '.' (file names hold dots, sequences seldom): a sequence even
+  # when a file has that name; Python's seq.looks_like_path uses the same rule
+  if (fasta || (!grepl("^[A-Za-z*+-]*$", x) && file.exists(x) && !dir.exists(x))) {
     stop(sprintf(paste0(
       "%s is a file's path (\"%s\"), not a sequence; read the file first: readFasta(\"%s\")%s"),
       arg, x, x, if (file.exists(x)) "" else " (there is no such file here)"), call. = FALSE)

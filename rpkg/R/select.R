@@ -25,7 +25,8 @@
 #' @param search_criteria A list: `strategy` (`"Cartesian"`: every combination; `"RandomDiscrete"`:
 #'   a random sample; `"TPE"`: Bayesian), `max_models` (the number of trials; for Cartesian,
 #'   by default the size of the grid; otherwise 20), `max_runtime_secs` (no new trial starts
-#'   after this many seconds; a trial running then finishes) and `seed`. As in H2O, a
+#'   after this many seconds; a trial running then finishes; 0, the default, no limit) and
+#'   `seed`. As in H2O, a
 #'   RandomDiscrete search over choices only (no range) draws each combination at most once, so
 #'   it runs at most the grid's size of trials.
 #' @param model A model whose architecture and settings the search starts from (its settings
@@ -299,10 +300,11 @@ search_criteria_to_py <- function(criteria, hyper_params) {
          " (it takes strategy, max_models, max_runtime_secs and seed)", call. = FALSE)
   }
   timeout <- criteria$max_runtime_secs
-  if (!is.null(timeout) && (py_number(timeout, "search_criteria$max_runtime_secs") <= 0)) {
-    stop("search_criteria$max_runtime_secs must be a number of seconds > 0, not ", timeout,
-         call. = FALSE)
+  if (!is.null(timeout) && (py_number(timeout, "search_criteria$max_runtime_secs") < 0)) {
+    stop("search_criteria$max_runtime_secs must be a number of seconds >= 0 (0: no limit), ",
+         "not ", timeout, call. = FALSE)
   }
+  if (identical(as.numeric(timeout), 0)) timeout <- NULL  # as in H2O: no limit
   strategies <- c(cartesian = "grid", grid = "grid", randomdiscrete = "random", random = "random",
                   tpe = "tpe")
   strategy <- tolower(criteria$strategy %||% "Cartesian")

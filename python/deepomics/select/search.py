@@ -34,11 +34,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..args import count, user_path
+from ..args import count, non_negative_number, user_path
 from .. import seq
 from ..messages import listing
 from ..train import data as D
-from ..train.engine import DEFAULT_EPOCHS, check_fit_arguments
+from ..train.engine import DEFAULT_EPOCHS, UndefinedMetricError, check_fit_arguments
 from ..train import metrics as M
 from . import cv as CV
 from . import space as S
@@ -153,6 +153,8 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
     if metric not in M.SUMMARY.get(task, []):
         raise ValueError(f"metric {metric!r} is not a {task} metric; use one of "
                          f"{', '.join(M.SUMMARY.get(task, []))}")
+    if not 0 < non_negative_number(inner_valid, "inner_valid") < 1:
+        raise ValueError(f"inner_valid must be a fraction in (0, 1), not {inner_valid}")
     check_fit_arguments(fit_args or {}, "fit_args")
     own = sorted({"seed", "task", "valid_fraction", "groups"} & set(fit_args or {}))
     if own:
@@ -170,11 +172,20 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
     _sampler(strategy, space, seed)  # (checks the strategy against the space first)
     pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0) if prune
               else optuna.pruners.NopPruner())
-    study = optuna.create_study(study_name=study_name, storage=_storage(storage),
-                                pruner=pruner, direction=direction, load_if_exists=True)
+    opened = _storage(storage)
+    study = optuna.create_study(study_name=study_name, storage=opened, pruner=pruner,
+                                direction=direction, load_if_exists=True)
+    if study.trials and all(t.state == optuna.trial.TrialState.FAIL and
+                            not t.user_attrs.get("undefined") for t in study.trials):
+        # every trial failed (a first run with a mistake): start the study over, so that the
+        # corrected search (another space too) is not held to it
+        optuna.delete_study(study_name=study_name, storage=opened)
+        study = optuna.create_study(study_name=study_name, storage=opened, pruner=pruner,
+                                    direction=direction)
     # A resumed study (or a worker that joins one) draws anew: seeded by the trials so far, not
     # replaying the first session's draws. (A grid sampler skips the points already tried.)
-    study.sampler = _sampler(strategy, space, seed + (0 if strategy == "grid" else len(study.trials)))
+    study.sampler = _sampler(strategy, space,
+                             (seed + (0 if strategy == "grid" else len(study.trials))) % 2**32)
     _check_same_search(study, {"space": space, "metric": metric, "cv": cv, "seed": seed,
                                "strategy": strategy, "task": task,
                                "valid_fraction": valid_fraction if cv is None else None,
@@ -205,9 +216,12 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
 
         if len(splits) == 1 and prune:
             args["callbacks"] = [_EpochPruning(trial, f"valid_{metric}")]
-        scores = CV.cross_validate(config, (x, y_values), splits, metric=metric, fit_args=args,
-                                   seed=seed, inner_valid=inner_valid, groups=groups,
-                                   on_fold=report)
+        try:
+            scores = CV.cross_validate(config, (x, y_values), splits, metric=metric,
+                                       fit_args=args, seed=seed, inner_valid=inner_valid,
+                                       groups=groups, on_fold=report)
+        except UndefinedMetricError:  # (early stopping's metric, NaN on an inner split)
+            scores = [float("nan")]
         trial.set_user_attr("fold_scores", list(map(float, scores)))
         trial.set_user_attr("seconds", time.perf_counter() - start)
         if np.isnan(scores).any():  # Optuna fails the trial; the leaderboard shows it as such
@@ -338,12 +352,20 @@ def _storage(storage):
             heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2))
 
 
+def _has_finished(study) -> bool:
+    """Whether a trial of the study has a result (a study without one can be started over)."""
+    import optuna
+
+    return any(t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+               or t.user_attrs.get("undefined") for t in study.trials)
+
+
 def _check_same_search(study, settings: dict) -> None:
     """A stored study is resumed only with the same settings: space, metric, folds, seed,
     strategy, task and fit arguments (its leaderboard would not be this search's)."""
     key = json.dumps(settings, sort_keys=True, default=str)
     saved = study.user_attrs.get("search")
-    if saved is None:
+    if saved is None or not _has_finished(study):  # (a first run that failed: redone)
         study.set_user_attr("search", key)
         return
     # parsed: a study saved with 16.0 matches 16; only the settings a study saved are compared
@@ -359,8 +381,27 @@ def _check_same_search(study, settings: dict) -> None:
 def _check_same_data(study, x, y, groups) -> None:
     """A stored study is resumed only on the same data: its number of samples and a
     fingerprint of the labels, groups and inputs (sequences' text, a file's path and size, an
-    array's shape), so that a search run again on other data is not answered with the
-    leaderboard of the first."""
+    array's values), so that a search run again on other data is not answered with the
+    leaderboard of the first. (A study saved before values were fingerprinted has
+    ``values`` unset: its fingerprint is compared with the one of shapes it holds.)"""
+    key = {"n": int(len(y)), "sha256": _data_digest(x, y, groups, values=True), "values": True}
+    saved = study.user_attrs.get("data")
+    if saved is None or not _has_finished(study):
+        study.set_user_attr("data", key)
+        return
+    same = saved == key if saved.get("values") else saved == {
+        "n": key["n"], "sha256": _data_digest(x, y, groups, values=False)}
+    if not same:
+        differ = (f"{saved['n']} samples; these are {key['n']}" if saved["n"] != key["n"]
+                  else f"the same {key['n']} samples, other labels, groups or inputs")
+        raise ValueError(f"the study {study.study_name!r} in this storage was run on other data "
+                         f"({differ}); its leaderboard would not be this data's: use a new "
+                         "study_name (grid_id in R) or storage")
+
+
+def _data_digest(x, y, groups, values: bool) -> str:
+    """SHA-256 of the labels, groups and inputs; an input matrix by its values (``values``)
+    or, as studies saved before, by its shape alone."""
     import hashlib
 
     digest = hashlib.sha256()
@@ -372,18 +413,11 @@ def _check_same_data(study, x, y, groups) -> None:
     elif D._is_sequences(x):
         for item in (x.tolist() if hasattr(x, "tolist") else x):
             digest.update(str(item).encode() + b"\n")
-    else:
+    elif values:
         _digest_values(digest, x)
-    key = {"n": int(len(y)), "sha256": digest.hexdigest()}
-    saved = study.user_attrs.get("data")
-    if saved is None:
-        study.set_user_attr("data", key)
-    elif saved != key:
-        differ = (f"{saved['n']} samples; these are {key['n']}" if saved["n"] != key["n"]
-                  else f"the same {key['n']} samples, other labels, groups or inputs")
-        raise ValueError(f"the study {study.study_name!r} in this storage was run on other data "
-                         f"({differ}); its leaderboard would not be this data's: use a new "
-                         "study_name (grid_id in R) or storage")
+    else:
+        digest.update(repr(getattr(x, "shape", None)).encode())
+    return digest.hexdigest()
 
 
 def _digest_values(digest, x) -> None:

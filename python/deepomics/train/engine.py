@@ -33,6 +33,13 @@ OPTIMIZERS = {
 }
 
 DEFAULT_EPOCHS = 20
+
+
+class UndefinedMetricError(ValueError):
+    """The metric early stopping watches is NaN on the validation data (one class, constant
+    predictions): it cannot choose an epoch."""
+
+
 EARLY_STOPPING_DEFAULTS = {"patience": 5, "monitor": "valid_loss", "min_delta": 0.0}
 
 
@@ -122,7 +129,7 @@ class TaskModule(L.LightningModule):
         if score is not None and math.isnan(score) and self.monitor != "valid_loss":
             # (Lightning's early stopping would end training here, silently)
             one_class = self.task == "binary" and torch.cat(v["y"]).unique().numel() < 2
-            raise ValueError(
+            raise UndefinedMetricError(
                 f"{self.monitor[6:]} is undefined (NaN) on the validation data at epoch "
                 f"{self.current_epoch}" + (": it holds one class only" if one_class else
                                            " (e.g. constant predictions or one class)")

@@ -76,6 +76,13 @@ test_that("a FASTA file's path given as sequences is refused, saying to read it 
   writeLines(c(">a", "ACGT"), other)
   expect_error(oneHot(other), "is a file's path", fixed = TRUE)
   expect_identical(dim(oneHot("ACGT")), c(1L, 4L, 4L))  # one sequence stays a sequence
+  # a file named with letters and a dot, in the working folder, is a file (as in Python);
+  # one named with sequence letters alone is still a sequence
+  withr::local_dir(withr::local_tempdir())
+  writeLines(c(">a", "ACGT"), "reads.txt")
+  writeLines(c(">a", "ACGT"), "AC+GT")
+  expect_error(oneHot("reads.txt"), "is a file's path", fixed = TRUE)
+  expect_identical(dim(oneHot("AC+GT")), c(1L, 4L, 5L))
   withr::local_seed(36)
   model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 3),
                       random_sequences(10, 10), rep(0:1, 5), epochs = 1)

@@ -352,5 +352,7 @@ test_that("search_criteria$max_runtime_secs stops starting trials, as H2O's does
   expect_lt(nrow(leaderboard(grid)), 200)
   expect_error(gridSearch(x, y, list(arch = "mlp", hidden = 4),
                           search_criteria = list(max_runtime_secs = -1)),
-               "max_runtime_secs must be a number of seconds > 0")
+               "max_runtime_secs must be a number of seconds >= 0 \\(0: no limit\\)")
+  expect_null(deepomics:::search_criteria_to_py(list(max_runtime_secs = 0),
+                                                list(hidden = c(2, 4)))$timeout)
 })
