@@ -110,6 +110,17 @@ def test_dgex_predicts_targets_of_profiles_that_hold_only_landmarks():
 
 
 
+def test_dgex_with_a_repeated_gene_name_it_does_not_use(tmp_path):
+    """Repeated var names (after ad.concat) matter only when they are landmarks or targets."""
+    rng = np.random.default_rng(5)
+    adata = ad.AnnData(rng.normal(3, 1, size=(60, 4)).astype(np.float32),
+                       var=pd.DataFrame(index=["A", "B", "C", "C"]))
+    model = tl.dgex(adata, ["A"], ["B"], hidden=(4,), epochs=1)
+    assert tl.predict_targets(adata, model).shape == (60, 1)
+    with pytest.raises(ValueError, match="occurs more than once \\(e.g. 'C'\\).*var_names_make_unique"):
+        tl.dgex(adata, ["A"], ["C"], hidden=(4,), epochs=1)
+
+
 def test_dgex_on_a_layer_reads_that_layer_again(tmp_path):
     """tl.dgex(layer=) remembers its layer: predict_targets, tl.predict and a loaded model read
     it, not X (a counts model was fed log values without a word)."""

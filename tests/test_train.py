@@ -551,6 +551,16 @@ def test_label_forms_and_task_inference():
     assert model.task == "multilabel" and model.classes == ["a", "b"]
     # task given explicitly wins over inference
     assert fit(config, (x, y.astype(float)), task="regression", epochs=1).task == "regression"
+    # a Categorical (R's factor) holds classes, however many and whatever their values
+    import warnings
+
+    clusters = pd.Categorical(np.arange(200) % 60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no "are they quantities?" warning either)
+        assert train_data.infer_task(clusters) == "multiclass"
+        assert train_data.infer_task(pd.Series(pd.Categorical([0.5, 1.5] * 3))) == "binary"
+    model = fit(config, (x, clusters), epochs=1)
+    assert model.task == "multiclass" and len(model.classes) == 60
 
 
 def test_labels_missing_mixed_or_of_the_other_type_are_said_so():

@@ -252,10 +252,17 @@ def _var_names(adata, names, what: str) -> list[str]:
     return names
 
 
+def _gene_positions(adata, names) -> np.ndarray:
+    """The var positions of ``names``; a repeated var name is refused only when it is one of
+    ``names`` (as a model's features are matched, D._feature_columns)."""
+    index = D._feature_columns([str(v) for v in adata.var_names], names)
+    return np.arange(len(names)) if index is None else np.asarray(index)
+
+
 def _columns(adata, names: list[str], layer: str | None):
     """The cells x ``names`` matrix of X or a layer (sparse stays sparse)."""
     matrix = D.anndata_matrix(adata, layer=layer)
-    index = adata.var_names.get_indexer(names)
+    index = _gene_positions(adata, names)
     if adata.isbacked:
         return D.RowReader(matrix, cols=index)
     return matrix[:, index]
@@ -270,7 +277,7 @@ def _check_genes(adata, layer, use_rep, genes=None) -> None:
         return
     matrix = D.anndata_matrix(adata, layer=layer)
     if genes is not None:
-        matrix = matrix[:, adata.var_names.get_indexer(genes)]
+        matrix = matrix[:, _gene_positions(adata, genes)]
     if sp.issparse(matrix):
         m = matrix.tocsr()
         nonzero = np.bincount(m.indices[m.data != 0], minlength=m.shape[1]) > 0

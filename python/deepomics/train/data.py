@@ -681,7 +681,12 @@ def _check_label_index(x, y) -> None:
 
 
 def infer_task(y) -> str:
-    """binary, multiclass, multilabel or regression, from the labels' values."""
+    """binary, multiclass, multilabel or regression, from the labels' values. Categorical
+    labels (pandas' Categorical, R's factor) are classes, whatever their values."""
+    import pandas as pd
+
+    if isinstance(getattr(y, "dtype", None), pd.CategoricalDtype):
+        return "binary" if len(y.dtype.categories) <= 2 else "multiclass"
     arr = _label_array(y)
     if arr.ndim == 2 and arr.shape[1] > 1:
         values = np.unique(arr)
