@@ -550,6 +550,29 @@ check_no_na <- function(values, arg) {
 # with a SummarizedExperiment `x`, the name of a colData column (with a GRanges, of a metadata
 # column). `classes`: a classifier's classes (when trained), which numbers may stand for (and
 # text, for classes that are numbers).
+# Labels named by the samples' names in another order would be taken by position, silently
+# misaligned (Python refuses a pandas index out of order too): refused, saying how to align.
+check_label_order <- function(y, x, arg) {
+  labels <- if (is.matrix(y) || is.data.frame(y)) rownames(y) else names(y)
+  samples <- if (is(x, "SummarizedExperiment")) colnames(x) else
+    if (length(dim(x)) == 2L) rownames(x) else names(x)
+  if (is.null(labels) || is.null(samples) || length(labels) != length(samples) ||
+      anyDuplicated(samples) || identical(as.character(labels), as.character(samples)) ||
+      !setequal(labels, samples)) {
+    return(invisible())
+  }
+  first <- which(as.character(labels) != as.character(samples))[[1L]]
+  by <- if (is.matrix(y) || is.data.frame(y)) "rownames" else "names"
+  stop(sprintf(paste0(
+    "%s's %s are the samples' names in another order (at %d: %s %s, the data %s); labels are ",
+    "taken by position: put them in the samples' order (%s) or drop the names"), arg, by, first,
+    arg, labels[[first]], samples[[first]],
+    if (by == "names") sprintf("%s[%s]", arg, if (is(x, "SummarizedExperiment")) "colnames(x)"
+                               else if (length(dim(x)) == 2L) "rownames(x)" else "names(x)")
+    else sprintf("%s[%s, ]", arg, if (is(x, "SummarizedExperiment")) "colnames(x)"
+                 else "rownames(x)")), call. = FALSE)
+}
+
 as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
   if (is.null(y)) {
     return(NULL)
@@ -572,6 +595,7 @@ as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
     }
     y <- S4Vectors::mcols(x)[[y]]
   }
+  check_label_order(y, x, arg)
   # numbers for a trained model whose classes are their text (a factor of numbers, e.g.
   # factor(c(0, 1))): 2 means the class "2"
   if (is.numeric(y) && is.null(dim(y)) && is.character(classes) &&

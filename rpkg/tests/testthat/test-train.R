@@ -367,3 +367,18 @@ test_that("label matrix columns are matched to a model's outputs by name", {
   expect_error(evaluateModel(model, data$x, wrong),
                "the label columns \\(x, b, c\\) are not the model's outputs \\(a, b, c\\)")
 })
+
+test_that("labels named by the samples in another order are refused, not misaligned", {
+  skip_if_no_backend()
+  set.seed(5)
+  x <- matrix(stats::rnorm(120), 40, 3, dimnames = list(paste0("s", 1:40), c("a", "b", "c")))
+  y <- stats::setNames(factor(ifelse(x[, 1] > 0, "up", "down")), rownames(x))
+  expect_error(trainModel(mlpModel(hidden = 4), x, rev(y), epochs = 1),
+               "y's names are the samples' names in another order \\(at 1: y s40, the data s1\\)")
+  expect_error(trainModel(mlpModel(hidden = 4), x, data.frame(t = x[40:1, 1], row.names = paste0("s", 40:1)),
+                          epochs = 1), "y's rownames are the samples' names in another order")
+  model <- trainModel(mlpModel(hidden = 4), x, rev(y)[rownames(x)], epochs = 1)  # aligned: fine
+  expect_s4_class(model, "DeepomicsModel")
+  expect_error(evaluateModel(model, x, rev(y)), "y's names are the samples' names")
+  expect_s3_class(evaluateModel(model, x, unname(y)), "data.frame")  # unnamed: by position
+})
