@@ -79,6 +79,7 @@ def test_whole_numbers_given_as_floats_are_drawn_as_ints():
     assert "deepbind" in {config["arch"] for config, _ in draws}
     # a study stored before this normalisation (R's 16.0) is still the same search
     study = optuna.create_study()
+    study.tell(study.ask(), 0.5)  # a finished trial: the settings now hold
     study.set_user_attr("search", json.dumps({"space": {"arch": "deepbind", "n_filters": [16.0]},
                                               "metric": "auroc", "cv": 3, "seed": 0}))
     settings = {"metric": "auroc", "cv": 3, "seed": 0, "strategy": "tpe", "task": "binary",

@@ -685,8 +685,9 @@ def infer_task(y) -> str:
     labels (pandas' Categorical, R's factor) are classes, whatever their values."""
     import pandas as pd
 
-    if isinstance(getattr(y, "dtype", None), pd.CategoricalDtype):
-        return "binary" if len(y.dtype.categories) <= 2 else "multiclass"
+    if isinstance(getattr(y, "dtype", None), pd.CategoricalDtype):  # (levels without samples
+        used = pd.unique(pd.Series(y).dropna())                      # do not count, as below)
+        return "binary" if len(used) <= 2 else "multiclass"
     arr = _label_array(y)
     if arr.ndim == 2 and arr.shape[1] > 1:
         values = np.unique(arr)
