@@ -545,6 +545,8 @@ def test_thresholded_relu_and_linear_mlp():
                    "activation": "thresholded_relu", "threshold": 0.5})
     act = model.hidden[1]
     assert torch.equal(act(torch.tensor([0.2, 0.5, 0.7, -1.0])), torch.tensor([0, 0, 0.7, 0]))
+    leaky = build({"arch": "mlp", "n_features": 3, "hidden": [3], "activation": "leaky_relu"})
+    assert torch.equal(leaky.hidden[1](torch.tensor([-1.0, 2.0])), torch.tensor([-0.01, 2.0]))
     linear = build({"arch": "mlp", "n_features": 3, "hidden": []})
     assert [type(m) for m in linear.modules()].count(nn.Linear) == 1
 

@@ -196,6 +196,23 @@ def test_dgex_learns_linear_and_nonlinear_targets():
     assert metric(table, "r2") >= 0.8
 
 
+def test_dgex_fits_every_gene_whatever_its_units():
+    """The loss is on z-scores, as the paper standardised genes: a gene measured in units a
+    thousand times larger does not swamp the other one."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1200, 10)).astype(np.float32)
+    y = np.stack([np.tanh(x[:, :3].sum(1)), np.sin(x[:, 3]) * x[:, 4]], 1).astype(np.float32)
+    r2 = {}
+    for scale in (1.0, 1000.0):
+        yy = y * np.array([scale, 1.0], dtype=np.float32)
+        model = fit({"arch": "dgex", "hidden": [64, 64], "dropout": 0.0}, (x[:900], yy[:900]),
+                    epochs=20, lr=3e-3, seed=0)
+        pred = predict(model, x[900:])
+        r2[scale] = skm.r2_score(yy[900:, 1], pred[:, 1])
+    assert r2[1.0] > 0.8
+    assert r2[1000.0] > r2[1.0] - 0.05  # (trained on raw values it fell below 0)
+
+
 @pytest.mark.parametrize("variational", [False, True])
 def test_autoencoder_reconstructs_and_its_latent_separates_clusters(variational):
     x, labels = low_rank_clusters(800, 30, seed=0)

@@ -156,7 +156,8 @@ seqModel <- function(arch = c("deepbind", "promoter_cnn", "basset", "deepsea", "
 #'
 #' @param hidden The hidden layers' widths (`integer(0)` for a linear model).
 #' @param activation The hidden layers' activation: `"relu"`, `"leaky_relu"`,
-#'   `"thresholded_relu"`, `"sigmoid"`, `"softmax"`, `"tanh"`, `"elu"` or `"selu"`.
+#'   `"thresholded_relu"`, `"sigmoid"`, `"softmax"`, `"tanh"`, `"elu"` or `"selu"`
+#'   (`"leaky_relu"`'s negative slope is PyTorch's 0.01, not Keras' 0.3).
 #' @param dropout The dropout rate after each hidden layer, in \[0, 1).
 #' @param batch_norm If `TRUE`, batch normalisation after each hidden layer.
 #' @param ... Other settings, named: `threshold` (of `thresholded_relu`), `features`

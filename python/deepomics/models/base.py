@@ -76,6 +76,7 @@ def width_list(default: list[int], doc: str, min_items: int = 1) -> Param:
 def make_activation(name: str, threshold: float = 1.0) -> nn.Module:
     """A fresh activation module by name (``ACTIVATIONS``).
 
+    ``leaky_relu`` has PyTorch's negative slope, 0.01 (Keras' LeakyReLU defaults to 0.3).
     ``thresholded_relu`` is Keras' ThresholdedReLU: x where x > threshold, else 0. ``softmax``
     normalises over the features of a layer (dim 1), as the seed material's models used it.
     """

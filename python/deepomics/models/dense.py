@@ -47,7 +47,8 @@ class MLP(nn.Module):
     Input: float32 features ``(N, n_features)``. Each hidden layer is Linear -> (BatchNorm) ->
     activation -> (Dropout); the output layer is linear (no final activation). The activations are
     those of the Keras models this field grew up on, ``thresholded_relu`` (Keras ThresholdedReLU,
-    ``threshold`` = theta) and a ``softmax`` hidden layer included. ``hidden=[]`` gives a linear
+    ``threshold`` = theta) and a ``softmax`` hidden layer included (``leaky_relu``'s slope is
+    PyTorch's 0.01, not Keras' 0.3). ``hidden=[]`` gives a linear
     (or, with a sigmoid loss, logistic) model.
     """
 
@@ -89,7 +90,8 @@ class DGEX(MLP):
     hidden units and dropout; the paper used 1 to 3 hidden layers of 3000 to 9000 units, the
     default here is a CPU-sized [1000, 1000]. As in the paper, genes are standardised: inputs
     by their training means and standard deviations, outputs predicted as z-scores and mapped
-    back. Those statistics are buffers, saved with the weights; ``fit`` sets them from the
+    back; the training loss is the mean squared error of the z-scores, so that each gene counts
+    alike whatever its variance. Those statistics are buffers, saved with the weights; ``fit`` sets them from the
     training data (``fit_scaling``); until then they are the identity.
     """
 

@@ -74,7 +74,11 @@ class TaskModule(L.LightningModule):
                 weight = torch.where(y > 0.5, w[1], w[0])
             loss = nn.functional.binary_cross_entropy_with_logits(out, y, weight=weight)
         else:
-            loss = nn.functional.mse_loss(out.reshape(y.shape), y)
+            error = out.reshape(y.shape) - y
+            scale = getattr(self.net, "output_scale", None)  # D-GEX: each gene in its z-units,
+            if scale is not None:                             # so no gene's variance dominates
+                error = error / scale.to(error.device)
+            loss = error.pow(2).mean()
         extra = getattr(self.net, "extra_loss", None)
         return loss + extra() if callable(extra) else loss
 
