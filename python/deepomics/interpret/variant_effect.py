@@ -227,8 +227,9 @@ def variant_windows(variants: pd.DataFrame, genome, length: int):
                              f"not {row.pos!r}")
         for name, allele in (("REF", row.ref), ("ALT", row.alt)):
             if not isinstance(allele, str):  # a missing cell (NaN) or a number
-                raise ValueError(f"{where}: {name} is {'missing' if pd.isna(allele) else repr(allele)}"
-                                 "; give it as text, a sequence of A, C, G, T, N")
+                what = "missing" if pd.isna(allele) else repr(allele)
+                raise ValueError(f"{where}: {name} is {what}; give it as text, a sequence of A, "
+                                 "C, G, T, N")
         ref, alt = str(row.ref).upper(), str(row.alt).upper()
         for name, allele in (("REF", ref), ("ALT", alt)):  # as read_vcf checks a file's
             if not allele or not set(allele) <= set("ACGTN"):

@@ -91,8 +91,8 @@ class DGEX(MLP):
     default here is a CPU-sized [1000, 1000]. As in the paper, genes are standardised: inputs
     by their training means and standard deviations, outputs predicted as z-scores and mapped
     back; the training loss is the mean squared error of the z-scores, so that each gene counts
-    alike whatever its variance. Those statistics are buffers, saved with the weights; ``fit`` sets them from the
-    training data (``fit_scaling``); until then they are the identity.
+    alike whatever its variance. Those statistics are buffers, saved with the weights; ``fit``
+    sets them from the training data (``fit_scaling``); until then they are the identity.
     """
 
     arch = "dgex"

@@ -101,8 +101,8 @@ class Search:
 
 def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
                 metric: str | None = None, cv: int | None = 3, valid_fraction: float = 0.2,
-                inner_valid: float = 0.1, groups=None, task: str | None = None, fit_args: dict | None = None,
-                baselines: bool = True, prune: bool = True, storage: str | None = None,
+                inner_valid: float = 0.1, groups=None, task: str | None = None,
+                fit_args: dict | None = None, baselines: bool = True, prune: bool = True, storage: str | None = None,
                 study_name: str = "deepomics", seed: int = 0, timeout: float | None = None,
                 verbose: bool | None = None) -> Search:
     """Searches ``space`` (see ``deepomics.select.space``) on ``data`` = ``(x, y)`` (anything
@@ -110,8 +110,8 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
     (default AUROC for classification, R^2 for regression; ``"logloss"``, or H2O's
     ``"deviance"``, ranks by the held-out log loss, or MSE for regression); ``cv`` folds (None:
     one split of ``valid_fraction``); ``inner_valid``: the fraction of each training part that
-    early stopping holds out (when ``fit_args`` has it, or with one split and pruning). ``fit_args``: fixed arguments of ``fit`` (``epochs``,
-    ``early_stopping``, ...). ``n_trials`` counts finished trials of the whole study, whoever ran
+    early stopping holds out (when ``fit_args`` has it, or with one split and pruning).
+    ``fit_args``: fixed arguments of ``fit`` (``epochs``, ``early_stopping``, ...). ``n_trials`` counts finished trials of the whole study, whoever ran
     them, so a resumed or shared study stops at the same total."""
     with _optuna_verbosity(verbose):
         return _grid_search(**locals())
@@ -132,8 +132,8 @@ def _optuna_verbosity(verbose):
 
 
 def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction, inner_valid,
-                 groups, task,
-                 fit_args, baselines, prune, storage, study_name, seed, timeout, verbose):
+                 groups, task, fit_args, baselines, prune, storage, study_name, seed, timeout,
+                 verbose):
     import optuna
 
     if strategy not in STRATEGIES:
@@ -175,8 +175,8 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
     opened = _storage(storage)
     study = optuna.create_study(study_name=study_name, storage=opened, pruner=pruner,
                                 direction=direction, load_if_exists=True)
-    if study.trials and all(t.state == optuna.trial.TrialState.FAIL and
-                            not t.user_attrs.get("undefined") for t in study.trials):
+    if study.trials and all(t.state == optuna.trial.TrialState.FAIL and not _finished(t)
+                            for t in study.trials):
         # every trial failed (a first run with a mistake): start the study over, so that the
         # corrected search (another space too) is not held to it
         optuna.delete_study(study_name=study_name, storage=opened)
@@ -234,8 +234,7 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
         study.set_user_attr("baselines", _baselines(x, y_values, splits, task, metric, seed,
                                                     fit_args, alphabet, groups, inner_valid))
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    remaining = n_trials - sum(t.state in done or bool(t.user_attrs.get("undefined"))
-                               for t in study.trials)
+    remaining = n_trials - sum(map(_finished, study.trials))
     if remaining > 0:
         study.optimize(objective, n_trials=remaining, timeout=timeout, gc_after_trial=True,
                        callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=done)],
@@ -249,8 +248,8 @@ def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
     metric: ``rank``, ``model`` (arch), ``kind`` (``trial`` / ``baseline``), ``trial``,
     ``mean`` and ``sd`` of the metric over the folds, ``folds``, ``state`` (pruned trials list
     the folds they finished; ``undefined``: the metric was NaN in a fold, e.g. a correlation of
-    constant predictions, so the mean is NaN and the trial ranks last), ``seconds``, ``params`` (what the trial drew, as JSON) and
-    ``config`` (the model dict)."""
+    constant predictions, so the mean is NaN and the trial ranks last), ``seconds``, ``params``
+    (what the trial drew, as JSON) and ``config`` (the model dict)."""
     import optuna
 
     if isinstance(study, (str, os.PathLike)):
@@ -261,14 +260,13 @@ def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
                         f"storage a search was saved to; not {type(study).__name__}")
     rows = []
     for t in study.trials:
-        undefined = t.state == optuna.trial.TrialState.FAIL and t.user_attrs.get("undefined")
-        if t.state not in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED) \
-                and not undefined:
+        if not _finished(t):
             continue
         scores = t.user_attrs.get("fold_scores", [])
         rows.append({"model": t.user_attrs.get("config", {}).get("arch"), "kind": "trial",
                      "trial": t.number, **_mean_sd(scores), "folds": len(scores),
-                     "state": "undefined" if undefined else t.state.name.lower(),
+                     "state": ("undefined" if t.state == optuna.trial.TrialState.FAIL
+                               else t.state.name.lower()),
                      "seconds": t.user_attrs.get("seconds"),
                      "params": json.dumps({k: S.decode(v) for k, v in t.params.items()}),
                      "config": json.dumps(t.user_attrs.get("config"))})
@@ -352,12 +350,18 @@ def _storage(storage):
             heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2))
 
 
-def _has_finished(study) -> bool:
-    """Whether a trial of the study has a result (a study without one can be started over)."""
+def _finished(trial) -> bool:
+    """Whether a trial has a result: complete, pruned, or failed by an undefined (NaN) metric,
+    which the leaderboard shows and ``n_trials`` counts."""
     import optuna
 
-    return any(t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-               or t.user_attrs.get("undefined") for t in study.trials)
+    return (trial.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+            or bool(trial.user_attrs.get("undefined")))
+
+
+def _has_finished(study) -> bool:
+    """Whether a trial of the study has a result (a study without one can be started over)."""
+    return any(map(_finished, study.trials))
 
 
 def _check_same_search(study, settings: dict) -> None:
@@ -373,8 +377,9 @@ def _check_same_search(study, settings: dict) -> None:
     before, now = json.loads(saved), json.loads(key)
     differ = [name for name in before if before[name] != now.get(name)]
     if differ:
+        verb = "differs" if len(differ) == 1 else "differ"
         raise ValueError(f"the study {study.study_name!r} in this storage was run with another "
-                         f"search ({listing(differ)} {'differs' if len(differ) == 1 else 'differ'}); use a new study_name (grid_id in "
+                         f"search ({listing(differ)} {verb}); use a new study_name (grid_id in "
                          f"R) or storage. It was: {saved}")
 
 
@@ -436,7 +441,7 @@ def _digest_values(digest, x) -> None:
             m = m.tocsr()
             for part in (m.data, m.indices, m.indptr):
                 digest.update(np.ascontiguousarray(part).tobytes())
-        elif isinstance(m, np.ndarray) or hasattr(m, "__array__"):
+        elif hasattr(m, "__array__"):  # (NumPy, and the arrays that convert to it)
             m = np.asarray(m)
             for start in range(0, max(len(m), 1), 4096):
                 digest.update(np.ascontiguousarray(m[start:start + 4096]).tobytes())

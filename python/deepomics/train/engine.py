@@ -284,7 +284,8 @@ def fit(
     (``"valid_loss"``, ``"valid_auroc"``, ``"valid_logloss"``, ...; H2O's ``"deviance"`` is the
     log loss, or the MSE for regression) and ``min_delta``; the best epoch by ``monitor`` is
     restored either way. ``valid_loss`` is the training objective (class weights included);
-    ``valid_logloss`` the plain log loss of the predictions. ``class_weight``: ``"balanced"`` or {class: weight}.
+    ``valid_logloss`` the plain log loss of the predictions. ``class_weight``: ``"balanced"``
+    (from the training part's labels) or {class: weight}.
     ``checkpoint_dir`` keeps Lightning checkpoints (``last.ckpt``) that ``resume_from`` continues
     as the uninterrupted run would have (same seed: the same weights, dropout included; under
     multi-GPU data-parallel training, dropout on the GPUs goes on from a fresh stream).
@@ -410,7 +411,6 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     if encoding.input_kind == "features" and use_rep is None:
         D.python_orientation(x_raw)
     train = D.BatchData(x, targets)
-    train_targets = targets
 
     valid = None
     if valid_data is not None:
@@ -438,7 +438,6 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
                          groups=groups, seed=seed, class_names=classes)
         valid = D.BatchData(_take(x, va), None if targets is None else targets[va])
         train = D.BatchData(_take(x, tr), None if targets is None else targets[tr])
-        train_targets = None if targets is None else targets[tr]  # ("balanced": of these)
 
     # an untrained model (a config, or one built with models.build) learns its scaling here
     if not trained and callable(getattr(model, "fit_scaling", None)) and resume_from is None:
@@ -446,7 +445,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     stopping = _early_stopping(early_stopping, valid is not None, task, autoencoder)
     monitor = stopping["monitor"] if stopping else "valid_loss"
     module = TaskModule(model, task, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
-                        class_weight=_class_weight(class_weight, task, classes, train_targets),
+                        class_weight=_class_weight(class_weight, task, classes, train.y),
                         classes=classes, monitor=monitor)
     if stopping:
         callbacks.append(L.pytorch.callbacks.EarlyStopping(
