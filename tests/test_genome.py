@@ -130,9 +130,68 @@ def test_bad_fasta_files(tmp_path):
     # fixed timestamps (no clock): the index from 2001, the FASTA edited in 2002
     os.utime(tmp_path / "stale.fa.fai", (1_000_000_000, 1_000_000_000))
     os.utime(stale, (1_030_000_000, 1_030_000_000))
-    with pytest.raises(genome.GenomeError, match="older than.*delete the .fai"):
+    with pytest.raises(genome.GenomeError, match="older than.*does not match it.*delete the .fai"):
         genome.open_genome(stale)
     assert (tmp_path / "stale.fa.fai").read_bytes() == before   # the user's index is left alone
+    # an older index that still describes the FASTA is fine (a copy finished the .fai first)
+    _write_genome(stale, {"chr1": "ACGT" * 10})
+    os.utime(stale, (1_030_000_000, 1_030_000_000))
+    assert genome.fetch(stale, {"chrom": ["chr1"], "start": [4], "end": [8]}) == ["ACGT"]
+    assert (tmp_path / "stale.fa.fai").read_bytes() == before
+    with pytest.raises(genome.GenomeError, match="is a folder; give the path of the FASTA file"):
+        genome.open_genome(tmp_path)
+
+
+def test_an_unindexable_fasta_names_its_line_and_duplicate_names_are_refused(tmp_path):
+    """htslib's own message goes to stderr; ours names the line. A second record of one name
+    would be dropped from the index, so its intervals would read the first's letters."""
+    cases = {">chr1\nACGT\nACGTAA\nAC\n": "line 3 .*'chr1'.* is longer \\(6 letters\\) than",
+             ">chr1\nACGTAA\nACG\nACGTAA\n": "line 3 of sequence 'chr1' is shorter than its first",
+             ">chr0\nAC\n>chr1 x\nACGT\n\nACGT\n": "line 5 is blank inside sequence 'chr1'"}
+    for i, (text, message) in enumerate(cases.items()):
+        path = tmp_path / f"bad{i}.fa"
+        path.write_text(text)
+        with pytest.raises(genome.GenomeError, match="cannot be indexed: " + message):
+            genome.open_genome(path)
+    both = tmp_path / "both.fa"
+    both.write_text(">chr1 human\nAAAAAAAA\n>chr2\nGG\n>chr1 mouse\nCCCCCCCC\n")
+    with pytest.raises(genome.GenomeError, match="more than one sequence named 'chr1'.*Rename"):
+        genome.fetch(both, {"chrom": ["chr1"], "start": [0], "end": [4]})
+    assert not (tmp_path / "both.fa.fai").exists()
+    # the names of a large file are read in blocks: a header across a block's end is whole
+    names = genome._sequence_names.__wrapped__ if hasattr(genome._sequence_names, "__wrapped__") \
+        else genome._sequence_names
+    big = tmp_path / "big.fa"
+    big.write_bytes(b">a\n" + b"A" * ((1 << 24) - 5) + b"\n>bcd efg\nAC\n>e")
+    assert names(str(big)) == ["a", "bcd", "e"]
+
+
+def test_intervals_are_taken_by_mask_and_named_by_their_number_in_the_whole_set(random_genome):
+    path, chroms = random_genome
+    regions = genome.GenomeIntervals(path, {"chrom": ["chr1", "chr2", "chr1"], "start": [0, 5, 9],
+                                            "end": [4, 9, 13]})
+    picked = regions.take(np.array([False, True, False]))
+    assert list(picked.intervals.chrom) == ["chr2"] and list(picked.intervals.start) == [5]
+    with pytest.raises(IndexError, match="boolean mask of intervals needs 3 values"):
+        regions.take([True, False])
+    with pytest.raises(IndexError, match="row numbers or a boolean mask, not float64"):
+        regions.take([0.0, 1.0])
+    # a batch's error names the interval's number in the user's set, not in the batch
+    bad = {"chrom": ["chr1", "chr1", "chr1", "chr9"], "start": [0, 1, 2, 0], "end": [4, 5, 6, 4]}
+    with pytest.raises(genome.GenomeError, match="interval 3 .*no sequence 'chr9'"):
+        genome.fetch(path, genome.as_intervals(bad).__class__(
+            *(np.asarray(v)[[1, 3]] for v in (bad["chrom"], bad["start"], bad["end"])),
+            np.array(["+", "+"])), numbers=np.array([1, 3]))
+
+
+def test_a_bed_file_that_is_not_utf8_names_its_line(tmp_path):
+    bed = tmp_path / "peaks.bed"
+    lines = [f"chr1\t{i}\t{i + 5}\tpeak{i}\n".encode() for i in range(3000)]
+    lines[2500] = b"chr1\t1\t9\tpe\xe9k\n"  # latin-1, past the first decoded block
+    bed.write_bytes(b"".join(lines))
+    with pytest.raises(genome.GenomeError, match=r"peaks.bed, line 2501: byte b'\\xe9' is not "
+                                                 r"UTF-8 text; save the file as UTF-8"):
+        genome.read_bed(bed)
 
 
 def test_a_genome_in_a_read_only_folder_is_indexed_once_elsewhere(random_genome, tmp_path,

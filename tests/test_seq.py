@@ -905,6 +905,15 @@ def test_one_hot_and_tokens_of_protein_text_as_dna_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for encode in (one_hot, tokenize):
-            encode(["ACGTNNNN--acgu"])
+            encode(["ACGTNNNN--acgt"])
             encode([protein], alphabet="protein")
             encode(["ACGU"], alphabet="rna")
+    # RNA read as DNA (and DNA as RNA) loses every U (T) silently otherwise: a quarter of the
+    # letters, under the "most are unknown" threshold; one such letter is enough to warn
+    for encode in (one_hot, tokenize):
+        with pytest.warns(DeepomicsWarning, match=r"hold 'U'.*pass alphabet='rna'"):
+            encode(["ACGTNNNN--acgu"])
+        with pytest.warns(DeepomicsWarning, match=r"hold 'U'.*pass alphabet='rna'"):
+            encode([b"UGAGGUAGUAGGUUGUAUAGUU"])
+        with pytest.warns(DeepomicsWarning, match=r"hold 'T'.*pass alphabet='dna'"):
+            encode(["ACGT"], alphabet="rna")

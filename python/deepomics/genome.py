@@ -75,8 +75,9 @@ class GenomeIntervals:
         return self.intervals.end - self.intervals.start
 
     def subset(self, index) -> Intervals:
-        """The intervals at ``index`` (an ``Intervals``)."""
-        i = np.asarray(index, dtype=np.int64)
+        """The intervals at ``index`` (row numbers, or a boolean mask of one per interval), as an
+        ``Intervals``."""
+        i = _rows(index, len(self))
         v = self.intervals
         return Intervals(v.chrom[i], v.start[i], v.end[i], v.strand[i],
                          None if v.names is None else v.names[i])
@@ -88,20 +89,46 @@ class GenomeIntervals:
         return out
 
 
-def _check_inside(lengths: dict, intervals: Intervals) -> None:
-    for i in range(len(intervals)):
-        chrom, start, end = intervals.chrom[i], int(intervals.start[i]), int(intervals.end[i])
-        where = f"interval {nth(i)} ({span(chrom, start, end)})"
-        if chrom not in lengths:
-            known = ", ".join(list(lengths)[:5])
-            raise GenomeError(f"{where}: the genome has no sequence {chrom!r} (it has {known}"
-                              f"{', ...' if len(lengths) > 5 else ''}); check the naming "
-                              f"('chr1' or '1')")
-        if start < 0 or end > lengths[chrom]:
-            raise GenomeError(f"{where} lies outside {chrom}, which has {lengths[chrom]} bases; "
-                              f"trim or drop it")
-        if end <= start:
-            raise GenomeError(f"{where} is empty (end <= start)")
+def _rows(index, n: int) -> np.ndarray:
+    """Row numbers from row numbers or a boolean mask of ``n`` values (a mask read as numbers
+    would pick rows 0 and 1)."""
+    index = np.asarray(index)
+    if index.dtype == bool:
+        if index.shape != (n,):
+            raise IndexError(f"a boolean mask of intervals needs {n} values, one per interval; "
+                             f"got shape {index.shape}")
+        return np.flatnonzero(index)
+    if index.size and index.dtype.kind not in "iu":
+        raise IndexError(f"intervals are picked by row numbers or a boolean mask, not {index.dtype}")
+    return index.astype(np.int64)
+
+
+def _check_inside(lengths: dict, intervals: Intervals, numbers: np.ndarray | None = None) -> None:
+    """Refuses the first interval on a sequence the genome lacks, past its end or empty, named
+    by its number (``numbers[i]`` for a subset of a larger set). Vectorised: genome-scale sets."""
+    names = np.array(list(lengths), dtype=str)
+    sizes = np.array(list(lengths.values()), dtype=np.int64)
+    chrom = np.asarray(intervals.chrom, dtype=str)
+    order = np.argsort(names)
+    at = np.clip(np.searchsorted(names[order], chrom), 0, max(len(names) - 1, 0))
+    known = names[order][at] == chrom if len(names) else np.zeros(len(chrom), bool)
+    size = np.where(known, sizes[order][at] if len(names) else 0, 0)
+    start, end = np.asarray(intervals.start), np.asarray(intervals.end)
+    bad = ~known | (start < 0) | (end > size) | (end <= start)
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    chrom, start, end = str(chrom[i]), int(start[i]), int(end[i])
+    where = f"interval {nth(i if numbers is None else numbers[i])} ({span(chrom, start, end)})"
+    if chrom not in lengths:
+        shown = ", ".join(list(lengths)[:5])
+        raise GenomeError(f"{where}: the genome has no sequence {chrom!r} (it has {shown}"
+                          f"{', ...' if len(lengths) > 5 else ''}); check the naming "
+                          f"('chr1' or '1')")
+    if start < 0 or end > lengths[chrom]:
+        raise GenomeError(f"{where} lies outside {chrom}, which has {lengths[chrom]} bases; "
+                          f"trim or drop it")
+    raise GenomeError(f"{where} is empty (end <= start)")
 
 
 def open_genome(path: str | os.PathLike):
@@ -109,22 +136,66 @@ def open_genome(path: str | os.PathLike):
     import pysam
 
     path = user_path(path, "the genome FASTA path")
+    if os.path.isdir(path):
+        raise GenomeError(f"genome FASTA {path!r} is a folder; give the path of the FASTA file in it")
     if not os.path.isfile(path):
         raise GenomeError(f"genome FASTA {path!r} does not exist; give the path of a FASTA file")
     index, gzi = path + ".fai", (path + ".gzi" if is_gzip(path) else None)
-    if os.path.exists(index) and os.path.getmtime(index) < os.path.getmtime(path):
+    writable = os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
+    # an index older than its FASTA is stale unless it still describes it (a copy of a genome
+    # folder often finishes the small .fai before the large FASTA)
+    stale = (os.path.exists(index) and os.path.getmtime(index) < os.path.getmtime(path)
+             and not _index_fits(path, index, gzi))
+    if stale and writable:
         raise GenomeError(
-            f"the index {index!r} is older than {path!r}: the FASTA changed since it was indexed; "
-            f"delete the .fai file (deepomics rebuilds it) or run `samtools faidx {path}`")
-    if not os.path.exists(index) or (gzi and not os.path.exists(gzi)):
-        if os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+            f"the index {index!r} is older than {path!r} and does not match it: the FASTA "
+            f"changed since it was indexed; delete the .fai file (deepomics rebuilds it) or run "
+            f"`samtools faidx {path}`")
+    if stale or not os.path.exists(index) or (gzi and not os.path.exists(gzi)):
+        if writable:
             _build_index(path, index, gzi)
-        else:
+        else:  # the user's folder is left as it is
             index, gzi = _temporary_index(path, gzi is not None)
     try:
         return pysam.FastaFile(path, filepath_index=index, filepath_index_compressed=gzi)
     except (OSError, ValueError) as e:
         raise GenomeError(f"cannot open genome FASTA {path!r}: {e}") from None
+
+
+def _index_fits(path: str, index: str, gzi: str | None) -> bool:
+    """Whether a .fai still describes the plain FASTA at ``path``: what lies between one record's
+    end and the next one's offset is the next one's header line (the file's end after the last),
+    and each record's first line ends where its line width says. (A bgzip FASTA's offsets are in
+    the uncompressed text: not checked, False.)"""
+    if gzi:
+        return False
+    size = os.path.getsize(path)
+    try:
+        with open(index, encoding="utf-8") as f:
+            rows = sorted((int(offset), name, int(length), int(bases), int(width))
+                          for name, length, offset, bases, width, *_ in
+                          (line.rstrip("\r\n").split("\t") for line in f if line.strip()))
+        with open(path, "rb") as fasta:
+            first = fasta.read(min(rows[0][0], 4096)).strip(b"\r\n") if rows else b""
+            if first.split(None, 1)[:1] != [b">" + rows[0][1].encode()] or b"\n" in first:
+                return False
+            for i, (offset, name, length, bases, width) in enumerate(rows):
+                end = offset + length // bases * width + length % bases
+                if length > bases:
+                    fasta.seek(offset + bases)
+                    if fasta.read(width - bases) not in (b"\n", b"\r\n"):
+                        return False
+                following = rows[i + 1] if i + 1 < len(rows) else (size, None)
+                if not end <= following[0] <= end + 4096:
+                    return False
+                fasta.seek(end)
+                between = fasta.read(following[0] - end).strip(b"\r\n")
+                header = [b">" + following[1].encode()] if following[1] is not None else []
+                if between.split(None, 1)[:1] != header or b"\n" in between:
+                    return False
+    except (OSError, ValueError, ZeroDivisionError, IndexError):
+        return False
+    return True
 
 
 #: Indexes built outside a read-only folder, by (path, size, modification time): built once
@@ -133,6 +204,9 @@ _TEMPORARY_INDEXES: dict[tuple, tuple[str, str | None]] = {}
 #: The environment variable that hands them to child processes (spawned DataLoader workers),
 #: which use them instead of building their own (a child's exit handlers do not run).
 _INDEXES_ENV = "DEEPOMICS_TEMPORARY_INDEXES"
+#: Where temporary indexes go (None: the system's temporary folder). The R package sets it to R's
+#: tempdir(), which R removes when it exits: reticulate does not run Python's exit handlers.
+TEMPORARY_ROOT: str | None = None
 
 
 def _temporary_index(path: str, compressed: bool) -> tuple[str, str | None]:
@@ -148,7 +222,7 @@ def _temporary_index(path: str, compressed: bool) -> tuple[str, str | None]:
         inherited = _inherited_indexes().get(key)
         if inherited and all(f is None or os.path.exists(f) for f in inherited):
             return inherited  # the parent's, which the parent removes
-        folder = tempfile.mkdtemp(prefix="deepomics-fai-")
+        folder = tempfile.mkdtemp(prefix="deepomics-fai-", dir=TEMPORARY_ROOT)
         index = os.path.join(folder, "genome.fa.fai")
         gzi = os.path.join(folder, "genome.fa.gz.gzi") if compressed else None
         try:
@@ -189,14 +263,71 @@ def _build_index(path: str, index: str, gzi: str | None) -> None:
             raise GenomeError(
                 f"genome FASTA {path!r} is not a FASTA file: it starts with {shown!r}, not a "
                 "'>' header line; give the genome's FASTA (plain or bgzip)")
+    names = _sequence_names(path)
+    if len(set(names)) < len(names):
+        seen = set()
+        twice = next(n for n in names if n in seen or seen.add(n))
+        raise GenomeError(
+            f"genome FASTA {path!r} has more than one sequence named {twice!r}; an index keeps "
+            f"the first alone, so every interval on {twice!r} would be read from it. Rename "
+            f"them (e.g. prefix each genome's names: 'mm_chr1') and index again")
     try:
         pysam.faidx(path, "--fai-idx", index, *(("--gzi-idx", gzi) if gzi else ()))
-    except pysam.utils.SamtoolsError as e:
-        detail = " ".join(str(e).split())
-        raise GenomeError(
-            f"genome FASTA {path!r} cannot be indexed: {detail}. An indexed FASTA needs every "
-            f"line of a sequence to have the same length except its last (reformat it, e.g. "
-            f"`seqkit seq -w 60`)") from None
+    except pysam.utils.SamtoolsError:
+        raise GenomeError(f"genome FASTA {path!r} cannot be indexed: {_layout_problem(path)}. "
+                          f"An indexed FASTA needs every line of a sequence to have the same "
+                          f"length except its last, and no blank lines inside a sequence "
+                          f"(reformat it, e.g. `seqkit seq -w 60`)") from None
+
+
+def _sequence_names(path: str) -> list[str]:
+    """The names (header up to the first space) of a FASTA's records, in order, plain or gzip;
+    read in 16 MB blocks (a genome has few headers and billions of letters)."""
+    names, tail = [], b"\n"
+    with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as f:
+        while True:
+            block = f.read(1 << 24)
+            buffer = tail + block
+            at = buffer.find(b"\n>")
+            while at != -1:
+                line_end = buffer.find(b"\n", at + 1)
+                if line_end == -1 and block:
+                    break  # the header goes on in the next block
+                header = buffer[at + 2:None if line_end == -1 else line_end].split(None, 1)
+                names.append(header[0].decode("utf-8", "replace") if header else "")
+                at = -1 if line_end == -1 else buffer.find(b"\n>", line_end)
+            if not block:
+                return names
+            tail = buffer[at:] if at != -1 else buffer[-1:]
+
+
+def _layout_problem(path: str) -> str:
+    """Where a FASTA breaks the layout an index needs: the first line of a sequence longer than
+    the sequence's first line, or shorter and followed by more of it, or a blank line inside."""
+    name, width, short, blank = None, None, None, None
+    with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip(b"\r\n")
+            if line.startswith(b">"):
+                name, width, short, blank = line[1:].split(None, 1)[:1] or [b""], None, None, None
+                name = name[0].decode("utf-8", "replace")
+                continue
+            where = f"line {lineno} (sequence {name!r})"
+            if not line:
+                blank = blank or lineno
+                continue
+            if blank:
+                return f"line {blank} is blank inside sequence {name!r}"
+            if short:
+                return (f"line {short} of sequence {name!r} is shorter than its first line and "
+                        f"more of the sequence follows it")
+            if width is None:
+                width = len(line)
+            elif len(line) > width:
+                return f"{where} is longer ({len(line)} letters) than the sequence's first line ({width})"
+            elif len(line) < width:
+                short = lineno
+    return "see samtools' message above"
 
 
 @contextlib.contextmanager
@@ -295,7 +426,7 @@ def read_bed(path: str | os.PathLike) -> Intervals:
     path = user_path(path, "the BED path")
     chrom, start, end, names, strand = [], [], [], [], []
     with open_text(path, "BED") as f:
-        for lineno, line in enumerate(f, 1):
+        for lineno, line in _lines(f, path):
             if not line.strip() or line.startswith(("#", "track", "browser")):
                 continue
             fields = line.rstrip("\r\n").split("\t")
@@ -321,6 +452,26 @@ def read_bed(path: str | os.PathLike) -> Intervals:
                          "name": names})
 
 
+def _lines(handle, path: str):
+    """(line number, line) of a text file; a byte that is not UTF-8 is an error naming its line."""
+    lineno = 0
+    try:
+        for lineno, line in enumerate(handle, 1):
+            yield lineno, line
+    except UnicodeDecodeError as e:
+        where, byte = f"after line {lineno}", e.object[e.start:e.start + 1]
+        if os.path.isfile(path):  # (text is decoded in blocks: find the line itself)
+            with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as raw:
+                for number, data in enumerate(raw, 1):
+                    try:
+                        data.decode("utf-8")
+                    except UnicodeDecodeError as bad:
+                        where, byte = f"line {number}", data[bad.start:bad.start + 1]
+                        break
+        raise GenomeError(f"{path}, {where}: byte {byte!r} is not UTF-8 text; save the file as "
+                          f"UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None
+
+
 def _no_complement(err: ValueError, chrom: str, start: int) -> str:
     """reverse_complement's error about one '-' strand interval ("sequence 0, position p: 'U'
     is not ...", p counted in the forward sequence it was given) in genome coordinates."""
@@ -333,16 +484,16 @@ def _no_complement(err: ValueError, chrom: str, start: int) -> str:
     return f"the genome's letter {found.group(2)} at {where} has no DNA complement"
 
 
-def fetch(genome, intervals) -> list[str]:
+def fetch(genome, intervals, numbers=None) -> list[str]:
     """The sequence of each interval, reverse-complemented on the '-' strand, as in the FASTA
     (soft-masked lower case kept). `genome` is a FASTA path or an open `pysam.FastaFile`.
     Intervals outside a chromosome, empty or on a chromosome the FASTA lacks are errors that
-    name the interval."""
+    name the interval: by ``numbers[i]`` where given (a batch's rows in the user's whole set)."""
     intervals = as_intervals(intervals)
     if not len(intervals):
         raise GenomeError("there are no intervals")
     fasta = open_genome(genome) if isinstance(genome, (str, os.PathLike)) else genome
-    _check_inside(dict(zip(fasta.references, fasta.lengths)), intervals)
+    _check_inside(dict(zip(fasta.references, fasta.lengths)), intervals, numbers)
     out = []
     for i in range(len(intervals)):
         chrom, start, end = intervals.chrom[i], int(intervals.start[i]), int(intervals.end[i])
@@ -351,7 +502,8 @@ def fetch(genome, intervals) -> list[str]:
             try:
                 s = reverse_complement(s)
             except ValueError as err:
-                raise GenomeError(f"interval {nth(i)} ({span(chrom, start, end)}, strand '-'): "
+                number = nth(i if numbers is None else numbers[i])
+                raise GenomeError(f"interval {number} ({span(chrom, start, end)}, strand '-'): "
                                   f"{_no_complement(err, chrom, start)}; drop the interval or fix "
                                   "the FASTA") from None
         out.append(s)

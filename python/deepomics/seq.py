@@ -427,8 +427,22 @@ def _warn_outside(seq_list: list, allowed: str, kind: str, consequence: str) -> 
 
 def _warn_outside_alphabet(seq_list: list, name: str, letters: str, iupac: bool = False) -> None:
     """one_hot / tokenize: warns when most letters are not the alphabet's (protein read as DNA
-    is nearly all unknown positions, without an error under unknown='zero')."""
-    extra = {"dna": "NU-.", "rna": "NT-.", "protein": "XBZJUO*-."}.get(name, "-.")
+    is nearly all unknown positions, without an error under unknown='zero'), and when a DNA
+    alphabet meets a U or an RNA alphabet a T (RNA read as DNA loses every U, a quarter of its
+    letters, silently)."""
+    import warnings
+
+    from . import DeepomicsWarning
+
+    other = {"dna": ("U", "rna"), "rna": ("T", "dna")}.get(name)
+    if other and any(other[0] in s.upper() if isinstance(s, str) else other[0].encode() in s.upper()
+                     for s in seq_list[:100]):
+        warnings.warn(f"the sequences hold {other[0]!r}, which the {name!r} alphabet reads as an "
+                      f"unknown position (an all-zero column, or the unknown token); pass "
+                      f"alphabet={other[1]!r}, or replace {other[0]} with {'TU'[name == 'rna']}",
+                      DeepomicsWarning, stacklevel=3)
+        return
+    extra = {"dna": "N-.", "rna": "N-.", "protein": "XBZJUO*-."}.get(name, "-.")
     if iupac and name in ("dna", "rna"):
         extra += "RYSWKMBDHV"  # ambiguity codes read as fractions of letters
     hint = "; for protein pass alphabet='protein'" if name in ("dna", "rna") else ""

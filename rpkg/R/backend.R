@@ -90,6 +90,10 @@ py_deepomics <- function(torch = FALSE) {
   # Python's messages then count sequences, positions, rows and intervals from 1, as R does
   reticulate::py_set_attr(reticulate::import("deepomics.messages", convert = FALSE),
                           "INDEX_BASE", 1L)
+  # temporary genome indexes (for a FASTA in a read-only folder) go where R removes them at exit:
+  # reticulate does not run Python's exit handlers
+  reticulate::py_set_attr(reticulate::import("deepomics.genome", convert = FALSE),
+                          "TEMPORARY_ROOT", tempdir())
   .backend$module <- module
   if (torch) {
     import_torch()

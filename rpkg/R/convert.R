@@ -250,7 +250,7 @@ as_py_inputs <- function(x, assay = NULL, dimred = NULL, features = NULL, genome
     x <- as_dgc(x)
     x <- align_features(x, colnames(x), features, arg, function(m, j) m[, j, drop = FALSE],
                         rows = rownames(x))
-    check_no_na(x@x, arg)
+    check_no_na(x, arg)
     return(list(x = csc_to_py(x), kind = "features", n = nrow(x), names = rownames(x),
                 features = colnames(x), alphabet = NULL, source = list()))
   }
@@ -407,7 +407,7 @@ se_inputs <- function(x, assay, dimred, features, arg) {
   }
   if (is(m, "sparseMatrix")) {
     m <- as_dgc(m)
-    check_no_na(m@x, arg)
+    check_no_na(m, arg)
     py <- csc_to_py(m)$T                 # features x samples CSC -> samples x features CSR, a view
   } else if (is.matrix(m) && (is.numeric(m) || is.logical(m))) {
     check_no_na(m, arg)
@@ -529,15 +529,27 @@ align_features <- function(m, have, features, arg, subset, rows = NULL) {
   subset(m, j)
 }
 
+# NA, and Inf or values beyond float32's range (3.4e38, what models compute in): reported here,
+# in the user's orientation, not after the transpose to samples x features.
 check_no_na <- function(values, arg) {
-  if (anyNA(values)) {
-    where <- if (is.array(values) && length(dim(values)) >= 2L) {
-      paste0(" (first at [", paste(which(is.na(values), arr.ind = TRUE)[1L, ], collapse = ", "), "])")
-    } else {
-      ""
-    }
-    stop(sprintf("%s holds NA values%s; impute or drop them first", arg, where), call. = FALSE)
+  stored <- if (is(values, "dgCMatrix")) values@x else values  # (a dgCMatrix: its non-zeros)
+  bad <- if (anyNA(stored)) "NA values" else if (is.numeric(stored) && any(abs(stored) > 3.4e38))
+    "infinite values (or beyond float32's 3.4e38)"
+  if (is.null(bad)) {
+    return(invisible())
   }
+  at <- if (identical(bad, "NA values")) is.na(stored) else abs(stored) > 3.4e38
+  where <- if (is(values, "dgCMatrix")) {
+    k <- which(at)[[1L]] - 1L  # 0-based place among the non-zeros: row i[k], column by p
+    sprintf(" (first at [%d, %d])", values@i[[k + 1L]] + 1L, findInterval(k, values@p))
+  } else if (is.array(values) && length(dim(values)) >= 2L) {
+    paste0(" (first at [", paste(which(at, arr.ind = TRUE)[1L, ], collapse = ", "), "])")
+  } else {
+    sprintf(" (first at [%d])", which(at)[[1L]])
+  }
+  stop(sprintf("%s holds %s%s; %s first", arg, bad, where,
+               if (identical(bad, "NA values")) "impute or drop them" else "drop or rescale them"),
+       call. = FALSE)
 }
 
 # ---- labels (R -> Python) --------------------------------------------------------------------
@@ -554,8 +566,9 @@ check_no_na <- function(values, arg) {
 # misaligned (Python refuses a pandas index out of order too): refused, saying how to align.
 check_label_order <- function(y, x, arg) {
   labels <- if (is.matrix(y) || is.data.frame(y)) rownames(y) else names(y)
+  # (a one-hot array from oneHot() names its samples in dimnames(x)[[1]])
   samples <- if (is(x, "SummarizedExperiment")) colnames(x) else
-    if (length(dim(x)) == 2L) rownames(x) else names(x)
+    if (length(dim(x)) >= 2L) dimnames(x)[[1L]] else names(x)
   if (is.null(labels) || is.null(samples) || length(labels) != length(samples) ||
       anyDuplicated(samples) || identical(as.character(labels), as.character(samples)) ||
       !setequal(labels, samples)) {
@@ -568,9 +581,11 @@ check_label_order <- function(y, x, arg) {
     "taken by position: put them in the samples' order (%s) or drop the names"), arg, by, first,
     arg, labels[[first]], samples[[first]],
     if (by == "names") sprintf("%s[%s]", arg, if (is(x, "SummarizedExperiment")) "colnames(x)"
-                               else if (length(dim(x)) == 2L) "rownames(x)" else "names(x)")
+                               else if (length(dim(x)) == 2L) "rownames(x)"
+                               else if (length(dim(x)) > 2L) "dimnames(x)[[1]]" else "names(x)")
     else sprintf("%s[%s, ]", arg, if (is(x, "SummarizedExperiment")) "colnames(x)"
-                 else "rownames(x)")), call. = FALSE)
+                 else if (length(dim(x)) > 2L) "dimnames(x)[[1]]" else "rownames(x)")),
+    call. = FALSE)
 }
 
 as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
@@ -594,6 +609,9 @@ as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
            call. = FALSE)
     }
     y <- S4Vectors::mcols(x)[[y]]
+  }
+  if (is(y, "DataFrame")) {  # colData columns (S4Vectors' DataFrame) as several targets
+    y <- as.data.frame(y, optional = TRUE)
   }
   check_label_order(y, x, arg)
   # numbers for a trained model whose classes are their text (a factor of numbers, e.g.

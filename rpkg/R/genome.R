@@ -28,8 +28,19 @@
 #' intervalSequences(ranges, genome)
 intervalSequences <- function(x, genome, arg = "x") {
   intervals <- intervals_to_py(x, genome, arg)
-  out <- py_call(py_deepomics()$genome$fetch, intervals$genome, intervals$table)
-  sequences <- Biostrings::DNAStringSet(character_from_py(out))
+  out <- character_from_py(py_call(py_deepomics()$genome$fetch, intervals$genome,
+                                   intervals$table))
+  # letters a DNAStringSet cannot hold (Biostrings' own error names neither range nor letter)
+  foreign <- regexpr("[^ACGTMRWSYKVHDBNacgtmrwsykvhdbn.+-]", out)
+  if (any(foreign > 0L)) {
+    i <- which(foreign > 0L)[[1L]]
+    stop(sprintf(paste0("range %d of %s (%s) holds '%s' at position %d, which a DNAStringSet ",
+                        "cannot hold (DNA letters, IUPAC codes, '-', '+', '.'); fix the genome ",
+                        "FASTA or drop the range"),
+                 i, arg, intervals$names[[i]], substr(out[[i]], foreign[[i]], foreign[[i]]),
+                 foreign[[i]]), call. = FALSE)
+  }
+  sequences <- Biostrings::DNAStringSet(out)
   names(sequences) <- intervals$names
   sequences
 }

@@ -453,7 +453,7 @@ setMethod("show", "DeepomicsModel", function(object) {
            if (!is.null(source)) paste0(" (", if (!is.null(object@input$assay)) "assay " else "reducedDim ",
                                         source, ")") else "")
   } else {
-    paste0(enc$alphabet %||% "", " sequences, ", if (identical(enc$input_kind, "tokens")) "tokens" else "one-hot",
+    paste0(enc$alphabet %||% object@config$alphabet %||% "dna", " sequences, ", if (identical(enc$input_kind, "tokens")) "tokens" else "one-hot",
            if (!is.null(enc$length)) paste0(", length ", enc$length) else "")
   }
   cat("  input: ", input, "; ", format(object@n_params, big.mark = ","), " weights\n", sep = "")

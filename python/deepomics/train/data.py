@@ -358,7 +358,8 @@ class IntervalReader:
         wanted = index if self.rows is None else self.rows[index]
         if self._fasta is None or self._pid != os.getpid():
             self._fasta, self._pid = G.open_genome(self.intervals.fasta), os.getpid()
-        return encode_with(self.encoding, G.fetch(self._fasta, self.intervals.subset(wanted)))
+        return encode_with(self.encoding, G.fetch(self._fasta, self.intervals.subset(wanted),
+                                                  numbers=wanted))
 
 
 NUCLEOTIDE_AMBIGUITY = "NRYSWKMBDHV"  # IUPAC codes: read as unknown (all-zero) positions

@@ -89,6 +89,19 @@ test_that("GRanges errors say what is missing or wrong", {
   expect_error(deepomics:::as_py_inputs("ACGT", genome = genome$path),
                "genome applies to genomic intervals")
   expect_error(intervalSequences("chr1:1-10", genome$path), "must be a GRanges")
+  # a genome letter a DNAStringSet cannot hold: the range and the letter, not Biostrings' lookup
+  odd <- local_fasta(c(">chr1", "ACGTXACGTA"))
+  expect_error(intervalSequences(GenomicRanges::GRanges("chr1", IRanges::IRanges(c(1, 3), width = 5)),
+                                 odd),
+               "range 1 of x \\(chr1:1-5\\(\\*\\)\\) holds 'X' at position 5, which a DNAStringSet")
+})
+
+test_that("temporary genome indexes go into R's tempdir(), which R removes at exit", {
+  skip_if_no_backend()
+  # reticulate does not run Python's exit handlers: a FASTA in a read-only folder is indexed
+  # into a folder of R's own, not one left in /tmp
+  root <- reticulate::py_to_r(deepomics:::py_deepomics()$genome$TEMPORARY_ROOT)
+  expect_identical(normalizePath(root), normalizePath(tempdir()))
 })
 
 test_that("a GRanges as the first call of a session starts deepomics' Python, not reticulate's", {

@@ -82,6 +82,19 @@ test_that("inputs the models cannot take are refused, saying what to do", {
   skip_if_no_backend()
   m <- matrix(c(1, NA, 3, 4), 2)
   expect_error(deepomics:::as_py_inputs(m), "x holds NA values \\(first at \\[2, 1\\]\\)")
+  # Inf is told in the user's orientation (an assay is features x samples), dense or sparse
+  counts <- matrix(1, 5, 30, dimnames = list(paste0("g", 1:5), paste0("c", 1:30)))
+  counts[2, 7] <- Inf
+  se <- SummarizedExperiment::SummarizedExperiment(list(logcounts = counts))
+  expect_error(deepomics:::as_py_inputs(se, arg = "newdata"),
+               "newdata holds infinite values \\(or beyond float32's 3.4e38\\) \\(first at \\[2, 7\\]\\)")
+  sparse <- Matrix::Matrix(0, 5, 30, sparse = TRUE)
+  sparse[4, 9] <- 1
+  sparse[3, 12] <- -Inf
+  SummarizedExperiment::assay(se, withDimnames = FALSE) <- as(sparse, "CsparseMatrix")
+  expect_error(deepomics:::as_py_inputs(se), "first at \\[3, 12\\]")
+  sparse[3, 12] <- NA
+  expect_error(deepomics:::as_py_inputs(Matrix::t(as(sparse, "CsparseMatrix"))), "x holds NA values \\(first at \\[12, 3\\]\\)")
   expect_error(deepomics:::as_py_inputs(list(1, 2)), "x must be sequences")
   expect_error(deepomics:::as_py_inputs(character()), "x holds no sequences")
   gr <- GenomicRanges::GRanges("chr1", IRanges::IRanges(1, 10))

@@ -381,4 +381,31 @@ test_that("labels named by the samples in another order are refused, not misalig
   expect_s4_class(model, "DeepomicsModel")
   expect_error(evaluateModel(model, x, rev(y)), "y's names are the samples' names")
   expect_s3_class(evaluateModel(model, x, unname(y)), "data.frame")  # unnamed: by position
+  # a one-hot array names its samples in dimnames(x)[[1]]
+  seqs <- Biostrings::DNAStringSet(stats::setNames(
+    vapply(1:12, function(i) paste(sample(c("A", "C", "G", "T"), 20, TRUE), collapse = ""), ""),
+    paste0("q", 1:12)))
+  labels <- stats::setNames(factor(rep(c("n", "p"), 6)), names(seqs))
+  expect_error(trainModel(seqModel("deepbind", filters = 2, filter_size = 5), oneHot(seqs),
+                          rev(labels), epochs = 1),
+               "y's names are the samples' names in another order \\(at 1: y q12, the data q1\\).*y\\[dimnames\\(x\\)\\[\\[1\\]\\]\\]")
+  model <- trainModel(seqModel("deepbind", filters = 2, filter_size = 5), oneHot(seqs), labels,
+                      epochs = 1)
+  expect_match(paste(capture.output(show(model)), collapse = "\n"), "input: dna sequences, one-hot")
+})
+
+test_that("several targets can be colData columns (an S4 DataFrame)", {
+  skip_if_no_backend()
+  set.seed(6)
+  counts <- matrix(stats::rnorm(5 * 60), 5, dimnames = list(paste0("g", 1:5), paste0("c", 1:60)))
+  se <- SummarizedExperiment::SummarizedExperiment(list(logcounts = counts))
+  se$a <- counts[1, ] * 2
+  se$b <- counts[2, ] - counts[3, ]
+  model <- trainModel(mlpModel(hidden = 8), se, SummarizedExperiment::colData(se)[, c("a", "b")],
+                      epochs = 100, lr = 0.01, seed = 0)
+  expect_identical(model@task, "regression")
+  expect_identical(as.character(model@classes), c("a", "b"))
+  predicted <- predict(model, t(counts))
+  expect_gt(stats::cor(predicted[, "a"], se$a), 0.8)
+  expect_gt(stats::cor(predicted[, "b"], se$b), 0.8)
 })
