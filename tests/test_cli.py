@@ -57,6 +57,12 @@ def test_train_predict_evaluate(fasta_files, capsys):
     assert out.read_text().splitlines() == lines
     assert cli.main(["predict", str(fasta_files / "model"), str(fasta_files)]) == 2
     assert "is a folder, not a FASTA file" in capsys.readouterr().err
+    # the model's own files are never an --out (a model folder may hold other files)
+    config_json = (fasta_files / "model" / "config.json").read_bytes()
+    assert cli.main(["predict", str(fasta_files / "model"), str(fasta_files / "pos.fa"), "--out",
+                     str(fasta_files / "model" / "config.json"), "--overwrite"]) == 2
+    assert "is a file of the model" in capsys.readouterr().err
+    assert (fasta_files / "model" / "config.json").read_bytes() == config_json
     assert [p.name for p in fasta_files.iterdir() if p.name.startswith(".deepomics-")] == []
 
     capsys.readouterr()
@@ -82,6 +88,49 @@ def test_labels_file_matched_by_name(fasta_files, tmp_path):
     labels.write_text("name\tlabel\n" + "".join(f"pos{i}\t1\n" for i in range(300)))
     with pytest.raises(ValueError, match=r"300 record names occur more than once \(e.g. \['pos0', "):
         cli.labelled_data({"fasta": [str(fasta_files / "pos.fa")] * 2, "labels": str(labels)}, "t")
+
+
+def test_labels_files_are_read_as_written(tmp_path):
+    """Names and labels are text as written: 001 and NA are names, 01 / 02 / 10 classes (type
+    guessing made them 1 / NaN and 1 / 2 / 10); plain numbers are numbers. Tables that do not
+    read, and a mistyped file name, are said so."""
+    fasta = tmp_path / "z.fa"
+    fasta.write_text(">001\nACGT\n>NA\nACGA\n>002\nTTGA\n")
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("name\tlabel\n001\t01\nNA\t10\n002\t02\n")
+    _, y, names = cli.labelled_data({"fasta": str(fasta), "labels": str(labels)}, "t")
+    assert names == ["001", "NA", "002"] and list(y) == ["01", "10", "02"]
+    labels.write_text("name\tlabel\n001\t1\nNA\t0\n002\t1.5\n")
+    assert list(cli.labelled_data({"fasta": str(fasta), "labels": str(labels)}, "t")[1]) == [1, 0, 1.5]
+    labels.write_text("name\tlabel\n001\t1\nNA\tNA\n002\t0\n")
+    with pytest.raises(ValueError, match="the label of NA is missing"):
+        cli.labelled_data({"fasta": str(fasta), "labels": str(labels)}, "t")
+    labels.write_text("")
+    with pytest.raises(ValueError, match="labels.tsv: cannot read it as a table with columns name "
+                                         "and label"):
+        cli.labelled_data({"fasta": str(fasta), "labels": str(labels)}, "t")
+    with pytest.raises(FileNotFoundError, match="the labels file labls.tsv does not exist"):
+        cli.labelled_data({"fasta": str(fasta), "labels": ["labls.tsv"]}, "t")
+    with pytest.raises(ValueError, match="'fasta' entry 2 is None; give the path"):
+        cli.labelled_data({"fasta": [str(fasta), None], "labels": [1, 0]}, "t")
+
+
+def test_a_key_given_twice_in_a_config_is_refused(tmp_path):
+    """The last one would win silently (a pasted 'fit: {epochs: 1}' under the real one)."""
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {arch: deepbind}\nfit: {epochs: 20}\noutput: m\nfit: {epochs: 1}\n")
+    with pytest.raises(ValueError, match=r"c.yaml is not valid YAML: key 'fit' is given twice; "
+                                         r"keep one\s+in .*line 4"):
+        cli.read_config(str(config))
+    config = tmp_path / "c.json"
+    config.write_text('{"fit": {"epochs": 20, "epochs": 1}}')
+    with pytest.raises(ValueError, match="c.json: key 'epochs' is given twice"):
+        cli.read_config(str(config))
+    config.write_text('{"fit": {"epochs": 20,}}')
+    with pytest.raises(ValueError, match="c.json is not valid JSON: Expecting property name"):
+        cli.read_config(str(config))
+    with pytest.raises(FileNotFoundError, match="config file .*nowhere.yaml does not exist"):
+        cli.read_config(str(tmp_path / "nowhere.yaml"))
 
 
 def test_failures_exit_non_zero_with_a_message(fasta_files, tmp_path, capsys):
@@ -138,7 +187,7 @@ def test_train_refuses_an_unusable_output_before_training(fasta_files, tmp_path,
     (tmp_path / "c.yaml").write_text(f"model: {{arch: deepbind}}\n{spec}output: {results}\n")
     assert cli.main(["train", str(tmp_path / "c.yaml"), "--overwrite"]) == 2
     err = capsys.readouterr().err
-    assert "results exists and is not a deepomics model; --overwrite replaces only" in err
+    assert "results exists and is not a deepomics model; save replaces only a saved model" in err
     assert cli.main(["train", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "afile" / "m")]) == 2
     assert "afile is a file, not a folder" in capsys.readouterr().err
     assert not calls and (results / "important.txt").read_text() == "mine"
@@ -203,4 +252,4 @@ def test_evaluate_a_regression_model_from_labels_and_a_folder_as_config(fasta_fi
                      str(fasta_files / "neg.fa"), "--labels", "1.5", "0.2"]) == 0
     assert "r2" in capsys.readouterr().out
     assert cli.main(["train", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.startswith("deepomics train: [Errno 21] Is a directory")
+    assert "is a folder; give the YAML / JSON file" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 import os
 import subprocess
 
+import numpy as np
 import pytest
 
 from deepomics import demo
@@ -47,6 +48,23 @@ def test_demo_arguments_are_checked_before_the_work(tmp_path):
     mine = tmp_path / "out" / "deepbind-MA0139.1"
     mine.mkdir(parents=True)
     (mine / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="deepbind-MA0139.1 exists and is not a deepomics "
+                                              "model"):
+        demo.run(str(short), out_dir=str(tmp_path / "out"), overwrite=True)
+    assert (mine / "notes.txt").read_text() == "mine"
+    (mine / "notes.txt").unlink()  # an empty folder: replaced only when asked
     with pytest.raises(FileExistsError, match="deepbind-MA0139.1 exists; pass overwrite=True"):
         demo.run(str(short), out_dir=str(tmp_path / "out"))
-    assert (mine / "notes.txt").read_text() == "mine"
+
+
+def test_the_demo_on_a_fasta_without_enough_known_bases_says_so(tmp_path):
+    """A FASTA whose every 200 bp window holds an N looped for ever; a genome's chromosomes
+    padded to the longest would take terabytes: the one-hot step shows a part that fits."""
+    gappy = tmp_path / "gappy.fa"
+    rng = np.random.default_rng(0)
+    rows = ["".join(rng.choice(list("ACGT"), 400)) for _ in range(30)]
+    gappy.write_text("".join(f">s{i}\n" + "N".join(r[j:j + 149] for j in range(0, 400, 150)) + "\n"
+                             for i, r in enumerate(rows)))
+    with pytest.raises(ValueError, match="found 0 windows of 200 bp without N in 2,000 tries and "
+                                         "needs 20"):
+        demo.run(str(gappy), n_windows=20)

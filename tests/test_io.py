@@ -405,9 +405,49 @@ def test_overwrite_refuses_a_folder_that_is_not_a_model(tmp_path):
     folder.mkdir()
     (folder / "counts.csv").write_text("gene,count\nTP53,10\n")
     model = models.build({"arch": "mlp", **SMALL["mlp"]})
-    with pytest.raises((FileExistsError, ValueError)):
-        dio.save(model, folder, overwrite=True)
+    for overwrite in (False, True):  # (the hint never says overwrite=True: it would not do)
+        with pytest.raises(FileExistsError, match="is not a deepomics model; save replaces only "
+                                                  "a saved model \\(or an empty folder\\)"):
+            dio.save(model, folder, overwrite=overwrite)
     assert (folder / "counts.csv").read_text() == "gene,count\nTP53,10\n"
+
+
+def test_overwrite_keeps_the_users_files_and_replaces_an_empty_folder_or_a_damaged_model(tmp_path):
+    """Notes or predictions kept next to a model survive its replacement (they were deleted);
+    an empty folder and a model whose config.json is damaged (what load says to fix by saving
+    again) can be written over."""
+    old = models.build({"arch": "deepbind", **SMALL["deepbind"]}, seed=0)
+    new = models.build({"arch": "deepbind", **SMALL["deepbind"]}, seed=1)
+    path = dio.save(old, tmp_path / "m")
+    (tmp_path / "m" / "notes.txt").write_text("trained on run 3")
+    (tmp_path / "m" / "plots").mkdir()
+    (tmp_path / "m" / "plots" / "roc.png").write_bytes(b"png")
+    dio.save(new, path, overwrite=True)
+    assert_same_state(dio.load(path), new)
+    assert (tmp_path / "m" / "notes.txt").read_text() == "trained on run 3"
+    assert (tmp_path / "m" / "plots" / "roc.png").read_bytes() == b"png"
+    assert sorted(os.listdir(tmp_path)) == ["m"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileExistsError, match="pass overwrite=True to replace the model there"):
+        dio.save(new, empty)
+    assert_same_state(dio.load(dio.save(new, empty, overwrite=True)), new)
+    (tmp_path / "m" / "config.json").write_text("{")
+    (tmp_path / "m" / "notes.txt").unlink()
+    import shutil
+    shutil.rmtree(tmp_path / "m" / "plots")
+    with pytest.raises(dio.ModelFileError, match="not valid JSON"):
+        dio.load(path)
+    assert_same_state(dio.load(dio.save(old, path, overwrite=True)), old)
+
+
+def test_loading_leaves_the_global_random_state_alone(tmp_path):
+    path = dio.save(models.build({"arch": "deepbind", **SMALL["deepbind"]}, seed=0), tmp_path / "m")
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    dio.load(path)
+    assert torch.equal(torch.rand(3), expected)
 
 
 # ---- loading damaged, altered and foreign files ------------------------------------------------
@@ -633,3 +673,12 @@ def test_load_calls_no_unpickler(saved, monkeypatch):
     monkeypatch.setattr(torch, "load", forbidden)
     model = dio.load(saved)
     assert model.config["arch"] == "deepbind"
+
+
+def test_load_refuses_classes_that_repeat_a_name(tmp_path):
+    model = models.build({"arch": "mlp", "n_features": 3, "n_outputs": 3})
+    model.task, model.classes = "multiclass", ["a", "b", "c"]
+    path = dio.save(model, tmp_path / "m")
+    rewrite_config(path, lambda meta: meta.update(classes=["a", "a", "c"]))
+    with pytest.raises(ModelFileError, match=r"classes repeat a name \(\['a', 'a', 'c'\]\)"):
+        dio.load(path)

@@ -440,6 +440,9 @@ def test_max_shift_is_a_setting_of_the_fixed_window_architectures_only():
         assert models.parameters(arch)["max_shift"].default == 0
     assert error_of({"arch": "danq", "max_shift": -1}).key == "max_shift"
     assert "max_shift" in str(error_of({"arch": "deeploc", "max_shift": 2}))
+    # a shift of the whole window or more empties sequences (50 of 64 in a batch)
+    error = error_of({"arch": "deepbind", "seq_len": 10, "max_shift": 10})
+    assert error.key == "max_shift" and "must be below seq_len (10)" in str(error)
 
 
 # ---- recurrent models and padding --------------------------------------------------------------

@@ -17,6 +17,7 @@ import pytest
 
 from deepomics import io, select, train
 from deepomics.select import search as search_module
+from deepomics.select import cv as CV
 from deepomics.select import space as S
 from helpers_planted import binary_motif
 
@@ -466,8 +467,8 @@ def test_a_failed_trial_raises_its_error_once_and_leaves_optunas_verbosity(capfd
     before = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.INFO)
     try:
-        with pytest.raises(ValueError, match=r"hidden\[0\] must be >= 1, got -2"):
-            select.grid_search({"arch": "mlp", "hidden": [[-2], [4]]}, (x, y), strategy="grid",
+        with pytest.raises(ValueError, match=r"mlp takes features of shape \(N, 7\); got shape"):
+            select.grid_search({"arch": "mlp", "n_features": [7, 4]}, (x, y), strategy="grid",
                                n_trials=2, cv=2, fit_args={"epochs": 1}, baselines=False)
         assert optuna.logging.get_verbosity() == optuna.logging.INFO
     finally:
@@ -585,3 +586,61 @@ def test_a_resumed_search_seed_wraps_at_numpys_limit(tmp_path):
     space = {"arch": "mlp", "hidden": [[4]], "lr": {"low": 1e-4, "high": 1e-1, "log": True}}
     select.grid_search(space, (x, y), n_trials=2, **kw)
     assert len(select.grid_search(space, (x, y), n_trials=3, **kw).leaderboard()) == 3
+
+
+def test_a_grid_over_architectures_trains_each_distinct_config_once():
+    """Keys that apply to one architecture only do not multiply the others' points: deepbind
+    was trained once per k of kmer_linear (12 trials for 5 configs)."""
+    x = ["".join(np.random.default_rng(i).choice(list("ACGT"), 20)) for i in range(30)]
+    y = np.arange(30) % 2
+    search = select.grid_search({"arch": ["deepbind", "kmer_linear"], "k": [2, 3, 4],
+                                 "n_filters": [4, 8]}, (x, y), strategy="grid", n_trials=20,
+                                cv=None, fit_args={"epochs": 1}, baselines=False)
+    board = select.leaderboard(search)
+    configs = sorted(board["config"])
+    assert len(configs) == 5 and len(set(configs)) == 5
+    params = [json.loads(p) for p in board["params"]]
+    assert {"arch": "kmer_linear", "k": 3} in params and {"arch": "deepbind", "n_filters": 8} in params
+
+
+def test_ranges_and_choices_are_checked_against_what_the_settings_take():
+    """A range written in whole numbers for a float setting draws floats (dropout 0..1 drew 0 or
+    1); ends and choices a setting cannot take are refused before any trial trains."""
+    space = S.check_space({"arch": "mlp", "dropout": {"low": 0, "high": 0.5}})
+    assert space["dropout"] == {"low": 0.0, "high": 0.5}
+    drawn = [config["dropout"] for config, _ in _draws(space, 6)]
+    assert all(type(d) is float for d in drawn) and len(set(drawn)) == 6
+    cases = [({"dropout": {"low": 0, "high": 1}}, r"'dropout': high 1.0 is not a value it takes "
+                                                  r"\(mlp: .*< 1"),
+             ({"lr": {"low": -1, "high": 1}}, r"'lr': low -1.0 .*\(fit: "),
+             ({"epochs": {"low": 0, "high": 3}}, r"'epochs': low 0 "),
+             ({"batch_size": [0, 16]}, r"'batch_size': choice 0 "),
+             ({"activation": ["relu", "swish"]}, r"'activation': choice 'swish'"),
+             ({"lr": {"low": 1e-4, "high": 1e-2, "log": True, "step": 1e-4}}, "either log or in steps")]
+    for extra, message in cases:
+        with pytest.raises(ValueError, match=message):
+            S.check_space({"arch": "mlp", **extra})
+
+
+def test_groups_are_matched_to_the_samples_and_inner_splits_checked_before_training():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    names = [f"s{i}" for i in range(40)]
+    x = pd.DataFrame(rng.normal(size=(40, 3)), index=names)
+    y = np.arange(40) % 2
+    groups = pd.Series([f"chr{i % 4}" for i in range(40)], index=names)
+    with pytest.raises(ValueError, match=r"the groups' index is not the data's index in order .*"
+                                         r"groups.loc\[x.index\]"):
+        CV.folds((x, y), cv=2, valid_fraction=0.2, task=None, groups=groups.sample(frac=1, random_state=1))
+    assert len(CV.folds((x, y), cv=2, valid_fraction=0.2, task=None, groups=groups)) == 2
+    with pytest.raises(ValueError, match="groups is the text 'chrom': a column name needs an AnnData"):
+        CV.folds((x, y), cv=2, valid_fraction=0.2, task=None, groups="chrom")
+    # a class with 2 samples: the fold holding one out trains on one, which early stopping's
+    # stratified inner split cannot place; refused naming the fold, before anything trains
+    y3 = np.array([0, 1] * 19 + [2, 2])
+    with pytest.raises(ValueError, match=r"fold \d of 5 trains on one sample of class 2: early "
+                                         r"stopping's inner validation split"):
+        select.grid_search({"arch": "mlp", "hidden": [[4]]}, (x.to_numpy(np.float32), y3), cv=5,
+                           fit_args={"epochs": 2, "early_stopping": {"patience": 1}},
+                           baselines=False, n_trials=1)

@@ -228,6 +228,22 @@ def test_plots_draw_what_they_say(tmp_path):
     assert ax.collections[0].get_offsets().shape == (50, 2)
     with pytest.raises(ValueError, match="predicted has 3 values but observed 2"):
         pl.predicted_vs_observed([1, 2, 3], [1, 2])
+    # tables matched by name (reordered targets gave r = 0.34), sparse read, NaN named
+    table = pd.DataFrame({"a": obs, "b": obs[::-1] ** 2}, index=[f"c{i}" for i in range(50)])
+    shuffled = table.iloc[::-1][["b", "a"]]
+    assert "r = 1.000, R² = 1.000" in pl.predicted_vs_observed(table, shuffled).get_title()
+    with pytest.raises(ValueError, match="other targets or cells"):
+        pl.predicted_vs_observed(table, table.rename(columns={"a": "z"}))
+    import scipy.sparse as sp
+    assert "r = 1.000" in pl.predicted_vs_observed(obs, sp.csr_matrix(obs[:, None])).get_title()
+    with pytest.raises(ValueError, match="observed holds NaN or infinite values \\(1, the first "
+                                         "at flat position 3\\)"):
+        pl.predicted_vs_observed(obs[:5], np.array([0, 1, 2, np.nan, 4.0]))
+    # obsm["X_deepomics"] is plotted even when obsm["deepomics"] is there too (scanpy's lookup
+    # of basis "deepomics" finds that one first)
+    adata.obsm["deepomics"] = np.full((200, 2), -7.0)
+    plotted = pl.latent(adata, "cell_type").collections[0].get_offsets()
+    np.testing.assert_allclose(plotted, adata.obsm["X_deepomics"][:, :2], rtol=1e-6)
 
 
 def test_predict_writes_a_regressors_values_under_the_documented_keys():
@@ -331,4 +347,13 @@ def test_classify_refuses_a_column_of_quantities():
             tl.classify(adata, key, epochs=1)
     adata.obs["cluster"] = np.arange(adata.n_obs) % 3          # clusters coded as numbers: fine
     tl.classify(adata, "cluster", epochs=1)
-    assert set(adata.obs["cluster_deepomics"].cat.categories) == {"0", "1", "2"}
+    # classes as the column holds them: compared with it, a right prediction is equal (as
+    # text, '1.0' never equalled 1.0 of a float column with missing labels)
+    assert set(adata.obs["cluster_deepomics"].cat.categories) == {0, 1, 2}
+    adata.obs["B"] = (adata.obs["cell_type"] == "B").astype(float)
+    adata.obs.loc[adata.obs_names[::4], "B"] = np.nan   # a float column: 0.0, 1.0 and NaN
+    model = tl.classify(adata, "B", epochs=30, seed=0)
+    assert model.classes == [0.0, 1.0]
+    labelled = adata.obs["B"].notna()
+    agree = adata.obs["B_deepomics"].astype(float) == adata.obs["B"]
+    assert agree[labelled].mean() >= 0.95

@@ -1323,6 +1323,9 @@ def test_undefined_metrics_are_nan_not_zero():
     assert np.isnan(metric(table, "auroc")) and np.isnan(metric(table, "auroc", "a"))
     assert np.isnan(metric(table, "specificity", "a")) and metric(table, "sensitivity", "a") == 0.5
     assert np.isnan(metric(table, "sensitivity", "b")) and metric(table, "specificity", "b") == 0.5
+    # F1 of a class neither present nor predicted (c) is undefined; of one predicted but absent
+    # (b: only false positives) it is 0
+    assert np.isnan(metric(table, "f1", "c")) and metric(table, "f1", "b") == 0.0
 
 
 def test_logloss_of_a_certain_mistake_is_large_but_finite():

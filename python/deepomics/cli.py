@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -81,21 +82,54 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def read_config(path: str) -> dict:
-    """A YAML or JSON file as a dict."""
+    """A YAML or JSON file as a dict. A key given twice is an error (the last would win
+    silently: a pasted ``fit: {epochs: 1}`` under the real one)."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"config file {path} does not exist" if not os.path.exists(path)
+                                else f"config file {path} is a folder; give the YAML / JSON file")
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     if path.endswith(".json"):
-        config = json.loads(text)
+        def unique(pairs):
+            keys = [k for k, _ in pairs]
+            twice = next((k for k in keys if keys.count(k) > 1), None)
+            if twice is not None:
+                raise ValueError(f"{path}: key {twice!r} is given twice; keep one")
+            return dict(pairs)
+
+        try:
+            config = json.loads(text, object_pairs_hook=unique)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path} is not valid JSON: {err}") from None
     else:
         import yaml
 
         try:
-            config = yaml.safe_load(text)
+            config = yaml.load(text, Loader=_unique_key_loader())
         except yaml.YAMLError as err:
             raise ValueError(f"{path} is not valid YAML: {err}") from None
     if not isinstance(config, dict):
         raise ValueError(f"{path}: the config must be a mapping (key: value lines)")
     return config
+
+
+def _unique_key_loader():
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """YAML's safe loader that refuses a key given twice in one mapping, naming its line."""
+
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} is given twice; keep one", key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
 
 
 def labelled_data(spec: dict, where: str) -> tuple[list[str], object, list[str]]:
@@ -105,6 +139,10 @@ def labelled_data(spec: dict, where: str) -> tuple[list[str], object, list[str]]
     if not isinstance(spec, dict) or "fasta" not in spec:
         raise ValueError(f"{where} needs 'fasta' (a FASTA file or a list of them) and 'labels'")
     files = spec["fasta"] if isinstance(spec["fasta"], list) else [spec["fasta"]]
+    for i, path in enumerate(files):
+        if not isinstance(path, str) or not path:
+            raise ValueError(f"{where}: 'fasta' entry {i + 1} is {path!r}; give the path of a "
+                             "FASTA file")
     labels = spec.get("labels")
     if any(isinstance(v, bool) for v in (labels if isinstance(labels, list) else [labels])):
         raise ValueError(f"{where}: labels {labels} are read as true / false (YAML reads yes, no, "
@@ -122,13 +160,15 @@ def labelled_data(spec: dict, where: str) -> tuple[list[str], object, list[str]]
     one = labels if isinstance(labels, str) else \
         labels[0] if isinstance(labels, list) and len(labels) == 1 else None
     labels_file = isinstance(one, str) and os.path.isfile(one)
+    if isinstance(one, str) and not labels_file and _looks_like_file(one):
+        raise FileNotFoundError(f"{where}: the labels file {one} does not exist")
     if isinstance(labels, list) and len(labels) == len(files) and not labels_file:
         y = np.repeat(np.asarray(labels), per_file)
     elif labels_file:
         y = _labels_file(one, names)
     elif labels is None:
         raise ValueError(f"{where} needs 'labels': one label per FASTA file, or a labels file")
-    elif isinstance(labels, str) or (len(files) > 1 and isinstance(one, str) and os.sep in one):
+    elif isinstance(labels, str):
         raise FileNotFoundError(f"{where}: the labels file {one} does not exist")
     else:
         raise ValueError(f"{where}: 'labels' must be one label per FASTA file ({len(files)} files, "
@@ -137,10 +177,25 @@ def labelled_data(spec: dict, where: str) -> tuple[list[str], object, list[str]]
     return sequences, y, names
 
 
+def _looks_like_file(text: str) -> bool:
+    """A label that names a file (a path, or a table's extension), not a class."""
+    return os.sep in text or text.lower().endswith((".tsv", ".csv", ".txt", ".tab"))
+
+
 def _labels_file(path: str, names: list[str]) -> np.ndarray:
+    """Labels matched to the FASTA records by name. Names are read as text as written (001,
+    NA); labels too, then as numbers when every one is a plain number (01 stays a class)."""
+    import csv
+
     import pandas as pd
 
-    table = pd.read_csv(path, sep=None, engine="python")
+    sep = "," if path.lower().endswith(".csv") else "\t" if path.lower().endswith(
+        (".tsv", ".tab", ".txt")) else None
+    try:
+        table = pd.read_csv(path, sep=sep, engine="python", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: cannot read it as a table with columns name and label ("
+                         f"{' '.join(str(err).split())}); save it as tab-separated text") from None
     if not {"name", "label"} <= set(table.columns):
         raise ValueError(f"{path}: a labels file needs columns 'name' and 'label' (it has "
                          f"{', '.join(map(str, table.columns))})")
@@ -153,11 +208,18 @@ def _labels_file(path: str, names: list[str]) -> np.ndarray:
         raise ValueError(f"labels in {path} are matched to the FASTA records by name, but "
                          f"{len(twice)} record names occur more than once (e.g. {twice[:3]}); "
                          "give each record its own name, or give one label per FASTA file")
-    by_name = dict(zip(table["name"].astype(str), table["label"]))
+    by_name = dict(zip(table["name"], table["label"]))
     missing = [n for n in names if n not in by_name]
     if missing:
         raise ValueError(f"{path} has no label for {len(missing)} records, e.g. {missing[:3]}")
-    return np.asarray([by_name[n] for n in names])
+    labels = [by_name[n] for n in names]
+    empty = next((n for n, v in zip(names, labels) if v.strip() in ("", "NA", "NaN", "nan")), None)
+    if empty is not None:
+        raise ValueError(f"{path}: the label of {empty} is missing ({by_name[empty]!r}); give "
+                         "every record a label, or leave the record out of the FASTA")
+    plain = all(re.fullmatch(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?", v.strip())
+                for v in labels)
+    return np.asarray([_number(v) for v in labels] if plain else labels)
 
 
 def _repeated(names) -> list[str]:
@@ -184,11 +246,16 @@ def _train(args) -> int:
     output = args.out or config.get("output")
     if not output:
         raise ValueError("say where to save the model: 'output' in the config or --out")
+    if not isinstance(output, str):
+        raise ValueError(f"{args.config}: 'output' is {output!r}; give the model folder's path")
     check_save_path(output, overwrite=args.overwrite)  # before training, not after
     if not isinstance(config.get("fit") or {}, dict):
         raise ValueError(f"{args.config}: 'fit' must be a mapping of fit arguments (e.g. "
                          f"'fit: {{epochs: 20, lr: 0.001}}'), not {config['fit']!r}")
     check_fit_arguments(config.get("fit") or {}, f"{args.config}: fit")
+    if "valid" in config and config.get("valid_fraction"):
+        raise ValueError(f"{args.config}: give 'valid' (data of its own) or 'valid_fraction' (a "
+                         "part of train), not both")
     x, y, _ = labelled_data(config["train"], "train")
     valid = None
     if "valid" in config:
@@ -247,6 +314,10 @@ def _write_new(path: str, text: str, overwrite: bool, inputs=()) -> None:
     if any(os.path.exists(i) and os.path.samefile(target, i) for i in inputs
            if os.path.exists(target)):
         raise FileExistsError(f"--out {path} is one of the inputs; write the predictions to "
+                              "another file")
+    if any(os.path.isdir(i) and os.path.dirname(target) == os.path.abspath(i)
+           and os.path.basename(target) in ("config.json", "weights.safetensors") for i in inputs):
+        raise FileExistsError(f"--out {path} is a file of the model; write the predictions to "
                               "another file")
     if os.path.isdir(target):
         raise FileExistsError(f"--out {path} is a folder; give a file name (e.g. {path}/predictions.tsv)")

@@ -50,7 +50,13 @@ def run(fasta: str, k: int = 6, top: int = 5, motif: str = "MA0139.1", n_windows
                          "sequences (e.g. Biostrings' dm3_upstream2000.fa.gz)")
     print(f"  {len(sequences):,} sequences, {lengths.min():,}-{lengths.max():,} bp, "
           f"{lengths.sum() / 1e6:.1f} Mbp")
-    x = _timed("one_hot -> float32 (N, 4, L)", seq.one_hot, sequences, length=int(lengths.max()))
+    # all of them, padded to the longest, unless that passes 2 GiB (a genome's chromosomes)
+    shown = max(1, min(len(sequences), int(2**31 // (16 * int(lengths.max())))))
+    if shown < len(sequences):
+        print(f"  (one-hot of all {len(sequences):,} padded to {lengths.max():,} bp would take "
+              f"{len(sequences) * 16 * int(lengths.max()) / 2**30:,.0f} GiB: the first {shown:,})")
+    x = _timed("one_hot -> float32 (N, 4, L)", seq.one_hot, sequences[:shown],
+               length=int(lengths.max()))
     print(f"  shape {x.shape}, {x.nbytes / 2**30:.2f} GiB; GC {x[:, 1:3].sum() / x.sum():.3f}")
     del x
 
@@ -77,7 +83,10 @@ def _enriched_kmers(sequences: list[str], k: int, top: int) -> list[str]:
     log2_ratio = np.log2(((near_sum + 1) / near_sum.sum()) / ((far_sum + 1) / far_sum.sum()))
     log2_ratio[near_sum < 50] = -np.inf  # ignore rare k-mers and the empty non-canonical columns
     names_k = np.array(seq.kmer_names(k))
-    order = np.argsort(log2_ratio)[::-1][:top]
+    order = [j for j in np.argsort(log2_ratio)[::-1][:top] if np.isfinite(log2_ratio[j])]
+    if not order:
+        print(f"  (no {k}-mer occurs 50 times next to the TSS: too few sequences to rank them)")
+        return []
     print(f"  {k}-mer / reverse complement   log2(200 bp at the TSS / 200 bp farthest from it)")
     for kmer in order:
         print(f"    {names_k[kmer]} / {seq.reverse_complement(names_k[kmer])}   "
@@ -94,8 +103,13 @@ def _deepbind_on_planted_motif(sequences, motif_id, n_windows, epochs, out_dir, 
     rng = np.random.default_rng(seed)
     width = WINDOW
     pool = [s.upper() for s in sequences if len(s) >= width]
-    windows = []
+    windows, tries = [], 0
     while len(windows) < n_windows:
+        tries += 1
+        if tries > 100 * n_windows:
+            raise ValueError(f"the demo found {len(windows):,} windows of {width} bp without N in "
+                             f"{tries - 1:,} tries and needs {n_windows:,}: the FASTA holds too "
+                             "few stretches of known bases; give one with longer sequences")
         s = pool[rng.integers(len(pool))]
         start = rng.integers(0, len(s) - width + 1)
         window = s[start:start + width]

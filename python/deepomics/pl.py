@@ -73,8 +73,9 @@ def latent(adata, color, *, key: str = "X_deepomics", dims=(0, 1), ax=None, **kw
         if "gene_symbols" not in kwargs and name not in adata.obs.columns and name not in genes:
             raise KeyError(f"color {name!r} is neither an obs column nor a gene (obs has: "
                            f"{listing(adata.obs.columns)})")
-    basis = key.removeprefix("X_")
-    return sc.pl.embedding(adata, basis=basis, color=color, dimensions=tuple(dims), ax=ax,
+    # the key itself: scanpy looks up obsm[basis] before obsm["X_" + basis], so "deepomics"
+    # would plot obsm["deepomics"] (tl.predict's) when both are there
+    return sc.pl.embedding(adata, basis=key, color=color, dimensions=tuple(dims), ax=ax,
                            show=False, **kwargs)
 
 
@@ -83,11 +84,23 @@ def predicted_vs_observed(predicted, observed, *, ax=None, title: str | None = N
     identity line, and Pearson's r and R^2 in the title. Returns the Axes."""
     import matplotlib.pyplot as plt
 
-    p = np.asarray(predicted, dtype=np.float64).ravel()
-    o = np.asarray(observed, dtype=np.float64).ravel()
+    if all(hasattr(v, "columns") and hasattr(v, "index") for v in (predicted, observed)):
+        # two tables: matched by target and cell name, not by position
+        if set(predicted.columns) != set(observed.columns) or \
+                set(predicted.index) != set(observed.index):
+            raise ValueError("predicted and observed are tables of other targets or cells (their "
+                             "columns or index differ); give the same ones")
+        observed = observed.loc[predicted.index, predicted.columns]
+    p, o = (np.asarray(v.toarray() if hasattr(v, "toarray") else v, dtype=np.float64).ravel()
+            for v in (predicted, observed))
     if p.shape != o.shape:
         raise ValueError(f"predicted has {p.size} values but observed {o.size}; give the same cells "
                          "and targets in the same order")
+    for name, values in (("predicted", p), ("observed", o)):
+        if not np.isfinite(values).all():
+            raise ValueError(f"{name} holds NaN or infinite values ({int((~np.isfinite(values)).sum())}"
+                             f", the first at flat position {int(np.flatnonzero(~np.isfinite(values))[0])}); "
+                             "drop those cells first")
     if ax is None:
         _, ax = plt.subplots(figsize=(3.6, 3.4))
     ax.scatter(o, p, s=4, alpha=0.4, linewidths=0)

@@ -98,8 +98,8 @@ def classify(adata, label_key: str, *, layer: str | None = None, use_rep: str | 
         train = adata[labelled]
     if isinstance(labels.dtype, pd.CategoricalDtype):
         y = labels[labelled].cat.remove_unused_categories()
-    else:
-        y = labels[labelled].astype(str)
+    else:  # classes as the column holds them (0 / 1 stay numbers, not '0.0' / '1.0')
+        y = labels[labelled].astype("category")
     if model is None:
         config = {"arch": "mlp", "hidden": [128, 64], "dropout": 0.2}
     elif isinstance(model, str):  # an architecture's name: its defaults
@@ -207,9 +207,10 @@ def predict(adata, model, *, layer: str | None = None, use_rep: str | None = Non
     _mark(adata, mine)
     if task in ("binary", "multiclass"):
         probs = np.column_stack([1 - out, out]) if task == "binary" else out
-        labels = [str(c) for c in classes]
-        adata.obs[key_added] = pd.Categorical(np.asarray(labels, dtype=object)[probs.argmax(1)],
-                                              categories=labels)
+        labels = [str(c) for c in classes]  # (column names: text, as h5ad needs)
+        # the classes as the labels held them (a 0 / 1 column's predictions equal to it)
+        adata.obs[key_added] = pd.Categorical.from_codes(probs.argmax(1),
+                                                         categories=pd.Index(list(classes)))
         adata.obsm[key_added + "_proba"] = pd.DataFrame(probs, index=adata.obs_names,
                                                         columns=labels)
         _said(f"labels in obs[{key_added!r}], probabilities in obsm[{key_added + '_proba'!r}]")

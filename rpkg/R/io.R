@@ -14,7 +14,8 @@
 #'
 #' @param model A trained [DeepomicsModel-class].
 #' @param path The model folder.
-#' @param overwrite If `TRUE`, replace an existing folder at `path`.
+#' @param overwrite If `TRUE`, replace a model saved at `path` (or an empty folder there); other
+#'   files in the folder are kept. A folder that holds no model is never written over.
 #' @return `saveModel()`: the folder's absolute path, invisibly. `loadModel()`: the
 #'   [DeepomicsModel-class].
 #' @export

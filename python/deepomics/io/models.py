@@ -74,12 +74,21 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
             json.dump(meta, handle, indent=2, allow_nan=False)
         chmod_as_created(tmp)  # mkdtemp makes it private (0700)
         if os.path.exists(path):
+            # the user's own files in the folder (notes, predictions) move into the new one
+            extras = [e for e in os.listdir(path) if e not in (CONFIG, WEIGHTS)]
+            for entry in extras:
+                os.rename(os.path.join(path, entry), os.path.join(tmp, entry))
             old = tempfile.mkdtemp(prefix=".deepomics-old-", dir=parent)
-            os.rename(path, os.path.join(old, "model"))
             try:
-                os.rename(tmp, path)
+                os.rename(path, os.path.join(old, "model"))
+                try:
+                    os.rename(tmp, path)
+                except BaseException:
+                    os.rename(os.path.join(old, "model"), path)  # put the old model back
+                    raise
             except BaseException:
-                os.rename(os.path.join(old, "model"), path)  # put the old model back
+                for entry in extras:
+                    os.rename(os.path.join(tmp, entry), os.path.join(path, entry))
                 os.rmdir(old)
                 raise
             shutil.rmtree(old, ignore_errors=True)
@@ -95,11 +104,12 @@ def check_save_path(path: str | os.PathLike, overwrite: bool = False) -> str:
     """The absolute model folder ``save`` would write (``~`` expanded), or the error it would
     raise: checked before work that ends in a save (a refit), so nothing is trained in vain."""
     path = _model_path(path)
+    if os.path.exists(path) and not _replaceable(path):
+        raise FileExistsError(f"{path} exists and is not a deepomics model; save replaces only a "
+                              "saved model (or an empty folder), so choose another path")
     if os.path.exists(path) and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or choose a new path")
-    if os.path.exists(path) and not is_model_folder(path):
-        raise FileExistsError(f"{path} exists and is not a deepomics model; overwrite=True replaces "
-                              "only a saved model, so choose another path")
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace the model there (other "
+                              "files in the folder are kept), or choose a new path")
     blocking = _file_above(os.path.dirname(path))
     if blocking:
         raise FileExistsError(f"cannot save to {path}: {blocking} is a file, not a folder; "
@@ -154,7 +164,7 @@ def load(path: str | os.PathLike):
         raise ModelFileError(f"{weights_path} does not match the checksum in config.json: the file "
                              "is truncated or was changed after saving; save the model again")
     try:
-        model = models.build(meta["model"])
+        model = models.build(meta["model"], seed=0)  # (the weights are replaced: no global draw)
     except (KeyError, ValueError, TypeError) as err:
         raise ModelFileError(f"{config_path}: the model config does not build ({err})") from None
     try:
@@ -209,6 +219,9 @@ def _check_fitted_meta(meta: dict, model, config_path: str) -> None:
                              f"{', '.join(TASKS)}")
     if classes is not None and not isinstance(classes, list):
         raise ModelFileError(f"{config_path} is corrupt: classes must be a list")
+    if classes and len({json.dumps(c) for c in classes}) < len(classes):
+        raise ModelFileError(f"{config_path} is corrupt: classes repeat a name ({classes}); "
+                             "each output has its own")
     n_outputs = getattr(model, "n_outputs", None) or meta["model"].get("n_outputs")
     expected = {"binary": 1}.get(task, len(classes) if classes else None)
     if task in ("binary", "multiclass", "multilabel") and classes is not None and \
@@ -230,6 +243,14 @@ def _file_above(folder: str) -> str | None:
             break
         folder = parent
     return None
+
+
+def _replaceable(path: str) -> bool:
+    """A folder save may write over: a saved model (other files in it are kept), an empty
+    folder, or a damaged model (nothing but its two files, one unreadable)."""
+    if not os.path.isdir(path):
+        return False
+    return is_model_folder(path) or set(os.listdir(path)) <= {CONFIG, WEIGHTS}
 
 
 def is_model_folder(path: str) -> bool:

@@ -207,6 +207,10 @@ class SequenceModel(nn.Module):
             raise ConfigError(
                 f"strand={strand!r} needs a 4-letter nucleotide alphabet ('dna' or 'rna'), but "
                 f"the alphabet is {alphabet!r}; use strand='forward'", "strand")
+        if seq_len is not None and max_shift >= seq_len:
+            raise ConfigError(f"max_shift ({max_shift}) must be below seq_len ({seq_len}): a "
+                              f"shift that large moves a sequence out of its window entirely; "
+                              f"use a few positions (e.g. 3)", "max_shift")
         self.alphabet = alphabet
         self.letters = letters
         self.n_channels = len(letters)

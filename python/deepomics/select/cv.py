@@ -37,6 +37,7 @@ def folds(data, *, cv: int | None, valid_fraction: float, task: str | None, grou
     """(train, held-out) index pairs: ``cv`` folds, or one seeded split of ``valid_fraction``."""
     x, y = data
     y = D.labels_from(y, x)
+    groups = D.groups_from(groups, x)
     n = x.n_obs if D.is_anndata(x) else (x.shape[0] if hasattr(x, "shape") else len(x))
     task = task or (D.infer_task(y) if y is not None else "regression")
     stratify = None
@@ -82,6 +83,25 @@ def _check_fold_classes(splits, labels: np.ndarray, groups: np.ndarray) -> None:
                          "classes")
 
 
+def _check_inner_splits(y, splits, task: str) -> None:
+    """Early stopping splits each training part again, stratified by class: a class with one
+    sample in a training part cannot be on both sides. Refused before any fold trains, naming
+    the fold (the split's own advice, to give valid_data, does not apply here)."""
+    if task not in ("binary", "multiclass"):
+        return
+    labels = D._label_array(y)
+    labels = labels.reshape(len(labels), -1)[:, 0]
+    for i, (train, _) in enumerate(splits):
+        values, counts = np.unique(labels[train], return_counts=True)
+        if (counts < 2).any():
+            alone = ", ".join(str(v) for v in values[counts < 2][:5])
+            raise ValueError(
+                f"fold {i + 1} of {len(splits)} trains on one sample of class {alone}: early "
+                f"stopping's inner validation split (inner_valid) is stratified and needs 2 of "
+                f"every class in each training part; drop that class's samples or gather more "
+                f"(3 or more per class), or search without early_stopping")
+
+
 def score(model, data, metric: str) -> float:
     """The summary ``metric`` of a fitted model on ``(x, y)`` (``loss``: not available here)."""
     from ..train import evaluate
@@ -104,6 +124,8 @@ def cross_validate(config: dict, data, splits, *, metric: str, fit_args: dict, s
 
     x, y = data
     y = D.labels_from(y, x)
+    if fit_args.get("early_stopping") and inner_valid and groups is None and y is not None:
+        _check_inner_splits(y, splits, fit_args.get("task") or D.infer_task(y))
     scores = []
     for i, (train, held_out) in enumerate(splits):
         args = dict(fit_args)

@@ -166,6 +166,7 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
         raise ValueError(f"fit_args {listing(shared)}: a search trains a model per trial and fold, "
                          "which would all share it; give storage= to keep a search and resume it")
     fit_args = {"verbose": False, **(fit_args or {})}
+    groups = D.groups_from(groups, x)
     splits = CV.folds((x, y_values), cv=cv, valid_fraction=valid_fraction, task=task,
                       groups=groups, seed=seed)
     direction = "maximize" if M.HIGHER_IS_BETTER[metric] else "minimize"
@@ -268,7 +269,7 @@ def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
                      "state": ("undefined" if t.state == optuna.trial.TrialState.FAIL
                                else t.state.name.lower()),
                      "seconds": t.user_attrs.get("seconds"),
-                     "params": json.dumps({k: S.decode(v) for k, v in t.params.items()}),
+                     "params": json.dumps(_drawn(t.params)),
                      "config": json.dumps(t.user_attrs.get("config"))})
     for b in study.user_attrs.get("baselines", []):
         rows.append({"model": b["config"]["arch"], "kind": "baseline", "trial": None,
@@ -288,6 +289,12 @@ def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
 
 
 # ---- helpers ---------------------------------------------------------------------------------
+
+
+def _drawn(params: dict) -> dict:
+    """What a trial drew, by key (a grid's point spelt out)."""
+    drawn = {k: S.decode(v) for k, v in params.items()}
+    return {**drawn.pop(S.POINT, {}), **drawn}
 
 
 def _sampler(strategy: str, space: dict, seed: int):

@@ -14,6 +14,7 @@ draws ``pooling`` only when its arch is one with a ``pooling`` setting (a condit
 """
 from __future__ import annotations
 
+import itertools
 import json
 
 from .. import models
@@ -46,9 +47,46 @@ def check_space(space: dict, default_arch: str | None = None) -> dict:
             raise ValueError(f"search space key {key!r} has no choices")
         if isinstance(value, dict):
             _check_range(key, value)
-        if key in whole:
-            space[key] = _as_whole(value)
+            if key not in whole:  # a float setting's range written in whole numbers (0 to 1)
+                value = {k: float(v) if k in ("low", "high", "step") and v is not None else v
+                         for k, v in value.items()}
+        space[key] = value = _as_whole(value) if key in whole else value
+        if key != "arch" and isinstance(value, (dict, list)):
+            _check_values(key, value, archs)
     return space
+
+
+#: fit() settings' bounds, as the model settings' (ge, gt): checked for a range's ends.
+FIT_BOUNDS = {"epochs": (1, None), "batch_size": (1, None), "lr": (None, 0), "weight_decay": (0, None)}
+
+
+def _check_values(key: str, spec, archs: list[str]) -> None:
+    """A range's ends and each choice must be values the setting takes, or trials would fail
+    one by one after the search began (dropout up to 1, a negative lr, batch size 0)."""
+    from ..models.registry import ConfigError, Param
+
+    params = [(arch, models.parameters(arch)[key]) for arch in archs
+              if key in models.parameters(arch)]
+    if key in FIT_BOUNDS:
+        ge, gt = FIT_BOUNDS[key]
+        params.append(("fit", Param("int" if key in ("epochs", "batch_size") else "float",
+                                    ge=ge, gt=gt)))
+    if isinstance(spec, dict):
+        params = [(owner, p) for owner, p in params if p.type in ("int", "float")]
+    values = ([("low", spec["low"]), ("high", spec["high"])] if isinstance(spec, dict)
+              else [("choice", choice) for choice in spec])
+    for end, value in values:  # (taken by one architecture that has the key is enough)
+        refusals = []
+        for owner, param in params:
+            try:
+                param.check(key, value)
+                break
+            except ConfigError as e:
+                refusals.append(f"{owner}: {e}")
+        else:
+            if refusals:
+                raise ValueError(f"search space key {key!r}: {end} {value!r} is not a value it "
+                                 f"takes ({'; '.join(refusals)})")
 
 
 def _whole_keys(archs: list[str]) -> set[str]:
@@ -84,6 +122,8 @@ def _check_range(key: str, spec: dict) -> None:
                          f"({spec['high']})")
     if spec.get("log") and spec["low"] <= 0:
         raise ValueError(f"search space key {key!r}: a log range needs low > 0")
+    if spec.get("log") and spec.get("step"):
+        raise ValueError(f"search space key {key!r}: a range is either log or in steps, not both")
 
 
 def is_grid(space: dict) -> bool:
@@ -91,13 +131,42 @@ def is_grid(space: dict) -> bool:
     return not any(isinstance(v, dict) for v in space.values())
 
 
+#: The one parameter of a grid whose keys apply to some of its architectures only.
+POINT = "point"
+
+
 def grid(space: dict) -> dict[str, list]:
-    """The choices of each searched key, encoded for Optuna's GridSampler."""
-    return {key: [_encode(c) for c in value] for key, value in space.items() if isinstance(value, list)}
+    """The choices of each searched key, encoded for Optuna's GridSampler. When a searched key
+    does not apply to every architecture drawn, the product of all keys would repeat each
+    architecture's points (deepbind once per k of kmer_linear): the grid is then one parameter,
+    ``POINT``, whose choices are the distinct points, each a JSON dict of what it sets."""
+    if not _points_needed(space):
+        return {key: [_encode(c) for c in value] for key, value in space.items()
+                if isinstance(value, list)}
+    points = {}
+    for arch in space["arch"]:
+        applies = set(models.parameters(arch)) | set(FIT_KEYS)
+        keys = [k for k, v in space.items() if k != "arch" and k in applies and isinstance(v, list)]
+        for values in itertools.product(*(space[k] for k in keys)):
+            point = {"arch": arch, **dict(zip(keys, values))}
+            points.setdefault(json.dumps(point), point)
+    return {POINT: [_encode(p) for p in points.values()]}
+
+
+def _points_needed(space: dict) -> bool:
+    archs = space["arch"] if isinstance(space["arch"], list) else [space["arch"]]
+    return len(archs) > 1 and any(
+        key != "arch" and key not in FIT_KEYS and isinstance(value, list)
+        and not all(key in models.parameters(a) for a in archs)
+        for key, value in space.items())
 
 
 def suggest(trial, space: dict) -> tuple[dict, dict]:
-    """(model config, fit arguments) for one trial: draws what the space searches."""
+    """(model config, fit arguments) for one trial: draws what the space searches (under a grid
+    of points, ``grid``'s ``POINT``, one point)."""
+    if _points_needed(space) and is_grid(space):
+        point = decode(trial.suggest_categorical(POINT, grid(space)[POINT]))
+        space = {**space, **point}  # fixed values now: drawn below as they are
     arch = _draw(trial, "arch", space["arch"])
     applies = set(models.parameters(arch))
     config, fit_args = {"arch": arch}, {}

@@ -657,7 +657,26 @@ def check_lengths(x, y, what: str = "labels") -> None:
                          f"sample, in the same order{hint}")
 
 
-def _check_label_index(x, y) -> None:
+def groups_from(groups, x):
+    """Groups (one per sample) as given, or an AnnData obs column when ``groups`` names one;
+    a Series indexed by the samples' names in another order is refused (by position it would
+    put samples in the wrong groups, and folds would leak)."""
+    if groups is None:
+        return None
+    if isinstance(groups, str) and not is_anndata(x):
+        raise ValueError(f"groups is the text {groups!r}: a column name needs an AnnData (its "
+                         "obs); with other data pass the groups themselves, one per sample (e.g. "
+                         "table['chrom'])")
+    if isinstance(groups, str):
+        if groups not in x.obs.columns:
+            raise KeyError(f"groups column {groups!r} is not in adata.obs (it has: "
+                           f"{', '.join(map(str, x.obs.columns)) or 'no columns'})")
+        return x.obs[groups]
+    _check_label_index(x, groups, what="groups")
+    return groups
+
+
+def _check_label_index(x, y, what: str = "labels") -> None:
     import pandas as pd
 
     names = x.obs_names if is_anndata(x) else x.index if _is_data_frame(x) else None
@@ -671,14 +690,15 @@ def _check_label_index(x, y) -> None:
     if labels == samples:
         return
     first = next(i for i, (a, b) in enumerate(zip(labels, samples)) if a != b)
-    what = "adata.obs_names" if is_anndata(x) else "the data's index"
+    where = "adata.obs_names" if is_anndata(x) else "the data's index"
     names_of = "adata.obs_names" if is_anndata(x) else "x.index"
     fix = f"reorder them with y.loc[{names_of}]" if set(labels) == set(samples) else \
         "they name other samples"
+    name, one = ("y", "label") if what == "labels" else ("groups", "group")
     raise ValueError(
-        f"the labels' index is not {what} in order (at position {nth(first)}: label {labels[first]!r}, "
-        f"sample {samples[first]!r}); {fix}, or pass y.to_numpy() if they are already in the "
-        "samples' order")
+        f"the {what}' index is not {where} in order (at position {nth(first)}: {one} "
+        f"{labels[first]!r}, sample {samples[first]!r}); {fix.replace('y.loc', name + '.loc')}, or "
+        f"pass {name}.to_numpy() if they are already in the samples' order")
 
 
 def infer_task(y) -> str:

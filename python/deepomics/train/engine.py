@@ -364,6 +364,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
     x_raw = D.fasta_sequences(x_raw)  # a FASTA path or read_fasta's records: their sequences
     y_raw = D.labels_from(y_raw, x_raw)
     D.check_lengths(x_raw, y_raw)
+    groups = D.groups_from(groups, x_raw)
     autoencoder = y_raw is None
     if groups is not None and not valid_fraction:
         raise ValueError("groups choose which samples are held out together: pass valid_fraction "

@@ -67,7 +67,9 @@ def compute(task: str, preds, targets, classes: list | None = None) -> pd.DataFr
                                           present),
             "specificity": _absent_as_nan(
                 _safe(C.multiclass_specificity, preds, t, k, average=None), rest),
-            "f1": _safe(C.multiclass_f1_score, preds, t, k, average=None),
+            # (a class neither present nor predicted has no F1: NaN, as its sensitivity)
+            "f1": _absent_as_nan(_safe(C.multiclass_f1_score, preds, t, k, average=None),
+                                 present | (torch.bincount(preds.argmax(dim=1), minlength=k) > 0)),
         }
         rows += _per_output(per_class, names)
     elif task == "multilabel":
