@@ -644,3 +644,18 @@ def test_groups_are_matched_to_the_samples_and_inner_splits_checked_before_train
         select.grid_search({"arch": "mlp", "hidden": [[4]]}, (x.to_numpy(np.float32), y3), cv=5,
                            fit_args={"epochs": 2, "early_stopping": {"patience": 1}},
                            baselines=False, n_trials=1)
+
+
+def test_repeated_sequences_are_said_before_folds_put_copies_on_both_sides():
+    from deepomics import DeepomicsWarning
+
+    rng = np.random.default_rng(0)
+    x = ["".join(rng.choice(list("ACGT"), 30)) for _ in range(50)]
+    y = np.arange(50) % 2
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeepomicsWarning)
+        CV.folds((x, y), cv=5, valid_fraction=0.2, task=None)  # distinct: nothing said
+    with pytest.warns(DeepomicsWarning, match="10 of the 60 sequences repeat another one.*groups="):
+        CV.folds((x + [s.lower() for s in x[:10]], np.r_[y, y[:10]]), cv=5, valid_fraction=0.2,
+                 task=None)

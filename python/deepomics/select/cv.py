@@ -60,7 +60,26 @@ def folds(data, *, cv: int | None, valid_fraction: float, task: str | None, grou
                           seed=seed)]
     if stratify is not None and groups is not None:
         _check_fold_classes(splits, D._label_array(stratify), np.asarray(groups))
+    if groups is None:
+        _warn_repeated_sequences(x)
     return splits
+
+
+def _warn_repeated_sequences(x) -> None:
+    """Identical sequences land on both sides of a split (a model scored on what it trained on);
+    said, with the way to keep copies together. Sequences given as text only."""
+    import warnings
+
+    from .. import DeepomicsWarning
+
+    if not (isinstance(x, list) and x and isinstance(x[0], (str, bytes))):
+        return
+    n_distinct = len(set(s.upper() if isinstance(s, str) else s.upper() for s in x))
+    if n_distinct < len(x):
+        warnings.warn(f"{len(x) - n_distinct} of the {len(x)} sequences repeat another one: "
+                      "random folds put copies on both sides, so the held-out score is "
+                      "optimistic; drop the copies, or keep them together with groups= (e.g. "
+                      "one group per distinct sequence)", DeepomicsWarning, stacklevel=3)
 
 
 def _check_fold_classes(splits, labels: np.ndarray, groups: np.ndarray) -> None:
