@@ -102,6 +102,11 @@ def test_labels_files_are_read_as_written(tmp_path):
     assert names == ["001", "NA", "002"] and list(y) == ["01", "10", "02"]
     labels.write_text("name\tlabel\n001\t1\nNA\t0\n002\t1.5\n")
     assert list(cli.labelled_data({"fasta": str(fasta), "labels": str(labels)}, "t")[1]) == [1, 0, 1.5]
+    labels.write_text("name\tlabel\n001\t.5\nNA\t+1\n002\t2.\n")  # numbers as pandas read them
+    assert list(cli.labelled_data({"fasta": str(fasta), "labels": str(labels)}, "t")[1]) == [0.5, 1, 2]
+    text = tmp_path / "labels.txt"  # a .txt is told by its lines: commas here
+    text.write_text("name,label\n001,a\nNA,b\n002,a\n")
+    assert list(cli.labelled_data({"fasta": str(fasta), "labels": str(text)}, "t")[1]) == ["a", "b", "a"]
     labels.write_text("name\tlabel\n001\t1\nNA\tNA\n002\t0\n")
     with pytest.raises(ValueError, match="the label of NA is missing"):
         cli.labelled_data({"fasta": str(fasta), "labels": str(labels)}, "t")
@@ -122,6 +127,9 @@ def test_a_key_given_twice_in_a_config_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"c.yaml is not valid YAML: key 'fit' is given twice; "
                                          r"keep one\s+in .*line 4"):
         cli.read_config(str(config))
+    # YAML's merge key is not a key given twice: '<<: *base' then an override is fine
+    config.write_text("base: &b {epochs: 1, lr: 0.01}\nfit: {<<: *b, epochs: 5}\n")
+    assert cli.read_config(str(config))["fit"] == {"epochs": 5, "lr": 0.01}
     config = tmp_path / "c.json"
     config.write_text('{"fit": {"epochs": 20, "epochs": 1}}')
     with pytest.raises(ValueError, match="c.json: key 'epochs' is given twice"):

@@ -341,3 +341,37 @@ def test_fit_and_predict_stream_intervals_from_the_genome(tmp_path):
     with pytest.raises(genome.GenomeError, match="interval 1 .*outside chrA"):
         genome.GenomeIntervals(path, {"chrom": ["chrA", "chrA"], "start": [0, 10**7],
                                       "end": [50, 10**7 + 50]})
+
+
+@pytest.mark.parametrize("text", [">chr1\nACGT\nACGT\n>chr2\nAAAAAA", ">chr1 d\nACGT\nAAAA",
+                                  ">chr1\r\nACGT\r\nAC\r\n>chr2\r\nGG\r\n",
+                                  ">chr1 x\nACGT\n\n>empty\n>chr2 y z\nGG\n", ">a\nACGT\n\n\n"])
+def test_an_older_index_that_describes_its_fasta_is_used(tmp_path, text):
+    """No newline at the end, CRLF, descriptions, blank lines and empty records: an index from
+    samtools still fits its FASTA when it is older (a copy finished it first)."""
+    path = tmp_path / "g.fa"
+    path.write_bytes(text.encode())
+    pysam.faidx(str(path), "--fai-idx", str(path) + ".fai")
+    os.utime(str(path) + ".fai", (1_000_000_000, 1_000_000_000))
+    assert genome._index_fits(str(path), str(path) + ".fai", None)
+    for changed in (text.replace("ACGT", "ACGTA", 1), text.replace(">chr1", ">chr0").replace(">a", ">b")):
+        path.write_bytes(changed.encode())
+        assert not genome._index_fits(str(path), str(path) + ".fai", None)
+
+
+def test_a_stale_index_in_a_read_only_folder_is_rebuilt_elsewhere(tmp_path, monkeypatch):
+    path = tmp_path / "g.fa"
+    _write_genome(path, {"chr1": "ACGT" * 10})
+    genome.open_genome(path).close()
+    before = (tmp_path / "g.fa.fai").read_bytes()
+    _write_genome(path, {"chr1": "ACGT" * 20})
+    os.utime(tmp_path / "g.fa.fai", (1_000_000_000, 1_000_000_000))
+    folder, writable = str(tmp_path), os.access
+    monkeypatch.setattr(genome.os, "access",
+                        lambda p, mode: False if os.path.abspath(p) == folder else writable(p, mode))
+    monkeypatch.setattr(genome, "_TEMPORARY_INDEXES", {})
+    monkeypatch.setattr(genome, "TEMPORARY_ROOT", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    assert genome.fetch(path, {"chrom": ["chr1"], "start": [60], "end": [64]}) == ["ACGT"]
+    assert (tmp_path / "g.fa.fai").read_bytes() == before  # the user's file is left as it was
+    assert [p.name[:13] for p in (tmp_path / "scratch").iterdir()] == ["deepomics-fai"]

@@ -682,3 +682,30 @@ def test_load_refuses_classes_that_repeat_a_name(tmp_path):
     rewrite_config(path, lambda meta: meta.update(classes=["a", "a", "c"]))
     with pytest.raises(ModelFileError, match=r"classes repeat a name \(\['a', 'a', 'c'\]\)"):
         dio.load(path)
+
+
+def test_a_failed_overwrite_puts_the_users_files_back(tmp_path, monkeypatch):
+    """The user's files moved into the new folder go back when a later step fails; none is
+    deleted with the temporary folder."""
+    old = models.build({"arch": "deepbind", **SMALL["deepbind"]}, seed=0)
+    path = dio.save(old, tmp_path / "m")
+    (tmp_path / "m" / "a_notes.txt").write_text("mine")
+    (tmp_path / "m" / "z_plots").mkdir()
+    (tmp_path / "m" / "z_plots" / "fig.png").write_bytes(b"png")
+    real_rename, calls = os.rename, []
+
+    def rename(src, dst):  # the second of the user's entries cannot be moved
+        calls.append(src)
+        if len(calls) == 2:
+            raise PermissionError("read-only folder")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(PermissionError):
+        dio.save(models.build({"arch": "deepbind", **SMALL["deepbind"]}, seed=1), path,
+                 overwrite=True)
+    monkeypatch.setattr(os, "rename", real_rename)
+    assert sorted(os.listdir(path)) == ["a_notes.txt", "config.json", "weights.safetensors", "z_plots"]
+    assert (tmp_path / "m" / "z_plots" / "fig.png").read_bytes() == b"png"
+    assert_same_state(dio.load(path), old)
+    assert sorted(os.listdir(tmp_path)) == ["m"]

@@ -196,6 +196,26 @@ def test_missing_values_stay_missing_both_ways(tmp_path):
     assert list(ro.r(f'as.character(readRDS("{out}")$cell_type)[2:4]')) == ["T", "B", "T"]
 
 
+def test_categories_that_are_numbers_or_logicals_are_factors_in_r(tmp_path):
+    """tl.classify keeps a 0 / 1 column's classes as numbers; R gets a factor whose levels
+    are written the R way (1, not 1.0; TRUE), not a character vector (rpy2's default)."""
+    import anndata as ad
+
+    obs = pd.DataFrame({"n": pd.Categorical([0, 1, 1, 0]), "f": pd.Categorical([1.0, 0.0, 1.0, 1.0]),
+                        "b": pd.Categorical([True, False, True, True])},
+                       index=[f"c{i}" for i in range(4)])
+    adata = ad.AnnData(np.ones((4, 2), np.float32), obs=obs,
+                       var=pd.DataFrame(index=["g1", "g2"]))
+    out = rio.write_r(adata, tmp_path / "cats.rds")
+    got = ro.r(f"""(function() {{
+      d <- SummarizedExperiment::colData(readRDS("{out}"))
+      c(vapply(c("n", "f", "b"), function(k) is.factor(d[[k]]), TRUE),
+        paste(levels(d$n), collapse = ","), paste(levels(d$f), collapse = ","),
+        paste(levels(d$b), collapse = ","))
+    }})()""")
+    assert list(got) == ["TRUE", "TRUE", "TRUE", "0,1", "0,1", "FALSE,TRUE"]
+
+
 def test_uns_lists_are_written_and_what_cannot_be_is_said(tmp_path):
     import anndata as ad
 

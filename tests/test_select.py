@@ -603,6 +603,30 @@ def test_a_grid_over_architectures_trains_each_distinct_config_once():
     assert {"arch": "kmer_linear", "k": 3} in params and {"arch": "deepbind", "n_filters": 8} in params
 
 
+def test_a_grid_of_points_keeps_list_and_dict_choices_and_a_rerun_adds_nothing(tmp_path):
+    """A point's list value (hidden [128, 64]) and dict value (class weights) are values, not
+    choices or ranges; a search run again on its storage, with R's n_trials (the product of
+    the choices, more than the distinct points), trains nothing twice."""
+    rng = np.random.default_rng(0)
+    x = ["".join(rng.choice(list("ACGT"), 20)) for _ in range(40)]
+    y = np.arange(40) % 2
+    space = {"arch": ["deeploc", "kmer_linear"], "filter_sizes": [[3], [3, 5]], "alphabet": "dna",
+             "class_weight": [{"0": 1, "1": 2}, None], "n_filters": 4}
+    storage = str(tmp_path / "grid.db")
+    for _ in range(2):
+        search = select.grid_search(space, (x, y), strategy="grid", n_trials=8, cv=None,
+                                    fit_args={"epochs": 1}, baselines=False, storage=storage)
+    board = select.leaderboard(search)
+    configs = [json.loads(c) for c in board["config"]]
+    assert len(board) == 6  # deeploc: 2 x 2; kmer_linear: its 2 class weights
+    sizes = sorted(json.dumps(c["filter_sizes"]) for c in configs if c["arch"] == "deeploc")
+    assert sizes == ["[3, 5]", "[3, 5]", "[3]", "[3]"]
+    assert all(c["n_filters"] == 4 for c in configs if c["arch"] == "deeploc")
+    drawn = [json.loads(p) for p in board["params"]]
+    assert {"arch": "deeploc", "filter_sizes": [3, 5], "class_weight": {"0": 1, "1": 2}} in drawn
+    assert {"arch": "kmer_linear", "class_weight": None} in drawn
+
+
 def test_ranges_and_choices_are_checked_against_what_the_settings_take():
     """A range written in whole numbers for a float setting draws floats (dropout 0..1 drew 0 or
     1); ends and choices a setting cannot take are refused before any trial trains."""
@@ -620,6 +644,7 @@ def test_ranges_and_choices_are_checked_against_what_the_settings_take():
     for extra, message in cases:
         with pytest.raises(ValueError, match=message):
             S.check_space({"arch": "mlp", **extra})
+    S.check_space({"arch": "mlp", "epochs": {"low": 1, "high": 10, "log": True, "step": 1}})
 
 
 def test_groups_are_matched_to_the_samples_and_inner_splits_checked_before_training():
@@ -643,6 +668,14 @@ def test_groups_are_matched_to_the_samples_and_inner_splits_checked_before_train
                                          r"stopping's inner validation split"):
         select.grid_search({"arch": "mlp", "hidden": [[4]]}, (x.to_numpy(np.float32), y3), cv=5,
                            fit_args={"epochs": 2, "early_stopping": {"patience": 1}},
+                           baselines=False, n_trials=1)
+    # 3 classes, 12 samples a training part: 10% is 2 for the inner validation split
+    with pytest.raises(ValueError, match=r"fold 1 of 2: early stopping's inner split \(inner_valid"
+                                         r"=0.1\) of its 12 training samples leaves 2 for "
+                                         r"validation, fewer than the 3 classes; use inner_valid=0.25"):
+        select.grid_search({"arch": "mlp", "hidden": [[4]]},
+                           (x.to_numpy(np.float32)[:24], np.arange(24) % 3), cv=2,
+                           fit_args={"epochs": 1, "early_stopping": {"patience": 1}},
                            baselines=False, n_trials=1)
 
 

@@ -917,3 +917,5 @@ def test_one_hot_and_tokens_of_protein_text_as_dna_warn():
             encode([b"UGAGGUAGUAGGUUGUAUAGUU"])
         with pytest.warns(DeepomicsWarning, match=r"hold 'T'.*pass alphabet='dna'"):
             encode(["ACGT"], alphabet="rna")
+        with pytest.warns(DeepomicsWarning, match="for protein pass alphabet='protein'"):
+            encode(["MKUVLLA" * 10])  # a selenoprotein's U: told as protein, not as RNA

@@ -122,6 +122,8 @@ def _unique_key_loader():
         def construct_mapping(self, node, deep=False):
             seen = set()
             for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: *base' merges, not a key
+                    continue
                 key = self.construct_object(key_node, deep=deep)
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
@@ -190,7 +192,7 @@ def _labels_file(path: str, names: list[str]) -> np.ndarray:
     import pandas as pd
 
     sep = "," if path.lower().endswith(".csv") else "\t" if path.lower().endswith(
-        (".tsv", ".tab", ".txt")) else None
+        (".tsv", ".tab")) else None  # (anything else, .txt too: told by its first lines)
     try:
         table = pd.read_csv(path, sep=sep, engine="python", dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, UnicodeDecodeError) as err:
@@ -217,9 +219,15 @@ def _labels_file(path: str, names: list[str]) -> np.ndarray:
     if empty is not None:
         raise ValueError(f"{path}: the label of {empty} is missing ({by_name[empty]!r}); give "
                          "every record a label, or leave the record out of the FASTA")
-    plain = all(re.fullmatch(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?", v.strip())
-                for v in labels)
-    return np.asarray([_number(v) for v in labels] if plain else labels)
+    numbers = all(_is_number(v) and not re.match(r"[-+]?0[0-9]", v.strip()) for v in labels)
+    return np.asarray([_number(v) for v in labels] if numbers else labels)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return np.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _repeated(names) -> list[str]:

@@ -164,36 +164,42 @@ def open_genome(path: str | os.PathLike):
 
 def _index_fits(path: str, index: str, gzi: str | None) -> bool:
     """Whether a .fai still describes the plain FASTA at ``path``: what lies between one record's
-    end and the next one's offset is the next one's header line (the file's end after the last),
-    and each record's first line ends where its line width says. (A bgzip FASTA's offsets are in
-    the uncompressed text: not checked, False.)"""
+    last base and the next one's offset is header lines only (empty records) ending with the
+    next one's, blank lines or the file's end after the last, and each record's first line ends
+    where its line width says. (A bgzip FASTA's offsets are in the uncompressed text: not
+    checked, False.)"""
     if gzi:
         return False
     size = os.path.getsize(path)
+
+    def headers_then(between: bytes, name: str | None) -> bool:
+        lines = [line.strip() for line in between.split(b"\n") if line.strip()]
+        if not all(line.startswith(b">") for line in lines):
+            return False
+        return name is None or (bool(lines) and lines[-1].split(None, 1)[0] == b">" + name.encode())
+
     try:
         with open(index, encoding="utf-8") as f:
             rows = sorted((int(offset), name, int(length), int(bases), int(width))
                           for name, length, offset, bases, width, *_ in
                           (line.rstrip("\r\n").split("\t") for line in f if line.strip()))
         with open(path, "rb") as fasta:
-            first = fasta.read(min(rows[0][0], 4096)).strip(b"\r\n") if rows else b""
-            if first.split(None, 1)[:1] != [b">" + rows[0][1].encode()] or b"\n" in first:
+            if not rows or rows[0][0] > 1 << 20 or not headers_then(fasta.read(rows[0][0]), rows[0][1]):
                 return False
             for i, (offset, name, length, bases, width) in enumerate(rows):
-                end = offset + length // bases * width + length % bases
+                end = offset + ((length - 1) // bases * width + (length - 1) % bases + 1
+                                if length else 0)  # just past the last base
                 if length > bases:
                     fasta.seek(offset + bases)
                     if fasta.read(width - bases) not in (b"\n", b"\r\n"):
                         return False
-                following = rows[i + 1] if i + 1 < len(rows) else (size, None)
-                if not end <= following[0] <= end + 4096:
+                following = rows[i + 1][:2] if i + 1 < len(rows) else (size, None)
+                if not end <= following[0] <= end + (1 << 20):
                     return False
                 fasta.seek(end)
-                between = fasta.read(following[0] - end).strip(b"\r\n")
-                header = [b">" + following[1].encode()] if following[1] is not None else []
-                if between.split(None, 1)[:1] != header or b"\n" in between:
+                if not headers_then(fasta.read(following[0] - end), following[1]):
                     return False
-    except (OSError, ValueError, ZeroDivisionError, IndexError):
+    except (OSError, ValueError, ZeroDivisionError):
         return False
     return True
 
@@ -273,8 +279,10 @@ def _build_index(path: str, index: str, gzi: str | None) -> None:
             f"them (e.g. prefix each genome's names: 'mm_chr1') and index again")
     try:
         pysam.faidx(path, "--fai-idx", index, *(("--gzi-idx", gzi) if gzi else ()))
-    except pysam.utils.SamtoolsError:
-        raise GenomeError(f"genome FASTA {path!r} cannot be indexed: {_layout_problem(path)}. "
+    except pysam.utils.SamtoolsError as e:
+        detail = " ".join(str(e).split())
+        raise GenomeError(f"genome FASTA {path!r} cannot be indexed: "
+                          f"{_layout_problem(path) or 'samtools says ' + repr(detail)}. "
                           f"An indexed FASTA needs every line of a sequence to have the same "
                           f"length except its last, and no blank lines inside a sequence "
                           f"(reformat it, e.g. `seqkit seq -w 60`)") from None
@@ -301,7 +309,7 @@ def _sequence_names(path: str) -> list[str]:
             tail = buffer[at:] if at != -1 else buffer[-1:]
 
 
-def _layout_problem(path: str) -> str:
+def _layout_problem(path: str) -> str | None:
     """Where a FASTA breaks the layout an index needs: the first line of a sequence longer than
     the sequence's first line, or shorter and followed by more of it, or a blank line inside."""
     name, width, short, blank = None, None, None, None
@@ -327,7 +335,7 @@ def _layout_problem(path: str) -> str:
                 return f"{where} is longer ({len(line)} letters) than the sequence's first line ({width})"
             elif len(line) < width:
                 short = lineno
-    return "see samtools' message above"
+    return None
 
 
 @contextlib.contextmanager

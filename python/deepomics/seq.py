@@ -408,10 +408,10 @@ def _warn_not_nucleotides(seq_list: list) -> None:
                   "acids instead)")
 
 
-def _warn_outside(seq_list: list, allowed: str, kind: str, consequence: str) -> None:
+def _warn_outside(seq_list: list, allowed: str, kind: str, consequence: str) -> bool:
     """Warns when over a quarter of the letters (of the first 100 sequences' first 10,000) are
     not in ``allowed`` (upper case, the letters of ``kind``), naming them and saying
-    ``consequence``."""
+    ``consequence``; whether it warned."""
     import warnings
 
     from . import DeepomicsWarning  # (defined after this module is imported)
@@ -423,6 +423,8 @@ def _warn_outside(seq_list: list, allowed: str, kind: str, consequence: str) -> 
         warnings.warn(f"over a quarter of the letters are not {kind} ({', '.join(sorted(others)[:8])}"
                       f"{', ...' if len(others) > 8 else ''}): {consequence}", DeepomicsWarning,
                       stacklevel=4)
+        return True
+    return False
 
 
 def _warn_outside_alphabet(seq_list: list, name: str, letters: str, iupac: bool = False) -> None:
@@ -434,21 +436,22 @@ def _warn_outside_alphabet(seq_list: list, name: str, letters: str, iupac: bool 
 
     from . import DeepomicsWarning
 
-    other = {"dna": ("U", "rna"), "rna": ("T", "dna")}.get(name)
-    if other and any(other[0] in s.upper() if isinstance(s, str) else other[0].encode() in s.upper()
-                     for s in seq_list[:100]):
-        warnings.warn(f"the sequences hold {other[0]!r}, which the {name!r} alphabet reads as an "
-                      f"unknown position (an all-zero column, or the unknown token); pass "
-                      f"alphabet={other[1]!r}, or replace {other[0]} with {'TU'[name == 'rna']}",
-                      DeepomicsWarning, stacklevel=3)
-        return
     extra = {"dna": "N-.", "rna": "N-.", "protein": "XBZJUO*-."}.get(name, "-.")
     if iupac and name in ("dna", "rna"):
         extra += "RYSWKMBDHV"  # ambiguity codes read as fractions of letters
     hint = "; for protein pass alphabet='protein'" if name in ("dna", "rna") else ""
-    _warn_outside(seq_list, letters + extra, "the alphabet's",
-                  f"they are read as unknown positions of the "
-                  f"{repr(name) if name else repr(letters)} alphabet{hint}")
+    other = {"dna": "U", "rna": "T"}.get(name)
+    if _warn_outside(seq_list, letters + extra + (other or ""), "the alphabet's",
+                     f"they are read as unknown positions of the "
+                     f"{repr(name) if name else repr(letters)} alphabet{hint}"):
+        return  # (protein, with its selenocysteine U, is told as protein)
+    if other and any((other in s or other.lower() in s) if isinstance(s, str)
+                     else (other.encode() in s or other.lower().encode() in s)
+                     for s in seq_list[:100]):
+        warnings.warn(f"the sequences hold {other!r}, which the {name!r} alphabet reads as an "
+                      f"unknown position (an all-zero column, or the unknown token); pass "
+                      f"alphabet={'rna' if name == 'dna' else 'dna'!r}, or replace {other} with "
+                      f"{'TU'[name == 'rna']}", DeepomicsWarning, stacklevel=3)
 
 
 def kmer_names(k: int) -> list[str]:

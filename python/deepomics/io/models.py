@@ -19,6 +19,7 @@ import tempfile
 import pandas as pd
 
 from ..args import user_path
+from ..messages import listing
 
 FORMAT = "deepomics-model"
 FORMAT_VERSION = 1
@@ -74,30 +75,47 @@ def save(model, path: str | os.PathLike, *, overwrite: bool = False) -> str:
             json.dump(meta, handle, indent=2, allow_nan=False)
         chmod_as_created(tmp)  # mkdtemp makes it private (0700)
         if os.path.exists(path):
-            # the user's own files in the folder (notes, predictions) move into the new one
-            extras = [e for e in os.listdir(path) if e not in (CONFIG, WEIGHTS)]
-            for entry in extras:
-                os.rename(os.path.join(path, entry), os.path.join(tmp, entry))
-            old = tempfile.mkdtemp(prefix=".deepomics-old-", dir=parent)
-            try:
-                os.rename(path, os.path.join(old, "model"))
-                try:
-                    os.rename(tmp, path)
-                except BaseException:
-                    os.rename(os.path.join(old, "model"), path)  # put the old model back
-                    raise
-            except BaseException:
-                for entry in extras:
-                    os.rename(os.path.join(tmp, entry), os.path.join(path, entry))
-                os.rmdir(old)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
+            _swap_in(tmp, path, parent)
         else:
             os.rename(tmp, path)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if os.path.isdir(tmp) and set(os.listdir(tmp)) <= {CONFIG, WEIGHTS}:  # (never a user's file)
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _swap_in(new: str, path: str, parent: str) -> None:
+    """Puts the model folder ``new`` in place of the one at ``path``; the user's own files in the
+    old folder (notes, predictions) move into the new one first. On a failure everything moved
+    goes back and the old model stays; a file that cannot go back is left in ``new``, named."""
+    extras = [e for e in os.listdir(path) if e not in (CONFIG, WEIGHTS)]
+    moved, old = [], None
+    try:
+        for entry in extras:
+            os.rename(os.path.join(path, entry), os.path.join(new, entry))
+            moved.append(entry)
+        old = tempfile.mkdtemp(prefix=".deepomics-old-", dir=parent)
+        os.rename(path, os.path.join(old, "model"))
+        try:
+            os.rename(new, path)
+        except BaseException:
+            os.rename(os.path.join(old, "model"), path)  # put the old model back
+            raise
+    except BaseException as err:
+        stranded = []
+        for entry in moved:
+            try:
+                os.rename(os.path.join(new, entry), os.path.join(path, entry))
+            except OSError:
+                stranded.append(entry)
+        if old:
+            os.rmdir(old)
+        if stranded:
+            raise OSError(f"saving to {path} failed ({err}), and {listing(stranded)} could not be "
+                          f"moved back from {new}: move them back by hand") from err
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def check_save_path(path: str | os.PathLike, overwrite: bool = False) -> str:

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from .. import DeepomicsWarning
 from ..args import user_path
+from ..messages import as_written
 
 __all__ = ["RObjectError", "read_r", "write_r"]
 
@@ -436,6 +437,13 @@ def _to_r_frame(ro, df: pd.DataFrame):
     for column in df.columns:
         if df[column].dtype == object:  # text; None / NaN stay missing (NA_character_ in R)
             df[column] = df[column].astype("string")
+        elif isinstance(df[column].dtype, pd.CategoricalDtype) and \
+                not all(isinstance(c, str) for c in df[column].cat.categories):
+            # a factor in R needs text levels (else rpy2 gives a character vector): as R
+            # writes the values (1, not 1.0; TRUE)
+            df[column] = df[column].cat.rename_categories(
+                [("TRUE" if c else "FALSE") if isinstance(c, (bool, np.bool_)) else as_written(c)
+                 for c in df[column].cat.categories])
     df.index = df.index.astype(str)
     with localconverter(default_converter + pandas2ri.converter) as cv:
         return cv.py2rpy(df)

@@ -481,8 +481,10 @@ def build(config: dict | str, *, seed: int | None = None):
         else:
             import torch
 
+            # (the CPU generator alone: manual_seed would also reseed every GPU's, which
+            # fork_rng(devices=[]) does not restore)
             with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(int(seed))
+                torch.default_generator.manual_seed(int(seed))
                 model = entry.builder(**kwargs)
     except ConfigError as err:
         message = str(err)

@@ -102,7 +102,7 @@ def _check_fold_classes(splits, labels: np.ndarray, groups: np.ndarray) -> None:
                          "classes")
 
 
-def _check_inner_splits(y, splits, task: str) -> None:
+def _check_inner_splits(y, splits, task: str, fraction: float) -> None:
     """Early stopping splits each training part again, stratified by class: a class with one
     sample in a training part cannot be on both sides. Refused before any fold trains, naming
     the fold (the split's own advice, to give valid_data, does not apply here)."""
@@ -119,6 +119,15 @@ def _check_inner_splits(y, splits, task: str) -> None:
                 f"stopping's inner validation split (inner_valid) is stratified and needs 2 of "
                 f"every class in each training part; drop that class's samples or gather more "
                 f"(3 or more per class), or search without early_stopping")
+        n_valid, k = int(np.ceil(fraction * len(train))), len(values)
+        if min(n_valid, len(train) - n_valid) < k:
+            side = "validation" if n_valid < k else "training"
+            raise ValueError(
+                f"fold {i + 1} of {len(splits)}: early stopping's inner split (inner_valid="
+                f"{fraction:g}) of its {len(train)} training samples leaves "
+                f"{min(n_valid, len(train) - n_valid)} for {side}, fewer than the {k} classes; "
+                f"use inner_valid={np.ceil(k / len(train) * 100) / 100:g} or more, fewer folds, "
+                f"or no early_stopping")
 
 
 def score(model, data, metric: str) -> float:
@@ -144,7 +153,8 @@ def cross_validate(config: dict, data, splits, *, metric: str, fit_args: dict, s
     x, y = data
     y = D.labels_from(y, x)
     if fit_args.get("early_stopping") and inner_valid and groups is None and y is not None:
-        _check_inner_splits(y, splits, fit_args.get("task") or D.infer_task(y))
+        _check_inner_splits(y, splits, fit_args.get("task") or D.infer_task(y),
+                            fit_args.get("valid_fraction", inner_valid))
     scores = []
     for i, (train, held_out) in enumerate(splits):
         args = dict(fit_args)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import logging
 import os
 import socket
@@ -194,8 +195,13 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
                                "fit_args": {k: v for k, v in fit_args.items() if k != "verbose"}})
     _check_same_data(study, x, y_values, groups)
 
+    # a grid of distinct points (architectures with keys of their own) is drawn point by point
+    points = isinstance(study.sampler, optuna.samplers.GridSampler) and S.POINT in S.grid(space)
+    if isinstance(study.sampler, optuna.samplers.GridSampler):  # (more would repeat points)
+        n_trials = min(n_trials, math.prod(len(v) for v in S.grid(space).values()))
+
     def objective(trial):
-        config, drawn = S.suggest(trial, space)
+        config, drawn = S.suggest(trial, space, points)
         trial.set_user_attr("config", config)
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         args = {**fit_args, **drawn, "task": task}

@@ -122,8 +122,9 @@ def _check_range(key: str, spec: dict) -> None:
                          f"({spec['high']})")
     if spec.get("log") and spec["low"] <= 0:
         raise ValueError(f"search space key {key!r}: a log range needs low > 0")
-    if spec.get("log") and spec.get("step"):
-        raise ValueError(f"search space key {key!r}: a range is either log or in steps, not both")
+    if spec.get("log") and spec.get("step") not in (None, 1):
+        raise ValueError(f"search space key {key!r}: a range is either log or in steps (other "
+                         f"than 1), not both")
 
 
 def is_grid(space: dict) -> bool:
@@ -161,12 +162,21 @@ def _points_needed(space: dict) -> bool:
         for key, value in space.items())
 
 
-def suggest(trial, space: dict) -> tuple[dict, dict]:
-    """(model config, fit arguments) for one trial: draws what the space searches (under a grid
-    of points, ``grid``'s ``POINT``, one point)."""
-    if _points_needed(space) and is_grid(space):
+def suggest(trial, space: dict, points: bool = False) -> tuple[dict, dict]:
+    """(model config, fit arguments) for one trial: draws what the space searches; with
+    ``points`` (a grid sampler over ``grid``'s ``POINT``), one point."""
+    if points:
         point = decode(trial.suggest_categorical(POINT, grid(space)[POINT]))
-        space = {**space, **point}  # fixed values now: drawn below as they are
+        fixed = {k: v for k, v in space.items() if k not in point and not isinstance(v, list)}
+        config = {"arch": point["arch"]}
+        applies = set(models.parameters(point["arch"]))
+        fit_args = {}
+        for key, value in {**fixed, **point}.items():
+            if key != "arch" and key in applies:
+                config[key] = value
+            elif key in FIT_KEYS:
+                fit_args[key] = value
+        return config, fit_args
     arch = _draw(trial, "arch", space["arch"])
     applies = set(models.parameters(arch))
     config, fit_args = {"arch": arch}, {}
