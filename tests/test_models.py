@@ -435,6 +435,37 @@ def test_max_shift_acts_only_in_training_mode(arch):
     torch.testing.assert_close(out, expected)
 
 
+@pytest.mark.parametrize("arch", SHIFTABLE)
+def test_mutation_rate_acts_only_in_training_mode(arch):
+    config = {"arch": arch, **SMALL[arch], **NO_DROPOUT[arch]}
+    mutating = build({**config, "mutation_rate": 0.2}, seed=0)
+    plain = build(config, seed=0)
+    x = sample_input(plain, n=16)
+    with torch.no_grad():
+        assert torch.equal(mutating.eval()(x), plain.eval()(x))  # eval: as given
+        mutating.train(), plain.train()
+        torch.manual_seed(9)
+        out = mutating(x)
+        torch.manual_seed(9)
+        expected = plain(models.base.random_mutation(x, 0.2))
+        assert not torch.allclose(out, plain(x))
+    torch.testing.assert_close(out, expected)
+
+
+def test_random_mutation_changes_the_drawn_share_of_letters_and_never_padding():
+    torch.manual_seed(0)
+    x = torch.as_tensor(seq.one_hot(["ACGT" * 250, "ACGT" * 100], length=1000))  # 600 padded
+    mutated = models.base.random_mutation(x, 0.2)
+    assert torch.equal(mutated.sum(1), x.sum(1))       # still one letter (or none) a position
+    changed = (mutated != x).any(1)
+    assert not changed[1, 400:].any()                   # padding stays padding
+    # 20% drawn, a quarter of them the same letter again: 15% change
+    assert 0.12 < changed[0].float().mean() < 0.18
+    assert torch.equal(models.base.random_mutation(x, 0.0), x)
+    with pytest.raises(ValueError, match="mutation_rate"):
+        build({"arch": "deepbind", "mutation_rate": 1.0})
+
+
 def test_max_shift_is_a_setting_of_the_fixed_window_architectures_only():
     for arch in SHIFTABLE:
         assert models.parameters(arch)["max_shift"].default == 0

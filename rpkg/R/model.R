@@ -120,9 +120,10 @@ check_config <- function(config, spelled = character()) {
 #'   class implies (`RNAStringSet`, `AAStringSet`).
 #' @param length The sequence length the model takes; `NULL` leaves it to the data.
 #' @param strand `"forward"`, `"augment"` (random reverse complements in training) or
-#'   `"average"` (the mean of both strands' outputs). The other augmentation is the setting
-#'   `max_shift` of the CNNs and `danq`: in training each sequence moves by a random shift of up
-#'   to that many positions either way.
+#'   `"average"` (the mean of both strands' outputs). The other augmentations are settings of
+#'   the CNNs and `danq`: `max_shift`, in training each sequence moves by a random shift of up
+#'   to that many positions either way; `mutation_rate`, in training each letter is replaced by
+#'   a random one with that probability (EvoAug's random mutation).
 #' @return An untrained [DeepomicsModel-class].
 #' @seealso [trainModel()] to train it; [mlpModel()], [autoencoderModel()], [dgexModel()] for
 #'   expression data; [deepomicsModel()] from a config list.

@@ -20,6 +20,9 @@ augmentation: in training mode each sequence of the batch moves by a random whol
 positions in [-max_shift, max_shift], the emptied end filled with unknown letters (zero columns),
 as Basset and Basenji do; eval mode reads the sequences as given. Aligned windows (promoters at
 their TSS, peaks at their summit) are only roughly aligned, and this teaches the model so.
+``mutation_rate`` (the same architectures) replaces each letter, in training mode, by a random
+one with that probability (EvoAug's random mutation, Lee et al. 2023): small data sets then see
+a new near-copy of every sequence each epoch.
 """
 from __future__ import annotations
 
@@ -59,6 +62,9 @@ STRAND = Param("str", "forward", "'forward'; 'augment' (random reverse complemen
                "'average' (mean of both strands' outputs)", choices=STRANDS)
 MAX_SHIFT = Param("int", 0, "training augmentation: each sequence moves by a random shift of up "
                   "to max_shift positions either way (0: none)", ge=0)
+MUTATION_RATE = Param("float", 0.0, "training augmentation: each position of a sequence is "
+                      "replaced by a random letter with this probability (EvoAug's random "
+                      "mutation; 0: none)", ge=0.0, lt=1.0)
 N_OUTPUTS = Param("int", 1, "the number of outputs (tasks or classes)", ge=1)
 
 
@@ -164,6 +170,16 @@ def reverse_complement(x: torch.Tensor, input_kind: str = "onehot") -> torch.Ten
     return torch.where(letters, 5 - x, x).flip(1)
 
 
+def random_mutation(x: torch.Tensor, rate: float) -> torch.Tensor:
+    """One-hot sequences ``x`` (N, C, L) with each letter replaced, with probability ``rate``, by
+    one of the C letters drawn uniformly (possibly itself, as EvoAug draws it); unknown and
+    padded positions (zero columns) stay as they are. Draws come from torch's global generator."""
+    n, c, length = x.shape
+    hit = (torch.rand(n, 1, length, device=x.device) < rate) & (x.sum(1, keepdim=True) > 0)
+    letters = torch.nn.functional.one_hot(torch.randint(0, c, (n, length), device=x.device), c)
+    return torch.where(hit, letters.permute(0, 2, 1).to(x.dtype), x)
+
+
 def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
     """Each one-hot sequence of ``x`` (N, C, L) moved by its own random shift in
     [-max_shift, max_shift] (positive: towards the end); the emptied positions are zero columns
@@ -194,7 +210,7 @@ class SequenceModel(nn.Module):
     arch = "sequence model"
 
     def __init__(self, alphabet: str = "dna", seq_len: int | None = None,
-                 strand: str = "forward", max_shift: int = 0):
+                 strand: str = "forward", max_shift: int = 0, mutation_rate: float = 0.0):
         super().__init__()
         try:
             letters = _seq.alphabet_letters(alphabet)
@@ -217,6 +233,7 @@ class SequenceModel(nn.Module):
         self.seq_len = seq_len
         self.strand = strand
         self.max_shift = max_shift
+        self.mutation_rate = mutation_rate
         self.min_len = 1
 
     # -- input checks --------------------------------------------------------------------------
@@ -269,6 +286,8 @@ class SequenceModel(nn.Module):
         x = self.check_input(x)
         if self.max_shift and self.training:
             x = random_shift(x, self.max_shift)
+        if self.mutation_rate and self.training and self.input_kind == "onehot":
+            x = random_mutation(x, self.mutation_rate)
         if self.strand == "forward" or (self.strand == "augment" and not self.training):
             return self.forward_strand(x, *args, **kwargs)
         rc = reverse_complement(x, self.input_kind)

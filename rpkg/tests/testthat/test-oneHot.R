@@ -56,8 +56,11 @@ test_that("a character vector of RNA (U, no T) is read as RNA, as sequenceTokens
   expect_identical(x, oneHot(Biostrings::RNAStringSet(rna)))
   expect_identical(unname(sequenceTokens(rna)["a", ]), c(1L, 2L, 3L, 4L, 4L))
   # T and U together stay DNA (U unknown), as an alphabet given stays as given
-  expect_identical(dimnames(oneHot("ACGTU"))[[2]], c("A", "C", "G", "T"))
-  expect_identical(dimnames(oneHot(rna, alphabet = "dna"))[[2]], c("A", "C", "G", "T"))
+  # (and say that each U is an unknown, all-zero position)
+  expect_warning(x <- oneHot("ACGTU"), "hold 'U', which the 'dna' alphabet reads as an unknown")
+  expect_identical(dimnames(x)[[2]], c("A", "C", "G", "T"))
+  expect_warning(x <- oneHot(rna, alphabet = "dna"), "pass alphabet = \"rna\"|pass alphabet='rna'")
+  expect_identical(dimnames(x)[[2]], c("A", "C", "G", "T"))
 })
 
 test_that("length pads with zero columns and trims, on the side pad says", {

@@ -262,6 +262,21 @@ test_that("max_shift trains on randomly shifted sequences and predicts on them a
   expect_error(seqModel("deeploc", max_shift = 2), "unknown key 'max_shift'")
 })
 
+test_that("mutation_rate trains on randomly mutated sequences and still finds the motif", {
+  skip_if_no_backend()
+  data <- planted_motif()
+  model <- trainModel(
+    seqModel("deepbind", filters = 8, filter_size = 10, hidden = 0, mutation_rate = 0.05),
+    data$x[1:300], data$y[1:300], epochs = 12, lr = 0.01, seed = 0
+  )
+  expect_equal(model@config$mutation_rate, 0.05)
+  held_out <- data$x[301:400]
+  expect_identical(predict(model, held_out), predict(model, held_out))  # eval: as given
+  metrics <- evaluateModel(model, held_out, data$y[301:400])
+  expect_gt(metrics$value[metrics$metric == "auroc"], 0.9)
+  expect_error(seqModel("deepbind", mutation_rate = 1), "mutation_rate must be >= 0 and < 1")
+})
+
 test_that("class weights make the model call the weighted (rare) class far more often", {
   skip_if_no_backend()
   withr::local_seed(3)
