@@ -318,6 +318,8 @@ r_spelling <- function(message) {
   message <- gsub("\\b([a-z_]+)= ", "\\1 = ", message, perl = TRUE)  # "pass length= to pad"
   message <- gsub("\\bgot \\[([^]]*)\\]", "got c(\\1)", message, perl = TRUE)  # a list
   message <- gsub("\\bvalid_fraction\\b", "validation_split", message, perl = TRUE)
+  # (gridSearch's validation_split is the inner split under nfolds)
+  message <- gsub("\\binner_valid\\b", "validation_split", message, perl = TRUE)
   message <- gsub("\\bstudy_name\\b", "grid_id", message, perl = TRUE)
   message <- gsub("\\bx\\.swapaxes\\(1, 2\\)", "aperm(x, c(1, 3, 2))", message, perl = TRUE)
   category <- regmatches(message, regexpr("\\(category \\w+Warning\\)", message))

@@ -333,7 +333,8 @@ test_that("validation_split sets the part early stopping watches inside each fol
   y <- factor(rep(c("a", "b", "c", "d"), 15))
   args <- list(x, y, list(arch = "mlp", hidden = 4), nfolds = 2, epochs = 1, baselines = FALSE)
   # 30 samples per training fold: a tenth (3) cannot hold the 4 classes, 0.3 (9) can
-  expect_error(do.call(gridSearch, args), "validation_split")
+  expect_error(do.call(gridSearch, args),
+               "early stopping's inner split \\(validation_split=0.1\\) of its 30 training samples leaves 3 for validation, fewer than the 4 classes; use validation_split=0.14 or more")
   grid <- do.call(gridSearch, c(args, list(validation_split = 0.3)))
   expect_identical(grid$fit$inner_valid, 0.3)
   expect_s4_class(bestModel(grid), "DeepomicsModel")
