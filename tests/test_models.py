@@ -418,37 +418,25 @@ NO_DROPOUT = {"deepbind": {"dropout": 0.0}, "promoter_cnn": {"dropout": 0.0},
               "danq": {"conv_dropout": 0.0, "lstm_dropout": 0.0}}
 
 
+AUGMENTATIONS = [("max_shift", 2, lambda x: models.base.random_shift(x, 2)),
+                 ("mutation_rate", 0.2, lambda x: models.base.random_mutation(x, 0.2))]
+
+
+@pytest.mark.parametrize("setting, value, augment", AUGMENTATIONS)
 @pytest.mark.parametrize("arch", SHIFTABLE)
-def test_max_shift_acts_only_in_training_mode(arch):
+def test_augmentations_act_only_in_training_mode(arch, setting, value, augment):
     config = {"arch": arch, **SMALL[arch], **NO_DROPOUT[arch]}
-    shifting = build({**config, "max_shift": 2}, seed=0)
+    augmenting = build({**config, setting: value}, seed=0)
     plain = build(config, seed=0)
     x = sample_input(plain, n=16)
     with torch.no_grad():
-        assert torch.equal(shifting.eval()(x), plain.eval()(x))  # eval: as given
-        shifting.train(), plain.train()
+        assert torch.equal(augmenting.eval()(x), plain.eval()(x))  # eval: as given
+        augmenting.train(), plain.train()
         torch.manual_seed(9)
-        out = shifting(x)
+        out = augmenting(x)
         torch.manual_seed(9)
-        expected = plain(models.base.random_shift(x, 2))
-        assert not torch.allclose(out, plain(x))  # some sequences did move
-    torch.testing.assert_close(out, expected)
-
-
-@pytest.mark.parametrize("arch", SHIFTABLE)
-def test_mutation_rate_acts_only_in_training_mode(arch):
-    config = {"arch": arch, **SMALL[arch], **NO_DROPOUT[arch]}
-    mutating = build({**config, "mutation_rate": 0.2}, seed=0)
-    plain = build(config, seed=0)
-    x = sample_input(plain, n=16)
-    with torch.no_grad():
-        assert torch.equal(mutating.eval()(x), plain.eval()(x))  # eval: as given
-        mutating.train(), plain.train()
-        torch.manual_seed(9)
-        out = mutating(x)
-        torch.manual_seed(9)
-        expected = plain(models.base.random_mutation(x, 0.2))
-        assert not torch.allclose(out, plain(x))
+        expected = plain(augment(x))
+        assert not torch.allclose(out, plain(x))  # some sequences did change
     torch.testing.assert_close(out, expected)
 
 

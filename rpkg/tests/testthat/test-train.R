@@ -247,33 +247,21 @@ test_that("a channels-last one-hot array is an error saying how R turns it", {
                "channels-last \\(N, L, C\\): pass aperm\\(x, c\\(1, 3, 2\\)\\)")
 })
 
-test_that("max_shift trains on randomly shifted sequences and predicts on them as given", {
+test_that("max_shift and mutation_rate train on altered sequences and predict on them as given", {
   skip_if_no_backend()
   data <- planted_motif()
-  model <- trainModel(
-    seqModel("deepbind", filters = 8, filter_size = 10, hidden = 0, max_shift = 3),
-    data$x[1:300], data$y[1:300], epochs = 12, lr = 0.01, seed = 0
-  )
-  expect_equal(model@config$max_shift, 3)
   held_out <- data$x[301:400]
-  expect_identical(predict(model, held_out), predict(model, held_out))
-  metrics <- evaluateModel(model, held_out, data$y[301:400])
-  expect_gt(metrics$value[metrics$metric == "auroc"], 0.9)
+  for (setting in list(list(max_shift = 3), list(mutation_rate = 0.05))) {
+    model <- trainModel(
+      do.call(seqModel, c(list("deepbind", filters = 8, filter_size = 10, hidden = 0), setting)),
+      data$x[1:300], data$y[1:300], epochs = 12, lr = 0.01, seed = 0
+    )
+    expect_equal(model@config[[names(setting)]], setting[[1L]])
+    expect_identical(predict(model, held_out), predict(model, held_out))  # eval: as given
+    metrics <- evaluateModel(model, held_out, data$y[301:400])
+    expect_gt(metrics$value[metrics$metric == "auroc"], 0.9)
+  }
   expect_error(seqModel("deeploc", max_shift = 2), "unknown key 'max_shift'")
-})
-
-test_that("mutation_rate trains on randomly mutated sequences and still finds the motif", {
-  skip_if_no_backend()
-  data <- planted_motif()
-  model <- trainModel(
-    seqModel("deepbind", filters = 8, filter_size = 10, hidden = 0, mutation_rate = 0.05),
-    data$x[1:300], data$y[1:300], epochs = 12, lr = 0.01, seed = 0
-  )
-  expect_equal(model@config$mutation_rate, 0.05)
-  held_out <- data$x[301:400]
-  expect_identical(predict(model, held_out), predict(model, held_out))  # eval: as given
-  metrics <- evaluateModel(model, held_out, data$y[301:400])
-  expect_gt(metrics$value[metrics$metric == "auroc"], 0.9)
   expect_error(seqModel("deepbind", mutation_rate = 1), "mutation_rate must be >= 0 and < 1")
 })
 
