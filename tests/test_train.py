@@ -1860,6 +1860,29 @@ def test_a_trained_model_trains_further_on_its_own_classes_and_features_by_name(
         fit(model, (frame.drop(columns="g0"), labels), epochs=1)
 
 
+def test_augment_false_trains_on_the_sequences_as_given_and_keeps_the_settings():
+    """EvoAug's second stage: with mutation_rate 0.95 nearly every letter is random in training,
+    so the motif cannot be learnt; augment=False reads the sequences as given (the motif is
+    learnt) and leaves the model's augmentations as they were, for later training."""
+    x, y = small_binary(400, 30)
+    config = {"arch": "deepbind", "n_filters": 8, "filter_size": 8, "hidden": 0,
+              "mutation_rate": 0.95, "max_shift": 2, "strand": "augment"}
+    kwargs = {"epochs": 15, "lr": 0.01, "seed": 0}
+
+    def auroc(m):
+        return skm.roc_auc_score(y[300:], predict(m, x[300:]))
+
+    noisy = fit(config, (x[:300], y[:300]), **kwargs)
+    plain = fit(config, (x[:300], y[:300]), augment=False, **kwargs)
+    assert auroc(noisy) < 0.7 < 0.95 < auroc(plain)
+    assert (plain.mutation_rate, plain.max_shift, plain.strand) == (0.95, 2, "augment")
+    tuned = fit(noisy, (x[:300], y[:300]), augment=False, **kwargs)  # the fine-tuning stage
+    assert auroc(tuned) > 0.95
+    assert tuned.mutation_rate == 0.95
+    with pytest.raises(TypeError, match="augment must be True or False, not 'no'"):
+        fit(config, (x[:300], y[:300]), augment="no", epochs=1)
+
+
 def test_label_columns_are_matched_to_the_outputs_by_name():
     """A multilabel (or multi-output) label table with its columns in another order is evaluated
     by name; unnamed columns are taken in order; other names are refused."""

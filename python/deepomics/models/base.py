@@ -23,6 +23,10 @@ their TSS, peaks at their summit) are only roughly aligned, and this teaches the
 ``mutation_rate`` (the same architectures) replaces each letter, in training mode, by a random
 one with that probability (EvoAug's random mutation, Lee et al. 2023): small data sets then see
 a new near-copy of every sequence each epoch.
+
+``without_augmentation(model)`` switches the three training-time augmentations (``max_shift``,
+``mutation_rate``, ``strand="augment"``) off for a while: EvoAug's second stage fine-tunes the
+augmented model on the sequences as given (``train.fit(..., augment=False)``).
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ __all__ = [
     "make_activation",
     "random_shift",
     "reverse_complement",
+    "without_augmentation",
 ]
 
 # ---- parameters several architectures share ----------------------------------------------------
@@ -191,6 +196,28 @@ def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
     inside = (source >= 0) & (source < length)
     index = source.clamp(0, length - 1).unsqueeze(1).expand_as(x)
     return x.gather(2, index) * inside.unsqueeze(1).to(x.dtype)
+
+
+class without_augmentation:
+    """Within ``with without_augmentation(model):`` every sequence model in ``model`` reads its
+    training sequences as given (no random shifts, mutations or reverse complements); on leaving,
+    each gets its settings back. Eval mode is unaffected either way."""
+
+    def __init__(self, model: nn.Module):
+        self.models = [m for m in model.modules() if isinstance(m, SequenceModel)]
+
+    def __enter__(self):
+        self.saved = [(m.max_shift, m.mutation_rate, m.strand) for m in self.models]
+        for m in self.models:
+            m.max_shift, m.mutation_rate = 0, 0.0
+            if m.strand == "augment":  # (its eval mode reads the forward strand: the same)
+                m.strand = "forward"
+        return self
+
+    def __exit__(self, *exc):
+        for m, (shift, rate, strand) in zip(self.models, self.saved):
+            m.max_shift, m.mutation_rate, m.strand = shift, rate, strand
+        return False
 
 
 # ---- the base class ----------------------------------------------------------------------------

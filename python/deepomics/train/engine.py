@@ -7,6 +7,7 @@ restored, on the CPU and in eval mode.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -21,6 +22,7 @@ from torch import nn
 
 from ..args import count, non_negative_number, torch_device, user_path, whole_number
 from ..messages import listing, nth
+from ..models.base import without_augmentation
 from . import data as D
 from . import metrics as M
 
@@ -252,6 +254,7 @@ def fit(
     optimizer: str = "adam",
     weight_decay: float = 0.0,
     class_weight=None,
+    augment: bool = True,
     early_stopping=None,
     valid_fraction: float | None = None,
     groups=None,
@@ -285,7 +288,10 @@ def fit(
     log loss, or the MSE for regression) and ``min_delta``; the best epoch by ``monitor`` is
     restored either way. ``valid_loss`` is the training objective (class weights included);
     ``valid_logloss`` the plain log loss of the predictions. ``class_weight``: ``"balanced"``
-    (from the training part's labels) or {class: weight}.
+    (from the training part's labels) or {class: weight}. ``augment=False`` trains without the
+    model's training-time augmentations (``max_shift``, ``mutation_rate``, ``strand="augment"``),
+    which it keeps for later: EvoAug's second stage (Lee et al. 2023), a few epochs at a low
+    ``lr`` on the sequences as given after training with augmentations.
     ``checkpoint_dir`` keeps Lightning checkpoints (``last.ckpt``) that ``resume_from`` continues
     as the uninterrupted run would have (same seed: the same weights, dropout included; under
     multi-GPU data-parallel training, dropout on the GPUs goes on from a fresh stream).
@@ -341,10 +347,12 @@ def _callback_list(callbacks) -> list:
 
 
 def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimizer, weight_decay,
-         class_weight, early_stopping, valid_fraction, groups, checkpoint_dir, resume_from, seed,
+         class_weight, augment, early_stopping, valid_fraction, groups, checkpoint_dir, resume_from, seed,
          deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks,
          strategy, devices, num_nodes):
     seed, num_workers = whole_number(seed, "seed"), whole_number(num_workers, "num_workers")
+    if not isinstance(augment, (bool, np.bool_)):
+        raise TypeError(f"augment must be True or False, not {augment!r}")
     if not isinstance(optimizer, str):
         raise TypeError(f"optimizer must be the name of one ({', '.join(OPTIMIZERS)}), not {optimizer!r}")
     if valid_fraction is not None:
@@ -457,7 +465,7 @@ def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimiz
             dirpath=checkpoint_dir, save_last=True, save_top_k=0, enable_version_counter=False))
     accelerator, default_devices = _accelerator(device)
     parallel = _parallel(strategy, accelerator, devices, num_nodes)
-    with _quiet(verbose):
+    with _quiet(verbose), (contextlib.nullcontext() if augment else without_augmentation(model)):
         trainer = L.Trainer(
             max_epochs=epochs, accelerator=accelerator,
             devices=devices if devices is not None else default_devices, precision=precision,

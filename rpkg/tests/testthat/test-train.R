@@ -265,6 +265,27 @@ test_that("max_shift and mutation_rate train on altered sequences and predict on
   expect_error(seqModel("deepbind", mutation_rate = 1), "mutation_rate must be >= 0 and < 1")
 })
 
+test_that("augment = FALSE trains on the sequences as given and keeps the model's settings", {
+  skip_if_no_backend()
+  # mutation_rate 0.95: nearly every training letter is random and the motif cannot be learnt;
+  # augment = FALSE (EvoAug's second stage) reads the sequences as given and learns it
+  data <- planted_motif()
+  held_out <- data$x[301:400]
+  auroc <- function(model) {
+    metrics <- evaluateModel(model, held_out, data$y[301:400])
+    metrics$value[metrics$metric == "auroc"]
+  }
+  spec <- seqModel("deepbind", filters = 8, filter_size = 8, hidden = 0, mutation_rate = 0.95)
+  noisy <- trainModel(spec, data$x[1:300], data$y[1:300], epochs = 12, lr = 0.01, seed = 0)
+  plain <- trainModel(spec, data$x[1:300], data$y[1:300], augment = FALSE, epochs = 12,
+                      lr = 0.01, seed = 0)
+  expect_lt(auroc(noisy), 0.75)
+  expect_gt(auroc(plain), 0.95)
+  expect_equal(plain@config$mutation_rate, 0.95)  # kept for later training
+  expect_error(trainModel(spec, data$x[1:300], data$y[1:300], augment = "no", epochs = 1),
+               "augment must be True or False")
+})
+
 test_that("class weights make the model call the weighted (rare) class far more often", {
   skip_if_no_backend()
   withr::local_seed(3)
