@@ -71,7 +71,9 @@ repro: setup
 	  ../../$(PY) promoters.py --sets $$set | tee ../../bench-out/promoters-$$set.md || exit 1; done
 	set -o pipefail; cd benchmarks/repro && ../../$(PY) deepbind.py | tee ../../bench-out/deepbind.md
 	set -o pipefail; cd benchmarks/repro && ../../$(PY) deeploc.py | tee ../../bench-out/deeploc.md
-	(echo "# Reproductions of published results"; echo; cat bench-out/promoters-ecoli.md \
+	(echo "# Reproductions of published results"; echo; \
+	  echo "Written by \`make repro\`; what else was tried on the promoter sets: [EXPERIMENTS.md](EXPERIMENTS.md)."; \
+	  echo; cat bench-out/promoters-ecoli.md \
 	  bench-out/promoters-bacillus.md bench-out/promoters-arabidopsis.md \
 	  bench-out/deepbind.md bench-out/deeploc.md) > benchmarks/repro/RESULTS.md
 

@@ -7,8 +7,11 @@ and scored on the same held-out part, with the paper's metrics (Sn, Sp, CC = Mat
 correlation, threshold 0.5):
 
 - ours: the toolkit's ``danq`` (convolution, max pooling, BiLSTM, dense) sized for 81-251 nt,
-  early stopping on the validation MCC of a seeded 10% split of the training part (the best
-  epoch kept), and the mean probability of three such models trained with different seeds;
+  trained in EvoAug's two stages (Lee et al. 2023): with random mutations (``mutation_rate``
+  0.1, afresh every epoch) and early stopping on the validation MCC of a seeded 10% split of
+  the training part (the best epoch kept), then 5 epochs at lr 1e-4 on the other 90% as given
+  (``fit(model, ..., augment=False)``); the mean probability of three such models trained with
+  different seeds;
 - plain: ``promoter_cnn`` at its defaults for 15 epochs (the paper's architecture, no selection);
 - baseline: ``kmer_linear`` (logistic regression on 4-mer frequencies).
 
@@ -34,15 +37,18 @@ SETS = {
 
 OURS = {
     "config": {"arch": "danq", "n_filters": 64, "filter_size": 9, "pool_size": 2,
-               "lstm_size": 32, "hidden": 64},
-    "fit": {"epochs": 40, "batch_size": 32, "lr": 1e-3, "valid_fraction": 0.1,
-            "early_stopping": {"patience": 8, "monitor": "valid_mcc"}},
+               "lstm_size": 32, "hidden": 64, "mutation_rate": 0.1},
+    "fit": {"epochs": 80, "batch_size": 32, "lr": 1e-3,
+            "early_stopping": {"patience": 16, "monitor": "valid_mcc"}},
+    "valid_fraction": 0.1,
+    "finetune": {"epochs": 5, "batch_size": 32, "lr": 1e-4, "augment": False},
     "seeds": 3,
 }
 PLAIN = {"config": {"arch": "promoter_cnn"}, "fit": {"epochs": 15, "batch_size": 32, "lr": 1e-3}}
 BASELINE = {"config": {"arch": "kmer_linear", "k": 4},
-            "fit": {"epochs": 60, "batch_size": 64, "lr": 0.01, "valid_fraction": 0.1,
-                    "early_stopping": {"patience": 8}}}
+            "fit": {"epochs": 60, "batch_size": 64, "lr": 0.01,
+                    "early_stopping": {"patience": 8}},
+            "valid_fraction": 0.1}
 
 
 def read(positives: str, negatives: str) -> tuple[list[str], np.ndarray]:
@@ -54,17 +60,31 @@ def read(positives: str, negatives: str) -> tuple[list[str], np.ndarray]:
                                         np.zeros(len(neg), dtype=np.int64)]
 
 
+def train_one(recipe: dict, x: list[str], y: np.ndarray, seed: int):
+    """One model of ``recipe``: trained with early stopping on a seeded split of (x, y) when the
+    recipe holds one out, then (``finetune``) trained further on the rest."""
+    from deepomics import train
+
+    if not recipe.get("valid_fraction"):
+        return train.fit(dict(recipe["config"]), (x, y), seed=seed, verbose=False, **recipe["fit"])
+    fit_part, valid_part = train.split(len(x), valid_fraction=recipe["valid_fraction"],
+                                       stratify=y, seed=seed)
+    fit_data = ([x[j] for j in fit_part], y[fit_part])
+    model = train.fit(dict(recipe["config"]), fit_data, ([x[j] for j in valid_part], y[valid_part]),
+                      seed=seed, verbose=False, **recipe["fit"])
+    if recipe.get("finetune"):
+        model = train.fit(model, fit_data, seed=seed, verbose=False, **recipe["finetune"])
+    return model
+
+
 def cross_validate(x: list[str], y: np.ndarray, recipe: dict, folds, seed: int) -> list[dict]:
     from deepomics import train
 
     scores = []
     for i, (tr, te) in enumerate(folds):
         x_train, x_test = [x[j] for j in tr], [x[j] for j in te]
-        probabilities = []
-        for s in range(recipe.get("seeds", 1)):
-            model = train.fit(dict(recipe["config"]), (x_train, y[tr]), seed=seed + 100 * s + i,
-                              verbose=False, **recipe["fit"])
-            probabilities.append(train.predict(model, x_test))
+        probabilities = [train.predict(train_one(recipe, x_train, y[tr], seed + 100 * s + i), x_test)
+                         for s in range(recipe.get("seeds", 1))]
         scores.append(sn_sp_cc(np.mean(probabilities, axis=0), y[te]))
     return scores
 
@@ -78,11 +98,12 @@ def run_set(name: str, positives: str, negatives: str, paper, k: int, seed: int,
           f"{len(x[0])} nt\n")
     folds = train.kfold(len(x), k, stratify=y, seed=seed)
     rows = []
-    for label, recipe in ((f"deepomics danq, {OURS['seeds']}-seed mean (ours)", OURS),
+    for label, recipe in ((f"deepomics danq, EvoAug, {OURS['seeds']}-seed mean (ours)", OURS),
                           ("promoter_cnn, defaults, 15 epochs", PLAIN),
                           ("k-mer logistic regression (k = 4)", BASELINE)):
         if quick:
-            recipe = {**recipe, "fit": {**recipe["fit"], "epochs": 2}}
+            recipe = {**recipe, "fit": {**recipe["fit"], "epochs": 2},
+                      "finetune": recipe.get("finetune") and {**recipe["finetune"], "epochs": 1}}
         start = time.perf_counter()
         s = cross_validate(x, y, recipe, folds, seed)
         rows.append([label, mean_sd([r["sn"] for r in s]), mean_sd([r["sp"] for r in s]),
