@@ -347,9 +347,9 @@ def _callback_list(callbacks) -> list:
 
 
 def _fit(model, train_data, valid_data, *, task, epochs, batch_size, lr, optimizer, weight_decay,
-         class_weight, augment, early_stopping, valid_fraction, groups, checkpoint_dir, resume_from, seed,
-         deterministic, device, precision, verbose, layer, use_rep, num_workers, callbacks,
-         strategy, devices, num_nodes):
+         class_weight, augment, early_stopping, valid_fraction, groups, checkpoint_dir,
+         resume_from, seed, deterministic, device, precision, verbose, layer, use_rep,
+         num_workers, callbacks, strategy, devices, num_nodes):
     seed, num_workers = whole_number(seed, "seed"), whole_number(num_workers, "num_workers")
     if not isinstance(augment, (bool, np.bool_)):
         raise TypeError(f"augment must be True or False, not {augment!r}")
