@@ -18,11 +18,16 @@ correlation, threshold 0.5):
 It works the same on your own FASTA files: ``--positives my_promoters.fa --negatives other.fa``.
 
     .venv/bin/python benchmarks/repro/promoters.py [--sets ecoli bacillus arabidopsis] [--quick]
+        [--jobs N]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -77,20 +82,39 @@ def train_one(recipe: dict, x: list[str], y: np.ndarray, seed: int):
     return model
 
 
-def cross_validate(x: list[str], y: np.ndarray, recipe: dict, folds, seed: int) -> list[dict]:
+def held_out_probabilities(recipe: dict, x_train: list[str], y_train: np.ndarray, seed: int,
+                           x_test: list[str]) -> np.ndarray:
+    """One model of ``recipe`` trained on the training part: its probabilities on the test part."""
     from deepomics import train
 
-    scores = []
+    return train.predict(train_one(recipe, x_train, y_train, seed), x_test)
+
+
+def cross_validate(x: list[str], y: np.ndarray, recipe: dict, folds, seed: int,
+                   pool=None) -> list[dict]:
+    """Sn, Sp and CC per fold of the mean probability of the recipe's seeds; the models are
+    trained in ``pool`` (a process pool) when given, else one after another."""
+    seeds = range(recipe.get("seeds", 1))
+    runs = {}
     for i, (tr, te) in enumerate(folds):
-        x_train, x_test = [x[j] for j in tr], [x[j] for j in te]
-        probabilities = [train.predict(train_one(recipe, x_train, y[tr], seed + 100 * s + i), x_test)
-                         for s in range(recipe.get("seeds", 1))]
-        scores.append(sn_sp_cc(np.mean(probabilities, axis=0), y[te]))
-    return scores
+        for s in seeds:
+            args = (recipe, [x[j] for j in tr], y[tr], seed + 100 * s + i, [x[j] for j in te])
+            runs[i, s] = (pool.submit(held_out_probabilities, *args) if pool else
+                          held_out_probabilities(*args))
+    probabilities = {key: run.result() if pool else run for key, run in runs.items()}
+    return [sn_sp_cc(np.mean([probabilities[i, s] for s in seeds], axis=0), y[te])
+            for i, (_, te) in enumerate(folds)]
+
+
+def one_thread() -> None:
+    """A worker process's torch runs on one thread: the workers share the cores."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def run_set(name: str, positives: str, negatives: str, paper, k: int, seed: int,
-            quick: bool) -> list:
+            quick: bool, pool=None) -> list:
     from deepomics import train
 
     x, y = read(positives, negatives)
@@ -105,7 +129,7 @@ def run_set(name: str, positives: str, negatives: str, paper, k: int, seed: int,
             recipe = {**recipe, "fit": {**recipe["fit"], "epochs": 2},
                       "finetune": recipe.get("finetune") and {**recipe["finetune"], "epochs": 1}}
         start = time.perf_counter()
-        s = cross_validate(x, y, recipe, folds, seed)
+        s = cross_validate(x, y, recipe, folds, seed, pool)
         rows.append([label, mean_sd([r["sn"] for r in s]), mean_sd([r["sp"] for r in s]),
                      mean_sd([r["cc"] for r in s]), f"{(time.perf_counter() - start) / 60:.1f}"])
     if paper:
@@ -122,18 +146,27 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="2 epochs: a smoke test")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(),
+                        help="models trained at once, one process of one torch thread each "
+                             "(default: the number of cores; 1: one after another, in this "
+                             "process)")
     args = parser.parse_args()
     start = header("Promoters (Umarov & Solovyev 2017): five-fold cross-validation",
                    "make repro  # benchmarks/repro/promoters.py")
+    if args.jobs > 1:
+        print(f"- parallel: {args.jobs} models at once, one torch thread each")
     print("\nmean ± sd over the folds; CC is Matthews' correlation; threshold 0.5")
-    if args.positives:
-        run_set("your promoters", args.positives, args.negatives, None, args.folds, args.seed,
-                args.quick)
-    else:
-        for key in args.sets:
-            name, pos, neg, paper = SETS[key]
-            run_set(name, data_path("promoters", pos), data_path("promoters", neg), paper,
-                    args.folds, args.seed, args.quick)
+    with contextlib.ExitStack() as stack:
+        pool = None if args.jobs <= 1 else stack.enter_context(ProcessPoolExecutor(
+            args.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=one_thread))
+        if args.positives:
+            run_set("your promoters", args.positives, args.negatives, None, args.folds,
+                    args.seed, args.quick, pool)
+        else:
+            for key in args.sets:
+                name, pos, neg, paper = SETS[key]
+                run_set(name, data_path("promoters", pos), data_path("promoters", neg), paper,
+                        args.folds, args.seed, args.quick, pool)
     footer(start)
 
 
