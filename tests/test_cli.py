@@ -261,3 +261,38 @@ def test_evaluate_a_regression_model_from_labels_and_a_folder_as_config(fasta_fi
     assert "r2" in capsys.readouterr().out
     assert cli.main(["train", str(tmp_path)]) == 2
     assert "is a folder; give the YAML / JSON file" in capsys.readouterr().err
+
+
+def test_train_continues_a_saved_model_and_keeps_the_first(fasta_files, tmp_path, capsys):
+    data = {"fasta": [str(fasta_files / "pos.fa"), str(fasta_files / "neg.fa")], "labels": [1, 0]}
+
+    def train(model, fit, output):
+        path = tmp_path / f"{output}.json"
+        path.write_text(json.dumps({"model": model, "train": data, "fit": fit,
+                                    "output": str(tmp_path / output)}))
+        return cli.main(["train", str(path)])
+
+    def auroc(model):
+        capsys.readouterr()
+        assert cli.main(["evaluate", str(model), "--fasta", str(fasta_files / "pos.fa"),
+                         str(fasta_files / "neg.fa"), "--labels", "1", "0"]) == 0
+        return float(next(line.split()[2] for line in capsys.readouterr().out.splitlines()
+                          if line.split()[:1] == ["auroc"]))
+
+    # one small step: the planted site is not found yet
+    assert train({"arch": "deepbind", "n_filters": 8}, {"epochs": 1, "lr": 1e-5, "seed": 1},
+                 "first") == 0
+    first = {p.name: p.read_bytes() for p in (tmp_path / "first").iterdir()}
+    assert auroc(tmp_path / "first") < 0.8
+    # trained further into its own folder only with --overwrite
+    assert train(str(tmp_path / "first"), {"epochs": 1}, "first") == 2
+    assert "exists" in capsys.readouterr().err
+    # the saved folder as the model: trained further, saved elsewhere, the first left as it was
+    assert train(str(tmp_path / "first"), {"epochs": 8, "lr": 0.01, "seed": 1}, "second") == 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "first").iterdir()} == first
+    assert json.loads((tmp_path / "second" / "config.json").read_text())["model"]["n_filters"] == 8
+    assert auroc(tmp_path / "second") > 0.95
+    # a path that is not there is said so, not read as an architecture name
+    assert train(str(tmp_path / "nowhere" / "model"), {"epochs": 1}, "third") == 2
+    assert "is not a saved model folder" in capsys.readouterr().err
+    assert not (tmp_path / "third").exists()

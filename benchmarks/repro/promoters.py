@@ -66,17 +66,19 @@ def read(positives: str, negatives: str) -> tuple[list[str], np.ndarray]:
 
 
 def train_one(recipe: dict, x: list[str], y: np.ndarray, seed: int):
-    """One model of ``recipe``: trained with early stopping on a seeded split of (x, y) when the
-    recipe holds one out, then (``finetune``) trained further on the rest."""
+    """One model of ``recipe`` trained on (x, y): with early stopping on a seeded split of it when
+    the recipe holds one out (``valid_fraction``), else on all of it; then (``finetune``)
+    trained further on the same training data."""
     from deepomics import train
 
-    if not recipe.get("valid_fraction"):
-        return train.fit(dict(recipe["config"]), (x, y), seed=seed, verbose=False, **recipe["fit"])
-    fit_part, valid_part = train.split(len(x), valid_fraction=recipe["valid_fraction"],
-                                       stratify=y, seed=seed)
-    fit_data = ([x[j] for j in fit_part], y[fit_part])
-    model = train.fit(dict(recipe["config"]), fit_data, ([x[j] for j in valid_part], y[valid_part]),
-                      seed=seed, verbose=False, **recipe["fit"])
+    fit_data, valid_data = (x, y), None
+    if recipe.get("valid_fraction"):
+        fit_part, valid_part = train.split(len(x), valid_fraction=recipe["valid_fraction"],
+                                           stratify=y, seed=seed)
+        fit_data = ([x[j] for j in fit_part], y[fit_part])
+        valid_data = ([x[j] for j in valid_part], y[valid_part])
+    model = train.fit(dict(recipe["config"]), fit_data, valid_data, seed=seed, verbose=False,
+                      **recipe["fit"])
     if recipe.get("finetune"):
         model = train.fit(model, fit_data, seed=seed, verbose=False, **recipe["finetune"])
     return model

@@ -15,6 +15,11 @@ A training config (YAML or JSON) names the model dict, the data and fit's argume
     fit: {epochs: 20, batch_size: 64, lr: 0.001, early_stopping: {patience: 3}}
     output: promoter_model
 
+``model`` may also be a saved model's folder (``model: promoter_model``): that model is trained
+further, e.g. fine-tuned on new data or, with ``fit: {augment: false}``, on the sequences as given
+(EvoAug's second stage); the folder itself is replaced only with ``--overwrite`` and ``output``
+naming it.
+
 A labels file (TSV or CSV with a header) has columns ``name`` and ``label``, matched to the FASTA
 records by name. Quote labels that YAML reads as true / false (``['yes', 'no']``).
 
@@ -239,7 +244,7 @@ def _repeated(names) -> list[str]:
 
 
 def _train(args) -> int:
-    from . import io, models
+    from . import io
     from .io.models import check_save_path
     from .train import fit
     from .train.engine import check_fit_arguments
@@ -275,12 +280,30 @@ def _train(args) -> int:
     if options.get("early_stopping") and valid is None and not options.get("valid_fraction"):
         raise ValueError(f"{args.config}: early stopping needs validation data; add "
                          "'valid_fraction:' or 'valid:' to it")
-    model = fit(config["model"] if isinstance(config["model"], dict) else models.build(config["model"]),
-                (x, y), valid, **options)
+    model = fit(_model_to_train(config["model"], args.config), (x, y), valid, **options)
     path = io.save(model, output, overwrite=args.overwrite)
     print(model.history.tail(3).to_string(index=False))
     print(f"saved to {path}")
     return 0
+
+
+def _model_to_train(spec, where: str):
+    """The config's ``model``: an architecture dict or name to build, or the folder of a saved
+    model to train further."""
+    from . import io, models
+
+    if isinstance(spec, str) and (os.path.isdir(spec) or _looks_like_path(spec)):
+        if not os.path.isdir(spec):
+            raise FileNotFoundError(f"{where}: model {spec} is not a saved model folder (it does "
+                                    "not exist); give an architecture dict, e.g. 'model: {arch: "
+                                    "deepbind}', or the folder io.save / deepomics train wrote")
+        return io.load(spec)
+    return spec if isinstance(spec, dict) else models.build(spec)
+
+
+def _looks_like_path(text: str) -> bool:
+    """A model given as a path (a separator or a leading dot), not an architecture name."""
+    return os.sep in text or "/" in text or text.startswith(".")
 
 
 def _predict(args) -> int:
