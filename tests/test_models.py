@@ -454,6 +454,27 @@ def test_random_mutation_changes_the_drawn_share_of_letters_and_never_padding():
         build({"arch": "deepbind", "mutation_rate": 1.0})
 
 
+def test_dropout_drops_the_share_asked_scales_the_rest_and_is_the_models_dropout():
+    x = (torch.rand(400, 500, dtype=torch.float64) + 0.5).requires_grad_()  # no zeros
+    torch.manual_seed(0)
+    out = models.base.dropout(x, 0.3, True)
+    kept = out != 0
+    assert 0.69 < kept.double().mean() < 0.71                       # 200,000 draws: sd 0.001
+    torch.testing.assert_close(out[kept], (x[kept] / 0.7))         # the kept, scaled by 1 / (1 - p)
+    out.sum().backward()
+    torch.testing.assert_close(x.grad, kept.double() / 0.7)         # the gradient: the same mask
+    torch.manual_seed(0)
+    assert torch.equal(models.base.dropout(x, 0.3, True), out)     # seeded: the same mask again
+    assert torch.equal(models.base.dropout(x, 0.3, False), x)      # eval mode: untouched
+    assert torch.equal(models.base.dropout(x, 0.0, True), x)
+    assert not models.base.dropout(x, 1.0, True).any()
+    # every architecture's dropout layers are this one (and still nn.Dropout modules)
+    for config in ({"arch": "danq", "seq_len": 100}, {"arch": "basset", "seq_len": 200},
+                   {"arch": "mlp", "n_features": 5, "dropout": 0.2}, {"arch": "deeploc"}):
+        layers = [m for m in build(config).modules() if isinstance(m, torch.nn.Dropout)]
+        assert layers and all(isinstance(m, models.base.Dropout) for m in layers), config["arch"]
+
+
 def test_max_shift_is_a_setting_of_the_fixed_window_architectures_only():
     for arch in SHIFTABLE:
         assert models.parameters(arch)["max_shift"].default == 0

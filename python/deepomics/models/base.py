@@ -39,8 +39,10 @@ from .registry import ConfigError, Param
 
 __all__ = [
     "ACTIVATIONS",
+    "Dropout",
     "SequenceModel",
     "check_features",
+    "dropout",
     "make_activation",
     "random_shift",
     "reverse_complement",
@@ -82,6 +84,23 @@ def width_list(default: list[int], doc: str, min_items: int = 1) -> Param:
 
 
 # ---- activations -------------------------------------------------------------------------------
+
+
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """``nn.functional.dropout`` with its CPU mask drawn by ``torch.rand_like``: the same
+    distribution and scaling (kept values times 1 / (1 - p)), 2-3x faster than torch's CPU
+    ``bernoulli_`` (pytorch#138199; it was 18% of a DanQ training step). Other devices, eval mode
+    and p of 0 or 1 use torch's own."""
+    if not training or not 0 < p < 1 or x.device.type != "cpu" or not x.is_floating_point():
+        return nn.functional.dropout(x, p, training)
+    return x * (torch.rand_like(x) >= p).to(x.dtype).mul_(1 / (1 - p))
+
+
+class Dropout(nn.Dropout):
+    """``nn.Dropout`` (the same module, state and repr) that draws CPU masks with ``dropout``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return dropout(x, self.p, self.training)
 
 
 def make_activation(name: str, threshold: float = 1.0) -> nn.Module:
@@ -390,7 +409,7 @@ def masked_rnn(rnn: nn.RNNBase, h: torch.Tensor, mask: torch.Tensor | None):
     end = (lengths.clamp(min=1) - 1).view(n, 1, 1)
     for layer in range(rnn.num_layers):
         if layer:
-            x = nn.functional.dropout(x, rnn.dropout, rnn.training)
+            x = dropout(x, rnn.dropout, rnn.training)
         outs, last = [], []
         for direction in range(directions):
             suffix = f"_l{layer}" + ("_reverse" if direction else "")

@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .base import (
-    MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, SequenceModel, alphabet_param, conv_len, dropout_param,
-    min_length, per_layer, pool_len, seq_len_param, width_list,
+    MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param, conv_len,
+    dropout_param, min_length, per_layer, pool_len, seq_len_param, width_list,
 )
 from .registry import ConfigError, Param, register
 
@@ -68,7 +68,7 @@ class DeepBind(SequenceModel):
         self.pooling = pooling
         self.conv = nn.Conv1d(self.n_channels, n_filters, filter_size)
         width = n_filters * (2 if pooling == "max_avg" else 1)
-        layers: list[nn.Module] = [nn.Dropout(dropout)] if dropout > 0 else []
+        layers: list[nn.Module] = [Dropout(dropout)] if dropout > 0 else []
         if hidden > 0:
             layers += [nn.Linear(width, hidden), nn.ReLU()]
             width = hidden
@@ -123,8 +123,8 @@ class PromoterCNN(SequenceModel):
         self.conv = nn.Conv1d(self.n_channels, n_filters, filter_size)
         self.pool = nn.MaxPool1d(pool_size)
         self.head = nn.Sequential(
-            nn.Flatten(), nn.Dropout(dropout),
-            nn.Linear(n_filters * out_len(seq_len), hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Flatten(), Dropout(dropout),
+            nn.Linear(n_filters * out_len(seq_len), hidden), nn.ReLU(), Dropout(dropout),
             nn.Linear(hidden, n_outputs))
 
     def forward_strand(self, x: torch.Tensor) -> torch.Tensor:
@@ -147,7 +147,7 @@ class _ConvStack(nn.Sequential):
             if pool > 1:
                 layers.append(nn.MaxPool1d(pool))
             if drop > 0:
-                layers.append(nn.Dropout(drop))
+                layers.append(Dropout(drop))
             n_in = width
         super().__init__(*layers)
 
@@ -215,7 +215,7 @@ class Basset(SequenceModel):
                 layers.append(nn.BatchNorm1d(units))
             layers.append(nn.ReLU())
             if dropout > 0:
-                layers.append(nn.Dropout(dropout))
+                layers.append(Dropout(dropout))
             width = units
         layers.append(nn.Linear(width, n_outputs))
         self.head = nn.Sequential(*layers)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import ACTIVATIONS, N_OUTPUTS, check_features, dropout_param, make_activation
+from .base import ACTIVATIONS, N_OUTPUTS, Dropout, check_features, dropout_param, make_activation
 from .registry import Param, register
 
 __all__ = ["MLP", "DGEX", "dgex"]
@@ -24,7 +24,7 @@ def _dense_stack(n_in: int, hidden: list[int], activation: str, threshold: float
             layers.append(nn.BatchNorm1d(width))
         layers.append(make_activation(activation, threshold))
         if dropout > 0:
-            layers.append(nn.Dropout(dropout))
+            layers.append(Dropout(dropout))
         n_in = width
     return nn.Sequential(*layers), n_in
 

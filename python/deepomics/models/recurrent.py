@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from .base import (
-    MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, SequenceModel, alphabet_param, conv_len, dropout_param,
-    masked_pool, masked_rnn, min_length, pool_len, seq_len_param, width_list,
+    MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param, conv_len,
+    dropout_param, masked_pool, masked_rnn, min_length, pool_len, seq_len_param, width_list,
 )
 from .registry import ConfigError, Param, register
 
@@ -69,7 +69,7 @@ class RNN(SequenceModel):
         self.rnn = _CELLS[cell](n_in, hidden_size, num_layers=num_layers, batch_first=True,
                                 bidirectional=bidirectional,
                                 dropout=dropout if num_layers > 1 else 0.0)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.output = nn.Linear(hidden_size * (2 if bidirectional else 1), n_outputs)
 
     def check_input(self, x):
@@ -143,9 +143,9 @@ class DanQ(SequenceModel):
         self.pooling = pooling
         self.conv = nn.Sequential(
             nn.Conv1d(self.n_channels, n_filters, filter_size), nn.ReLU(),
-            nn.MaxPool1d(pool_size), nn.Dropout(conv_dropout))
+            nn.MaxPool1d(pool_size), Dropout(conv_dropout))
         self.lstm = nn.LSTM(n_filters, lstm_size, batch_first=True, bidirectional=True)
-        self.lstm_dropout = nn.Dropout(lstm_dropout)
+        self.lstm_dropout = Dropout(lstm_dropout)
         width = 2 * lstm_size * (out_len(seq_len) if pooling == "flatten" else 1)
         self.head = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(),
                                   nn.Linear(hidden, n_outputs))
@@ -208,11 +208,11 @@ class DeepLoc(SequenceModel):
             nn.Conv1d(self.n_channels, n_filters, size, padding="same") for size in filter_sizes)
         self.conv2 = nn.Conv1d(n_filters * len(filter_sizes), conv2_filters, conv2_size,
                                padding="same")
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.lstm = nn.LSTM(conv2_filters, lstm_size, batch_first=True, bidirectional=True)
         self.attention = nn.Sequential(nn.Linear(2 * lstm_size, attention_size), nn.Tanh(),
                                        nn.Linear(attention_size, 1, bias=False))
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * lstm_size, hidden),
+        self.head = nn.Sequential(Dropout(dropout), nn.Linear(2 * lstm_size, hidden),
                                   nn.ReLU(), nn.Linear(hidden, n_outputs))
 
     def forward(self, x: torch.Tensor, return_attention: bool = False):
