@@ -9,12 +9,12 @@ test_that("the history is a table with one row per epoch, counted from 1", {
   expect_s3_class(df, "data.frame")
   expect_identical(df$epoch, seq_len(nrow(df)))
   expect_true(all(c("train_loss", "valid_loss", "valid_auroc") %in% names(df)))
-  expect_identical(h@monitor, "valid_auroc")
-  expect_identical(h@best_epoch, df$epoch[which.max(df$valid_auroc)])
+  expect_identical(h@monitor, "valid_logloss")
+  expect_identical(h@best_epoch, df$epoch[which.min(df$valid_logloss)])
   out <- capture.output(show(h))
-  expect_match(out[[1]], sprintf("<DeepomicsHistory> %d epochs, kept epoch %d \\(best valid_auroc\\)",
+  expect_match(out[[1]], sprintf("<DeepomicsHistory> %d epochs, kept epoch %d \\(best valid_logloss\\)",
                                  nrow(df), h@best_epoch))
-  expect_match(out[[2]], "epoch train_loss valid_loss valid_auroc")
+  expect_match(out[[2]], "epoch train_loss valid_loss valid_logloss")
 })
 
 test_that("plot() draws the curves with ggplot2, one panel per metric", {
@@ -37,7 +37,7 @@ test_that("a trained model shows its task, classes, input and training", {
   expect_match(out, "<DeepomicsModel> deepbind, binary classification (classes: present, absent)",
                fixed = TRUE)
   expect_match(out, "input: dna sequences, one-hot(, length 50)?; 337 weights")
-  expect_match(out, "kept epoch [0-9]+ \\(valid_auroc")
+  expect_match(out, "kept epoch [0-9]+ \\(valid_logloss")
   expect_match(out, "n_filters = 8")
   out <- paste(capture.output(show(cluster_model())), collapse = "\n")
   expect_match(out, "mlp, multiclass classification (classes: T cell, B cell, NK cell)", fixed = TRUE)

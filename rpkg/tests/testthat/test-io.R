@@ -14,7 +14,7 @@ test_that("a saved model loads and predicts identically; overwrite is explicit",
   expect_identical(loaded@config, model@config)
   expect_identical(as.data.frame(trainingHistory(loaded)), as.data.frame(trainingHistory(model)))
   expect_identical(trainingHistory(loaded)@best_epoch, trainingHistory(model)@best_epoch)
-  expect_identical(trainingHistory(loaded)@monitor, "valid_auroc")  # what chose the kept epoch
+  expect_identical(trainingHistory(loaded)@monitor, "valid_logloss")  # what chose the kept epoch
   expect_error(saveModel(model, path), "exists; pass overwrite = TRUE",  # R's spelling
                class = "deepomics_python_error")
   saveModel(model, path, overwrite = TRUE)
