@@ -1,5 +1,6 @@
 """What the architectures share: the sequence-model base class (input checks and the strand modes),
-activations, shared parameter definitions and layer-length arithmetic.
+dropout (CPU masks drawn faster than torch's), activations, shared parameter definitions and
+layer-length arithmetic.
 
 ``SequenceModel`` is the one place where the ``strand`` option lives. A subclass writes
 ``forward_strand(x)`` for one orientation; ``SequenceModel.forward`` checks the input and applies
@@ -83,7 +84,7 @@ def width_list(default: list[int], doc: str, min_items: int = 1) -> Param:
     return Param("int_list", default, doc, ge=1, min_items=min_items)
 
 
-# ---- activations -------------------------------------------------------------------------------
+# ---- dropout -----------------------------------------------------------------------------------
 
 
 def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
@@ -101,6 +102,9 @@ class Dropout(nn.Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return dropout(x, self.p, self.training)
+
+
+# ---- activations -------------------------------------------------------------------------------
 
 
 def make_activation(name: str, threshold: float = 1.0) -> nn.Module:
