@@ -292,12 +292,12 @@ def _model_to_train(spec, where: str):
     model to train further."""
     from . import io, models
 
-    if isinstance(spec, str) and (os.path.isdir(spec) or _looks_like_path(spec)):
-        if not os.path.isdir(spec):
-            raise FileNotFoundError(f"{where}: model {spec} is not a saved model folder (it does "
-                                    "not exist); give an architecture dict, e.g. 'model: {arch: "
-                                    "deepbind}', or the folder io.save / deepomics train wrote")
+    if isinstance(spec, str) and os.path.isdir(spec):
         return io.load(spec)
+    if isinstance(spec, str) and _looks_like_path(spec):
+        raise FileNotFoundError(f"{where}: model {spec} is not a saved model folder (it does not "
+                                "exist); give an architecture dict, e.g. 'model: {arch: deepbind}', "
+                                "or the folder io.save / deepomics train wrote")
     return spec if isinstance(spec, dict) else models.build(spec)
 
 
