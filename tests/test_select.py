@@ -692,3 +692,37 @@ def test_repeated_sequences_are_said_before_folds_put_copies_on_both_sides():
     with pytest.warns(DeepomicsWarning, match="10 of the 60 sequences repeat another one.*groups="):
         CV.folds((x + [s.lower() for s in x[:10]], np.r_[y, y[:10]]), cv=5, valid_fraction=0.2,
                  task=None)
+
+
+@pytest.mark.parametrize("space", [
+    {"arch": "mlp", "hidden": [[8], [16]], "dropout": [0.0, 0.2]},
+    # keys of one architecture only: the points are each architecture's own (2 + 1)
+    {"arch": ["deepbind", "kmer_linear"], "n_filters": [4, 8], "k": [2]},
+])
+def test_tpe_over_choices_trains_each_point_once_and_every_point_at_most(space, monkeypatch):
+    """TPE draws a point again once it has ranked the choices: such a repeat takes the earlier
+    trial's scores without training, is not counted, and an untried point comes next, so that
+    n_trials beyond the grid's size tries every point once."""
+    from deepomics.select import search as search_module, space as S
+
+    x, y = _matrix(60)
+    if "kmer_linear" in space["arch"]:  # sequences, the label a letter's presence
+        x = ["".join(row) for row in np.random.default_rng(1).choice(list("ACGT"), (60, 20))]
+        y = np.array([int("GG" in s) for s in x])
+    trained = []
+    cross_validate = search_module.CV.cross_validate
+    monkeypatch.setattr(search_module.CV, "cross_validate",
+                        lambda config, *a, **k: trained.append(config) or cross_validate(
+                            config, *a, **k))
+    search = select.grid_search(space, (x, y), strategy="tpe", n_trials=20, cv=2,
+                                baselines=False, prune=False, fit_args={"epochs": 1}, seed=0)
+    n_points = len(S.grid_params(S.check_space(space)))
+    board = search.leaderboard()
+    assert len(board) == n_points == len(trained) and not board["params"].duplicated().any()
+    assert len({json.dumps(c, sort_keys=True) for c in trained}) == n_points
+    repeats = [t for t in search.study.trials if "repeat_of" in t.user_attrs]
+    assert len(search.study.trials) == n_points + len(repeats)
+    for t in repeats:  # the earlier trial's point and scores
+        earlier = search.study.trials[t.user_attrs["repeat_of"]]
+        assert t.params == earlier.params and t.value == earlier.value
+        assert t.user_attrs["fold_scores"] == earlier.user_attrs["fold_scores"]

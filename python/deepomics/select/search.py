@@ -10,6 +10,11 @@ training settings, cross-validated, with a leaderboard that includes the classic
 - ``strategy``: ``"grid"`` (every combination of the listed choices, Optuna's GridSampler),
   ``"random"`` (over choices only: the grid in a seeded random order, no combination twice,
   as H2O's RandomDiscrete; with ranges: independent draws) or ``"tpe"`` (Bayesian), seeded.
+- A draw of a point already tried (TPE does this over choices) is not trained again: the trial
+  takes the earlier one's scores, is marked ``repeat_of`` and is neither on the leaderboard nor
+  counted in ``n_trials``; over a space of choices only, an untried point is queued for the
+  next trial, so that the search goes on to new points. ``n_trials`` is at most the number of
+  points such a space has.
 - Pruning: a trial reports its score after each fold (with ``cv``) or each epoch (one split);
   Optuna's median pruner stops trials that cannot win.
 - ``storage``: a file path (an SQLite database) or a database URL. The study is saved there:
@@ -25,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import logging
 import os
 import socket
@@ -113,7 +117,8 @@ def grid_search(space: dict, data, *, strategy: str = "tpe", n_trials: int = 20,
     one split of ``valid_fraction``); ``inner_valid``: the fraction of each training part that
     early stopping holds out (when ``fit_args`` has it, or with one split and pruning).
     ``fit_args``: fixed arguments of ``fit`` (``epochs``, ``early_stopping``, ...). ``n_trials`` counts finished trials of the whole study, whoever ran
-    them, so a resumed or shared study stops at the same total."""
+    them, so a resumed or shared study stops at the same total; a draw of a point already tried
+    is not trained again and does not count (over choices only, at most every point once)."""
     with _optuna_verbosity(verbose):
         return _grid_search(**locals())
 
@@ -197,11 +202,15 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
 
     # a grid of distinct points (architectures with keys of their own) is drawn point by point
     points = isinstance(study.sampler, optuna.samplers.GridSampler) and S.POINT in S.grid(space)
-    if isinstance(study.sampler, optuna.samplers.GridSampler):  # (more would repeat points)
-        n_trials = min(n_trials, math.prod(len(v) for v in S.grid(space).values()))
+    every_point = S.grid_params(space) if S.is_grid(space) else None
+    if every_point is not None:  # (more would repeat points)
+        n_trials = min(n_trials, len(every_point))
 
     def objective(trial):
         config, drawn = S.suggest(trial, space, points)
+        earlier = _tried_before(trial)
+        if earlier is not None:
+            return _repeat(trial, earlier, every_point, seed)
         trial.set_user_attr("config", config)
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         args = {**fit_args, **drawn, "task": task}
@@ -240,12 +249,11 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
         alphabet = alphabet if isinstance(alphabet, str) else None
         study.set_user_attr("baselines", _baselines(x, y_values, splits, task, metric, seed,
                                                     fit_args, alphabet, groups, inner_valid))
-    done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    remaining = n_trials - sum(map(_finished, study.trials))
+    remaining = n_trials - _count(study.trials)
     if remaining > 0:
-        study.optimize(objective, n_trials=remaining, timeout=timeout, gc_after_trial=True,
-                       callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=done)],
-                       catch=())
+        # at most a repeat before each new point (over choices; a queued point follows it)
+        study.optimize(objective, n_trials=2 * remaining, timeout=timeout, gc_after_trial=True,
+                       callbacks=[_stop_at(n_trials)], catch=())
     return Search(study, metric, task, inner_valid)
 
 
@@ -267,7 +275,7 @@ def leaderboard(study, study_name: str = "deepomics") -> pd.DataFrame:
                         f"storage a search was saved to; not {type(study).__name__}")
     rows = []
     for t in study.trials:
-        if not _finished(t):
+        if not _finished(t) or "repeat_of" in t.user_attrs:
             continue
         scores = t.user_attrs.get("fold_scores", [])
         rows.append({"model": t.user_attrs.get("config", {}).get("arch"), "kind": "trial",
@@ -370,6 +378,51 @@ def _finished(trial) -> bool:
 
     return (trial.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
             or bool(trial.user_attrs.get("undefined")))
+
+
+def _count(trials) -> int:
+    """The trials that ``n_trials`` counts: finished ones that are no repeat of an earlier."""
+    return sum(_finished(t) and "repeat_of" not in t.user_attrs for t in trials)
+
+
+def _stop_at(n_trials: int):
+    """An Optuna callback that stops the study (every process working on it) once ``n_trials``
+    trials count (``_count``)."""
+    def stop(study, trial):
+        if _count(study.get_trials(deepcopy=False)) >= n_trials:
+            study.stop()
+    return stop
+
+
+def _tried_before(trial):
+    """The first finished trial of the study that drew the same parameters as ``trial``, if
+    any (not itself a repeat)."""
+    for t in trial.study.get_trials(deepcopy=False):
+        if (t.number != trial.number and t.params == trial.params and _finished(t)
+                and "repeat_of" not in t.user_attrs):
+            return t
+    return None
+
+
+def _repeat(trial, earlier, every_point: list[dict] | None, seed: int):
+    """``trial`` drew ``earlier``'s point: its result is taken over, not trained again; over a
+    space of choices only (``every_point``), a point not drawn yet (seeded) is queued for the
+    next trial."""
+    import optuna
+
+    for key in ("config", "fit_args", "fold_scores", "undefined"):
+        if key in earlier.user_attrs:
+            trial.set_user_attr(key, earlier.user_attrs[key])
+    trial.set_user_attr("repeat_of", earlier.number)
+    if every_point:
+        drawn = [t.params for t in trial.study.get_trials(deepcopy=False)]
+        untried = [p for p in every_point if p not in drawn]
+        if untried:
+            pick = np.random.default_rng([seed, trial.number]).integers(len(untried))
+            trial.study.enqueue_trial(untried[pick], skip_if_exists=True)
+    if earlier.state == optuna.trial.TrialState.PRUNED:
+        raise optuna.TrialPruned()
+    return earlier.value if earlier.value is not None else float("nan")
 
 
 def _has_finished(study) -> bool:

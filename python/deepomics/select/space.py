@@ -154,6 +154,16 @@ def grid(space: dict) -> dict[str, list]:
     return {POINT: [_encode(p) for p in points.values()]}
 
 
+def grid_params(space: dict) -> list[dict]:
+    """Every point of a space of choices only (``is_grid``), as the Optuna parameters that
+    ``suggest`` draws for it (encoded, keyed by the searched keys): what a trial of any sampler
+    could have drawn, to find the points not tried yet."""
+    if _points_needed(space):
+        return [{k: _encode(v) for k, v in decode(p).items()} for p in grid(space)[POINT]]
+    choices = grid(space)
+    return [dict(zip(choices, values)) for values in itertools.product(*choices.values())]
+
+
 def _points_needed(space: dict) -> bool:
     archs = space["arch"] if isinstance(space["arch"], list) else [space["arch"]]
     return len(archs) > 1 and any(

@@ -122,7 +122,10 @@ test_that("a range of a whole-number setting draws whole numbers from R's double
                      epochs = 1, validation_split = 0.2, stopping_rounds = 0)
   trials <- leaderboard(grid)
   trials <- trials[trials$kind == "trial", ]
-  expect_identical(trials$state, rep("complete", 3))
+  # three widths, none twice (a repeated draw is not trained again, nor counted)
+  expect_identical(nrow(trials), 3L)
+  expect_identical(anyDuplicated(trials$params), 0L)
+  expect_true(all(trials$state %in% c("complete", "pruned")))
   expect_match(trials$params, '^\\{"hidden": ([4-9]|1[0-6])\\}$')
 })
 
@@ -242,6 +245,19 @@ test_that("a RandomDiscrete search runs at most the grid's combinations, each on
   expect_identical(deepomics:::search_criteria_to_py(
     list(strategy = "RandomDiscrete", max_models = 30), list(arch = "mlp", hidden = c(2, 4)))$n_trials,
     2L)
+})
+
+test_that("a TPE search over choices trains each combination once, however many max_models", {
+  skip_if_no_backend()
+  withr::local_seed(14)
+  x <- matrix(stats::rnorm(300), 60, 5)
+  y <- factor(ifelse(x[, 1] > 0, "up", "down"))
+  grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = c(4, 8), dropout = c(0, 0.2)),
+                     search_criteria = list(strategy = "TPE", max_models = 12, seed = 0),
+                     nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE)
+  board <- leaderboard(grid)
+  expect_identical(nrow(board), 4L)  # the grid's 4 combinations, none twice
+  expect_identical(anyDuplicated(board$params), 0L)
 })
 
 test_that("groups make the folds hold out whole groups", {
