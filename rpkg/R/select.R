@@ -28,7 +28,8 @@
 #'   after this many seconds; a trial running then finishes; 0, the default, no limit) and
 #'   `seed`. As in H2O, a
 #'   RandomDiscrete search over choices only (no range) draws each combination at most once, so
-#'   it runs at most the grid's size of trials.
+#'   it runs at most the grid's size of trials; so does TPE: a draw of a combination already tried
+#'   is not trained again nor counted (it takes that trial's score), and an untried one comes next.
 #' @param model A model whose architecture and settings the search starts from (its settings
 #'   stay fixed, vectors such as `hidden = c(64, 32)` included, unless `hyper_params` searches
 #'   them), or `NULL` when `hyper_params` gives `arch`.
