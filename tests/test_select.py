@@ -721,8 +721,29 @@ def test_tpe_over_choices_trains_each_point_once_and_every_point_at_most(space, 
     assert len(board) == n_points == len(trained) and not board["params"].duplicated().any()
     assert len({json.dumps(c, sort_keys=True) for c in trained}) == n_points
     repeats = [t for t in search.study.trials if "repeat_of" in t.user_attrs]
-    assert len(search.study.trials) == n_points + len(repeats)
+    assert repeats and len(search.study.trials) == n_points + len(repeats)
     for t in repeats:  # the earlier trial's point and scores
         earlier = search.study.trials[t.user_attrs["repeat_of"]]
-        assert t.params == earlier.params and t.value == earlier.value
-        assert t.user_attrs["fold_scores"] == earlier.user_attrs["fold_scores"]
+        assert t.params == earlier.params
+        np.testing.assert_array_equal([t.value], [earlier.value])
+        np.testing.assert_array_equal(t.user_attrs["fold_scores"],
+                                      earlier.user_attrs["fold_scores"])
+
+
+def test_a_search_over_a_nearly_exhausted_range_stops_and_says_so(monkeypatch):
+    """Three widths in a range and n_trials=5: TPE soon draws only widths already tried; the
+    search stops after a run of such repeats (not looping), having trained each width once."""
+    from deepomics import DeepomicsWarning
+    from deepomics.select import search as search_module
+
+    x, y = _matrix(60)
+    trained = []
+    cross_validate = search_module.CV.cross_validate
+    monkeypatch.setattr(search_module.CV, "cross_validate",
+                        lambda config, *a, **k: trained.append(config["hidden"]) or
+                        cross_validate(config, *a, **k))
+    with pytest.warns(DeepomicsWarning, match="stopped at 3 of n_trials=5 distinct points"):
+        search = select.grid_search({"arch": "mlp", "hidden": {"low": 4, "high": 6}}, (x, y),
+                                    strategy="tpe", n_trials=5, cv=2, baselines=False,
+                                    prune=False, fit_args={"epochs": 1}, seed=0)
+    assert sorted(trained) == [4, 5, 6] and len(search.leaderboard()) == 3

@@ -14,7 +14,8 @@ training settings, cross-validated, with a leaderboard that includes the classic
   takes the earlier one's scores, is marked ``repeat_of`` and is neither on the leaderboard nor
   counted in ``n_trials``; over a space of choices only, an untried point is queued for the
   next trial, so that the search goes on to new points. ``n_trials`` is at most the number of
-  points such a space has.
+  points such a space has. A search whose sampler draws only points already tried
+  (``REPEATS_IN_A_ROW`` in a row: a small range, nearly exhausted) stops there, with a warning.
 - Pruning: a trial reports its score after each fold (with ``cv``) or each epoch (one split);
   Optuna's median pruner stops trials that cannot win.
 - ``storage``: a file path (an SQLite database) or a database URL. The study is saved there:
@@ -52,6 +53,9 @@ STRATEGIES = ("grid", "random", "tpe")
 #: A running trial beats its heartbeat this often; one silent for GRACE_SECONDS is failed (its
 #: process was killed) and tried again by the next process that works on the study.
 HEARTBEAT_SECONDS, GRACE_SECONDS = 5, 20
+#: A search stops when its sampler draws only points already tried this many times in a row
+#: (a small space of ranges, nearly exhausted).
+REPEATS_IN_A_ROW = 20
 
 
 class Search:
@@ -73,7 +77,8 @@ class Search:
         import optuna
 
         if not any(t.state == optuna.trial.TrialState.COMPLETE for t in self.study.trials):
-            undefined = [t.number for t in self.study.trials if t.user_attrs.get("undefined")]
+            undefined = [t.number for t in self.study.trials if t.user_attrs.get("undefined")
+                         and "repeat_of" not in t.user_attrs]
             raise ValueError(
                 "no trial of the search has a score" + (
                     f": {self.metric} was undefined (NaN) in trials {listing(undefined)} (e.g. "
@@ -205,12 +210,14 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
     every_point = S.grid_params(space) if S.is_grid(space) else None
     if every_point is not None:  # (more would repeat points)
         n_trials = min(n_trials, len(every_point))
+    # untried points are queued for TPE; a grid sampler keeps its own list of them
+    untried_from = None if isinstance(study.sampler, optuna.samplers.GridSampler) else every_point
 
     def objective(trial):
         config, drawn = S.suggest(trial, space, points)
         earlier = _tried_before(trial)
         if earlier is not None:
-            return _repeat(trial, earlier, every_point, seed)
+            return _repeat(trial, earlier, untried_from, seed)
         trial.set_user_attr("config", config)
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         args = {**fit_args, **drawn, "task": task}
@@ -249,11 +256,18 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
         alphabet = alphabet if isinstance(alphabet, str) else None
         study.set_user_attr("baselines", _baselines(x, y_values, splits, task, metric, seed,
                                                     fit_args, alphabet, groups, inner_valid))
-    remaining = n_trials - _count(study.trials)
-    if remaining > 0:
-        # at most a repeat before each new point (over choices; a queued point follows it)
-        study.optimize(objective, n_trials=2 * remaining, timeout=timeout, gc_after_trial=True,
+    if _count(study.trials) < n_trials:
+        start = time.monotonic()
+        study.optimize(objective, n_trials=None, timeout=timeout, gc_after_trial=True,
                        callbacks=[_stop_at(n_trials)], catch=())
+        counted = _count(study.trials)
+        if counted < n_trials and (timeout is None or time.monotonic() - start < timeout):
+            from .. import DeepomicsWarning
+
+            warnings.warn(f"the search stopped at {counted} of n_trials={n_trials} distinct "
+                          "points: its sampler drew only points already tried (a space with "
+                          "few more points than that: widen its ranges or choices)",
+                          DeepomicsWarning, stacklevel=3)
     return Search(study, metric, task, inner_valid)
 
 
@@ -387,9 +401,13 @@ def _count(trials) -> int:
 
 def _stop_at(n_trials: int):
     """An Optuna callback that stops the study (every process working on it) once ``n_trials``
-    trials count (``_count``)."""
+    trials count (``_count``), or once the last ``REPEATS_IN_A_ROW`` finished trials were all
+    repeats (a space with no untried point the sampler finds)."""
     def stop(study, trial):
-        if _count(study.get_trials(deepcopy=False)) >= n_trials:
+        trials = study.get_trials(deepcopy=False)
+        last = [t for t in trials if _finished(t)][-REPEATS_IN_A_ROW:]
+        if (_count(trials) >= n_trials or len(last) == REPEATS_IN_A_ROW
+                and all("repeat_of" in t.user_attrs for t in last)):
             study.stop()
     return stop
 
@@ -415,11 +433,16 @@ def _repeat(trial, earlier, every_point: list[dict] | None, seed: int):
             trial.set_user_attr(key, earlier.user_attrs[key])
     trial.set_user_attr("repeat_of", earlier.number)
     if every_point:
-        drawn = [t.params for t in trial.study.get_trials(deepcopy=False)]
+        # drawn: finished, running, or queued (a point whose trial failed may be tried again)
+        drawn = [t.params if t.state != optuna.trial.TrialState.WAITING
+                 else t.system_attrs.get("fixed_params", {})
+                 for t in trial.study.get_trials(deepcopy=False)
+                 if _finished(t) or t.state in (optuna.trial.TrialState.RUNNING,
+                                                optuna.trial.TrialState.WAITING)]
         untried = [p for p in every_point if p not in drawn]
         if untried:
             pick = np.random.default_rng([seed, trial.number]).integers(len(untried))
-            trial.study.enqueue_trial(untried[pick], skip_if_exists=True)
+            trial.study.enqueue_trial(untried[pick])
     if earlier.state == optuna.trial.TrialState.PRUNED:
         raise optuna.TrialPruned()
     return earlier.value if earlier.value is not None else float("nan")

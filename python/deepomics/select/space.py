@@ -159,9 +159,12 @@ def grid_params(space: dict) -> list[dict]:
     ``suggest`` draws for it (encoded, keyed by the searched keys): what a trial of any sampler
     could have drawn, to find the points not tried yet."""
     if _points_needed(space):
-        return [{k: _encode(v) for k, v in decode(p).items()} for p in grid(space)[POINT]]
-    choices = grid(space)
-    return [dict(zip(choices, values)) for values in itertools.product(*choices.values())]
+        points = [{k: _encode(v) for k, v in decode(p).items()} for p in grid(space)[POINT]]
+    else:
+        choices = grid(space)
+        points = [dict(zip(choices, v)) for v in itertools.product(*choices.values())]
+    # (a choice listed twice is one point)
+    return list({json.dumps(p, sort_keys=True): p for p in points}.values())
 
 
 def _points_needed(space: dict) -> bool:
