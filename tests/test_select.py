@@ -742,7 +742,8 @@ def test_a_search_over_a_nearly_exhausted_range_stops_and_says_so(monkeypatch):
     monkeypatch.setattr(search_module.CV, "cross_validate",
                         lambda config, *a, **k: trained.append(config["hidden"]) or
                         cross_validate(config, *a, **k))
-    with pytest.warns(DeepomicsWarning, match="stopped at 3 of n_trials=5 distinct points"):
+    with pytest.warns(DeepomicsWarning,
+                      match="stopped at 3 of the 5 distinct points asked \\(n_trials\\)"):
         search = select.grid_search({"arch": "mlp", "hidden": {"low": 4, "high": 6}}, (x, y),
                                     strategy="tpe", n_trials=5, cv=2, baselines=False,
                                     prune=False, fit_args={"epochs": 1}, seed=0)

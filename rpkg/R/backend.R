@@ -321,6 +321,7 @@ r_spelling <- function(message) {
   # (gridSearch's validation_split is the inner split under nfolds)
   message <- gsub("\\binner_valid\\b", "validation_split", message, perl = TRUE)
   message <- gsub("\\bstudy_name\\b", "grid_id", message, perl = TRUE)
+  message <- gsub("\\bn_trials\\b", "max_models", message, perl = TRUE)  # (search_criteria's)
   message <- gsub("\\bx\\.swapaxes\\(1, 2\\)", "aperm(x, c(1, 3, 2))", message, perl = TRUE)
   category <- regmatches(message, regexpr("\\(category \\w+Warning\\)", message))
   if (length(category)) {

@@ -264,9 +264,9 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
         if counted < n_trials and (timeout is None or time.monotonic() - start < timeout):
             from .. import DeepomicsWarning
 
-            warnings.warn(f"the search stopped at {counted} of n_trials={n_trials} distinct "
-                          "points: its sampler drew only points already tried (a space with "
-                          "few more points than that: widen its ranges or choices)",
+            warnings.warn(f"the search stopped at {counted} of the {n_trials} distinct points "
+                          "asked (n_trials): its sampler drew only points already tried (a space "
+                          "with few more points than that: widen its ranges or choices)",
                           DeepomicsWarning, stacklevel=3)
     return Search(study, metric, task, inner_valid)
 

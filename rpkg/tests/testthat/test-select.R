@@ -258,6 +258,14 @@ test_that("a TPE search over choices trains each combination once, however many 
   board <- leaderboard(grid)
   expect_identical(nrow(board), 4L)  # the grid's 4 combinations, none twice
   expect_identical(anyDuplicated(board$params), 0L)
+  # a range of 3 widths and max_models 5: it stops at 3 and says so, in R's names
+  expect_warning(
+    grid <- gridSearch(x, y, hyper_params = list(arch = "mlp", hidden = list(low = 4, high = 6)),
+                       search_criteria = list(strategy = "TPE", max_models = 5, seed = 0),
+                       nfolds = 2, epochs = 1, stopping_rounds = 0, baselines = FALSE),
+    "stopped at 3 of the 5 distinct points asked \\(max_models\\)",
+    class = "deepomics_python_warning")
+  expect_identical(nrow(leaderboard(grid)), 3L)
 })
 
 test_that("groups make the folds hold out whole groups", {
