@@ -403,21 +403,26 @@ def kmer_counts(
 def _warn_not_nucleotides(seq_list: list) -> None:
     """Warns when over a quarter of the letters are not nucleotides: a protein or text given to
     a DNA / RNA k-mer count, which would otherwise give (nearly) all-zero counts without a word."""
-    _warn_outside(seq_list, "ACGTUN-.", "nucleotides", "k-mers holding them are not counted; "
+    _warn_outside(_letter_sample(seq_list), "ACGTUN-.", "nucleotides", "k-mers holding them are not counted; "
                   "kmer_counts counts DNA / RNA k-mers (for a protein's composition, count amino "
                   "acids instead)")
 
 
-def _warn_outside(seq_list: list, allowed: str, kind: str, consequence: str) -> bool:
-    """Warns when over a quarter of the letters (of the first 100 sequences' first 10,000) are
-    not in ``allowed`` (upper case, the letters of ``kind``), naming them and saying
-    ``consequence``; whether it warned."""
+def _letter_sample(seq_list: list) -> str:
+    """The letters the warnings about them read, upper case: the first 10,000 of each of the
+    first 100 sequences (at most a million; a 50 Mbp chromosome is not read whole)."""
+    return "".join(s[:10_000] if isinstance(s, str) else s[:10_000].decode("ascii", "replace")
+                   for s in seq_list[:100]).upper()
+
+
+def _warn_outside(sample: str, allowed: str, kind: str, consequence: str) -> bool:
+    """Warns when over a quarter of the letters of ``sample`` (``_letter_sample``) are not in
+    ``allowed`` (upper case, the letters of ``kind``), naming them and saying ``consequence``;
+    whether it warned."""
     import warnings
 
     from . import DeepomicsWarning  # (defined after this module is imported)
 
-    sample = "".join(s[:10_000] if isinstance(s, str) else s[:10_000].decode("ascii", "replace")
-                     for s in seq_list[:100]).upper()  # at most a million letters
     others = [c for c in set(sample) if c not in allowed]
     if sample and sum(sample.count(c) for c in others) > len(sample) / 4:
         warnings.warn(f"over a quarter of the letters are not {kind} ({', '.join(sorted(others)[:8])}"
@@ -441,15 +446,12 @@ def _warn_outside_alphabet(seq_list: list, name: str, letters: str, iupac: bool 
         extra += "RYSWKMBDHV"  # ambiguity codes read as fractions of letters
     hint = "; for protein pass alphabet='protein'" if name in ("dna", "rna") else ""
     other = {"dna": "U", "rna": "T"}.get(name)
-    if _warn_outside(seq_list, letters + extra + (other or ""), "the alphabet's",
+    sample = _letter_sample(seq_list)
+    if _warn_outside(sample, letters + extra + (other or ""), "the alphabet's",
                      f"they are read as unknown positions of the "
                      f"{repr(name) if name else repr(letters)} alphabet{hint}"):
         return  # (protein, with its selenocysteine U, is told as protein)
-    # (the same sample as _warn_outside: RNA holds U throughout, so a sequence's start tells;
-    # a 50 Mbp chromosome is not searched twice over)
-    if other and any((other in s[:10_000] or other.lower() in s[:10_000]) if isinstance(s, str)
-                     else (other.encode() in s[:10_000] or other.lower().encode() in s[:10_000])
-                     for s in seq_list[:100]):
+    if other and other in sample:  # (RNA holds U throughout: a sequence's start tells)
         warnings.warn(f"the sequences hold {other!r}, which the {name!r} alphabet reads as an "
                       f"unknown position (an all-zero column, or the unknown token); pass "
                       f"alphabet={'rna' if name == 'dna' else 'dna'!r}, or replace {other} with "
