@@ -23,6 +23,29 @@ test_that("a saved model loads and predicts identically; overwrite is explicit",
                class = "deepomics_python_error")
 })
 
+test_that("a damaged model folder is refused, saying which file and why, and is left as it was", {
+  skip_if_no_backend()
+  path <- file.path(withr::local_tempdir(), "model")
+  saveModel(motif_model(), path)
+  weights <- file.path(path, "weights.safetensors")
+  config <- file.path(path, "config.json")
+  bytes <- readBin(weights, "raw", file.size(weights))
+  flipped <- bytes
+  flipped[length(bytes) - 10] <- as.raw(bitwXor(as.integer(bytes[length(bytes) - 10]), 255L))
+  writeBin(flipped, weights)
+  err <- expect_error(loadModel(path), class = "deepomics_python_error")
+  expect_match(conditionMessage(err), "weights.safetensors does not match the checksum in config.json")
+  expect_identical(readBin(weights, "raw", file.size(weights)), flipped)  # not repaired, not removed
+  writeBin(bytes[seq_len(length(bytes) %/% 2)], weights)  # truncated
+  expect_error(loadModel(path), "does not match the checksum", class = "deepomics_python_error")
+  writeBin(bytes, weights)
+  expect_s4_class(loadModel(path), "DeepomicsModel")
+  writeLines("{bad", config)
+  expect_error(loadModel(path), "config.json is corrupt \\(not valid JSON",
+               class = "deepomics_python_error")
+  expect_identical(readLines(config), "{bad")
+})
+
 test_that("a model trained in R predicts identically in Python, and the reverse", {
   skip_if_no_backend()
   model <- motif_model()
