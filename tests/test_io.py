@@ -190,7 +190,7 @@ def test_config_json_contents(tmp_path):
     assert meta["task"] == "binary"
     assert meta["classes"] == ["bound", "unbound"]
     assert meta["encoding"] == {"input_kind": "onehot", "alphabet": "dna", "length": 30,
-                                "pad": "right"}
+                                "pad": "right", "shortest": 30}
     assert meta["versions"] == {"deepomics": deepomics.__version__, "torch": torch.__version__,
                                 "python": platform.python_version()}
     assert meta["weights_sha256"] == sha256(os.path.join(path, "weights.safetensors"))

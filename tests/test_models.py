@@ -574,13 +574,27 @@ def test_deeploc_average_flips_attention_back():
 # ---- dense models and autoencoders -------------------------------------------------------------
 
 
+MLP_ACTIVATION_LAYERS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU,
+                         "thresholded_relu": nn.Threshold, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+                         "elu": nn.ELU, "selu": nn.SELU, "softmax": nn.Softmax}
+
+
 @pytest.mark.parametrize("activation", models.ACTIVATIONS)
 def test_mlp_activations(activation):
+    """Each named activation builds its own torch layer after each hidden layer, and gradients
+    reach the first layer through it."""
     model = build({"arch": "mlp", "n_features": 5, "hidden": [6], "activation": activation,
                    "batch_norm": True})
+    assert [type(m) for m in model.hidden[:3]] == [nn.Linear, nn.BatchNorm1d,
+                                                   MLP_ACTIVATION_LAYERS[activation]]
     out = model(torch.randn(4, 5))
     assert out.shape == (4, 1)
     out.sum().backward()
+    assert model.hidden[0].weight.grad.abs().sum() > 0
+
+
+def test_every_mlp_activation_is_tested():
+    assert set(MLP_ACTIVATION_LAYERS) == set(models.ACTIVATIONS)
 
 
 def test_thresholded_relu_and_linear_mlp():

@@ -366,6 +366,10 @@ def test_functions_never_write_into_their_input():
     (["ACGT", float("nan")], ValueError, ["sequence 1", "missing"]),   # pandas' missing text
     (pd.Series(["ACGT", pd.NA], dtype=object), ValueError, ["sequence 1", "missing"]),
     ("promoters.fa", ValueError, ["'promoters.fa' is a file's path", "read_fasta(path)"]),
+    ("cells.h5ad", ValueError, ["'cells.h5ad' is a file's path", "anndata.read_h5ad(path)",
+                                "no such file"]),
+    ("sce.rds", ValueError, ["'sce.rds' is a file's path", "deepomics.io.read_r(path)"]),
+    ("table.CSV", ValueError, ["'table.CSV' is a file's path", "pandas.read_csv(path)"]),
     (["ACGT", 7], TypeError, ["sequence 1", "int", "str or bytes"]),
     (["ACGT", type("SeqRecord", (), {})()], TypeError, ["sequence 1 is a SeqRecord",
                                                         "pass str(record.seq)"]),

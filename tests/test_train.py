@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from scipy import stats
 from sklearn import metrics as skm
 from sklearn.neighbors import KNeighborsClassifier
 
-from deepomics import models, seq
+from deepomics import DeepomicsWarning, models, seq
 from deepomics.train import data as train_data
 from deepomics.train import metrics as M
 from deepomics.train import embed, evaluate, fit, kfold, predict, split
@@ -1517,9 +1518,18 @@ def test_predict_encodes_raw_sequences_as_in_training():
     queries = [seqs[0][:18], seqs[1]]  # shorter (padded with N, as in training), equal
     with torch.no_grad():
         expected = torch.sigmoid(model(torch.from_numpy(seq.one_hot(queries, length=30))))
-    np.testing.assert_allclose(predict(model, queries), expected.numpy()[:, 0], rtol=1e-6)
+    with pytest.warns(DeepomicsWarning, match=r"1 of 2 sequences are shorter than it was trained "
+                      r"on \(the model reads 30 letters; sequence 0 has 18\); they are padded "
+                      r"with N \(right"):
+        np.testing.assert_allclose(predict(model, queries), expected.numpy()[:, 0], rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # full-length sequences: no warning
+        predict(model, seqs[:5])
     with pytest.raises(ValueError, match="sequence 2 has 40 letters but the model reads 30"):
         predict(model, queries + [seqs[2] + "ACGTACGTAC"])   # longer: not cut silently
+    with pytest.raises(ValueError, match=r"'cells.h5ad' is not a FASTA file; read it first: "
+                       r"anndata.read_h5ad\(path\)"):
+        predict(model, "cells.h5ad")   # a data file's path, not read as FASTA or as letters
 
 
 @pytest.mark.parametrize("config", [
@@ -1708,6 +1718,29 @@ def test_letters_a_model_cannot_read_are_errors_naming_sequence_position_and_let
         assert predict(custom, ["N" + seqs[0][1:]]).shape == (1,)
 
 
+def test_predict_warns_only_of_sequences_shorter_than_any_in_training(tmp_path):
+    """Ragged training data is padded with N; predict says so only for sequences shorter than
+    the shortest the model was trained on (the model file keeps that length)."""
+    from deepomics import io
+
+    seqs, y = small_binary(200, 30)
+    ragged = [s[:22] if i % 2 else s for i, s in enumerate(seqs)]
+    model = fit({"arch": "promoter_cnn", "n_filters": 4, "filter_size": 5, "hidden": 4},
+                (ragged, y), epochs=1)
+    assert model.encoding.length == 30 and model.encoding.shortest == 22
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        predict(model, ragged[:10])   # as short as in training: no warning
+    io.save(model, tmp_path / "m")
+    loaded = io.load(tmp_path / "m")
+    assert loaded.encoding == model.encoding
+    for m in (model, loaded):
+        with pytest.warns(DeepomicsWarning, match=r"2 of 3 sequences are shorter than it was "
+                          r"trained on \(the model reads 30 letters and its shortest training "
+                          r"sequence had 22; sequence 2 has 12\)"):
+            predict(m, [seqs[0], seqs[1][:21], seqs[2][:12]])
+
+
 def test_sequences_longer_than_a_fixed_length_model_reads_are_an_error_not_cut():
     seqs, y = small_binary(n=60)
     fixed = fit({"arch": "promoter_cnn", "seq_len": 30, "n_filters": 4, "filter_size": 5,
@@ -1715,7 +1748,9 @@ def test_sequences_longer_than_a_fixed_length_model_reads_are_an_error_not_cut()
     with pytest.raises(ValueError, match="sequence 1 has 31 letters but the model reads 30"):
         predict(fixed, [seqs[0], seqs[1] + "A"])
     # shorter is padded with N, as in training
-    np.testing.assert_allclose(predict(fixed, [seqs[0][:20]]), predict(fixed, [seqs[0][:20] + "N" * 10]))
+    with pytest.warns(DeepomicsWarning, match="shorter than it was trained on"):
+        short = predict(fixed, [seqs[0][:20]])
+    np.testing.assert_allclose(short, predict(fixed, [seqs[0][:20] + "N" * 10]))
     # an any-length model reads a longer sequence whole (not cut to the training length), and
     # may be validated on longer sequences
     anylen = fit(DB_SMALL, (seqs, y), ([s + "ACGTA" for s in seqs[:20]], y[:20]), epochs=1)

@@ -521,6 +521,20 @@ def _ambiguity_rows(name: str | None, letters: str) -> dict[str, np.ndarray]:
 _SEQUENCE_TEXT = re.compile(r"[A-Za-z*+-]+")
 
 
+#: Data files that are not FASTA, and what reads each (a path given as sequences says so).
+DATA_FILE_READERS = {".h5ad": "anndata.read_h5ad(path)", ".rds": "deepomics.io.read_r(path)",
+                     ".rda": "deepomics.io.read_r(path)", ".rdata": "deepomics.io.read_r(path)",
+                     ".csv": "pandas.read_csv(path)", ".tsv": "pandas.read_csv(path, sep='\\t')"}
+DATA_FILE_ENDINGS = tuple(DATA_FILE_READERS)
+
+
+def data_file_reader(path) -> str | None:
+    """What reads ``path`` when its ending names a data file that is not FASTA (.h5ad, .rds,
+    .csv, ...), as code to show the user; None otherwise."""
+    text = os.fspath(path).lower()
+    return next((r for end, r in DATA_FILE_READERS.items() if text.endswith(end)), None)
+
+
 def looks_like_path(x) -> bool:
     """Whether a str (or path) names a file rather than holding a sequence: it ends like a FASTA
     file (.fa, .fasta, .fna, .faa, .gz), or it exists and is not made of sequence letters alone
@@ -528,7 +542,7 @@ def looks_like_path(x) -> bool:
     text = os.fspath(x)
     if len(text) > 4096:  # longer than any path (PATH_MAX): a sequence, read no further
         return False
-    if text[-6:].lower().endswith((".fa", ".fasta", ".fna", ".faa", ".gz")):
+    if text[-6:].lower().endswith((".fa", ".fasta", ".fna", ".faa", ".gz") + DATA_FILE_ENDINGS):
         return True
     return not _SEQUENCE_TEXT.fullmatch(text) and os.path.exists(text)
 
@@ -537,8 +551,10 @@ def _as_sequence_list(seqs) -> list:
     """A list of str / bytes from what a user holds (items are checked in C++). A file's path is
     refused: its name would be read as letters."""
     if isinstance(seqs, os.PathLike) or (isinstance(seqs, str) and looks_like_path(seqs)):
-        raise ValueError(f"{os.fspath(seqs)!r} is a file's path, not a sequence; read the file "
-                         "first: read_fasta(path).sequences")
+        path = os.fspath(seqs)
+        reader = data_file_reader(path) or "read_fasta(path).sequences"
+        raise ValueError(f"{path!r} is a file's path, not a sequence; read the file first: "
+                         f"{reader}{'' if os.path.exists(path) else ' (there is no such file here)'}")
     if isinstance(seqs, (str, bytes)):
         return [seqs]
     if isinstance(seqs, list):

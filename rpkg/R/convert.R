@@ -59,12 +59,24 @@ check_not_path <- function(x, arg) {
     return(invisible())
   }
   fasta <- grepl("\\.(fa|fasta|fna|ffn|faa|frn|fas|fsa|seq)(\\.b?gz)?$", x, ignore.case = TRUE)
+  data <- grepl("\\.(h5ad|rds|rda|rdata|csv|tsv)(\\.gz)?$", x, ignore.case = TRUE)
   # text of sequence letters but '.' (file names hold dots, sequences seldom): a sequence even
   # when a file has that name; Python's seq.looks_like_path uses the same rule
-  if (fasta || (!grepl("^[A-Za-z*+-]*$", x) && file.exists(x) && !dir.exists(x))) {
+  if (fasta || data || (!grepl("^[A-Za-z*+-]*$", x) && file.exists(x) && !dir.exists(x))) {
+    reader <- if (grepl("\\.h5ad$", x, ignore.case = TRUE)) {
+      "readH5AD"  # an AnnData file: a SingleCellExperiment
+    } else if (grepl("\\.rds$", x, ignore.case = TRUE)) {
+      "readRDS"
+    } else if (grepl("\\.(rda|rdata)$", x, ignore.case = TRUE)) {
+      "load"
+    } else if (grepl("\\.(csv|tsv)(\\.gz)?$", x, ignore.case = TRUE)) {
+      "read.csv"
+    } else {
+      "readFasta"
+    }
     stop(sprintf(paste0(
-      "%s is a file's path (\"%s\"), not a sequence; read the file first: readFasta(\"%s\")%s"),
-      arg, x, x, if (file.exists(x)) "" else " (there is no such file here)"), call. = FALSE)
+      "%s is a file's path (\"%s\"), not a sequence; read the file first: %s(\"%s\")%s"),
+      arg, x, reader, x, if (file.exists(x)) "" else " (there is no such file here)"), call. = FALSE)
   }
   invisible()
 }

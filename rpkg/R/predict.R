@@ -99,8 +99,10 @@ model_inputs <- function(model, x, assay, dimred, arg, genome = NULL) {
                          genome = genome, arg = arg)
   takes_sequences <- isTRUE(model@encoding$input_kind %in% c("onehot", "tokens"))
   if (takes_sequences && identical(inputs$kind, "features")) {
-    stop(sprintf("this %s model takes sequences, but %s is a feature matrix", model@config$arch,
-                 arg), call. = FALSE)
+    stop(sprintf(paste0("this %s model takes sequences, but %s is a feature matrix; give ",
+                        "sequences (character, DNAStringSet) or a one-hot array (samples x ",
+                        "channels x positions: one sequence's slice keeps its first dimension ",
+                        "with x[i, , , drop = FALSE])"), model@config$arch, arg), call. = FALSE)
   }
   if (!takes_sequences && identical(inputs$kind, "sequences")) {
     stop(sprintf("this %s model takes a feature matrix, but %s holds sequences",

@@ -44,6 +44,54 @@ sequenceTokens <- function(x, alphabet = NULL, length = NULL, pad = "right", gen
   tokens
 }
 
+#' Sequences back from tokens or a one-hot array
+#'
+#' The inverse of [sequenceTokens()] and [oneHot()], as Python's `seq.decode()`: padding is
+#' dropped (token 0; all-zero positions at either end of a one-hot row), unknown tokens and
+#' one-hot positions that are not a single 1 come back as `N` (DNA, RNA) or `X` (protein, other
+#' alphabets), and letters come back upper case.
+#'
+#' @param x An integer matrix of tokens `[sequence, position]` from [sequenceTokens()], or a
+#'   one-hot array `[sequence, channel, position]` from [oneHot()] (one sequence's slice keeps
+#'   its first dimension: `x[i, , , drop = FALSE]`).
+#' @param alphabet The alphabet the tokens or channels stand for: `"dna"`, `"rna"`, `"protein"`
+#'   or a string of letters. Default: for a one-hot array the one its channel names say, for
+#'   tokens `"dna"`.
+#' @return A character vector, named by the rownames (or the first dimnames) of `x`.
+#' @seealso [sequenceTokens()], [oneHot()]
+#' @export
+#' @examplesIf deepomics:::backend_available()
+#' tokens <- sequenceTokens(c(a = "ACGU", b = "GG"), alphabet = "rna", length = 4)
+#' decodeSequences(tokens, alphabet = "rna")
+#' decodeSequences(oneHot(c(s1 = "ACNGT", s2 = "TTA"), length = 5))   # padding dropped, N kept
+decodeSequences <- function(x, alphabet = NULL) {
+  one_hot <- is.array(x) && length(dim(x)) == 3L && (is.numeric(x) || is.logical(x))
+  if (one_hot) {
+    x <- standard_channels(x)
+    alphabet <- alphabet %||% onehot_alphabet(dimnames(x)[[2L]]) %||% "dna"
+    storage.mode(x) <- "double"
+  } else if (is.matrix(x) && is.numeric(x)) {
+    letters <- rownames(x)
+    slice <- !is.null(letters) && all(nchar(letters) == 1L) && all(x %in% c(0, 1))
+    if (slice || anyNA(x) || any(x != round(x)) || any(x < 0)) {  # one sequence's one-hot
+      stop(paste0("x is a matrix ", if (slice) "with rows named by letters (one sequence's one-hot?)"
+                  else "of numbers that are not all tokens (whole numbers >= 0, from sequenceTokens())",
+                  "; a one-hot array is [sequence, channel, position]: one sequence's slice ",
+                  "keeps its first dimension with x[i, , , drop = FALSE]"), call. = FALSE)
+    }
+    storage.mode(x) <- "integer"
+    alphabet <- alphabet %||% "dna"
+  } else {
+    stop(sprintf(paste0("x must be a token matrix from sequenceTokens() or a one-hot array from ",
+                        "oneHot(); not %s"), class_label(x)), call. = FALSE)
+  }
+  if (!all(dim(x))) stop("x holds no sequences", call. = FALSE)
+  out <- character_from_py(py_call(py_deepomics()$seq$decode, reticulate::r_to_py(unname(x)),
+                                   alphabet = py_string(alphabet, "alphabet")))
+  names(out) <- dimnames(x)[[1L]]
+  out
+}
+
 #' Dinucleotide-shuffled sequences
 #'
 #' `n` shuffles of each sequence that keep its letter and dinucleotide counts exactly (the

@@ -375,7 +375,8 @@ def check_features(name: str, x, n_features: int, module: nn.Module) -> torch.Te
                         "torch.as_tensor(x, dtype=torch.float32)")
     if x.dim() != 2 or x.shape[1] != n_features:
         raise ValueError(f"{name} takes features of shape (N, {n_features}); got shape "
-                         f"{tuple(x.shape)}")
+                         f"{tuple(x.shape)}: give the {n_features} columns it was trained on, "
+                         "in that order (a DataFrame or AnnData is matched to them by name)")
     return x.to(_param_dtype(module))
 
 

@@ -36,6 +36,7 @@ class Encoding:
     alphabet: str | None = None
     length: int | None = None  # None: sequences of one length, or padded to the longest
     pad: str = "right"
+    shortest: int | None = None  # letters in the shortest training sequence (None: not recorded)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -168,6 +169,10 @@ def fasta_sequences(x):
     """The sequences of a FASTA file's path or of ``seq.read_fasta``'s records; ``x`` itself
     otherwise."""
     if isinstance(x, (str, os.PathLike)) and seq.looks_like_path(x):
+        reader = seq.data_file_reader(x)
+        if reader:
+            raise ValueError(f"{os.fspath(x)!r} is not a FASTA file; read it first: {reader}, "
+                             "and pass what it returns")
         return seq.read_fasta(x).sequences
     return x.sequences if isinstance(x, seq.FastaRecords) else x
 
@@ -177,14 +182,15 @@ def is_anndata(x) -> bool:
 
 
 def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, use_rep=None,
-              features=None):
+              features=None, warn_short: bool = False):
     """(array-like with samples on axis 0, Encoding) from what the user holds.
 
     Sequences are encoded for ``model`` (its ``input_kind``, ``alphabet`` and ``seq_len``), or
     with ``encoding`` when given (at predict time, the one the model was trained with).
     ``features``: the feature names a model was trained on; an AnnData or DataFrame is matched
     to them by name (reordered, extra ones ignored, missing ones an error). A backed AnnData's
-    matrix stays on disk (a ``RowReader``).
+    matrix stays on disk (a ``RowReader``). ``warn_short`` (predict): warn when sequences are
+    shorter than a fixed-length model reads, since they are padded with N.
     """
     if _is_data_frame(x) and features is not None:  # the columns the model reads, in any order
         wanted = {str(f) for f in features}
@@ -205,14 +211,15 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
     if isinstance(x, RowReader):
         return x, Encoding("features")
     if _is_genome_intervals(x):
-        encoding = fit_length(encoding or model_encoding(model), model, np.asarray(x.lengths))
+        encoding = fit_length(encoding or model_encoding(model), model, np.asarray(x.lengths),
+                              warn_short)
         return IntervalReader(x, encoding), encoding
     if hasattr(x, "tocsr") and hasattr(x, "shape"):  # scipy sparse
         if len(x.shape) != 2:
             raise ValueError(f"a sparse matrix must be 2-D (samples x features), got {x.shape}")
         return check_finite(x.tocsr()), Encoding("features")
     if _is_sequences(x):
-        return encode_sequences(x, model, encoding)
+        return encode_sequences(x, model, encoding, warn_short)
     arr = np.asarray(x)
     if arr.dtype == object:
         raise TypeError("inputs must be sequences (str), a numeric array or an AnnData, "
@@ -282,22 +289,24 @@ def _is_sequences(x) -> bool:
     return hasattr(x, "dtype") and str(getattr(x, "dtype", "")) in ("object", "string", "str")
 
 
-def encode_sequences(sequences, model=None, encoding: Encoding | None = None):
+def encode_sequences(sequences, model=None, encoding: Encoding | None = None,
+                     warn_short: bool = False):
     """Encodes sequences for the model: one-hot or tokens, at the model's length if it has one."""
     if hasattr(sequences, "tolist") and not isinstance(sequences, np.ndarray):
         sequences = sequences.tolist()  # pandas Series
     encoding = encoding or model_encoding(model)
     seq_list = seq._as_sequence_list(sequences)
     _check_alphabet(seq_list, encoding.alphabet)
-    encoding = fit_length(encoding, model, np.asarray(seq._core.lengths(seq_list)))
+    encoding = fit_length(encoding, model, np.asarray(seq._core.lengths(seq_list)), warn_short)
     return encode_with(encoding, seq_list), encoding
 
 
-def fit_length(encoding: Encoding, model, lengths: np.ndarray) -> Encoding:
+def fit_length(encoding: Encoding, model, lengths: np.ndarray, warn_short: bool = False
+               ) -> Encoding:
     """The encoding with the length these sequences are read at: a fixed-length model's
     ``seq_len`` (longer sequences are an error, never cut silently; shorter ones are padded with
-    N), else the longest of the sequences and the training length (any-length models read
-    every sequence whole)."""
+    N, with a warning when ``warn_short``), else the longest of the sequences and the training
+    length (any-length models read every sequence whole)."""
     longest = int(lengths.max()) if len(lengths) else 0
     fixed = getattr(model, "seq_len", None)  # an architecture that reads this many positions
     if fixed is not None and longest > fixed:
@@ -306,9 +315,32 @@ def fit_length(encoding: Encoding, model, lengths: np.ndarray) -> Encoding:
             f"sequence {nth(i)} has {int(lengths[i])} letters but the model reads {fixed} "
             f"({int((lengths > fixed).sum())} of {len(lengths)} sequences are longer); cut them to "
             f"{fixed} letters around the region of interest (shorter ones are padded with N)")
+    if warn_short and fixed is not None and len(lengths):
+        _warn_shorter_than_training(encoding, fixed, lengths)
+    elif not warn_short and len(lengths):  # training: the shortest is what predict may expect
+        encoding = dataclasses.replace(encoding, shortest=int(lengths.min()))
     if encoding.length is None or (fixed is None and longest > encoding.length):
         encoding = dataclasses.replace(encoding, length=longest)
     return encoding
+
+
+def _warn_shorter_than_training(encoding: Encoding, fixed: int, lengths: np.ndarray) -> None:
+    """Warns (predict) when sequences are shorter than a fixed-length model reads and than the
+    shortest it was trained on: they are padded with N, so their scores rest on fewer letters."""
+    shortest = fixed if encoding.shortest is None else min(fixed, encoding.shortest)
+    short = lengths < shortest
+    if not short.any():
+        return
+    i = int(np.argmin(lengths))
+    trained = (f"the model reads {fixed} letters" if shortest == fixed else
+               f"the model reads {fixed} letters and its shortest training sequence had "
+               f"{encoding.shortest}")
+    warnings.warn(
+        f"{int(short.sum())} of {len(lengths)} sequences are shorter than it was trained on "
+        f"({trained}; sequence {nth(i)} has {int(lengths[i])}); they are padded with N "
+        f"({encoding.pad} padding), so their scores rest on fewer letters than the model learnt "
+        f"from; give sequences of {fixed} letters (widen the regions)", DeepomicsWarning,
+        stacklevel=4)
 
 
 def model_encoding(model) -> Encoding:

@@ -118,7 +118,8 @@ def _run_group(model, x, step, batch_size, device, layer, use_rep) -> torch.Tens
     layer, use_rep = D.model_source(model, x, layer, use_rep)
     encoding = getattr(model, "encoding", None)
     inputs, _ = D.as_inputs(x, model, encoding if encoding and encoding.alphabet else None,
-                            layer=layer, use_rep=use_rep, features=getattr(model, "feature_names", None))
+                            layer=layer, use_rep=use_rep, features=getattr(model, "feature_names", None),
+                            warn_short=True)
     data = D.BatchData(inputs)
     outs = []
     with on_device(model, device) as dev, torch.inference_mode():

@@ -134,3 +134,27 @@ test_that("a space or line end in a sequence is an error naming it, counted as R
   expect_error(kmerCounts(c("ACGT\r"), k = 2), "position 5: '\\\\r' \\(a carriage return",
                class = "deepomics_python_error")
 })
+
+test_that("decodeSequences() gives back the sequences of tokens and of one-hot arrays", {
+  skip_if_no_backend()
+  withr::local_seed(3)
+  seqs <- vapply(sample(5:30, 20, TRUE), function(n) paste(sample(c("A", "C", "G", "T"), n, TRUE),
+                                                          collapse = ""), "")
+  names(seqs) <- sprintf("s%02d", seq_along(seqs))
+  expect_identical(decodeSequences(sequenceTokens(seqs)), seqs)
+  expect_identical(decodeSequences(oneHot(seqs, length = 30)), seqs)
+  expect_identical(decodeSequences(oneHot(seqs, length = 40, pad = "center")), seqs)
+  rna <- c(r = "ACGUUGCA")
+  expect_identical(decodeSequences(oneHot(rna)), rna)     # the channel names say RNA
+  expect_identical(decodeSequences(sequenceTokens(rna), alphabet = "rna"), rna)
+  protein <- Biostrings::AAStringSet(c(p1 = "MKVLA", p2 = "WY"))
+  expect_identical(decodeSequences(oneHot(protein, length = 5)), as.character(protein))
+  # channels in another order are read by their names; unknown letters come back as N (an
+  # all-zero position at either end is padding, as in Python)
+  x <- oneHot(c(a = "ACNGT", b = "acgtt"))
+  expect_identical(decodeSequences(x[, c("T", "G", "C", "A"), , drop = FALSE]),
+                   c(a = "ACNGT", b = "ACGTT"))
+  expect_identical(decodeSequences(x["a", , , drop = FALSE]), c(a = "ACNGT"))
+  expect_error(decodeSequences(x["a", , ]), "x\\[i, , , drop = FALSE\\]")
+  expect_error(decodeSequences("ACGT"), "must be a token matrix from sequenceTokens\\(\\)")
+})

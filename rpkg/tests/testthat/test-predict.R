@@ -257,6 +257,23 @@ test_that("bad arguments to predict are errors naming them", {
   expect_error(predict(model, "ACGT", typo = 1), "unknown argument: typo")
   expect_error(predict(model, matrix(1, 2, 2)),
                "this deepbind model takes sequences, but newdata is a feature matrix")
+  onehot <- oneHot(planted_motif(n = 2)$x)
+  expect_error(predict(model, onehot[1, , ]), "x[i, , , drop = FALSE]", fixed = TRUE)
+  expect_identical(dim(predict(model, onehot[1, , , drop = FALSE])), c(1L, 2L))
   expect_error(predict(cluster_model(), "ACGT"),
                "this mlp model takes a feature matrix, but newdata holds sequences")
+})
+
+test_that("sequences shorter than a fixed-length model was trained on are padded with N, with a warning", {
+  skip_if_no_backend()
+  data <- planted_motif()
+  fixed <- trainModel(seqModel("promoter_cnn", filters = 2, filter_size = 5, hidden = 2),
+                      data$x[1:60], data$y[1:60], epochs = 1, seed = 0)
+  short <- substr(data$x[61], 1, 30)
+  expect_warning(p <- predict(fixed, c(data$x[62], short)),
+                 "1 of 2 sequences are shorter than it was trained on \\(the model reads 50 letters; sequence 2 has 30\\)",
+                 class = "deepomics_python_warning")
+  padded <- paste0(short, strrep("N", 20))
+  expect_identical(p[2, ], predict(fixed, padded)[1, ])  # as if the N were written out
+  expect_silent(predict(fixed, data$x[61:62]))
 })
