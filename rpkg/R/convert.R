@@ -604,7 +604,9 @@ as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
   if (is.null(y)) {
     return(NULL)
   }
+  column <- NULL  # the colData / mcols column the labels come from, for the hints below
   if (is(x, "SummarizedExperiment") && is.character(y) && length(y) == 1L && n != 1L) {
+    column <- y
     columns <- colnames(SummarizedExperiment::colData(x))
     if (!y %in% columns) {
       stop(sprintf("%s = \"%s\" is not a colData column (they are: %s)", arg, y,
@@ -670,8 +672,13 @@ as_py_labels <- function(y, x, n, arg = "y", classes = NULL) {
                  arg, length(y), n, transposed_hint(x, length(y))), call. = FALSE)
   }
   if (anyNA(y)) {
-    stop(sprintf("%s[%d] is NA; drop the unlabelled samples or fill their labels in", arg,
-                 which(is.na(y))[[1L]]), call. = FALSE)
+    keep <- if (is.null(column)) sprintf("labelled <- !is.na(%s); trainModel(model, x[labelled], %s[labelled], ...)", arg, arg)
+            else sprintf("trainModel(model, x[, !is.na(x$%s)], \"%s\", ...)", column, column)
+    stop(sprintf(paste0(
+      "%s[%d] is NA (%d of %d labels are); train on the labelled samples, e.g. %s, then ",
+      "predict(model, x) predicts every sample, the unlabelled ones included (label transfer)"),
+      if (is.null(column)) arg else sprintf("x$%s", column), which(is.na(y))[[1L]],
+      sum(is.na(y)), length(y), keep), call. = FALSE)
   }
   if (is.factor(y)) {
     pd <- reticulate::import("pandas", convert = FALSE)

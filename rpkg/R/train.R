@@ -35,6 +35,8 @@
 #' binary; a few whole numbers: multiclass; otherwise regression), a numeric matrix (samples x
 #' outputs: 0/1 for multilabel, else several regression targets) or, for a
 #' SummarizedExperiment, the name of a `colData` column. Leave `y` out for an autoencoder.
+#' Labels may not be `NA`: to transfer labels to unlabelled cells, train on the labelled ones
+#' (`trainModel(model, sce[, !is.na(sce$cell_type)], "cell_type")`) and [predict()] them all.
 #'
 #' @section Early stopping:
 #' As in H2O: training stops when `stopping_metric` on the validation data has not improved by

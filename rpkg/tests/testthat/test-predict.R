@@ -277,3 +277,23 @@ test_that("sequences shorter than a fixed-length model was trained on are padded
   expect_identical(p[2, ], predict(fixed, padded)[1, ])  # as if the N were written out
   expect_silent(predict(fixed, data$x[61:62]))
 })
+
+test_that("unlabelled cells: the error gives the label-transfer recipe, and the recipe works", {
+  skip_if_no_backend()
+  sce <- cluster_sce()
+  truth <- sce$cell_type
+  sce$cell_type[seq(1, 300, by = 4)] <- NA          # a quarter of the cells unlabelled
+  expect_error(trainModel(mlpModel(hidden = 16), sce, "cell_type"),
+               paste0("x$cell_type[1] is NA (75 of 300 labels are); train on the labelled ",
+                      "samples, e.g. trainModel(model, x[, !is.na(x$cell_type)], \"cell_type\", ...), ",
+                      "then predict(model, x) predicts every sample"), fixed = TRUE)
+  expect_error(trainModel(mlpModel(hidden = 16), t(SummarizedExperiment::assay(sce, "logcounts")),
+                          sce$cell_type), "labelled <- !is.na(y); trainModel(model, x[labelled], y[labelled]",
+               fixed = TRUE)
+  model <- trainModel(mlpModel(hidden = 16), sce[, !is.na(sce$cell_type)], "cell_type",
+                      epochs = 20, lr = 0.01, seed = 0)
+  sce <- predict(model, sce)
+  unlabelled <- is.na(sce$cell_type)
+  expect_gt(mean(as.character(sce$deepomics_class[unlabelled]) == truth[unlabelled]), 0.9)
+  expect_identical(levels(sce$deepomics_class), levels(truth))
+})
