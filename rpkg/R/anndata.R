@@ -55,6 +55,7 @@ readH5AD <- function(path, X_name = NULL) {
     assays <- c(stats::setNames(list(assay_from_py(adata$X, genes, cells)), X_name), assays)
   }
   reduced <- list()
+  reduced_names <- list()  # obsm key -> reducedDim name
   for (key in py_keys(adata$obsm)) {
     m <- py_item(adata$obsm, key)
     if (reticulate::py_has_attr(m, "to_numpy")) m <- m$to_numpy()
@@ -63,7 +64,12 @@ readH5AD <- function(path, X_name = NULL) {
     rownames(m) <- cells
     name <- if (startsWith(key, "X_")) toupper(substring(key, 3L)) else key
     restored <- written$reduced_dims[toupper(written$reduced_dims) == name]
-    reduced[[if (length(restored) == 1L) restored else name]] <- m
+    name <- if (length(restored) == 1L) restored else name
+    known <- written$reduced_columns
+    columns <- if (is.list(known) && name %in% names(known)) as.character(unlist(known[[name]]))
+    if (length(columns) == ncol(m)) colnames(m) <- columns
+    reduced[[name]] <- m
+    reduced_names[[key]] <- name
   }
   # what writeH5AD() noted: text columns (anndata stores them as categories) and metadata order
   obs <- frame_from_py(adata$obs, cells)
@@ -71,6 +77,10 @@ readH5AD <- function(path, X_name = NULL) {
   for (column in intersect(unlist(written$text_obs), names(obs))) obs[[column]] <- as.character(obs[[column]])
   for (column in intersect(unlist(written$text_var), names(var))) var[[column]] <- as.character(var[[column]])
   metadata <- uns_from_py(adata$uns)
+  if (!is.null(metadata$deepomics_written)) {
+    metadata$deepomics_written <- written_paths(unlist(metadata$deepomics_written), to = "r",
+                                                reduced_names = unlist(reduced_names))
+  }
   order <- unlist(written$metadata)
   metadata <- metadata[c(intersect(order, names(metadata)), setdiff(names(metadata), order))]
   SingleCellExperiment::SingleCellExperiment(
@@ -141,6 +151,7 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
   cells <- colnames(x) %||% as.character(seq_len(ncol(x)))
   genes <- rownames(x) %||% as.character(seq_len(nrow(x)))
   reduced <- list()
+  reduced_columns <- list()  # the reducedDims' column names, which obsm arrays do not keep
   if (is(x, "SingleCellExperiment")) {
     for (name in SingleCellExperiment::reducedDimNames(x)) {
       key <- if (startsWith(name, "X_")) name else paste0("X_", tolower(name))
@@ -149,6 +160,7 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
              call. = FALSE)
       }
       m <- as.matrix(SingleCellExperiment::reducedDim(x, name, withDimnames = FALSE))
+      if (!is.null(colnames(m))) reduced_columns[[name]] <- as.list(colnames(m))
       storage.mode(m) <- "double"
       reduced[[key]] <- reticulate::r_to_py(unname(m))
     }
@@ -162,6 +174,12 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
             call. = FALSE)
   }
   uns <- metadata[plain & nzchar(names(metadata) %||% rep("", length(metadata)))]
+  # what predict() wrote, as Python's tl lists it ("obs/<column>", "obsm/X_<name>"); its groups
+  # are R's own bookkeeping, keyed by such paths, which HDF5 keys cannot hold
+  uns$deepomics_groups <- NULL
+  if (!is.null(uns$deepomics_written)) {
+    uns$deepomics_written <- as.list(written_paths(uns$deepomics_written, to = "anndata"))
+  }
   text_columns <- function(frame) {
     as.list(names(frame)[vapply(as.list(frame), is.character, logical(1))])
   }
@@ -170,6 +188,7 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
                             SingleCellExperiment::reducedDimNames(x) else character()),
                           text_obs = text_columns(SummarizedExperiment::colData(x)),
                           text_var = text_columns(SummarizedExperiment::rowData(x)),
+                          reduced_columns = reduced_columns,
                           metadata = as.list(names(uns)))
   anndata <- reticulate::import("anndata", convert = FALSE)
   adata <- py_call(anndata$AnnData, X = layers[[X_name]]$copy(),
@@ -185,6 +204,29 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
     stop(sprintf("could not move the written file into place at %s", path), call. = FALSE)
   }
   invisible(path)
+}
+
+# The entries deepomics wrote (metadata$deepomics_written, uns["deepomics_written"]) in the
+# other language's terms: "colData/<column>" <-> "obs/<column>", "reducedDim/<name>" <->
+# "obsm/X_<name>"; entries with no place on the other side (var, layers, uns) are left out.
+written_paths <- function(paths, to = c("anndata", "r"), reduced_names = NULL) {
+  to <- match.arg(to)
+  paths <- as.character(unlist(paths))
+  slot <- sub("/.*$", "", paths)
+  name <- sub("^[^/]*/", "", paths)
+  out <- if (to == "anndata") {
+    ifelse(slot == "colData", paste0("obs/", name),
+           ifelse(slot == "reducedDim",
+                  paste0("obsm/", ifelse(startsWith(name, "X_"), name, paste0("X_", tolower(name)))),
+                  NA_character_))
+  } else {
+    ifelse(slot == "obs", paste0("colData/", name),
+           ifelse(slot == "obsm",
+                  paste0("reducedDim/", ifelse(name %in% names(reduced_names), reduced_names[name],
+                                               ifelse(startsWith(name, "X_"), toupper(substring(name, 3L)), name))),
+                  NA_character_))
+  }
+  out[!is.na(out)]
 }
 
 # An AnnData matrix (cells x genes, NumPy or SciPy) as an assay, genes x cells: sparse as a

@@ -95,3 +95,25 @@ test_that("writing refuses to replace a file without overwrite, and bad input sa
   expect_error(oneHot(path), sprintf("read the file first: readH5AD(\"%s\")", path), fixed = TRUE)
   expect_error(oneHot("cells.rds"), "readRDS(\"cells.rds\")", fixed = TRUE)
 })
+
+test_that("what predict() wrote is listed in Python's terms in the file, and in R's when read back", {
+  skip_if_no_backend()
+  sce <- cluster_sce(n = 60, p = 5)
+  model <- trainModel(mlpModel(hidden = 4), sce, "cell_type", epochs = 1, seed = 0)
+  ae <- trainModel(autoencoderModel(hidden = 4, latent = 2), sce, epochs = 1, seed = 0)
+  sce <- predict(ae, predict(model, sce), name = "AE")
+  path <- file.path(withr::local_tempdir(), "cells.h5ad")
+  writeH5AD(sce, path)
+  adata <- reticulate::import("anndata", convert = FALSE)$read_h5ad(path)
+  uns <- adata$uns
+  written <- unlist(reticulate::py_to_r(uns$`__getitem__`("deepomics_written")))
+  expect_true(all(c("obs/deepomics_class", "obsm/X_ae") %in% written))
+  expect_false(reticulate::py_to_r(uns$`__contains__`("deepomics_groups")))  # R's own, path-keyed
+  back <- readH5AD(path)
+  expect_setequal(S4Vectors::metadata(back)$deepomics_written,
+                  S4Vectors::metadata(sce)$deepomics_written)
+  expect_identical(SingleCellExperiment::reducedDim(back, "AE"), SingleCellExperiment::reducedDim(sce, "AE"))
+  # predicting again into the object read back replaces deepomics' own columns, as before
+  again <- predict(model, back)
+  expect_identical(again$deepomics_class, sce$deepomics_class)
+})

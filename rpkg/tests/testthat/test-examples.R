@@ -47,4 +47,8 @@ test_that("the vignette's code runs (and its search and motifs find the planted 
   expect_identical(board$kind[[1L]], "trial")
   auc <- evaluateModel(env$fitted, env$windows[env$test], env$label[env$test])
   expect_gt(auc$value[auc$metric == "auroc" & auc$output == "all"], 0.95)
+  # the AnnData file holds the cells as they were, and the model reads them from it
+  expect_identical(as.matrix(SingleCellExperiment::logcounts(env$from_python)),
+                   as.matrix(SingleCellExperiment::logcounts(env$sce)))
+  expect_identical(env$from_python$cell_type, env$sce$cell_type)
 })
