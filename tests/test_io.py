@@ -184,7 +184,7 @@ def test_config_json_contents(tmp_path):
     assert sorted(os.listdir(path)) == ["config.json", "weights.safetensors"]
     with open(os.path.join(path, "config.json"), encoding="utf-8") as handle:
         meta = json.load(handle)
-    assert meta["format"] == "deepomics-model" and meta["format_version"] == 1
+    assert meta["format"] == "deepomics-model" and meta["format_version"] == 2
     assert meta["model"] == model.config and meta["model"]["arch"] == "deepbind"
     assert models.build(meta["model"]).config == model.config
     assert meta["task"] == "binary"
@@ -593,6 +593,18 @@ def test_a_model_saved_before_config_checksums_still_loads(saved):
                    sign=False)
     again = dio.load(saved)
     assert again.config == before.config and again.monitor is None
+
+
+def test_a_format_1_file_without_the_shortest_training_length_loads(tmp_path):
+    seqs = ["ACGTACGTAC", "TTGACCATGA", "GGGCCCAAAT", "ACACACACGT"]
+    model = fit({"arch": "deepbind", **SMALL["deepbind"]}, (seqs, [0, 1, 0, 1]), epochs=1)
+    saved = dio.save(model, tmp_path / "m")
+    assert dio.load(saved).encoding.shortest == 10
+    rewrite_config(saved, lambda meta: (meta.update(format_version=1),
+                                        meta["encoding"].pop("shortest")))
+    again = dio.load(saved)
+    assert again.encoding.shortest is None and again.encoding.length == 10
+    np.testing.assert_allclose(predict(again, seqs), predict(model, seqs))
 
 
 def test_load_file_from_a_newer_format(saved):

@@ -370,6 +370,7 @@ def test_functions_never_write_into_their_input():
                                 "no such file"]),
     ("sce.rds", ValueError, ["'sce.rds' is a file's path", "deepomics.io.read_r(path)"]),
     ("table.CSV", ValueError, ["'table.CSV' is a file's path", "pandas.read_csv(path)"]),
+    ("counts.tsv.gz", ValueError, ["'counts.tsv.gz' is a file's path", "sep='\\t'"]),
     (["ACGT", 7], TypeError, ["sequence 1", "int", "str or bytes"]),
     (["ACGT", type("SeqRecord", (), {})()], TypeError, ["sequence 1 is a SeqRecord",
                                                         "pass str(record.seq)"]),

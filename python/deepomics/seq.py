@@ -524,7 +524,9 @@ _SEQUENCE_TEXT = re.compile(r"[A-Za-z*+-]+")
 #: Data files that are not FASTA, and what reads each (a path given as sequences says so).
 DATA_FILE_READERS = {".h5ad": "anndata.read_h5ad(path)", ".rds": "deepomics.io.read_r(path)",
                      ".rda": "deepomics.io.read_r(path)", ".rdata": "deepomics.io.read_r(path)",
-                     ".csv": "pandas.read_csv(path)", ".tsv": "pandas.read_csv(path, sep='\\t')"}
+                     ".csv": "pandas.read_csv(path)", ".tsv": "pandas.read_csv(path, sep='\\t')",
+                     ".csv.gz": "pandas.read_csv(path)",
+                     ".tsv.gz": "pandas.read_csv(path, sep='\\t')"}
 DATA_FILE_ENDINGS = tuple(DATA_FILE_READERS)
 
 

@@ -11,10 +11,12 @@
 #' Reads an `.h5ad` file written by scanpy / anndata (or by [writeH5AD()]) with Python's
 #' anndata, and builds a [SingleCellExperiment::SingleCellExperiment] from it, genes x cells:
 #' `X` becomes the assay `X_name`, each layer an assay of its own name, `obs` the `colData`
-#' (categories as factors), `var` the `rowData`, each `obsm` entry a reducedDim (`X_pca` as
-#' `PCA`), and the plain `uns` entries (numbers, text, lists of them) the `metadata`. Sparse
-#' matrices stay sparse (`dgCMatrix`). The object then goes into [trainModel()], [predict()]
-#' and the other functions as any SingleCellExperiment does.
+#' (categories as factors), `var` the `rowData`, each numeric `obsm` entry a reducedDim (`X_pca`
+#' as `PCA`; other keys, such as `spatial`, as they are), and the plain `uns` entries (numbers,
+#' text, lists of them) the `metadata`. Sparse matrices stay sparse (`dgCMatrix`). What a
+#' SingleCellExperiment has no place for (`varm`, `obsp`, `varp`, `raw`, text `obsm` tables) is
+#' left out with a warning naming it. The object then goes into [trainModel()], [predict()] and
+#' the other functions as any SingleCellExperiment does.
 #'
 #' @param path Path of the `.h5ad` file.
 #' @param X_name Name of the assay that `X` becomes. Default: the name it had when
@@ -32,6 +34,7 @@
 #' identical(SummarizedExperiment::assay(back, "logcounts"), SummarizedExperiment::assay(sce))
 #' @export
 readH5AD <- function(path, X_name = NULL) {
+  py_deepomics()  # deepomics' Python, before reticulate starts one of its own
   path <- normalizePath(py_path(path), mustWork = FALSE)
   if (!is.null(X_name)) py_string(X_name, "X_name")
   if (!file.exists(path) || dir.exists(path)) {
@@ -54,22 +57,36 @@ readH5AD <- function(path, X_name = NULL) {
   if (!is_py_none(adata$X) && !(X_name %in% names(assays))) {
     assays <- c(stats::setNames(list(assay_from_py(adata$X, genes, cells)), X_name), assays)
   }
+  order <- as.character(unlist(written$assays))  # the order the assays had in R
+  assays <- assays[c(intersect(order, names(assays)), setdiff(names(assays), order))]
   reduced <- list()
   reduced_names <- list()  # obsm key -> reducedDim name
+  skipped <- character()
   for (key in py_keys(adata$obsm)) {
-    m <- py_item(adata$obsm, key)
-    if (reticulate::py_has_attr(m, "to_numpy")) m <- m$to_numpy()
-    m <- array_from_py(m)
-    if (length(dim(m)) != 2L) next
+    m <- obsm_from_py(py_item(adata$obsm, key))
+    if (is.null(m)) {
+      skipped <- c(skipped, key)
+      next
+    }
     rownames(m) <- cells
-    name <- if (startsWith(key, "X_")) toupper(substring(key, 3L)) else key
-    restored <- written$reduced_dims[toupper(written$reduced_dims) == name]
-    name <- if (length(restored) == 1L) restored else name
+    named <- written$reduced  # the name it had in R, from writeH5AD()
+    name <- if (is.list(named) && key %in% names(named)) as.character(unlist(named[[key]])) else
+      if (startsWith(key, "X_")) toupper(substring(key, 3L)) else key
     known <- written$reduced_columns
     columns <- if (is.list(known) && name %in% names(known)) as.character(unlist(known[[name]]))
-    if (length(columns) == ncol(m)) colnames(m) <- columns
+    if (is.null(colnames(m)) && length(columns) == ncol(m)) colnames(m) <- columns
     reduced[[name]] <- m
     reduced_names[[key]] <- name
+  }
+  unkept <- c(if (length(skipped)) sprintf("obsm %s (not a numeric cells x k matrix)",
+                                           paste(sprintf("'%s'", skipped), collapse = ", ")),
+              Filter(function(slot) length(py_keys(reticulate::py_get_attr(adata, slot))) > 0L,
+                     c("varm", "obsp", "varp")),
+              if (!is_py_none(adata$raw)) "raw")
+  if (length(unkept)) {
+    warning(sprintf("%s: %s %s no place in a SingleCellExperiment and %s left out", basename(path),
+                    paste(unkept, collapse = ", "), if (length(unkept) > 1L) "have" else "has",
+                    if (length(unkept) > 1L) "were" else "was"), call. = FALSE)
   }
   # what writeH5AD() noted: text columns (anndata stores them as categories) and metadata order
   obs <- frame_from_py(adata$obs, cells)
@@ -90,9 +107,10 @@ readH5AD <- function(path, X_name = NULL) {
 #' Write a SummarizedExperiment or SingleCellExperiment as an AnnData file (.h5ad)
 #'
 #' Writes `x` for scanpy and anndata users, cells x genes: the assay `X_name` becomes `X`,
-#' every assay (that one included) a layer of its own name, `colData` the `obs`, `rowData` the
-#' `var`, each reducedDim an `obsm` entry (`PCA` as `X_pca`), and the plain `metadata` entries
-#' the `uns`. Sparse assays stay sparse (CSR). The file is written to a temporary name next to
+#' the other assays layers of their own names, `colData` the `obs`, `rowData` the `var`, each
+#' reducedDim an `obsm` entry (a name in capitals as scanpy names it, `PCA` as `X_pca`; others,
+#' such as `spatial`, as they are), and the plain `metadata` entries the `uns` (those that are
+#' not, such as text with `NA`, are left out with a warning). Sparse assays stay sparse (CSR). The file is written to a temporary name next to
 #' `path` and moved into place, so an existing file is replaced only whole and only with
 #' `overwrite = TRUE`.
 #'
@@ -101,8 +119,10 @@ readH5AD <- function(path, X_name = NULL) {
 #' @param X_name The assay that becomes `X`. Default: `"logcounts"` if present, else the first.
 #' @param overwrite Replace an existing file.
 #' @return The absolute path, invisibly.
-#' @details anndata stores text columns of `obs` and `var` as categories; [readH5AD()] turns the
-#'   columns that were text in `x` back into text (it finds them noted in `uns$deepomics_r`).
+#' @details anndata stores text columns of `obs` and `var` as categories, and has no dates:
+#'   dates are written as text. [readH5AD()] turns the columns that were text (or dates) in `x`
+#'   back into text, and restores the order of the assays and the names of the reducedDims and
+#'   their columns, from what `uns$deepomics_r` notes.
 #' @seealso [readH5AD()]; in Python, `anndata.read_h5ad()` reads the file, and
 #'   `deepomics.io.write_r()` writes an AnnData as a SingleCellExperiment (.rds).
 #' @examplesIf deepomics:::backend_available()
@@ -113,6 +133,7 @@ readH5AD <- function(path, X_name = NULL) {
 #' anndata$read_h5ad(path)   # 5 cells x 4 genes
 #' @export
 writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
+  py_deepomics()  # deepomics' Python, before reticulate starts one of its own
   if (!is(x, "SummarizedExperiment")) {
     stop(sprintf("x must be a SummarizedExperiment or SingleCellExperiment; not %s",
                  class_label(x)), call. = FALSE)
@@ -145,6 +166,7 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
            call. = FALSE)
     }
   }
+  # X once (the layers are the other assays; uns$deepomics_r says which assay X was)
   layers <- lapply(stats::setNames(names, names), function(name) {
     assay_to_py(SummarizedExperiment::assay(x, name, withDimnames = FALSE), name)
   })
@@ -152,9 +174,10 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
   genes <- rownames(x) %||% as.character(seq_len(nrow(x)))
   reduced <- list()
   reduced_columns <- list()  # the reducedDims' column names, which obsm arrays do not keep
+  reduced_keys <- list()     # obsm key -> reducedDim name
   if (is(x, "SingleCellExperiment")) {
     for (name in SingleCellExperiment::reducedDimNames(x)) {
-      key <- if (startsWith(name, "X_")) name else paste0("X_", tolower(name))
+      key <- obsm_key(name)
       if (key %in% names(reduced)) {
         stop(sprintf("two reducedDims of x both become obsm \"%s\"; rename one of them", key),
              call. = FALSE)
@@ -163,17 +186,21 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
       if (!is.null(colnames(m))) reduced_columns[[name]] <- as.list(colnames(m))
       storage.mode(m) <- "double"
       reduced[[key]] <- reticulate::r_to_py(unname(m))
+      reduced_keys[[key]] <- name
     }
   }
   metadata <- S4Vectors::metadata(x)
-  plain <- vapply(metadata, is_plain, logical(1))
+  labels <- names(metadata) %||% rep("", length(metadata))
+  plain <- vapply(metadata, is_plain, logical(1)) & nzchar(labels)
+  labels[!nzchar(labels)] <- sprintf("[[%d]] (unnamed)", which(!nzchar(labels)))
   if (any(!plain)) {
-    warning(sprintf("metadata %s %s not plain values (numbers, text, lists of them) and %s left out of uns",
-                    paste(sprintf("'%s'", names(metadata)[!plain]), collapse = ", "),
+    warning(sprintf(paste0("metadata %s %s not plain named values (numbers, text, lists of them; ",
+                           "NA only in numbers) and %s left out of uns"),
+                    paste(sprintf("'%s'", labels[!plain]), collapse = ", "),
                     if (sum(!plain) > 1L) "are" else "is", if (sum(!plain) > 1L) "were" else "was"),
             call. = FALSE)
   }
-  uns <- metadata[plain & nzchar(names(metadata) %||% rep("", length(metadata)))]
+  uns <- metadata[plain]
   # what predict() wrote, as Python's tl lists it ("obs/<column>", "obsm/X_<name>"); its groups
   # are R's own bookkeeping, keyed by such paths, which HDF5 keys cannot hold
   uns$deepomics_groups <- NULL
@@ -181,9 +208,11 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
     uns$deepomics_written <- as.list(written_paths(uns$deepomics_written, to = "anndata"))
   }
   text_columns <- function(frame) {
-    as.list(names(frame)[vapply(as.list(frame), is.character, logical(1))])
+    as.list(names(frame)[vapply(as.list(frame), function(v)
+      is.character(v) || inherits(v, c("Date", "POSIXt")), logical(1))])
   }
-  uns$deepomics_r <- list(X_name = X_name, class = class(x)[[1L]],
+  uns$deepomics_r <- list(X_name = X_name, class = class(x)[[1L]], assays = as.list(names),
+                          reduced = reduced_keys,
                           reduced_dims = as.list(if (is(x, "SingleCellExperiment"))
                             SingleCellExperiment::reducedDimNames(x) else character()),
                           text_obs = text_columns(SummarizedExperiment::colData(x)),
@@ -194,7 +223,8 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
   adata <- py_call(anndata$AnnData, X = layers[[X_name]]$copy(),
                    obs = frame_to_py(SummarizedExperiment::colData(x), cells, "colData"),
                    var = frame_to_py(SummarizedExperiment::rowData(x), genes, "rowData"),
-                   layers = reticulate::dict(layers), obsm = reticulate::dict(reduced),
+                   layers = reticulate::dict(layers[setdiff(names, X_name)]),
+                   obsm = reticulate::dict(reduced),
                    uns = reticulate::r_to_py(uns))
   tmp <- tempfile(pattern = ".deepomics-", tmpdir = dirname(path), fileext = ".h5ad")
   on.exit(unlink(tmp), add = TRUE)
@@ -227,6 +257,35 @@ written_paths <- function(paths, to = c("anndata", "r"), reduced_names = NULL) {
                   NA_character_))
   }
   out[!is.na(out)]
+}
+
+# The obsm key of a reducedDim: "X_" and the name in lower case for a name in capitals (PCA,
+# UMAP, TSNE: scanpy's X_pca, X_umap), else the name itself (squidpy's "spatial").
+obsm_key <- function(name) {
+  if (grepl("^[A-Z][A-Z0-9_.]*$", name) && !startsWith(name, "X_")) paste0("X_", tolower(name)) else name
+}
+
+# An obsm entry as a cells x k numeric matrix (sparse densified, a data frame's column names
+# kept), or NULL for what is not one (text, 1-D or 3-D arrays).
+obsm_from_py <- function(m) {
+  columns <- NULL
+  if (reticulate::py_has_attr(m, "columns")) {  # a pandas DataFrame
+    width <- function(df) reticulate::py_to_r(df$shape)[[2L]]
+    if (width(m$select_dtypes(include = list("number", "bool"))) != width(m)) return(NULL)
+    columns <- character_from_py(m$columns$astype("str")$tolist())
+    m <- m$to_numpy(dtype = "float64")
+  } else if (reticulate::py_has_attr(m, "toarray")) {  # SciPy sparse
+    m <- m$toarray()
+  }
+  np <- reticulate::import("numpy", convert = FALSE)
+  a <- np$asarray(m)
+  if (reticulate::py_to_r(a$ndim) != 2L || !(reticulate::py_to_r(a$dtype$kind) %in% c("f", "i", "u", "b"))) {
+    return(NULL)
+  }
+  out <- array_from_py(a)
+  storage.mode(out) <- "double"
+  colnames(out) <- columns
+  out
 }
 
 # An AnnData matrix (cells x genes, NumPy or SciPy) as an assay, genes x cells: sparse as a
@@ -262,7 +321,8 @@ frame_from_py <- function(df, rows) {
     if (identical(reticulate::py_to_r(column$dtype$name), "category")) {
       levels <- character_from_py(column$cat$categories$astype("str")$tolist())
       codes <- as.integer(reticulate::py_to_r(column$cat$codes$to_numpy()))
-      return(factor(levels[ifelse(codes < 0L, NA, codes + 1L)], levels = levels))
+      return(factor(levels[ifelse(codes < 0L, NA, codes + 1L)], levels = levels,
+                    ordered = isTRUE(reticulate::py_to_r(column$cat$ordered))))
     }
     if (kind %in% c("f", "i", "u")) {
       v <- as.numeric(reticulate::py_to_r(column$to_numpy(dtype = "float64", na_value = NaN)))
@@ -294,17 +354,27 @@ frame_to_py <- function(frame, rows, what) {
                     what, paste(sprintf("'%s'", names(columns)[!plain]), collapse = ", ")),
             call. = FALSE)
   }
+  dates <- names(columns)[plain][vapply(columns[plain], function(v) inherits(v, c("Date", "POSIXt")),
+                                          logical(1))]
+  if (length(dates)) {
+    warning(sprintf("%s columns %s (dates or times) were written as text", what,
+                    paste(sprintf("'%s'", dates), collapse = ", ")), call. = FALSE)
+  }
   data <- lapply(columns[plain], function(v) {
+    if (inherits(v, c("Date", "POSIXt"))) v <- as.character(v)
     if (is.factor(v)) {
       return(pandas$Categorical$from_codes(as_py_vector(ifelse(is.na(v), -1L, as.integer(v) - 1L)),
-                                           categories = as.list(levels(v))))
+                                           categories = as.list(levels(v)),
+                                           ordered = is.ordered(v)))
     }
     missing_as_none <- function(v) lapply(v, function(e) if (is.na(e)) NULL else e)
     if ((is.logical(v) || is.integer(v)) && anyNA(v)) {  # pandas' nullable types keep NA
       return(pandas$array(missing_as_none(v), dtype = if (is.logical(v)) "boolean" else "Int32"))
     }
-    if (is.character(v)) {
-      return(pandas$array(missing_as_none(v), dtype = "object"))
+    if (is.character(v)) {  # as anndata stores text: categories (NA kept; readH5AD() turns it back)
+      levels <- sort(unique(v[!is.na(v)]))
+      return(pandas$Categorical$from_codes(as_py_vector(ifelse(is.na(v), -1L, match(v, levels) - 1L)),
+                                           categories = as.list(levels)))
     }
     as_py_vector(v)
   })
@@ -312,11 +382,13 @@ frame_to_py <- function(frame, rows, what) {
 }
 
 # A metadata / uns value R and AnnData both hold as is: numbers, text, logicals, lists of them.
+# NA only in numbers (AnnData's uns has no missing text or logical).
 is_plain <- function(v) {
   if (is.list(v) && is.null(dim(v)) && !is.object(v)) {
-    return(all(vapply(v, is_plain, logical(1))))
+    return(length(v) > 0L && all(vapply(v, is_plain, logical(1))))
   }
-  is.atomic(v) && is.null(dim(v)) && !is.object(v) && length(v) > 0L
+  is.atomic(v) && is.null(dim(v)) && !is.object(v) && length(v) > 0L &&
+    (is.double(v) || !anyNA(v))
 }
 
 # The keys of a Python mapping, as text.

@@ -69,8 +69,10 @@ check_not_path <- function(x, arg) {
       "readRDS"
     } else if (grepl("\\.(rda|rdata)$", x, ignore.case = TRUE)) {
       "load"
-    } else if (grepl("\\.(csv|tsv)(\\.gz)?$", x, ignore.case = TRUE)) {
+    } else if (grepl("\\.csv(\\.gz)?$", x, ignore.case = TRUE)) {
       "read.csv"
+    } else if (grepl("\\.tsv(\\.gz)?$", x, ignore.case = TRUE)) {
+      "read.delim"
     } else {
       "readFasta"
     }

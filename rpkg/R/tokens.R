@@ -71,8 +71,9 @@ decodeSequences <- function(x, alphabet = NULL) {
     alphabet <- alphabet %||% onehot_alphabet(dimnames(x)[[2L]]) %||% "dna"
     storage.mode(x) <- "double"
   } else if (is.matrix(x) && is.numeric(x)) {
-    letters <- rownames(x)
-    slice <- !is.null(letters) && all(nchar(letters) == 1L) && all(x %in% c(0, 1))
+    letters <- toupper(rownames(x) %||% "")
+    slice <- any(vapply(c("dna", "rna", "protein"), function(a)
+      setequal(letters, alphabet_letters(a)) && nrow(x) == length(alphabet_letters(a)), logical(1)))
     if (slice || anyNA(x) || any(x != round(x)) || any(x < 0)) {  # one sequence's one-hot
       stop(paste0("x is a matrix ", if (slice) "with rows named by letters (one sequence's one-hot?)"
                   else "of numbers that are not all tokens (whole numbers >= 0, from sequenceTokens())",

@@ -22,7 +22,7 @@ from ..args import user_path
 from ..messages import listing
 
 FORMAT = "deepomics-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the encoding records the shortest training sequence (older files load)
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
 
 

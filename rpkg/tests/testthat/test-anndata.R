@@ -45,8 +45,16 @@ test_that("a scanpy AnnData file trains a model in R and takes its predictions b
   adata <- sc$datasets$pbmc68k_reduced()   # 700 cells x 765 genes, shipped with scanpy
   path <- file.path(withr::local_tempdir(), "pbmc.h5ad")
   adata$write_h5ad(path)
-  expect_warning(sce <- readH5AD(path),  # a structured array
-                 "uns 'rank_genes_groups' is not plain values .* left out of the metadata")
+  said <- character()
+  sce <- withCallingHandlers(readH5AD(path), warning = function(w) {
+    said <<- c(said, conditionMessage(w))
+    invokeRestart("muffleWarning")
+  })
+  expect_length(said, 2L)
+  expect_match(said, "uns 'rank_genes_groups' is not plain values .* left out of the metadata",
+               all = FALSE)  # a structured array
+  expect_match(said, "pbmc.h5ad: varm, obsp, raw have no place in a SingleCellExperiment and were left out",
+               all = FALSE)
   expect_identical(dim(sce), c(765L, 700L))
   expect_true(is.factor(sce$louvain))
   expect_identical(levels(sce$louvain),
@@ -116,4 +124,79 @@ test_that("what predict() wrote is listed in Python's terms in the file, and in 
   # predicting again into the object read back replaces deepomics' own columns, as before
   again <- predict(model, back)
   expect_identical(again$deepomics_class, sce$deepomics_class)
+})
+
+test_that("readH5AD or writeH5AD as a session's first call starts deepomics' Python", {
+  skip_if_no_backend()
+  folder <- withr::local_tempdir()
+  code <- sprintf(paste(
+    "library(deepomics)",
+    "se <- SummarizedExperiment::SummarizedExperiment(list(counts = matrix(1:6, 2, 3, dimnames = list(c('a', 'b'), c('x', 'y', 'z')))))",
+    "path <- writeH5AD(se, '%s')",
+    "cat('read:', dim(readH5AD(path)), '\\n')",
+    "cat('python:', reticulate::py_config()$python == Sys.getenv('DEEPOMICS_PYTHON'), dim(oneHot('ACGT')), '\\n')",
+    sep = "; "), file.path(folder, "first.h5ad"))
+  out <- run_r(code, env = c(paste0("DEEPOMICS_PYTHON=", backend_python_path()),
+                             paste0("R_LIBS=", paste(.libPaths(), collapse = ":"))))
+  expect_identical(attr(out, "status"), 0L, info = out)
+  expect_match(out, "read: 2 3")
+  expect_match(out, "python: TRUE 1 4 4")
+})
+
+test_that("scanpy's obsm and obs kinds read as R holds them; the slots R has no place for are named", {
+  skip_if_no_backend()
+  ad <- reticulate::import("anndata", convert = FALSE)
+  np <- reticulate::import("numpy", convert = FALSE)
+  pd <- reticulate::import("pandas", convert = FALSE)
+  sp <- reticulate::import("scipy.sparse", convert = FALSE)
+  reticulate::py_run_string(paste(
+    "import numpy as np, pandas as pd, scipy.sparse as sp, anndata as ad",
+    "obs = pd.DataFrame({'stage': pd.Categorical(['early', 'late', 'mid', 'late'], ['early', 'mid', 'late'], ordered=True),",
+    "                    'ok': [True, False, True, True], 'n': pd.array([1, None, 3, 4], dtype='Int64')},",
+    "                   index=['c1', 'c2', 'c3', 'c4'])",
+    "a = ad.AnnData(X=np.arange(12, dtype=np.float32).reshape(4, 3), obs=obs)",
+    "a.obsm['spatial'] = np.arange(8.0).reshape(4, 2)",
+    "a.obsm['X_sparse'] = sp.csr_matrix(np.eye(4)[:, :3])",
+    "a.obsm['scores'] = pd.DataFrame({'s1': [1.0, 2, 3, 4], 's2': [0, 1, 0, 1]}, index=obs.index)",
+    "a.obsm['labels'] = pd.DataFrame({'who': list('abcd')}, index=obs.index)",
+    "a.obsp['distances'] = sp.csr_matrix((4, 4))",
+    sep = "\n"))
+  path <- file.path(withr::local_tempdir(), "scanpy.h5ad")
+  reticulate::py_eval("a", convert = FALSE)$write_h5ad(path)
+  expect_warning(sce <- readH5AD(path),
+                 "obsm 'labels' \\(not a numeric cells x k matrix\\), obsp have no place")
+  expect_identical(sce$stage, factor(c("early", "late", "mid", "late"), c("early", "mid", "late"),
+                                     ordered = TRUE))
+  expect_identical(sce$ok, c(TRUE, FALSE, TRUE, TRUE))
+  expect_identical(sce$n, c(1L, NA, 3L, 4L))
+  expect_setequal(SingleCellExperiment::reducedDimNames(sce), c("spatial", "SPARSE", "scores"))
+  expect_identical(unname(SingleCellExperiment::reducedDim(sce, "SPARSE")), diag(4)[, 1:3])
+  expect_identical(colnames(SingleCellExperiment::reducedDim(sce, "scores")), c("s1", "s2"))
+  # written back, squidpy's "spatial" is still "spatial" and X is stored once
+  again <- file.path(dirname(path), "again.h5ad")
+  writeH5AD(sce, again)
+  back <- ad$read_h5ad(again)
+  expect_setequal(deepomics:::py_keys(back$obsm), c("spatial", "X_sparse", "scores"))
+  expect_length(deepomics:::py_keys(back$layers), 0L)
+  expect_identical(reticulate::py_to_r(back$obs$stage$cat$ordered), TRUE)
+})
+
+test_that("writing keeps text NA, writes dates as text, and leaves out what uns cannot hold, saying so", {
+  skip_if_no_backend()
+  sce <- SingleCellExperiment::SingleCellExperiment(
+    list(counts = matrix(1, 2, 3, dimnames = list(c("a", "b"), c("x", "y", "z")))),
+    colData = S4Vectors::DataFrame(empty = rep(NA_character_, 3), when = as.Date("2026-12-05") + 0:2),
+    metadata = list(ok = c(1, NA), flags = c(TRUE, NA), text = c("a", NA), 5))
+  path <- file.path(withr::local_tempdir(), "cells.h5ad")
+  said <- character()
+  withCallingHandlers(writeH5AD(sce, path), warning = function(w) {
+    said <<- c(said, conditionMessage(w))
+    invokeRestart("muffleWarning")
+  })
+  expect_match(said, "colData columns 'when' \\(dates or times\\) were written as text", all = FALSE)
+  expect_match(said, "metadata 'flags', 'text', '\\[\\[4\\]\\] \\(unnamed\\)' are not plain", all = FALSE)
+  back <- readH5AD(path)
+  expect_identical(back$empty, rep(NA_character_, 3))
+  expect_identical(back$when, c("2026-12-05", "2026-12-06", "2026-12-07"))
+  expect_identical(S4Vectors::metadata(back), list(ok = c(1, NA)))
 })

@@ -156,5 +156,8 @@ test_that("decodeSequences() gives back the sequences of tokens and of one-hot a
                    c(a = "ACNGT", b = "ACGTT"))
   expect_identical(decodeSequences(x["a", , , drop = FALSE]), c(a = "ACNGT"))
   expect_error(decodeSequences(x["a", , ]), "x\\[i, , , drop = FALSE\\]")
+  # tokens of sequences named by single letters are tokens still
+  tokens <- sequenceTokens(c(a = "AAA", b = "A"), length = 3)
+  expect_identical(decodeSequences(tokens), c(a = "AAA", b = "A"))
   expect_error(decodeSequences("ACGT"), "must be a token matrix from sequenceTokens\\(\\)")
 })
