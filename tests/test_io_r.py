@@ -255,18 +255,19 @@ def test_integer_na_slot_collisions_and_dropped_parts_are_said(tmp_path):
     counts[2, 3] <- NA_integer_
     sce <- SingleCellExperiment::SingleCellExperiment(list(counts = counts),
       colData = S4Vectors::DataFrame(tags = I(list(1, 2:3, "a", NULL)), n = 1:4),
-      reducedDims = list(PCA = matrix(1, 4, 2), pca = matrix(2, 4, 2)))
+      reducedDims = list(PCA = matrix(1, 4, 2), X_pca = matrix(2, 4, 2)))
     saveRDS(sce, "{path}")
     """)
-    with pytest.raises(rio.RObjectError, match="reducedDims 'pca' and another one both become "
+    with pytest.raises(rio.RObjectError, match="reducedDims 'X_pca' and another one both become "
                                                "obsm 'X_pca'"):
         io.read_r(path)
-    ro.r(f'x <- readRDS("{path}"); SingleCellExperiment::reducedDim(x, "pca") <- NULL; '
-         f'saveRDS(x, "{path}")')
+    ro.r(f'x <- readRDS("{path}"); SingleCellExperiment::reducedDim(x, "X_pca") <- NULL; '
+         f'SingleCellExperiment::reducedDim(x, "spatial") <- matrix(3, 4, 2); saveRDS(x, "{path}")')
     with pytest.warns(Warning, match="left out .*colData column tags"):
         adata = io.read_r(path)
     assert adata.X.dtype.kind == "f" and np.isnan(adata.X[2, 1])  # not -2147483648
     assert np.nansum(adata.X) == sum(range(1, 13)) - 8 and list(adata.obs.columns) == ["n"]
+    assert sorted(adata.obsm.keys()) == ["X_pca", "spatial"]   # squidpy's key kept as it is
     dup = adata.copy()
     dup.obs_names = ["c1", "c2", "c1", "c4"]
     with pytest.raises(rio.RObjectError, match="obs_names are not unique \\('c1' repeats\\).*"

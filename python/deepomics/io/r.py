@@ -9,7 +9,7 @@ a SingleCellExperiment (.rds). The slot map is zellkonverter's:
     other assays                    <->    layers (the X assay is also kept under its name)
     colData / pData                 <->    obs
     rowData / fData                 <->    var
-    reducedDims                     <->    obsm
+    reducedDims                     <->    obsm (PCA <-> X_pca; "spatial" as it is)
     metadata (plain values)         <->    uns
 
 The orientation is fixed here, once: every assay is transposed to samples x features; a sparse
@@ -21,6 +21,7 @@ Biobase for ExpressionSet) and rpy2 (3.5.x on R < 4.5).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import warnings
 
@@ -153,7 +154,7 @@ def read_r(path: str | os.PathLike, *, name: str | None = None, X_name: str | No
     reduced = parts["reduced"]
     if reduced is not ro.NULL and len(reduced):
         for key, m in zip(reduced.names, reduced):
-            name = f"X_{str(key).lower()}" if not str(key).startswith("X_") else str(key)
+            name = _obsm_key(str(key))
             if name in obsm:  # e.g. reducedDims PCA and pca
                 raise RObjectError(f"{path}: reducedDims {str(key)!r} and another one both "
                                    f"become obsm {name!r}; rename one of them in R")
@@ -476,6 +477,15 @@ def _to_r_plain(ro, value):
         if all(v is not None for v in items.values()):
             return ro.ListVector(items)
     return None
+
+
+def _obsm_key(name: str) -> str:
+    """The obsm key of a reducedDim: "X_" and the name in lower case for a name in capitals
+    (PCA, UMAP: scanpy's X_pca, X_umap), else the name itself (squidpy's "spatial"); R's
+    writeH5AD() uses the same rule."""
+    if re.fullmatch(r"[A-Z][A-Z0-9_.]*", name) and not name.startswith("X_"):
+        return f"X_{name.lower()}"
+    return name
 
 
 def _reduced_name(key: str) -> str:
