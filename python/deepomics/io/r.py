@@ -155,7 +155,7 @@ def read_r(path: str | os.PathLike, *, name: str | None = None, X_name: str | No
     if reduced is not ro.NULL and len(reduced):
         for key, m in zip(reduced.names, reduced):
             name = _obsm_key(str(key))
-            if name in obsm:  # e.g. reducedDims PCA and pca
+            if name in obsm:  # e.g. reducedDims PCA and X_pca
                 raise RObjectError(f"{path}: reducedDims {str(key)!r} and another one both "
                                    f"become obsm {name!r}; rename one of them in R")
             obsm[name] = _dense(m)

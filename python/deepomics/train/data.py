@@ -190,7 +190,7 @@ def as_inputs(x, model=None, encoding: Encoding | None = None, *, layer=None, us
     ``features``: the feature names a model was trained on; an AnnData or DataFrame is matched
     to them by name (reordered, extra ones ignored, missing ones an error). A backed AnnData's
     matrix stays on disk (a ``RowReader``). ``warn_short`` (predict): warn when sequences are
-    shorter than a fixed-length model reads, since they are padded with N.
+    shorter than a fixed-length model was trained on, since they are padded with N.
     """
     if _is_data_frame(x) and features is not None:  # the columns the model reads, in any order
         wanted = {str(f) for f in features}
