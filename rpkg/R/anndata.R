@@ -71,7 +71,7 @@ readH5AD <- function(path, X_name = NULL) {
     rownames(m) <- cells
     named <- written$reduced  # the name it had in R, from writeH5AD()
     name <- if (is.list(named) && key %in% names(named)) as.character(unlist(named[[key]])) else
-      if (startsWith(key, "X_")) toupper(substring(key, 3L)) else key
+      reduced_name(key)
     known <- written$reduced_columns
     columns <- if (is.list(known) && name %in% names(known)) as.character(unlist(known[[name]]))
     if (is.null(colnames(m)) && length(columns) == ncol(m)) colnames(m) <- columns
@@ -238,31 +238,36 @@ writeH5AD <- function(x, path, X_name = NULL, overwrite = FALSE) {
 
 # The entries deepomics wrote (metadata$deepomics_written, uns["deepomics_written"]) in the
 # other language's terms: "colData/<column>" <-> "obs/<column>", "reducedDim/<name>" <->
-# "obsm/X_<name>"; entries with no place on the other side (var, layers, uns) are left out.
+# "obsm/<obsm_key(name)>"; entries with no place on the other side (var, layers, uns) are left
+# out. `reduced_names` (obsm key -> reducedDim name) names the reducedDims readH5AD() made.
 written_paths <- function(paths, to = c("anndata", "r"), reduced_names = NULL) {
   to <- match.arg(to)
   paths <- as.character(unlist(paths))
   slot <- sub("/.*$", "", paths)
   name <- sub("^[^/]*/", "", paths)
-  out <- if (to == "anndata") {
-    ifelse(slot == "colData", paste0("obs/", name),
-           ifelse(slot == "reducedDim",
-                  paste0("obsm/", ifelse(startsWith(name, "X_"), name, paste0("X_", tolower(name)))),
-                  NA_character_))
-  } else {
-    ifelse(slot == "obs", paste0("colData/", name),
-           ifelse(slot == "obsm",
-                  paste0("reducedDim/", ifelse(name %in% names(reduced_names), reduced_names[name],
-                                               ifelse(startsWith(name, "X_"), toupper(substring(name, 3L)), name))),
-                  NA_character_))
-  }
+  out <- vapply(seq_along(paths), function(i) {
+    switch(paste(to, slot[[i]]),
+           "anndata colData" = paste0("obs/", name[[i]]),
+           "anndata reducedDim" = paste0("obsm/", obsm_key(name[[i]])),
+           "r obs" = paste0("colData/", name[[i]]),
+           "r obsm" = paste0("reducedDim/", if (name[[i]] %in% names(reduced_names))
+             reduced_names[[name[[i]]]] else reduced_name(name[[i]])),
+           NA_character_)
+  }, "")
   out[!is.na(out)]
 }
 
 # The obsm key of a reducedDim: "X_" and the name in lower case for a name in capitals (PCA,
-# UMAP, TSNE: scanpy's X_pca, X_umap), else the name itself (squidpy's "spatial").
+# UMAP, TSNE: scanpy's X_pca, X_umap), else the name itself (squidpy's "spatial"); Python's
+# io.read_r uses the same rule.
 obsm_key <- function(name) {
   if (grepl("^[A-Z][A-Z0-9_.]*$", name) && !startsWith(name, "X_")) paste0("X_", tolower(name)) else name
+}
+
+# The reducedDim name of an obsm key that writeH5AD() did not name: X_pca as PCA, others as
+# they are.
+reduced_name <- function(key) {
+  if (startsWith(key, "X_")) toupper(substring(key, 3L)) else key
 }
 
 # An obsm entry as a cells x k numeric matrix (sparse densified, a data frame's column names

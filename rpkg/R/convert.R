@@ -59,23 +59,15 @@ check_not_path <- function(x, arg) {
     return(invisible())
   }
   fasta <- grepl("\\.(fa|fasta|fna|ffn|faa|frn|fas|fsa|seq)(\\.b?gz)?$", x, ignore.case = TRUE)
-  data <- grepl("\\.(h5ad|rds|rda|rdata|csv|tsv)(\\.gz)?$", x, ignore.case = TRUE)
+  # data files that are not FASTA, by ending, and what reads each
+  readers <- c(h5ad = "readH5AD", rds = "readRDS", rda = "load", rdata = "load",
+               csv = "read.csv", tsv = "read.delim")
+  ending <- tolower(sub("^.*\\.", "", sub("\\.gz$", "", x, ignore.case = TRUE)))
+  data <- grepl(".", x, fixed = TRUE) && ending %in% names(readers)
   # text of sequence letters but '.' (file names hold dots, sequences seldom): a sequence even
   # when a file has that name; Python's seq.looks_like_path uses the same rule
   if (fasta || data || (!grepl("^[A-Za-z*+-]*$", x) && file.exists(x) && !dir.exists(x))) {
-    reader <- if (grepl("\\.h5ad$", x, ignore.case = TRUE)) {
-      "readH5AD"  # an AnnData file: a SingleCellExperiment
-    } else if (grepl("\\.rds$", x, ignore.case = TRUE)) {
-      "readRDS"
-    } else if (grepl("\\.(rda|rdata)$", x, ignore.case = TRUE)) {
-      "load"
-    } else if (grepl("\\.csv(\\.gz)?$", x, ignore.case = TRUE)) {
-      "read.csv"
-    } else if (grepl("\\.tsv(\\.gz)?$", x, ignore.case = TRUE)) {
-      "read.delim"
-    } else {
-      "readFasta"
-    }
+    reader <- if (data) readers[[ending]] else "readFasta"
     stop(sprintf(paste0(
       "%s is a file's path (\"%s\"), not a sequence; read the file first: %s(\"%s\")%s"),
       arg, x, reader, x, if (file.exists(x)) "" else " (there is no such file here)"), call. = FALSE)

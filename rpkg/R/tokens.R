@@ -74,7 +74,7 @@ decodeSequences <- function(x, alphabet = NULL) {
     letters <- toupper(rownames(x) %||% "")
     slice <- any(vapply(c("dna", "rna", "protein"), function(a)
       setequal(letters, alphabet_letters(a)) && nrow(x) == length(alphabet_letters(a)), logical(1)))
-    if (slice || anyNA(x) || any(x != round(x)) || any(x < 0)) {  # one sequence's one-hot
+    if (slice || anyNA(x) || any(x != round(x)) || any(x < 0)) {
       stop(paste0("x is a matrix ", if (slice) "with rows named by letters (one sequence's one-hot?)"
                   else "of numbers that are not all tokens (whole numbers >= 0, from sequenceTokens())",
                   "; a one-hot array is [sequence, channel, position]: one sequence's slice ",

@@ -102,6 +102,7 @@ test_that("writing refuses to replace a file without overwrite, and bad input sa
   # a path given where sequences go says which reader to use
   expect_error(oneHot(path), sprintf("read the file first: readH5AD(\"%s\")", path), fixed = TRUE)
   expect_error(oneHot("cells.rds"), "readRDS(\"cells.rds\")", fixed = TRUE)
+  expect_error(oneHot("counts.tsv.gz"), "read.delim(\"counts.tsv.gz\")", fixed = TRUE)
 })
 
 test_that("what predict() wrote is listed in Python's terms in the file, and in R's when read back", {
@@ -109,13 +110,14 @@ test_that("what predict() wrote is listed in Python's terms in the file, and in 
   sce <- cluster_sce(n = 60, p = 5)
   model <- trainModel(mlpModel(hidden = 4), sce, "cell_type", epochs = 1, seed = 0)
   ae <- trainModel(autoencoderModel(hidden = 4, latent = 2), sce, epochs = 1, seed = 0)
-  sce <- predict(ae, predict(model, sce), name = "AE")
+  sce <- predict(ae, predict(ae, predict(model, sce), name = "AE"), name = "latent")
   path <- file.path(withr::local_tempdir(), "cells.h5ad")
   writeH5AD(sce, path)
   adata <- reticulate::import("anndata", convert = FALSE)$read_h5ad(path)
   uns <- adata$uns
   written <- unlist(reticulate::py_to_r(uns$`__getitem__`("deepomics_written")))
-  expect_true(all(c("obs/deepomics_class", "obsm/X_ae") %in% written))
+  expect_true(all(c("obs/deepomics_class", "obsm/X_ae", "obsm/latent") %in% written))
+  expect_true(all(c("X_ae", "latent") %in% deepomics:::py_keys(adata$obsm)))  # the same keys
   expect_false(reticulate::py_to_r(uns$`__contains__`("deepomics_groups")))  # R's own, path-keyed
   back <- readH5AD(path)
   expect_setequal(S4Vectors::metadata(back)$deepomics_written,
