@@ -86,11 +86,11 @@ plotPredicted <- function(predicted, observed, title = NULL) {
     }
     observed <- observed[rownames(predicted), colnames(predicted), drop = FALSE]
   }
-  p <- as.numeric(predicted)
-  o <- as.numeric(observed)
   if (!(is.numeric(predicted) && is.numeric(observed))) {
     stop("predicted and observed must be numbers", call. = FALSE)
   }
+  p <- as.numeric(predicted)
+  o <- as.numeric(observed)
   if (length(p) != length(o)) {
     stop(sprintf(paste0("predicted has %d values but observed %d; give the same samples and ",
                         "targets in the same order"), length(p), length(o)), call. = FALSE)
