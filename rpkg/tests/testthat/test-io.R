@@ -130,7 +130,7 @@ test_that("a loaded model reads a SummarizedExperiment from the assay it was tra
   expect_identical(python$input_source$layer, "counts")
   ad <- reticulate::import("anndata")
   counts <- t(as.matrix(SummarizedExperiment::assay(sce, "counts")))
-  pd <- reticulate::import("pandas")
+  pd <- reticulate::import("pandas", convert = FALSE)  # (converting its empty frames back to R warns)
   adata <- ad$AnnData(X = counts * 0, layers = list(counts = counts),
                       obs = pd$DataFrame(index = paste0("cell", seq_len(nrow(counts)))),
                       var = pd$DataFrame(index = rownames(sce)))
