@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import multiprocessing
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -134,6 +135,9 @@ def run_set(name: str, positives: str, negatives: str, paper, k: int, seed: int,
         s = cross_validate(x, y, recipe, folds, seed, pool)
         rows.append([label, mean_sd([r["sn"] for r in s]), mean_sd([r["sp"] for r in s]),
                      mean_sd([r["cc"] for r in s]), f"{(time.perf_counter() - start) / 60:.1f}"])
+        # progress as each model finishes (stderr: the table, on stdout, comes at the set's end)
+        print(f"  {name}, {label}: CC {rows[-1][3]} ({rows[-1][4]} min)", file=sys.stderr,
+              flush=True)
     if paper:
         rows.append(["Umarov & Solovyev 2017 (paper)", *[f"{v:.2f}" for v in paper], ""])
     table(["model", "Sn", "Sp", "CC", "min"], rows)
