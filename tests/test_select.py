@@ -565,6 +565,37 @@ def test_a_failed_first_run_does_not_lock_a_stored_search(tmp_path):
     assert len(fixed.leaderboard()) == 1
 
 
+def test_a_grid_point_whose_trial_raised_is_tried_again_when_the_search_resumes(tmp_path,
+                                                                                monkeypatch):
+    """Optuna's grid sampler counts a failed point as visited; the resumed search queues it."""
+    x, y = _matrix()
+    kw = dict(strategy="grid", n_trials=3, cv=2, baselines=False, prune=False,
+              fit_args={"epochs": 1}, storage=str(tmp_path / "s.db"))
+    space = {"arch": "mlp", "hidden": [[4], [6], [8]]}
+    real = CV.cross_validate
+    trained, failed = [], []
+
+    def out_of_memory_in_the_second_trial(config, *args, **kwargs):
+        if len(trained) != 1 or failed:
+            trained.append(config["hidden"])
+            return real(config, *args, **kwargs)
+        failed.append(config["hidden"])
+        raise MemoryError(f"planted: hidden {config['hidden']} ran out of memory")
+
+    monkeypatch.setattr(CV, "cross_validate", out_of_memory_in_the_second_trial)
+    with pytest.raises(MemoryError, match="planted"):
+        select.grid_search(space, (x, y), **kw)
+    first = select.leaderboard(kw["storage"])
+    assert len(first) == 1 and json.loads(first["params"][0])["hidden"] != failed[0]
+    monkeypatch.setattr(CV, "cross_validate", real)  # (the cause fixed)
+    resumed = select.grid_search(space, (x, y), **kw)
+    board = resumed.leaderboard()
+    assert sorted(json.loads(p)["hidden"] for p in board["params"]) == [[4], [6], [8]]
+    assert set(board["state"]) == {"complete"}
+    states = [t.state for t in resumed.study.trials]
+    assert states.count(optuna.trial.TrialState.FAIL) == 1  # the failed trial, kept as it was
+
+
 def test_a_study_saved_before_values_were_fingerprinted_resumes(tmp_path):
     """Its data key holds the shape-only fingerprint: the same data still matches."""
     x, y = _matrix()

@@ -20,7 +20,8 @@ training settings, cross-validated, with a leaderboard that includes the classic
   Optuna's median pruner stops trials that cannot win.
 - ``storage``: a file path (an SQLite database) or a database URL. The study is saved there:
   running the same call again resumes it (trials of a killed process are failed by their
-  missing heartbeat and tried again), and several processes or machines that share the file
+  missing heartbeat and tried again; a point whose trial raised an error is tried again when
+  the search is resumed), and several processes or machines that share the file
   system or database work on one study at once, together stopping at ``n_trials``.
 - Baselines (``baselines=True``): k-mer logistic / linear regression for sequences (protein:
   the amino-acid composition, in the space's fixed ``alphabet``), a linear
@@ -204,6 +205,7 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
                                "inner_valid": inner_valid,
                                "fit_args": {k: v for k, v in fit_args.items() if k != "verbose"}})
     _check_same_data(study, x, y_values, groups)
+    _queue_failed_points(study)
 
     # a grid of distinct points (architectures with keys of their own) is drawn point by point
     points = isinstance(study.sampler, optuna.samplers.GridSampler) and S.POINT in S.grid(space)
@@ -433,12 +435,7 @@ def _repeat(trial, earlier, every_point: list[dict] | None, seed: int):
             trial.set_user_attr(key, earlier.user_attrs[key])
     trial.set_user_attr("repeat_of", earlier.number)
     if every_point:
-        # drawn: finished, running, or queued (a point whose trial failed may be tried again)
-        drawn = [t.params if t.state != optuna.trial.TrialState.WAITING
-                 else t.system_attrs.get("fixed_params", {})
-                 for t in trial.study.get_trials(deepcopy=False)
-                 if _finished(t) or t.state in (optuna.trial.TrialState.RUNNING,
-                                                optuna.trial.TrialState.WAITING)]
+        drawn = _taken_points(trial.study)
         untried = [p for p in every_point if p not in drawn]
         if untried:
             pick = np.random.default_rng([seed, trial.number]).integers(len(untried))
@@ -446,6 +443,32 @@ def _repeat(trial, earlier, every_point: list[dict] | None, seed: int):
     if earlier.state == optuna.trial.TrialState.PRUNED:
         raise optuna.TrialPruned()
     return earlier.value if earlier.value is not None else float("nan")
+
+
+def _taken_points(study) -> list[dict]:
+    """The parameters of the study's trials that are finished, running or queued (a point whose
+    trial failed is not taken: it may be tried again)."""
+    import optuna
+
+    state = optuna.trial.TrialState
+    return [t.params if t.state != state.WAITING else t.system_attrs.get("fixed_params", {})
+            for t in study.get_trials(deepcopy=False)
+            if _finished(t) or t.state in (state.RUNNING, state.WAITING)]
+
+
+def _queue_failed_points(study) -> None:
+    """Queues again each point whose trial raised an error (a killed process, a config that ran
+    out of memory) and that no other trial has finished, runs or waits for: the resumed search
+    tries it (Optuna's grid sampler counts a failed point as visited and would never return to
+    it)."""
+    import optuna
+
+    taken = _taken_points(study)
+    for t in study.get_trials(deepcopy=False):
+        if (t.state == optuna.trial.TrialState.FAIL and not _finished(t) and t.params
+                and t.params not in taken):
+            study.enqueue_trial(t.params)
+            taken.append(t.params)
 
 
 def _has_finished(study) -> bool:
