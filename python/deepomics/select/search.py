@@ -457,10 +457,10 @@ def _taken_points(study) -> list[dict]:
 
 
 def _queue_failed_points(study) -> None:
-    """Queues again each point whose trial raised an error (a killed process, a config that ran
-    out of memory) and that no other trial has finished, runs or waits for: the resumed search
-    tries it (Optuna's grid sampler counts a failed point as visited and would never return to
-    it)."""
+    """Queues again each point whose trial raised an error (a config that ran out of memory)
+    and that no other trial has finished, runs or waits for: the resumed search tries it
+    (Optuna's grid sampler counts a failed point as visited and would never return to it). A
+    killed process's trial is still running here; Optuna's heartbeat fails and queues it."""
     import optuna
 
     taken = _taken_points(study)
