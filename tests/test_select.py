@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import numpy as np
@@ -387,6 +388,87 @@ def test_two_workers_share_one_study(tmp_path):
     workers_seen = {t.user_attrs["worker"] for t in study.trials
                     if t.state == optuna.trial.TrialState.COMPLETE}
     assert len(workers_seen) == 2
+
+
+def test_a_point_another_worker_is_training_is_waited_for_and_not_trained_again(tmp_path,
+                                                                              monkeypatch):
+    """A second worker joins a one-point grid while the first trains it (Optuna's grid sampler
+    then hands out the running point): it waits for that trial and takes over its scores."""
+    storage = str(tmp_path / "twin.db")
+    monkeypatch.setattr(search_module, "TWIN_POLL_SECONDS", 0.05)
+    seqs, y = binary_motif(n=100, length=30, seed=0)
+    trained, second = [], {}
+    cross_validate = search_module.CV.cross_validate
+
+    def search():
+        return select.grid_search({"arch": "deepbind", "n_filters": [4]}, (seqs, y),
+                                  strategy="grid", n_trials=1, cv=2, baselines=False, prune=False,
+                                  fit_args={"epochs": 1}, storage=storage, study_name="shared",
+                                  seed=0)
+
+    def train_first_while_second_joins(config, *args, **kwargs):
+        trained.append(config)
+        if len(trained) == 1:
+            second["worker"] = threading.Thread(target=lambda: second.update(search=search()))
+            second["worker"].start()
+            study = optuna.load_study(study_name="shared",
+                                      storage=search_module._storage(storage))
+            while len(study.get_trials(states=(optuna.trial.TrialState.RUNNING,))) < 2:
+                time.sleep(0.05)  # the second worker's trial has drawn the point
+            time.sleep(0.5)       # (and would have trained it by now, were it not waiting)
+        return cross_validate(config, *args, **kwargs)
+
+    monkeypatch.setattr(search_module.CV, "cross_validate", train_first_while_second_joins)
+    first = search()
+    second["worker"].join(timeout=120)
+    assert not second["worker"].is_alive()
+    assert len(trained) == 1
+    trials = second["search"].study.trials
+    assert [t.state for t in trials] == [optuna.trial.TrialState.COMPLETE] * 2
+    assert trials[1].params == trials[0].params and trials[1].user_attrs["repeat_of"] == 0
+    assert trials[1].value == trials[0].value
+    pd.testing.assert_frame_equal(second["search"].leaderboard(), first.leaderboard())
+    assert len(first.leaderboard()) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used")
+def test_the_wait_for_a_killed_workers_point_ends_when_its_heartbeat_is_stale(tmp_path,
+                                                                            monkeypatch):
+    storage = str(tmp_path / "stale.db")
+    monkeypatch.setattr(search_module, "TWIN_POLL_SECONDS", 0.05)
+    study = optuna.create_study(study_name="s", storage=search_module._storage(storage))
+    point = {"n_filters": optuna.distributions.CategoricalDistribution([4, 8])}
+    killed = study.ask(point)
+    with contextlib.closing(sqlite3.connect(storage)) as db, db:  # its last beat long past
+        db.execute("INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES "
+                   "(?, '2000-01-01 00:00:00.000000')", (killed._trial_id,))
+    study.enqueue_trial({"n_filters": killed.params["n_filters"]})
+    waiting = study.ask(point)
+    assert waiting.params == killed.params
+    search_module._wait_for_twin(waiting)  # returns (a stuck wait would hang the test)
+    assert study.trials[killed.number].state == optuna.trial.TrialState.FAIL
+
+
+def test_repeats_do_not_count_toward_the_pruners_start_up():
+    """The pruner starts pruning after 3 trials that trained; two repeats of one of them (complete,
+    with its scores) do not end the start-up early."""
+    study = optuna.create_study(direction="maximize")
+    for number in range(3):
+        study.add_trial(optuna.trial.create_trial(
+            state=optuna.trial.TrialState.COMPLETE, value=0.9, intermediate_values={0: 0.9},
+            user_attrs={"repeat_of": 0} if number else {}))
+    hopeless = study.ask()
+    hopeless.report(0.1, step=0)
+    pruner = search_module._median_pruner(n_startup_trials=3)
+    assert not pruner.prune(study, study.trials[hopeless.number])  # one trial trained
+    study.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.COMPLETE, value=0.8,
+                                              intermediate_values={0: 0.8}))
+    assert not pruner.prune(study, study.trials[hopeless.number])  # two
+    study.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.COMPLETE, value=0.7,
+                                              intermediate_values={0: 0.7}))
+    assert pruner.prune(study, study.trials[hopeless.number])      # three: below their median
+    assert optuna.pruners.MedianPruner(n_startup_trials=3).prune(
+        study, study.trials[hopeless.number])
 
 
 def test_folds_partition_the_samples_and_cross_validate_scores_each_held_out_fold(motif_data):

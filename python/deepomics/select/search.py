@@ -14,10 +14,12 @@ training settings, cross-validated, with a leaderboard that includes the classic
   takes the earlier one's scores, is marked ``repeat_of`` and is neither on the leaderboard nor
   counted in ``n_trials``; over a space of choices only, an untried point is queued for the
   next trial, so that the search goes on to new points. ``n_trials`` is at most the number of
-  points such a space has. A search whose sampler draws only points already tried
+  points such a space has. A draw of a point that another worker is training waits for that
+  trial to end and then takes its scores (or trains the point itself, if that trial failed). A search whose sampler draws only points already tried
   (``REPEATS_IN_A_ROW`` in a row: a small range, nearly exhausted) stops there, with a warning.
 - Pruning: a trial reports its score after each fold (with ``cv``) or each epoch (one split);
-  Optuna's median pruner stops trials that cannot win.
+  Optuna's median pruner stops trials that cannot win (once 3 trials have trained; repeats do
+  not count).
 - ``storage``: a file path (an SQLite database) or a database URL. The study is saved there:
   running the same call again resumes it (trials of a killed process are failed by their
   missing heartbeat and tried again; a point whose trial raised an error is tried again when
@@ -54,6 +56,8 @@ STRATEGIES = ("grid", "random", "tpe")
 #: A running trial beats its heartbeat this often; one silent for GRACE_SECONDS is failed (its
 #: process was killed) and tried again by the next process that works on the study.
 HEARTBEAT_SECONDS, GRACE_SECONDS = 5, 20
+#: A trial that drew a point another worker is training looks this often whether it has ended.
+TWIN_POLL_SECONDS = HEARTBEAT_SECONDS
 #: A search stops when its sampler draws only points already tried this many times in a row
 #: (a small space of ranges, nearly exhausted).
 REPEATS_IN_A_ROW = 20
@@ -183,8 +187,7 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
                       groups=groups, seed=seed)
     direction = "maximize" if M.HIGHER_IS_BETTER[metric] else "minimize"
     _sampler(strategy, space, seed)  # (checks the strategy against the space first)
-    pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0) if prune
-              else optuna.pruners.NopPruner())
+    pruner = _median_pruner(n_startup_trials=3) if prune else optuna.pruners.NopPruner()
     opened = _storage(storage)
     study = optuna.create_study(study_name=study_name, storage=opened, pruner=pruner,
                                 direction=direction, load_if_exists=True)
@@ -217,6 +220,7 @@ def _grid_search(space, data, *, strategy, n_trials, metric, cv, valid_fraction,
 
     def objective(trial):
         config, drawn = S.suggest(trial, space, points)
+        _wait_for_twin(trial)
         earlier = _tried_before(trial)
         if earlier is not None:
             return _repeat(trial, earlier, untried_from, seed)
@@ -422,6 +426,38 @@ def _tried_before(trial):
                 and "repeat_of" not in t.user_attrs):
             return t
     return None
+
+
+def _median_pruner(n_startup_trials: int):
+    """Optuna's median pruner whose start-up counts the trials that trained: a repeat (which
+    took over an earlier trial's scores) is complete too, but adds no second score to the
+    median and should not end the start-up early either."""
+    import optuna
+
+    class MedianOfTrained(optuna.pruners.MedianPruner):
+        def prune(self, study, trial) -> bool:
+            trained = sum(t.state == optuna.trial.TrialState.COMPLETE
+                          and "repeat_of" not in t.user_attrs
+                          for t in study.get_trials(deepcopy=False))
+            return trained >= n_startup_trials and super().prune(study, trial)
+
+    return MedianOfTrained(n_startup_trials=n_startup_trials, n_warmup_steps=0)
+
+
+def _wait_for_twin(trial) -> None:
+    """Waits while an earlier trial of the study (another worker's) trains ``trial``'s point, so
+    that the point is trained once. Only earlier trials are waited for, so two workers never wait
+    for each other; a twin whose worker was killed is failed by its heartbeat (checked here, as
+    Optuna checks it before each trial), ending the wait."""
+    import optuna
+
+    while any(t.number < trial.number and t.params == trial.params
+              for t in trial.study.get_trials(deepcopy=False,
+                                              states=(optuna.trial.TrialState.RUNNING,))):
+        time.sleep(TWIN_POLL_SECONDS)
+        with warnings.catch_warnings():  # (marked experimental)
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(trial.study)
 
 
 def _repeat(trial, earlier, every_point: list[dict] | None, seed: int):
