@@ -30,6 +30,8 @@
 #'   RandomDiscrete search over choices only (no range) draws each combination at most once, so
 #'   it runs at most the grid's size of trials; so does TPE: a draw of a combination already tried
 #'   is not trained again nor counted (it takes that trial's score), and an untried one comes next.
+#'   A combination that another process sharing `storage` is training is not trained twice
+#'   either: the later trial waits for that one to end and takes its score.
 #' @param model A model whose architecture and settings the search starts from (its settings
 #'   stay fixed, vectors such as `hidden = c(64, 32)` included, unless `hyper_params` searches
 #'   them), or `NULL` when `hyper_params` gives `arch`.
