@@ -32,7 +32,8 @@
 #' @return A double array of dim `c(N, C, L)` with dimnames `list(names(x), letters, NULL)`:
 #'   `N` sequences, `C` alphabet letters (upper case, in channel order), `L` positions.
 #'   Padding positions are all zero.
-#' @seealso [kmerCounts()] for k-mer features; [readFasta()] to read sequences.
+#' @seealso [kmerCounts()] for k-mer features; [readFasta()] to read sequences;
+#'   [reverseComplement()][reverseComplement-array] for the other strand's array.
 #' @export
 #' @examplesIf deepomics:::backend_available()
 #' x <- oneHot(c(first = "ACGT", second = "acgn"))

@@ -161,3 +161,34 @@ test_that("decodeSequences() gives back the sequences of tokens and of one-hot a
   expect_identical(decodeSequences(tokens), c(a = "AAA", b = "A"))
   expect_error(decodeSequences("ACGT"), "must be a token matrix from sequenceTokens\\(\\)")
 })
+
+test_that("reverseComplement() of a one-hot array is the one-hot of the reverse complements", {
+  skip_if_no_backend()
+  seqs <- c(s1 = "AACGTN", s2 = "GGCATT", s3 = "TTGCAA")
+  rc <- as.character(Biostrings::reverseComplement(Biostrings::DNAStringSet(seqs)))
+  x <- oneHot(seqs)
+  expect_identical(reverseComplement(x), oneHot(rc))
+  expect_identical(reverseComplement(reverseComplement(x)), x)
+  # RNA; channels in another order; padding moves to the other end; fractional IUPAC columns
+  rna <- c(r1 = "ACGUU", r2 = "GGAUC")
+  rna_rc <- as.character(Biostrings::reverseComplement(Biostrings::RNAStringSet(rna)))
+  expect_identical(reverseComplement(oneHot(rna)), oneHot(rna_rc))
+  expect_identical(reverseComplement(oneHot(seqs, alphabet = "TGCA")),
+                   oneHot(rc, alphabet = "TGCA"))
+  padded <- reverseComplement(oneHot(c(a = "ACG"), length = 5))
+  expect_identical(unname(padded[1, , 1:2]), matrix(0, 4, 2))
+  expect_identical(padded[, , 3:5, drop = FALSE], oneHot(c(a = "CGT")))
+  expect_identical(reverseComplement(oneHot("ARN", iupac = TRUE)), oneHot("NYT", iupac = TRUE))
+  # one sequence's 4 x L slice: Biostrings' own matrix method does the same
+  expect_identical(reverseComplement(x[1, , ]), reverseComplement(x)[1, , ])
+})
+
+test_that("reverseComplement() refuses arrays that are not nucleotide one-hot", {
+  skip_if_no_backend()
+  expect_error(reverseComplement(oneHot(Biostrings::AAStringSet(c(p = "MKV")))),
+               "dim c\\(1, 20, 3\\) \\(protein: it has no complement\\)")
+  expect_error(reverseComplement(oneHot("ACGT", alphabet = "ACGX")),
+               "channels of a DNA or RNA one-hot array .*; x's channels are A, C, G, X")
+  expect_error(reverseComplement(array("A", c(1, 4, 2))), "x is a character array of dim c\\(1, 4, 2\\)")
+  expect_error(reverseComplement(oneHot("ACGT"), strand = "-"), "strand")
+})
