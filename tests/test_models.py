@@ -419,7 +419,8 @@ NO_DROPOUT = {"deepbind": {"dropout": 0.0}, "promoter_cnn": {"dropout": 0.0},
 
 
 AUGMENTATIONS = [("max_shift", 2, lambda x: models.base.random_shift(x, 2)),
-                 ("mutation_rate", 0.2, lambda x: models.base.random_mutation(x, 0.2))]
+                 ("mutation_rate", 0.2, lambda x: models.base.random_mutation(x, 0.2)),
+                 ("max_indel", 3, lambda x: models.base.random_indel(x, 3))]
 
 
 @pytest.mark.parametrize("setting, value, augment", AUGMENTATIONS)
@@ -452,6 +453,43 @@ def test_random_mutation_changes_the_drawn_share_of_letters_and_never_padding():
     assert torch.equal(models.base.random_mutation(x, 0.0), x)
     with pytest.raises(ValueError, match="mutation_rate"):
         build({"arch": "deepbind", "mutation_rate": 1.0})
+
+
+def _indel_reference(sequence: str, cut: int, k: int, inserted: str) -> str:
+    """A sequence with ``inserted`` (k letters) put in at ``cut``, or -k letters deleted from
+    there, kept at its length (an emptied end is N)."""
+    length = len(sequence)
+    if k >= 0:
+        return (sequence[:cut] + inserted + sequence[cut:])[:length]
+    return (sequence[:cut] + sequence[cut - k:]).ljust(length, "N")
+
+
+def test_random_indel_inserts_or_deletes_at_one_cut_and_keeps_the_length():
+    """Against a string reference: each sequence is its prefix, then the inserted letters (or
+    nothing), then the rest moved along; the lengths drawn cover -3..3, all sizes about equally."""
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(2000)]
+    x = torch.as_tensor(seq.one_hot(seqs))
+    torch.manual_seed(5)
+    out = models.base.random_indel(x, 3)
+    assert out.shape == x.shape and torch.equal(out.sum(1) <= 1, torch.ones(2000, 40, dtype=bool))
+    torch.manual_seed(5)  # the same draws, as random_indel makes them
+    k = torch.randint(-3, 4, (2000, 1))
+    cut = torch.randint(0, 40, (2000, 1))
+    letters = torch.randint(0, 4, (2000, 40))
+    decoded = ["".join("ACGT"[c] if letter else "N" for c, letter in
+                       zip(o.argmax(0).tolist(), o.sum(0).tolist())) for o in out]
+    for i, s in enumerate(seqs):
+        ki, ci = int(k[i]), int(cut[i])
+        inserted = "".join("ACGT"[int(v)] for v in letters[i, ci:ci + max(ki, 0)])
+        assert decoded[i] == _indel_reference(s, ci, ki, inserted), i
+    sizes = np.bincount(k.ravel().numpy() + 3, minlength=7)
+    assert sizes.min() > 2000 / 7 * 0.75
+    assert torch.equal(models.base.random_indel(x, 0), x)
+    error = error_of({"arch": "danq", "seq_len": 50, "max_indel": 50})
+    assert error.key == "max_indel" and "must be below seq_len (50)" in str(error)
+    assert error_of({"arch": "basset", "max_indel": -1}).key == "max_indel"
+    assert "max_indel" in str(error_of({"arch": "deeploc", "max_indel": 2}))
 
 
 def test_dropout_drops_the_share_asked_scales_the_rest_and_is_the_models_dropout():

@@ -1901,7 +1901,7 @@ def test_augment_false_trains_on_the_sequences_as_given_and_keeps_the_settings()
     learnt) and leaves the model's augmentations as they were, for later training."""
     x, y = small_binary(400, 30)
     config = {"arch": "deepbind", "n_filters": 8, "filter_size": 8, "hidden": 0,
-              "mutation_rate": 0.95, "max_shift": 2, "strand": "augment"}
+              "mutation_rate": 0.95, "max_shift": 2, "max_indel": 2, "strand": "augment"}
     kwargs = {"epochs": 15, "lr": 0.01, "seed": 0}
 
     def auroc(m):
@@ -1910,7 +1910,8 @@ def test_augment_false_trains_on_the_sequences_as_given_and_keeps_the_settings()
     noisy = fit(config, (x[:300], y[:300]), **kwargs)
     plain = fit(config, (x[:300], y[:300]), augment=False, **kwargs)
     assert auroc(noisy) < 0.7 < 0.95 < auroc(plain)
-    assert (plain.mutation_rate, plain.max_shift, plain.strand) == (0.95, 2, "augment")
+    assert (plain.mutation_rate, plain.max_shift, plain.max_indel, plain.strand) == \
+        (0.95, 2, 2, "augment")
     tuned = fit(noisy, (x[:300], y[:300]), augment=False, **kwargs)  # the fine-tuning stage
     assert auroc(tuned) > 0.95
     assert tuned.mutation_rate == 0.95

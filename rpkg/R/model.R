@@ -123,7 +123,9 @@ check_config <- function(config, spelled = character()) {
 #'   `"average"` (the mean of both strands' outputs). The other augmentations are settings of
 #'   the CNNs and `danq`: `max_shift`, in training each sequence moves by a random shift of up
 #'   to that many positions either way; `mutation_rate`, in training each letter is replaced by
-#'   a random one with that probability (EvoAug's random mutation).
+#'   a random one with that probability (EvoAug's random mutation); `max_indel`, in training
+#'   each sequence gets an insertion of random letters or a deletion of up to that many letters
+#'   at a random position, the rest moving along (EvoAug's random insertion and deletion).
 #' @return An untrained [DeepomicsModel-class].
 #' @seealso [trainModel()] to train it; [mlpModel()], [autoencoderModel()], [dgexModel()] for
 #'   expression data; [deepomicsModel()] from a config list.

@@ -23,10 +23,14 @@ as Basset and Basenji do; eval mode reads the sequences as given. Aligned window
 their TSS, peaks at their summit) are only roughly aligned, and this teaches the model so.
 ``mutation_rate`` (the same architectures) replaces each letter, in training mode, by a random
 one with that probability (EvoAug's random mutation, Lee et al. 2023): small data sets then see
-a new near-copy of every sequence each epoch.
+a new near-copy of every sequence each epoch. ``max_indel`` (the same architectures; EvoAug's
+random insertion and deletion, the window's length kept) cuts each training sequence at a random
+position and inserts random letters there or deletes letters from there, up to ``max_indel`` of
+them: what follows the cut moves along, as a spacer that is a letter or two longer or shorter
+moves the box after it (the -35 and -10 boxes of a promoter).
 
-``without_augmentation(model)`` switches the three training-time augmentations (``max_shift``,
-``mutation_rate``, ``strand="augment"``) off for a while: EvoAug's second stage fine-tunes the
+``without_augmentation(model)`` switches the four training-time augmentations (``max_shift``,
+``mutation_rate``, ``max_indel``, ``strand="augment"``) off for a while: EvoAug's second stage fine-tunes the
 augmented model on the sequences as given (``train.fit(..., augment=False)``).
 """
 from __future__ import annotations
@@ -45,6 +49,8 @@ __all__ = [
     "check_features",
     "dropout",
     "make_activation",
+    "random_indel",
+    "random_mutation",
     "random_shift",
     "reverse_complement",
     "without_augmentation",
@@ -73,6 +79,10 @@ MAX_SHIFT = Param("int", 0, "training augmentation: each sequence moves by a ran
 MUTATION_RATE = Param("float", 0.0, "training augmentation: each position of a sequence is "
                       "replaced by a random letter with this probability (EvoAug's random "
                       "mutation; 0: none)", ge=0.0, lt=1.0)
+MAX_INDEL = Param("int", 0, "training augmentation: each sequence gets, at a random position, an "
+                  "insertion of random letters or a deletion of up to max_indel letters (the "
+                  "length drawn uniformly from -max_indel..max_indel), the rest moving along "
+                  "(EvoAug's random insertion and deletion; 0: none)", ge=0)
 N_OUTPUTS = Param("int", 1, "the number of outputs (tasks or classes)", ge=1)
 
 
@@ -221,25 +231,45 @@ def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
     return x.gather(2, index) * inside.unsqueeze(1).to(x.dtype)
 
 
+def random_indel(x: torch.Tensor, max_indel: int) -> torch.Tensor:
+    """Each one-hot sequence of ``x`` (N, C, L) cut at a random position p with a random length
+    k in [-max_indel, max_indel]: k > 0 inserts k random letters at p and what followed moves k
+    positions towards the end (its last k positions leave the window); k < 0 deletes |k|
+    letters from p on and what followed moves back, the emptied end unknown (zero columns), as
+    ``random_shift`` leaves it. The length L is kept. Draws come from torch's global
+    generator."""
+    n, c, length = x.shape
+    k = torch.randint(-max_indel, max_indel + 1, (n, 1), device=x.device)
+    cut = torch.randint(0, length, (n, 1), device=x.device)
+    position = torch.arange(length, device=x.device).unsqueeze(0)
+    source = torch.where(position < cut, position, position - k)  # (N, L)
+    inserted = (k > 0) & (position >= cut) & (position < cut + k)
+    outside = (source >= length) & ~inserted
+    index = source.clamp(0, length - 1).unsqueeze(1).expand_as(x)
+    moved = x.gather(2, index) * (~outside).unsqueeze(1).to(x.dtype)
+    letters = nn.functional.one_hot(torch.randint(0, c, (n, length), device=x.device), c)
+    return torch.where(inserted.unsqueeze(1), letters.permute(0, 2, 1).to(x.dtype), moved)
+
+
 class without_augmentation:
     """Within ``with without_augmentation(model):`` every sequence model in ``model`` reads its
-    training sequences as given (no random shifts, mutations or reverse complements); on leaving,
-    each gets its settings back. Eval mode is unaffected either way."""
+    training sequences as given (no random shifts, mutations, indels or reverse complements); on
+    leaving, each gets its settings back. Eval mode is unaffected either way."""
 
     def __init__(self, model: nn.Module):
         self.models = [m for m in model.modules() if isinstance(m, SequenceModel)]
 
     def __enter__(self):
-        self.saved = [(m.max_shift, m.mutation_rate, m.strand) for m in self.models]
+        self.saved = [(m.max_shift, m.mutation_rate, m.max_indel, m.strand) for m in self.models]
         for m in self.models:
-            m.max_shift, m.mutation_rate = 0, 0.0
+            m.max_shift, m.mutation_rate, m.max_indel = 0, 0.0, 0
             if m.strand == "augment":  # (its eval mode reads the forward strand: the same)
                 m.strand = "forward"
         return self
 
     def __exit__(self, *exc):
-        for m, (shift, rate, strand) in zip(self.models, self.saved):
-            m.max_shift, m.mutation_rate, m.strand = shift, rate, strand
+        for m, (shift, rate, indel, strand) in zip(self.models, self.saved):
+            m.max_shift, m.mutation_rate, m.max_indel, m.strand = shift, rate, indel, strand
         return False
 
 
@@ -249,8 +279,9 @@ class without_augmentation:
 class SequenceModel(nn.Module):
     """Base of the sequence architectures: input checks and the ``strand`` modes, written once.
 
-    Subclasses call ``super().__init__(alphabet, seq_len, strand[, max_shift])`` and implement
-    ``forward_strand(x, ...)``; extra keyword arguments of ``forward`` are passed through. When
+    Subclasses call ``super().__init__(alphabet, seq_len, strand[, max_shift, mutation_rate,
+    max_indel])`` and implement ``forward_strand(x, ...)``; extra keyword arguments of
+    ``forward`` are passed through. When
     ``forward_strand`` returns a tuple, its first item is the output and the others are maps over
     positions (N, L'), which ``"average"`` flips back before averaging (attention maps).
     ``min_len`` (default 1) is the shortest input the layers accept.
@@ -260,7 +291,8 @@ class SequenceModel(nn.Module):
     arch = "sequence model"
 
     def __init__(self, alphabet: str = "dna", seq_len: int | None = None,
-                 strand: str = "forward", max_shift: int = 0, mutation_rate: float = 0.0):
+                 strand: str = "forward", max_shift: int = 0, mutation_rate: float = 0.0,
+                 max_indel: int = 0):
         super().__init__()
         try:
             letters = _seq.alphabet_letters(alphabet)
@@ -277,6 +309,10 @@ class SequenceModel(nn.Module):
             raise ConfigError(f"max_shift ({max_shift}) must be below seq_len ({seq_len}): a "
                               f"shift that large moves a sequence out of its window entirely; "
                               f"use a few positions (e.g. 3)", "max_shift")
+        if seq_len is not None and max_indel >= seq_len:
+            raise ConfigError(f"max_indel ({max_indel}) must be below seq_len ({seq_len}): an "
+                              f"indel that long replaces a whole window; use a few letters "
+                              f"(e.g. 3)", "max_indel")
         self.alphabet = alphabet
         self.letters = letters
         self.n_channels = len(letters)
@@ -284,6 +320,7 @@ class SequenceModel(nn.Module):
         self.strand = strand
         self.max_shift = max_shift
         self.mutation_rate = mutation_rate
+        self.max_indel = max_indel
         self.min_len = 1
 
     # -- input checks --------------------------------------------------------------------------
@@ -336,6 +373,8 @@ class SequenceModel(nn.Module):
         x = self.check_input(x)
         if self.max_shift and self.training:
             x = random_shift(x, self.max_shift)
+        if self.max_indel and self.training and self.input_kind == "onehot":
+            x = random_indel(x, self.max_indel)
         if self.mutation_rate and self.training and self.input_kind == "onehot":
             x = random_mutation(x, self.mutation_rate)
         if self.strand == "forward" or (self.strand == "augment" and not self.training):

@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .base import (
-    MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param, conv_len,
-    dropout_param, min_length, per_layer, pool_len, seq_len_param, width_list,
+    MAX_INDEL, MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param,
+    conv_len, dropout_param, min_length, per_layer, pool_len, seq_len_param, width_list,
 )
 from .registry import ConfigError, Param, register
 
@@ -38,6 +38,7 @@ def _check_long_enough(arch: str, seq_len: int, out_len) -> None:
     "strand": STRAND,
     "max_shift": MAX_SHIFT,
     "mutation_rate": MUTATION_RATE,
+    "max_indel": MAX_INDEL,
     "n_filters": Param("int", 16, "the number of motif detectors (convolution filters)", ge=1),
     "filter_size": Param("int", 24, "the motif detectors' length", ge=1),
     "pooling": Param("str", "max", "global pooling over positions: 'max' or 'max_avg' (both, "
@@ -60,10 +61,11 @@ class DeepBind(SequenceModel):
     arch = "deepbind"
 
     def __init__(self, alphabet: str = "dna", seq_len: int | None = None,
-                 strand: str = "forward", max_shift: int = 0, mutation_rate: float = 0.0, n_filters: int = 16,
+                 strand: str = "forward", max_shift: int = 0, mutation_rate: float = 0.0,
+                 max_indel: int = 0, n_filters: int = 16,
                  filter_size: int = 24, pooling: str = "max", hidden: int = 32,
                  dropout: float = 0.25, n_outputs: int = 1):
-        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate)
+        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate, max_indel)
         self.filter_size = filter_size
         self.pooling = pooling
         self.conv = nn.Conv1d(self.n_channels, n_filters, filter_size)
@@ -94,6 +96,7 @@ class DeepBind(SequenceModel):
     "strand": STRAND,
     "max_shift": MAX_SHIFT,
     "mutation_rate": MUTATION_RATE,
+    "max_indel": MAX_INDEL,
     "n_filters": Param("int", 200, "the number of convolution filters", ge=1),
     "filter_size": Param("int", 21, "the filters' length", ge=1),
     "pool_size": Param("int", 2, "max pooling size (and stride)", ge=1),
@@ -114,10 +117,10 @@ class PromoterCNN(SequenceModel):
     arch = "promoter_cnn"
 
     def __init__(self, alphabet: str = "dna", seq_len: int = 251, strand: str = "forward",
-                 max_shift: int = 0, mutation_rate: float = 0.0,
+                 max_shift: int = 0, mutation_rate: float = 0.0, max_indel: int = 0,
                  n_filters: int = 200, filter_size: int = 21, pool_size: int = 2,
                  hidden: int = 128, dropout: float = 0.5, n_outputs: int = 1):
-        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate)
+        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate, max_indel)
         out_len = lambda n: pool_len(conv_len(n, filter_size), pool_size)  # noqa: E731
         _check_long_enough(self.arch, seq_len, out_len)
         self.conv = nn.Conv1d(self.n_channels, n_filters, filter_size)
@@ -170,6 +173,7 @@ def _stack_len(length: int, filter_sizes, pool_sizes) -> int:
     "strand": STRAND,
     "max_shift": MAX_SHIFT,
     "mutation_rate": MUTATION_RATE,
+    "max_indel": MAX_INDEL,
     "n_filters": width_list([300, 200, 200], "filters of each convolution layer"),
     "filter_sizes": width_list([19, 11, 7], "filter length of each convolution layer (one value "
                                "for all)"),
@@ -194,11 +198,11 @@ class Basset(SequenceModel):
     arch = "basset"
 
     def __init__(self, alphabet: str = "dna", seq_len: int = 600, strand: str = "forward",
-                 max_shift: int = 0, mutation_rate: float = 0.0,
+                 max_shift: int = 0, mutation_rate: float = 0.0, max_indel: int = 0,
                  n_filters=(300, 200, 200), filter_sizes=(19, 11, 7), pool_sizes=(3, 4, 4),
                  hidden=(1000, 1000), dropout: float = 0.3, batch_norm: bool = True,
                  n_outputs: int = 1):
-        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate)
+        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate, max_indel)
         n_filters = list(n_filters)
         n = len(n_filters)
         filter_sizes = per_layer("filter_sizes", list(filter_sizes), n, "convolution layers")
@@ -233,6 +237,7 @@ class Basset(SequenceModel):
     "strand": STRAND,
     "max_shift": MAX_SHIFT,
     "mutation_rate": MUTATION_RATE,
+    "max_indel": MAX_INDEL,
     "n_filters": width_list([320, 480, 960], "filters of each convolution layer"),
     "filter_sizes": width_list([8], "filter length of each convolution layer (one value for all)"),
     "pool_sizes": width_list([4, 4, 1], "max pool size after each convolution (1: none)"),
@@ -254,10 +259,10 @@ class DeepSEA(SequenceModel):
     arch = "deepsea"
 
     def __init__(self, alphabet: str = "dna", seq_len: int = 1000, strand: str = "forward",
-                 max_shift: int = 0, mutation_rate: float = 0.0,
+                 max_shift: int = 0, mutation_rate: float = 0.0, max_indel: int = 0,
                  n_filters=(320, 480, 960), filter_sizes=(8,), pool_sizes=(4, 4, 1),
                  dropout=(0.2, 0.2, 0.5), hidden: int = 925, n_outputs: int = 1):
-        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate)
+        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate, max_indel)
         n_filters = list(n_filters)
         n = len(n_filters)
         filter_sizes = per_layer("filter_sizes", list(filter_sizes), n, "convolution layers")

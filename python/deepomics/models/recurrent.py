@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from .base import (
-    MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param, conv_len,
-    dropout_param, masked_pool, masked_rnn, min_length, pool_len, seq_len_param, width_list,
+    MAX_INDEL, MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param,
+    conv_len, dropout_param, masked_pool, masked_rnn, min_length, pool_len, seq_len_param, width_list,
 )
 from .registry import ConfigError, Param, register
 
@@ -100,6 +100,7 @@ class RNN(SequenceModel):
     "strand": STRAND,
     "max_shift": MAX_SHIFT,
     "mutation_rate": MUTATION_RATE,
+    "max_indel": MAX_INDEL,
     "n_filters": Param("int", 320, "convolution filters", ge=1),
     "filter_size": Param("int", 26, "the filters' length", ge=1),
     "pool_size": Param("int", 13, "max pool size and stride", ge=1),
@@ -125,11 +126,12 @@ class DanQ(SequenceModel):
     arch = "danq"
 
     def __init__(self, alphabet: str = "dna", seq_len: int | None = 1000,
-                 strand: str = "forward", max_shift: int = 0, mutation_rate: float = 0.0, n_filters: int = 320,
+                 strand: str = "forward", max_shift: int = 0, mutation_rate: float = 0.0,
+                 max_indel: int = 0, n_filters: int = 320,
                  filter_size: int = 26, pool_size: int = 13, conv_dropout: float = 0.2,
                  lstm_size: int = 320, lstm_dropout: float = 0.5, pooling: str = "flatten",
                  hidden: int = 925, n_outputs: int = 1):
-        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate)
+        super().__init__(alphabet, seq_len, strand, max_shift, mutation_rate, max_indel)
         out_len = lambda n: pool_len(max(conv_len(n, filter_size), 0), pool_size)  # noqa: E731
         self.min_len = min_length(out_len)
         if pooling == "flatten" and seq_len is None:

@@ -289,9 +289,9 @@ def fit(
     restored either way. ``valid_loss`` is the training objective (class weights included);
     ``valid_logloss`` the plain log loss of the predictions. ``class_weight``: ``"balanced"``
     (from the training part's labels) or {class: weight}. ``augment=False`` trains without the
-    model's training-time augmentations (``max_shift``, ``mutation_rate``, ``strand="augment"``),
-    which it keeps for later: EvoAug's second stage (Lee et al. 2023), a few epochs at a low
-    ``lr`` on the sequences as given after training with augmentations.
+    model's training-time augmentations (``max_shift``, ``mutation_rate``, ``max_indel``,
+    ``strand="augment"``), which it keeps for later: EvoAug's second stage (Lee et al. 2023), a
+    few epochs at a low ``lr`` on the sequences as given after training with augmentations.
     ``checkpoint_dir`` keeps Lightning checkpoints (``last.ckpt``) that ``resume_from`` continues
     as the uninterrupted run would have (same seed: the same weights, dropout included; under
     multi-GPU data-parallel training, dropout on the GPUs goes on from a fresh stream).

@@ -247,11 +247,11 @@ test_that("a channels-last one-hot array is an error saying how R turns it", {
                "channels-last \\(N, L, C\\): pass aperm\\(x, c\\(1, 3, 2\\)\\)")
 })
 
-test_that("max_shift and mutation_rate train on altered sequences and predict on them as given", {
+test_that("max_shift, mutation_rate and max_indel train on altered sequences, predict as given", {
   skip_if_no_backend()
   data <- planted_motif()
   held_out <- data$x[301:400]
-  for (setting in list(list(max_shift = 3), list(mutation_rate = 0.05))) {
+  for (setting in list(list(max_shift = 3), list(mutation_rate = 0.05), list(max_indel = 2))) {
     model <- trainModel(
       do.call(seqModel, c(list("deepbind", filters = 8, filter_size = 10, hidden = 0), setting)),
       data$x[1:300], data$y[1:300], epochs = 12, lr = 0.01, seed = 0
@@ -263,6 +263,7 @@ test_that("max_shift and mutation_rate train on altered sequences and predict on
   }
   expect_error(seqModel("deeploc", max_shift = 2), "unknown key 'max_shift'")
   expect_error(seqModel("deepbind", mutation_rate = 1), "mutation_rate must be >= 0 and < 1")
+  expect_error(seqModel("danq", max_indel = -1), "max_indel must be >= 0")
 })
 
 test_that("augment = FALSE trains on the sequences as given and keeps the model's settings", {
