@@ -30,8 +30,8 @@ them: what follows the cut moves along, as a spacer that is a letter or two long
 moves the box after it (the -35 and -10 boxes of a promoter).
 
 ``without_augmentation(model)`` switches the four training-time augmentations (``max_shift``,
-``mutation_rate``, ``max_indel``, ``strand="augment"``) off for a while: EvoAug's second stage fine-tunes the
-augmented model on the sequences as given (``train.fit(..., augment=False)``).
+``mutation_rate``, ``max_indel``, ``strand="augment"``) off for a while: EvoAug's second stage
+fine-tunes the augmented model on the sequences as given (``train.fit(..., augment=False)``).
 """
 from __future__ import annotations
 

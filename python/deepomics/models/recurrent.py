@@ -11,7 +11,8 @@ from torch import nn
 
 from .base import (
     MAX_INDEL, MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param,
-    conv_len, dropout_param, masked_pool, masked_rnn, min_length, pool_len, seq_len_param, width_list,
+    conv_len, dropout_param, masked_pool, masked_rnn, min_length, pool_len, seq_len_param,
+    width_list,
 )
 from .registry import ConfigError, Param, register
 

@@ -15,8 +15,9 @@ training settings, cross-validated, with a leaderboard that includes the classic
   counted in ``n_trials``; over a space of choices only, an untried point is queued for the
   next trial, so that the search goes on to new points. ``n_trials`` is at most the number of
   points such a space has. A draw of a point that another worker is training waits for that
-  trial to end and then takes its scores (or trains the point itself, if that trial failed). A search whose sampler draws only points already tried
-  (``REPEATS_IN_A_ROW`` in a row: a small range, nearly exhausted) stops there, with a warning.
+  trial to end and then takes its scores (or trains the point itself, if that trial failed). A
+  search whose sampler draws only points already tried (``REPEATS_IN_A_ROW`` in a row: a small
+  range, nearly exhausted) stops there, with a warning.
 - Pruning: a trial reports its score after each fold (with ``cv``) or each epoch (one split);
   Optuna's median pruner stops trials that cannot win (once 3 trials have trained; repeats do
   not count).
