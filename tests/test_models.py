@@ -486,6 +486,14 @@ def test_random_indel_inserts_or_deletes_at_one_cut_and_keeps_the_length():
     sizes = np.bincount(k.ravel().numpy() + 3, minlength=7)
     assert sizes.min() > 2000 / 7 * 0.75
     assert torch.equal(models.base.random_indel(x, 0), x)
+    # padded sequences: the letters stay one run from the start, |k| <= 3 letters more or fewer
+    short = torch.as_tensor(seq.one_hot(seqs[:500], length=60))  # 40 letters, 20 padding
+    out = models.base.random_indel(short, 3)
+    filled = out.sum(1) > 0
+    n_letters = filled.sum(1)
+    assert torch.equal(filled, torch.arange(60).unsqueeze(0) < n_letters.unsqueeze(1))
+    assert n_letters.min() >= 37 and n_letters.max() <= 43
+    assert (n_letters != 40).float().mean() > 0.8  # (k = 0 in a seventh)
     error = error_of({"arch": "danq", "seq_len": 50, "max_indel": 50})
     assert error.key == "max_indel" and "must be below seq_len (50)" in str(error)
     assert error_of({"arch": "basset", "max_indel": -1}).key == "max_indel"

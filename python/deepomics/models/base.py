@@ -236,11 +236,17 @@ def random_indel(x: torch.Tensor, max_indel: int) -> torch.Tensor:
     k in [-max_indel, max_indel]: k > 0 inserts k random letters at p and what followed moves k
     positions towards the end (its last k positions leave the window); k < 0 deletes |k|
     letters from p on and what followed moves back, the emptied end unknown (zero columns), as
-    ``random_shift`` leaves it. The length L is kept. Draws come from torch's global
-    generator."""
+    ``random_shift`` leaves it. The length L is kept. The cut falls within the sequence's
+    letters (from its first to its last), so that a padded sequence gets no letters inside its
+    padding. Draws come from torch's global generator."""
     n, c, length = x.shape
     k = torch.randint(-max_indel, max_indel + 1, (n, 1), device=x.device)
     cut = torch.randint(0, length, (n, 1), device=x.device)
+    filled = (x != 0).any(1)  # (N, L): a letter (not padding)
+    some = filled.any(1, keepdim=True)
+    first = torch.where(some, filled.int().argmax(1, keepdim=True), 0)
+    end = torch.where(some, length - filled.flip(1).int().argmax(1, keepdim=True), length)
+    cut = first + cut * (end - first) // length  # (a whole window: the cut as drawn)
     position = torch.arange(length, device=x.device).unsqueeze(0)
     source = torch.where(position < cut, position, position - k)  # (N, L)
     inserted = (k > 0) & (position >= cut) & (position < cut + k)
