@@ -61,8 +61,8 @@
 #'   after the job was killed, as the uninterrupted run would have); `groups` (one group per
 #'   sample, e.g. `seqnames(gr)`: the validation split then holds out whole groups, such as
 #'   chromosomes); `augment = FALSE` (train without the model's `max_shift`, `mutation_rate`,
-#'   `max_indel` and `strand = "augment"`, which it keeps: EvoAug's second stage, a few epochs at a low
-#'   `lr` on the sequences as given); `callbacks` (a list of Python Lightning callbacks); `strategy = "ddp"` with `devices` (processes or GPUs) and
+#'   `max_indel` and `strand = "augment"`, which it keeps: EvoAug's second stage, a few epochs
+#'   at a low `lr` on the sequences as given); `callbacks` (a list of Python Lightning callbacks); `strategy = "ddp"` with `devices` (processes or GPUs) and
 #'   `num_nodes` for data-parallel training, ...
 #' @param epochs The most epochs to train.
 #' @param batch_size Samples per batch.

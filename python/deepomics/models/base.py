@@ -83,6 +83,8 @@ MAX_INDEL = Param("int", 0, "training augmentation: each sequence gets, at a ran
                   "insertion of random letters or a deletion of up to max_indel letters (the "
                   "length drawn uniformly from -max_indel..max_indel), the rest moving along "
                   "(EvoAug's random insertion and deletion; 0: none)", ge=0)
+#: The training-time augmentations of the architectures that read a fixed window (the CNNs, DanQ).
+AUGMENTATIONS = {"max_shift": MAX_SHIFT, "mutation_rate": MUTATION_RATE, "max_indel": MAX_INDEL}
 N_OUTPUTS = Param("int", 1, "the number of outputs (tasks or classes)", ge=1)
 
 
@@ -242,10 +244,9 @@ def random_indel(x: torch.Tensor, max_indel: int) -> torch.Tensor:
     n, c, length = x.shape
     k = torch.randint(-max_indel, max_indel + 1, (n, 1), device=x.device)
     cut = torch.randint(0, length, (n, 1), device=x.device)
-    filled = (x != 0).any(1)  # (N, L): a letter (not padding)
-    some = filled.any(1, keepdim=True)
-    first = torch.where(some, filled.int().argmax(1, keepdim=True), 0)
-    end = torch.where(some, length - filled.flip(1).int().argmax(1, keepdim=True), length)
+    filled = (x != 0).any(1).int()  # (N, L): a letter (not padding); argmax: the first 1
+    first = filled.argmax(1, keepdim=True)                   # (an empty sequence: 0 and L)
+    end = length - filled.flip(1).argmax(1, keepdim=True)
     cut = first + cut * (end - first) // length  # (a whole window: the cut as drawn)
     position = torch.arange(length, device=x.device).unsqueeze(0)
     source = torch.where(position < cut, position, position - k)  # (N, L)

@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .base import (
-    MAX_INDEL, MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param,
-    conv_len, dropout_param, min_length, per_layer, pool_len, seq_len_param, width_list,
+    AUGMENTATIONS, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param, conv_len,
+    dropout_param, min_length, per_layer, pool_len, seq_len_param, width_list,
 )
 from .registry import ConfigError, Param, register
 
@@ -36,9 +36,7 @@ def _check_long_enough(arch: str, seq_len: int, out_len) -> None:
     "alphabet": alphabet_param(),
     "seq_len": seq_len_param(),
     "strand": STRAND,
-    "max_shift": MAX_SHIFT,
-    "mutation_rate": MUTATION_RATE,
-    "max_indel": MAX_INDEL,
+    **AUGMENTATIONS,
     "n_filters": Param("int", 16, "the number of motif detectors (convolution filters)", ge=1),
     "filter_size": Param("int", 24, "the motif detectors' length", ge=1),
     "pooling": Param("str", "max", "global pooling over positions: 'max' or 'max_avg' (both, "
@@ -94,9 +92,7 @@ class DeepBind(SequenceModel):
     "alphabet": alphabet_param(),
     "seq_len": seq_len_param(251, nullable=False),
     "strand": STRAND,
-    "max_shift": MAX_SHIFT,
-    "mutation_rate": MUTATION_RATE,
-    "max_indel": MAX_INDEL,
+    **AUGMENTATIONS,
     "n_filters": Param("int", 200, "the number of convolution filters", ge=1),
     "filter_size": Param("int", 21, "the filters' length", ge=1),
     "pool_size": Param("int", 2, "max pooling size (and stride)", ge=1),
@@ -171,9 +167,7 @@ def _stack_len(length: int, filter_sizes, pool_sizes) -> int:
     "alphabet": alphabet_param(),
     "seq_len": seq_len_param(600, nullable=False),
     "strand": STRAND,
-    "max_shift": MAX_SHIFT,
-    "mutation_rate": MUTATION_RATE,
-    "max_indel": MAX_INDEL,
+    **AUGMENTATIONS,
     "n_filters": width_list([300, 200, 200], "filters of each convolution layer"),
     "filter_sizes": width_list([19, 11, 7], "filter length of each convolution layer (one value "
                                "for all)"),
@@ -235,9 +229,7 @@ class Basset(SequenceModel):
     "alphabet": alphabet_param(),
     "seq_len": seq_len_param(1000, nullable=False),
     "strand": STRAND,
-    "max_shift": MAX_SHIFT,
-    "mutation_rate": MUTATION_RATE,
-    "max_indel": MAX_INDEL,
+    **AUGMENTATIONS,
     "n_filters": width_list([320, 480, 960], "filters of each convolution layer"),
     "filter_sizes": width_list([8], "filter length of each convolution layer (one value for all)"),
     "pool_sizes": width_list([4, 4, 1], "max pool size after each convolution (1: none)"),

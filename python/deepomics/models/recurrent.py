@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from .base import (
-    MAX_INDEL, MAX_SHIFT, MUTATION_RATE, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param,
-    conv_len, dropout_param, masked_pool, masked_rnn, min_length, pool_len, seq_len_param,
+    AUGMENTATIONS, N_OUTPUTS, STRAND, Dropout, SequenceModel, alphabet_param, conv_len,
+    dropout_param, masked_pool, masked_rnn, min_length, pool_len, seq_len_param,
     width_list,
 )
 from .registry import ConfigError, Param, register
@@ -99,9 +99,7 @@ class RNN(SequenceModel):
     "alphabet": alphabet_param(),
     "seq_len": seq_len_param(1000),
     "strand": STRAND,
-    "max_shift": MAX_SHIFT,
-    "mutation_rate": MUTATION_RATE,
-    "max_indel": MAX_INDEL,
+    **AUGMENTATIONS,
     "n_filters": Param("int", 320, "convolution filters", ge=1),
     "filter_size": Param("int", 26, "the filters' length", ge=1),
     "pool_size": Param("int", 13, "max pool size and stride", ge=1),
